@@ -1,0 +1,108 @@
+"""Cultural Terrenkur: a walkable public-art map of the Esentai (Vesnovka) river."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+from flask_babel import Babel
+from flask_compress import Compress
+
+from .catalog import WalkCache
+from .store import Store
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app.
+
+    Configuration comes from the defaults below, then ``MAPAPP_*`` environment
+    variables (``MAPAPP_DB``, ``MAPAPP_TILES``, ``MAPAPP_SECRET_KEY``, ...), then
+    ``test_config``.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.from_mapping(
+        DB=str(Path(app.instance_path) / "mapapp.sqlite"),
+        DATA_DIR=str(PROJECT_ROOT / "data"),
+        TILES=DEFAULT_TILES,
+        TILES_ATTRIBUTION=DEFAULT_ATTRIBUTION,
+        SECRET_KEY=None,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        API_MAX_AGE=60,
+        BABEL_DEFAULT_LOCALE="en",
+        COMPRESS_MIMETYPES=[
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/geo+json",
+            "image/svg+xml",
+        ],
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_MIN_SIZE=500,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.config.from_prefixed_env("MAPAPP")
+    if test_config:
+        app.config.update(test_config)
+    if not app.debug and not app.testing:
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    Babel(app)
+    Compress(app)
+    app.extensions["mapapp.walks"] = WalkCache()
+
+    from . import security
+    from .views import api, assets, public
+
+    security.init_app(app)
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    public.register_error_pages(app)
+
+    @app.teardown_appcontext
+    def _close_db(exc: BaseException | None) -> None:
+        store = g.pop("store", None)
+        if store is not None:
+            store.close()
+
+    return app
+
+
+def get_store() -> Store:
+    """The request's database handle, opened on first use."""
+    from flask import current_app
+
+    if "store" not in g:
+        g.store = Store.open(current_app.config["DB"])
+    return g.store
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,282 @@
+"""What an installation record is, and how rows from files are checked.
+
+One pydantic model states every rule (required fields, known kinds, plausible
+years, URLs, coordinates), so the seed loader, the importer and the forms give the
+same clear messages. Readers return the good records and a per-row error report;
+callers decide to apply all or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+KINDS = (
+    "sculpture",
+    "mural",
+    "installation",
+    "pavilion",
+    "event",
+    "venue",
+    "park",
+    "landmark",
+)
+FESTIVALS = ("PARK FEST", "ARTBAT FEST")
+PRECISIONS = ("surveyed", "approximate", "estimated")
+STATUSES = ("draft", "published", "retired")
+
+#: Columns of ``data/installations.csv``, in order.
+COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "kind",
+    "festival",
+    "year",
+    "artist",
+    "description",
+    "address",
+    "lat",
+    "lon",
+    "location_precision",
+    "source_url",
+    "source_note",
+    "status",
+    "photo",
+)
+REQUIRED_COLUMNS = ("slug", "title", "kind", "lat", "lon", "location_precision", "source_url")
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL_RE = re.compile(r"^https?://[^\s<>\"']+\.[^\s<>\"']+$")
+PHOTO_RE = re.compile(r"^[A-Za-z0-9_-]+\.(?:jpg|png|webp)$")
+
+
+class Installation(BaseModel):
+    """An installation (artwork or cultural place) as stored and exchanged."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    id: int | None = Field(default=None, gt=0)
+    slug: str = Field(min_length=1, max_length=80)
+    title: str = Field(min_length=1, max_length=200)
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    festival: Literal[("", *FESTIVALS)] = ""  # type: ignore[valid-type]
+    year: int | None = None
+    artist: str = Field(default="", max_length=300)
+    description: str = Field(default="", max_length=4000)
+    address: str = Field(default="", max_length=300)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    location_precision: Literal[PRECISIONS]  # type: ignore[valid-type]
+    source_url: str = Field(max_length=500)
+    source_note: str = Field(default="", max_length=1000)
+    status: Literal[STATUSES] = "published"  # type: ignore[valid-type]
+    photo: str = Field(default="", max_length=200)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError("use lowercase letters, digits and single hyphens, e.g. red-men")
+        return v
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        if isinstance(v, str):
+            v = v.strip()
+            if not re.fullmatch(r"\d{4}", v):
+                raise ValueError("give a four-digit year, e.g. 2018")
+            v = int(v)
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise ValueError("give a four-digit year, e.g. 2018")
+        if not 1850 <= v <= dt.date.today().year + 2:
+            raise ValueError(f"year {v} is not plausible (1850 to {dt.date.today().year + 2})")
+        return v
+
+    @field_validator("lat", "lon", mode="before")
+    @classmethod
+    def _finite(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.strip().replace(",", ".") if v.count(",") == 1 and "." not in v else v.strip()
+            if not v:
+                raise ValueError("a coordinate is required")
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise ValueError("not a number") from None
+        if not math.isfinite(f):
+            raise ValueError("must be a finite number")
+        return f
+
+    @field_validator("source_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not URL_RE.match(v):
+            raise ValueError("give a web address starting with https:// or http://")
+        return v
+
+    @field_validator("photo")
+    @classmethod
+    def _photo(cls, v: str) -> str:
+        if v and not PHOTO_RE.match(v):
+            raise ValueError("photo must be a stored image name such as ab12.jpg")
+        return v
+
+    @field_validator("festival", mode="before")
+    @classmethod
+    def _festival(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one row of an input file (``row`` counts the header as 1)."""
+
+    row: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.field}: {self.reason}"
+
+
+def validate_row(raw: dict[str, Any], row: int) -> tuple[Installation | None, list[RowError]]:
+    """Check one raw row; return the record or the row's errors."""
+    data = {k: v for k, v in raw.items() if k is not None}
+    if data.get("id") in ("", None):
+        data.pop("id", None)
+    try:
+        return Installation.model_validate(data), []
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "row"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "literal_error":
+                expected = err.get("ctx", {}).get("expected", "")
+                msg = f"unknown value {err['input']!r}; expected {expected}"
+            if err["type"] == "missing":
+                msg = "required"
+            errors.append(RowError(row, field, msg))
+        return None, errors
+
+
+def check_unique(records: Iterable[tuple[int, Installation]]) -> list[RowError]:
+    """Errors for ids and slugs that appear more than once in one file."""
+    errors: list[RowError] = []
+    seen: dict[tuple[str, Any], int] = {}
+    for row, rec in records:
+        for field in ("id", "slug"):
+            value = getattr(rec, field)
+            if value is None:
+                continue
+            if (field, value) in seen:
+                errors.append(RowError(row, field, f"{value!r} repeats row {seen[(field, value)]}"))
+            else:
+                seen[(field, value)] = row
+    return errors
+
+
+def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowError]]:
+    """Parse installation CSV (comma or semicolon separated, BOM allowed)."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return [], [RowError(1, "file", "the file is empty")]
+    first = text.splitlines()[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        return [], [RowError(1, "header", f"missing column(s): {', '.join(missing)}")]
+    good: list[tuple[int, Installation]] = []
+    errors: list[RowError] = []
+    for raw in reader:
+        row = reader.line_num
+        if None in raw:
+            errors.append(RowError(row, "row", "more values than columns"))
+            continue
+        if all(not (v or "").strip() for v in raw.values()):
+            continue
+        rec, errs = validate_row(raw, row)
+        errors.extend(errs)
+        if rec is not None:
+            good.append((row, rec))
+    errors.extend(check_unique(good))
+    if not good and not errors:
+        errors.append(RowError(2, "file", "the file has a header but no rows"))
+    return good, errors
+
+
+def read_csv(path: str | Path) -> tuple[list[tuple[int, Installation]], list[RowError]]:
+    """Parse an installation CSV file; see :func:`read_csv_text`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    return read_csv_text(text)
+
+
+def write_csv(records: Iterable[dict[str, Any]]) -> str:
+    """Installation records as CSV text in the columns of ``data/installations.csv``."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for rec in records:
+        writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in COLUMNS})
+    return out.getvalue()
+
+
+def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
+    """Coordinates and properties of the first LineString in a GeoJSON text.
+
+    Raises ``ValueError`` with a readable message when the text is not a GeoJSON
+    LineString with valid lon/lat positions.
+    """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    features = []
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        features = doc.get("features") or []
+    elif isinstance(doc, dict) and doc.get("type") == "Feature":
+        features = [doc]
+    elif isinstance(doc, dict) and doc.get("type") == "LineString":
+        features = [{"type": "Feature", "geometry": doc, "properties": {}}]
+    for feature in features:
+        geom = (feature or {}).get("geometry") or {}
+        if geom.get("type") == "LineString":
+            coords = geom.get("coordinates")
+            _check_positions(coords)
+            return [[float(c[0]), float(c[1])] for c in coords], feature.get("properties") or {}
+    raise ValueError("no LineString feature found")
+
+
+def _check_positions(coords: Any) -> None:
+    if not isinstance(coords, list) or len(coords) < 2:
+        raise ValueError("a LineString needs at least two positions")
+    for i, c in enumerate(coords):
+        ok = (
+            isinstance(c, list)
+            and len(c) >= 2
+            and all(isinstance(v, int | float) and math.isfinite(v) for v in c[:2])
+        )
+        if not ok or not (-180 <= c[0] <= 180 and -90 <= c[1] <= 90):
+            raise ValueError(f"position {i + 1} is not a valid [lon, lat] pair: {c!r}")

@@ -1,0 +1,72 @@
+"""Security headers for every response, with a per-request nonce for our scripts.
+
+The Content-Security-Policy lets pages run only scripts from our own origin plus
+the inline map script that carries this request's nonce; images may also come from
+the configured tile server.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, request
+
+
+def csp_nonce() -> str:
+    """This request's nonce for inline ``<script>`` elements."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def tile_origin(tiles_url: str | None) -> str:
+    """The scheme and host of a tile URL template, for the policy's ``img-src``."""
+    if not tiles_url:
+        return ""
+    parts = urlsplit(tiles_url.replace("{s}", "a"))
+    if not parts.scheme or not parts.netloc:
+        return ""  # a relative URL is our own origin
+    host = parts.netloc
+    if "{s}" in tiles_url:
+        host = "*." + host.split(".", 1)[1] if "." in host else host
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(nonce: str, tiles_url: str | None) -> str:
+    img = " ".join(filter(None, ["'self'", "data:", "blob:", tile_origin(tiles_url)]))
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self'",
+            f"img-src {img}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ]
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        h = resp.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            content_security_policy(csp_nonce(), app.config.get("TILES")),
+        )
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        # Tile servers such as OpenStreetMap's ask for a Referer: send only the origin.
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return resp

@@ -1,0 +1,1 @@
+"""Blueprints, one per audience: public pages, the JSON/GeoJSON API, vendored assets."""
