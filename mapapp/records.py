@@ -253,19 +253,23 @@ def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
-    features = []
+    features: list[Any] = []
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
-        features = doc.get("features") or []
+        raw = doc.get("features")
+        features = raw if isinstance(raw, list) else []
     elif isinstance(doc, dict) and doc.get("type") == "Feature":
         features = [doc]
     elif isinstance(doc, dict) and doc.get("type") == "LineString":
         features = [{"type": "Feature", "geometry": doc, "properties": {}}]
     for feature in features:
-        geom = (feature or {}).get("geometry") or {}
-        if geom.get("type") == "LineString":
-            coords = geom.get("coordinates")
+        geom = feature.get("geometry") if isinstance(feature, dict) else None
+        if isinstance(geom, dict) and geom.get("type") == "LineString":
+            coords: list[list[float]] = geom.get("coordinates")  # type: ignore[assignment]
             _check_positions(coords)
-            return [[float(c[0]), float(c[1])] for c in coords], feature.get("properties") or {}
+            props = feature.get("properties")
+            return [[float(c[0]), float(c[1])] for c in coords], props if isinstance(
+                props, dict
+            ) else {}
     raise ValueError("no LineString feature found")
 
 
