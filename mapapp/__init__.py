@@ -73,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import api, assets, public
 
     security.init_app(app)
+    assets.init_app(app)  # after Compress: its hook must run before compression
     app.register_blueprint(assets.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)

@@ -65,6 +65,18 @@ def m001_installations_and_routes(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_change_counter(db: Database) -> None:
+    """A counter bumped by triggers on every write, so caches see any change."""
+    db.execute("CREATE TABLE data_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER)")
+    db.execute("INSERT INTO data_changes (id, n) VALUES (1, 0)")
+    for table in ("installations", "routes"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"{table}_{event.lower()}_counts"
+            body = "UPDATE data_changes SET n = n + 1 WHERE id = 1;"
+            db.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {body} END")
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -205,10 +217,5 @@ class Store:
     # change detection ---------------------------------------------------------
     def data_version(self) -> str:
         """A token that changes whenever installations or the route change."""
-        row = self.db.execute(
-            "SELECT (SELECT COUNT(*) FROM installations),"
-            " (SELECT COALESCE(SUM(version), 0) FROM installations),"
-            " (SELECT COALESCE(MAX(updated_at), '') FROM installations),"
-            " (SELECT COALESCE(MAX(id), 0) FROM routes WHERE is_current = 1)"
-        ).fetchone()
-        return "-".join(str(v) for v in row)
+        row = self.db.execute("SELECT n FROM data_changes WHERE id = 1").fetchone()
+        return str(row[0])

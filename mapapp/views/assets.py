@@ -8,7 +8,16 @@ from pathlib import Path
 
 import xstatic.pkg.leaflet as leaflet
 import xstatic.pkg.leaflet_markercluster as markercluster
-from flask import Blueprint, abort, current_app, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 bp = Blueprint("assets", __name__)
 
@@ -30,6 +39,22 @@ def vendor(package: str, filename: str):
     if package not in PACKAGES:
         abort(404)
     return send_from_directory(PACKAGES[package][0], filename, max_age=VENDOR_MAX_AGE)
+
+
+def init_app(app: Flask) -> None:
+    """Read static files into memory before the response goes out.
+
+    Our assets are small; held as bytes they get a real Content-Length, an ETag
+    and gzip from Flask-Compress, which skips file streams (it would leave the
+    file open).
+    """
+
+    @app.after_request
+    def _buffer_static(resp: Response) -> Response:
+        if request.endpoint in ("static", "assets.vendor") and resp.direct_passthrough:
+            resp.direct_passthrough = False
+            resp.make_sequence()
+        return resp
 
 
 @lru_cache(maxsize=256)

@@ -1,0 +1,161 @@
+"""The read API: GeoJSON shape, filters, errors, caching and compression."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from mapapp.records import Installation
+
+
+def get_json(client, url, status=200):
+    resp = client.get(url)
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    return resp, json.loads(resp.get_data(as_text=True))
+
+
+def test_route_is_rfc7946(client):
+    resp, doc = get_json(client, "/api/route.geojson")
+    assert resp.mimetype == "application/geo+json"
+    [feature] = doc["features"]
+    assert feature["geometry"]["type"] == "LineString"
+    lon, lat = feature["geometry"]["coordinates"][0]
+    assert 76 < lon < 78 and 43 < lat < 44  # lon/lat order
+    assert feature["properties"]["length_m"] > 5000
+    assert "crs" not in doc
+
+
+def test_installations_in_walk_order_with_chainage(client, store):
+    _, doc = get_json(client, "/api/installations.geojson")
+    published = store.installations()
+    assert len(doc["features"]) == len(published)
+    chainages = [f["properties"]["chainage_m"] for f in doc["features"]]
+    assert chainages == sorted(chainages)
+    f = doc["features"][0]
+    assert f["geometry"]["type"] == "Point" and f["id"] == f["properties"]["id"]
+    assert {"title", "location_precision", "source_url", "offset_m"} <= set(f["properties"])
+    assert "status" not in f["properties"] and "version" not in f["properties"]
+
+
+@pytest.mark.parametrize(
+    ("query", "check"),
+    [
+        ("kind=mural", lambda p: p["kind"] == "mural"),
+        ("festival=PARK%20FEST", lambda p: p["festival"] == "PARK FEST"),
+        ("kind=sculpture&festival=PARK%20FEST", lambda p: p["kind"] == "sculpture"),
+    ],
+)
+def test_filters(client, query, check):
+    _, doc = get_json(client, f"/api/installations.geojson?{query}")
+    assert doc["features"] and all(check(f["properties"]) for f in doc["features"])
+
+
+def test_bbox_filter(client):
+    _, doc = get_json(client, "/api/installations.geojson?bbox=76.91,43.235,76.93,43.245")
+    assert doc["features"]
+    for f in doc["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        assert 76.91 <= lon <= 76.93 and 43.235 <= lat <= 43.245
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/api/installations.geojson?kind=spaceship", "kind must be one of"),
+        ("/api/installations.geojson?festival=x", "festival must be one of"),
+        ("/api/installations.geojson?bbox=1,2,3", "four numbers"),
+        ("/api/installations.geojson?bbox=10,0,5,1", "west <= east"),
+        ("/api/installations.geojson?bbox=a,b,c,d", "four numbers"),
+        ("/api/installations.geojson?bbox=0,0,nan,1", "west <= east"),
+        ("/api/nearest?lon=76.9", "lat is required"),
+        ("/api/nearest?lat=abc&lon=76.9", "lat must be a number"),
+        ("/api/nearest?lat=91&lon=76.9", "between -90 and 90"),
+        ("/api/nearest?lat=43.2&lon=inf", "between -180 and 180"),
+        ("/api/nearest?lat=43.2&lon=76.9&n=0", "n must be"),
+        ("/api/nearest?lat=43.2&lon=76.9&n=100000", "n must be"),
+        ("/api/nearest?lat=43.2&lon=76.9&n=-1", "n must be"),
+        ("/api/next?lat=43.2&lon=76.9&direction=up", "direction must be one of"),
+    ],
+)
+def test_bad_parameters_give_400_json(client, url, message):
+    resp, doc = get_json(client, url, status=400)
+    assert resp.mimetype == "application/json"
+    assert message in doc["message"]
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_one_installation_and_unknown_ids(client):
+    _, doc = get_json(client, "/api/installations/1")
+    assert doc["type"] == "Feature" and doc["id"] == 1
+    _, err = get_json(client, "/api/installations/99999", status=404)
+    assert "99999" in err["message"]
+    get_json(client, "/api/installations/abc", status=404)
+    get_json(client, "/api/no-such-thing", status=404)
+
+
+def test_drafts_are_not_exposed(client, store):
+    store.insert_missing(
+        [
+            Installation(
+                id=901,
+                slug="secret-draft",
+                title="Secret",
+                kind="mural",
+                lat=43.24,
+                lon=76.92,
+                location_precision="estimated",
+                source_url="https://example.org/",
+                status="draft",
+            )
+        ]
+    )
+    get_json(client, "/api/installations/901", status=404)
+    _, doc = get_json(client, "/api/installations.geojson")
+    assert 901 not in {f["id"] for f in doc["features"]}
+    assert client.get("/installations/secret-draft").status_code == 404
+    assert b"Secret" not in client.get("/").data
+
+
+def test_nearest_sorted_with_distances(client):
+    _, doc = get_json(client, "/api/nearest?lat=43.2366&lon=76.9217&n=3")
+    d = [f["properties"]["distance_m"] for f in doc["features"]]
+    assert len(d) == 3 and d == sorted(d) and d[0] < 50
+
+
+def test_next_stop_matches_walk_order(client):
+    _, fwd = get_json(client, "/api/next?lat=43.2300&lon=76.9215&direction=forward")
+    _, back = get_json(client, "/api/next?lat=43.2300&lon=76.9215&direction=backward")
+    here = fwd["walker"]["chainage_m"]
+    assert fwd["next"]["properties"]["chainage_m"] > here > back["next"]["properties"]["chainage_m"]
+    ahead = fwd["next"]["properties"]["distance_m"]
+    assert ahead == pytest.approx(fwd["next"]["properties"]["chainage_m"] - here, abs=0.2)
+    assert fwd["next"]["properties"]["minutes"] == pytest.approx(ahead / 75, abs=0.1)
+    _, end = get_json(client, "/api/next?lat=43.26&lon=76.918&direction=forward")
+    assert end["next"] is None
+
+
+def test_etag_and_cache_control(client):
+    resp = client.get("/api/installations.geojson")
+    assert resp.headers["Cache-Control"].startswith("public, max-age=")
+    etag = resp.headers["ETag"]
+    again = client.get("/api/installations.geojson", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_gzip_when_accepted(client):
+    resp = client.get("/api/installations.geojson", headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip"
+    doc = json.loads(gzip.decompress(resp.data))
+    assert doc["type"] == "FeatureCollection"
+    plain = client.get("/api/installations.geojson")
+    assert "Content-Encoding" not in plain.headers
+
+
+def test_data_changes_show_up_without_restart(client, store):
+    _, before = get_json(client, "/api/installations.geojson")
+    store.db.execute("UPDATE installations SET status = 'retired' WHERE id = 1")
+    store.db.conn.commit()
+    _, after = get_json(client, "/api/installations.geojson")
+    assert len(after["features"]) == len(before["features"]) - 1
