@@ -40,7 +40,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TILES=DEFAULT_TILES,
         TILES_ATTRIBUTION=DEFAULT_ATTRIBUTION,
         SECRET_KEY=None,
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MEDIA_DIR=str(Path(app.instance_path) / "media"),
+        PHOTO_MAX_BYTES=8 * 1000 * 1000,
+        IMPORT_MAX_BYTES=5 * 1000 * 1000,
+        MAX_OFFSET_M=1000.0,
+        LOGIN_RATE_LIMIT="5 per minute; 30 per hour",
+        RATELIMIT_HEADERS_ENABLED=True,
         API_MAX_AGE=60,
         BABEL_DEFAULT_LOCALE="en",
         COMPRESS_MIMETYPES=[
@@ -60,6 +65,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("MAPAPP")
     if test_config:
         app.config.update(test_config)
+    # every upload limit is checked with a clear message below this hard cap
+    app.config.setdefault(
+        "MAX_CONTENT_LENGTH",
+        max(app.config["PHOTO_MAX_BYTES"], app.config["IMPORT_MAX_BYTES"]) + 2_000_000,
+    )
     if not app.debug and not app.testing:
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
     if not app.config.get("SECRET_KEY"):
@@ -69,14 +79,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Compress(app)
     app.extensions["mapapp.walks"] = WalkCache()
 
-    from . import security
-    from .views import api, assets, public
+    from . import auth, security
+    from .views import api, assets, curator, curator_api, public
 
     security.init_app(app)
+    auth.init_app(app)
     assets.init_app(app)  # after Compress: its hook must run before compression
     app.register_blueprint(assets.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(curator.bp)
+    app.register_blueprint(curator_api.bp)
     public.register_error_pages(app)
 
     @app.teardown_appcontext

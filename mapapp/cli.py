@@ -11,8 +11,11 @@ from pathlib import Path
 import click
 
 from . import PROJECT_ROOT
-from .catalog import SeedError, load_seed, seed
-from .store import Store
+from .auth import hash_password
+from .catalog import SeedError, build_walk, load_seed, place_stops, seed
+from .editing import export_csv, export_geojson, export_gpx, plan_import
+from .records import STATUSES
+from .store import ROLES, Store
 
 DEFAULT_DB = PROJECT_ROOT / "instance" / "mapapp.sqlite"
 DB_OPTION = click.option(
@@ -79,6 +82,154 @@ def init_db(db_path: Path, data_dir: Path) -> None:
     )
 
 
+@cli.command("create-user")
+@DB_OPTION
+@click.argument("name")
+@click.option(
+    "--role", type=click.Choice(ROLES), default="curator", show_default=True, help="Account role."
+)
+@click.password_option(
+    "--password",
+    prompt="Password",
+    envvar="MAPAPP_NEW_PASSWORD",
+    help="Asked for when not given (never echoed); or set MAPAPP_NEW_PASSWORD.",
+)
+def create_user(db_path: Path, name: str, role: str, password: str) -> None:
+    """Add a curator or admin account; the password is stored hashed.
+
+    \b
+    Example:
+        mapapp create-user aigerim --role admin
+    """
+    store = _open_seeded(db_path)
+    try:
+        store.create_user(name, hash_password(password), role)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"added {role} {name}")
+
+
+@cli.command("import")
+@DB_OPTION
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+@click.option("--user", default="cli", show_default=True, help="Name recorded in history.")
+@click.option("--max-offset", default=1000.0, show_default=True, help="Metres from the route.")
+def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offset: float) -> None:
+    """Import works from CSV or GeoJSON (also OpenStreetMap tourism=artwork).
+
+    Every row is checked first; if any row is rejected nothing is written and the
+    per-row report says why (row, field, reason).
+
+    \b
+    Example:
+        mapapp import festival-2026.csv --dry-run
+        mapapp import osm-artworks.geojson
+    """
+    store = _open_seeded(db_path)
+    try:
+        walk = build_walk(store)
+        plan = plan_import(
+            file.read_bytes(), file.name, store.all_installations(), walk.route, max_offset
+        )
+        for r in plan.rows:
+            if r.errors:
+                for e in r.errors:
+                    click.echo(f"row {e.row}: reject: {e.field}: {e.reason}")
+            else:
+                detail = f" ({', '.join(r.changed)})" if r.changed else ""
+                click.echo(f"row {r.row}: {r.action}: {r.title}{detail}")
+        s = plan.summary()
+        click.echo(
+            f"{s['add']} to add, {s['change']} to change, {s['unchanged']} unchanged, "
+            f"{s['reject']} rejected"
+        )
+        if not plan.ok:
+            for e in plan.errors:
+                if not any(e in r.errors for r in plan.rows):
+                    click.echo(f"{e}", err=True)
+            raise click.ClickException("nothing imported: fix the rejected rows first")
+        if dry_run:
+            click.echo("dry run: nothing written")
+            return
+        store.apply_changes(plan.creates, plan.updates, user)
+        click.echo("imported")
+    finally:
+        store.close()
+
+
+@cli.command("export")
+@DB_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "geojson", "gpx"]),
+    default="csv",
+    show_default=True,
+)
+@click.option("--status", type=click.Choice(STATUSES), help="Only works with this status.")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+def export_command(db_path: Path, fmt: str, status: str | None, output) -> None:
+    """Export works as CSV, GeoJSON, or GPX (route and published stops in walking order).
+
+    \b
+    Example:
+        mapapp export --format gpx -o terrenkur.gpx
+    """
+    store = _open_seeded(db_path)
+    try:
+        rows = store.all_installations()
+        if status:
+            rows = [r for r in rows if r["status"] == status]
+        if fmt == "csv":
+            output.write(export_csv(rows))
+        elif fmt == "geojson":
+            output.write(export_geojson(rows))
+        else:
+            walk = build_walk(store)
+            stops = place_stops(walk.route, [r for r in rows if r["status"] == "published"])
+            output.write(export_gpx(walk.route, stops, "Cultural Terrenkur: Esentai (Vesnovka)"))
+    finally:
+        store.close()
+
+
+@cli.command()
+@DB_OPTION
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(db_path: Path, path: Path) -> None:
+    """Write a consistent copy of the live database to PATH (safe while the app runs).
+
+    \b
+    Example:
+        mapapp backup backups/terrenkur-$(date +%F).sqlite
+    """
+    if path.exists():
+        raise click.ClickException(f"{path} exists; choose a new file name")
+    if not db_path.exists():
+        raise click.ClickException(f"no database at {db_path}")
+    store = Store.open(db_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store.backup(path)
+    finally:
+        store.close()
+    click.echo(f"backed up {db_path} to {path}")
+
+
+def _open_seeded(db_path: Path) -> Store:
+    """Open the database, creating and seeding it first if it is new."""
+    store = Store.open(db_path)
+    if store.needs_migration() or store.current_route() is None:
+        try:
+            seed(store, load_seed(PROJECT_ROOT / "data"))
+        except SeedError as exc:
+            store.close()
+            raise click.ClickException(f"cannot seed {db_path}: {exc}") from None
+    return store
+
+
 @cli.command()
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -93,15 +244,7 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
     """
     from . import create_app
 
-    store = Store.open(db_path)
-    try:
-        if store.needs_migration() or store.current_route() is None:
-            counts = seed(store, load_seed(PROJECT_ROOT / "data"))
-            click.echo(f"seeded {db_path}: {counts['installations']} installation(s)")
-    except SeedError as exc:
-        raise click.ClickException(f"cannot seed {db_path}: {exc}") from None
-    finally:
-        store.close()
+    _open_seeded(db_path).close()
     app = create_app({"DB": str(db_path), "DEBUG": debug})
     if debug:
         app.run(host=host, port=port, debug=True)

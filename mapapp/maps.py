@@ -9,7 +9,10 @@ folium's CDN defaults are replaced on each element instance, never on the class.
 
 from __future__ import annotations
 
+import io
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -54,16 +57,15 @@ class WalkLayers(MacroElement):
         self.default_css = [(n, asset_url(p)) for n, p in STYLES[1:]]
 
 
-def walk_map(
+def base_map(
     route_coords: list[list[float]],
     *,
     tiles_url: str | None,
     tiles_attribution: str,
     asset_url: Callable[[str], str],
-    settings_id: str = "terrenkur-settings",
     route_name: str = "Route",
 ) -> folium.Map:
-    """The pedestrian map: tiles (optional), the route drawn prominently, our layers.
+    """A map of the route alone: optional tiles, the route drawn prominently, local assets.
 
     ``route_coords`` are GeoJSON ``[lon, lat]`` pairs; ``asset_url`` turns an asset
     path such as ``js/terrenkur.js`` into the URL our server serves it at.
@@ -95,7 +97,64 @@ def walk_map(
     folium.PolyLine(latlngs, interactive=False, **ROUTE_CASING).add_to(m)
     folium.PolyLine(latlngs, tooltip=route_name, **ROUTE_STYLE).add_to(m)
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(16, 16))
+    return m
+
+
+def walk_map(
+    route_coords: list[list[float]],
+    *,
+    tiles_url: str | None,
+    tiles_attribution: str,
+    asset_url: Callable[[str], str],
+    settings_id: str = "terrenkur-settings",
+    route_name: str = "Route",
+) -> folium.Map:
+    """The pedestrian map: the route, and our layers of stops started from settings."""
+    m = base_map(
+        route_coords,
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        asset_url=asset_url,
+        route_name=route_name,
+    )
     WalkLayers(settings_id, asset_url).add_to(m)
+    return m
+
+
+class PointPicker(MacroElement):
+    """Starts ``TerrenkurCurator.mount``: set a work's point by click, drag or typing."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        TerrenkurCurator.mount({{ this._parent.get_name() }}, {{ this.settings_id|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, settings_id: str, asset_url: Callable[[str], str]):
+        super().__init__()
+        self._name = "PointPicker"
+        self.settings_id = settings_id
+        self.default_js = [("curator", asset_url("js/curator.js"))]
+
+
+def point_picker_map(
+    route_coords: list[list[float]],
+    *,
+    tiles_url: str | None,
+    tiles_attribution: str,
+    asset_url: Callable[[str], str],
+    settings_id: str = "picker-settings",
+) -> folium.Map:
+    """The curator's map for placing one work beside the route."""
+    m = base_map(
+        route_coords,
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        asset_url=asset_url,
+    )
+    PointPicker(settings_id, asset_url).add_to(m)
     return m
 
 
@@ -109,3 +168,252 @@ def render_parts(m: folium.Map) -> dict[str, Any]:
         "html": root.html.render(),
         "script": root.script.render(),
     }
+
+
+# planner -------------------------------------------------------------------------
+#
+# The planner map: the route coloured by how many works lie within the walking
+# radius of each segment, the gaps labelled, the works with their radius circles
+# and the suggested sites. As for the walk map, folium builds the map and its
+# assets; our ``static/js/planner.js`` draws the layers from one settings blob,
+# setting any text with ``textContent``.
+
+PLANNER_SCRIPTS = (
+    ("leaflet", "vendor/leaflet/leaflet.js"),
+    ("planner", "js/planner.js"),
+)
+PLANNER_STYLES = (
+    ("leaflet_css", "vendor/leaflet/leaflet.css"),
+    ("terrenkur_css", "css/terrenkur.css"),
+    ("planner_css", "css/planner.css"),
+)
+
+#: Segment colours by the number of works within the radius: 0, 1, 2, 3 or more.
+#: A diverging red-yellow-blue scale (readable with the common colour-vision
+#: deficiencies); segments with no work are also dashed.
+COVERAGE_COLOURS = ("#d7301f", "#fdae61", "#74add1", "#313695")
+
+#: English defaults of the strings the planner script shows; the web view passes
+#: translated ones.
+PLANNER_STRINGS = {
+    "segment": "km {from}–{to}: {n} work(s) within {r} m, {pct} % covered",
+    "gap": "Gap {rank}: {len}",
+    "gapTip": "Gap {rank}: km {from}–{to}, {len} with no work within {r} m",
+    "site": "Suggested site {rank}: km {km}, adds {gain} of covered route",
+    "work": "{title} (km {km})",
+    "legend": "Coverage",
+    "none": "No work within {r} m",
+    "one": "1 work within {r} m",
+    "two": "2 works",
+    "many": "3 or more works",
+    "gaps": "Gap of {g} or more",
+    "works": "Work and its {r} m radius",
+    "sites": "Suggested site",
+    "m": "{n} m",
+    "km": "{n} km",
+}
+
+
+class PlannerLayers(MacroElement):
+    """Hands the folium map to ``TerrenkurPlanner.mount`` with its settings.
+
+    ``settings`` is either the id of a ``<script type="application/json">`` element
+    in the page, or the settings themselves (inlined, for notebooks).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        TerrenkurPlanner.mount({{ this._parent.get_name() }}, {{ this.settings|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, settings: str | dict[str, Any], asset_url: Callable[[str], str]):
+        super().__init__()
+        self._name = "PlannerLayers"
+        self.settings = settings
+        self.default_js = [(n, asset_url(p)) for n, p in PLANNER_SCRIPTS[1:]]
+        self.default_css = [(n, asset_url(p)) for n, p in PLANNER_STYLES[1:]]
+
+
+def planner_settings(
+    route: Any,
+    report: Any,
+    works: list[dict[str, Any]],
+    strings: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The planner script's settings: the report as GeoJSON, the works and strings.
+
+    Parameters
+    ----------
+    route : mapapp.geo.Route
+        The route the report is about.
+    report : mapapp.geo.CoverageReport
+        The coverage report.
+    works : list of dict
+        The works counted (after filtering), each with ``lon``, ``lat``,
+        ``title``, ``kind`` and ``chainage_m``.
+    strings : dict, optional
+        Translated strings; any missing key falls back to :data:`PLANNER_STRINGS`.
+    """
+    from . import geo
+
+    doc = geo.coverage_geojson(route, report)
+    by_kind: dict[str, list[dict[str, Any]]] = {"segment": [], "gap": [], "site": []}
+    for feature in doc["features"]:
+        by_kind[feature["properties"]["feature"]].append(feature)
+    return {
+        "radius_m": report.radius_m,
+        "gap_m": report.gap_m,
+        "colours": list(COVERAGE_COLOURS),
+        "segments": {"type": "FeatureCollection", "features": by_kind["segment"]},
+        "gaps": {"type": "FeatureCollection", "features": by_kind["gap"]},
+        "sites": {"type": "FeatureCollection", "features": by_kind["site"]},
+        "works": [
+            [round(w["lon"], 6), round(w["lat"], 6), w["title"], w.get("chainage_m", 0.0)]
+            for w in works
+        ],
+        "strings": {**PLANNER_STRINGS, **(strings or {})},
+    }
+
+
+def planner_map(
+    route_coords: list[list[float]],
+    settings: str | dict[str, Any],
+    *,
+    tiles_url: str | None,
+    tiles_attribution: str,
+    asset_url: Callable[[str], str],
+) -> folium.Map:
+    """The planner map: tiles (optional), fitted to the route, and our coverage layers.
+
+    ``settings`` is the id of the page's settings element, or the settings from
+    :func:`planner_settings` to inline them (for a notebook).
+    """
+    lats = [c[1] for c in route_coords]
+    lons = [c[0] for c in route_coords]
+    m = folium.Map(
+        location=[sum(lats) / len(lats), sum(lons) / len(lons)],
+        zoom_start=14,
+        tiles=None,
+        control_scale=True,
+        maxZoom=19,
+        zoomSnap=0.5,
+    )
+    (js_name, js_path), (css_name, css_path) = PLANNER_SCRIPTS[0], PLANNER_STYLES[0]
+    m.default_js = [(js_name, asset_url(js_path))]
+    m.default_css = [(css_name, asset_url(css_path))]
+    if tiles_url:
+        folium.TileLayer(
+            tiles=tiles_url,
+            attr=tiles_attribution,
+            name="Base map",
+            max_zoom=19,
+            max_native_zoom=19,
+            overlay=False,
+            control=False,
+        ).add_to(m)
+    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(16, 16))
+    PlannerLayers(settings, asset_url).add_to(m)
+    return m
+
+
+#: The xstatic packages behind ``vendor/<package>/...`` asset paths.
+_VENDOR_MODULES = {
+    "leaflet": "xstatic.pkg.leaflet",
+    "leaflet-markercluster": "xstatic.pkg.leaflet_markercluster",
+}
+_STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def inline_asset_url(path: str) -> str:
+    """A ``data:`` URL holding the asset itself, for maps shown outside the app.
+
+    A notebook shows a folium map in an iframe with no server behind it; inlining
+    keeps it working offline, with no CDN.
+    """
+    import base64
+    import importlib
+    import mimetypes
+
+    if path.startswith("vendor/"):
+        _, package, filename = path.split("/", 2)
+        base = Path(importlib.import_module(_VENDOR_MODULES[package]).BASE_DIR)
+    else:
+        base, filename = _STATIC_DIR, path
+    file = base / filename
+    mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"
+
+
+#: English defaults of the chart's labels; ``{r}`` is the radius in metres.
+CHART_LABELS = {
+    "title": "Works within {r} m of the route, per kilometre",
+    "x": "km along the route",
+    "y": "works per km",
+    "works": "works per km",
+    "average": "average {n} per km",
+    "gap": "gap with no work within {r} m",
+}
+_CHART_LOCK = threading.Lock()
+
+
+def coverage_chart_svg(report: Any, labels: dict[str, str] | None = None) -> str:
+    """Bar chart of works per kilometre along the route, with the gaps shaded, as SVG.
+
+    Uses matplotlib's object API (no pyplot state), imported here so that the web
+    app only pays for it when a chart is asked for. The SVG is deterministic for a
+    given report, so it can carry an ETag.
+    """
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    text = {**CHART_LABELS, **(labels or {})}
+    r = f"{report.radius_m:g}"
+    fig = Figure(figsize=(8, 3.2), layout="constrained")
+    ax = fig.subplots()
+    left = [b.start_m / 1000 for b in report.per_km]
+    width = [(b.end_m - b.start_m) / 1000 for b in report.per_km]
+    height = [b.works_per_km for b in report.per_km]
+    for i, g in enumerate(report.gaps):
+        ax.axvspan(
+            g.start_m / 1000,
+            g.end_m / 1000,
+            color=COVERAGE_COLOURS[0],
+            alpha=0.15,
+            linewidth=0,
+            label=text["gap"].format(r=r) if i == 0 else None,
+        )
+    ax.bar(
+        left,
+        height,
+        width=width,
+        align="edge",
+        color=COVERAGE_COLOURS[3],
+        edgecolor="white",
+        label=text["works"],
+    )
+    if report.length_m > 0:
+        mean = report.works_per_km
+        ax.axhline(
+            mean,
+            color="#1b1f24",
+            linestyle="--",
+            linewidth=1,
+            label=text["average"].format(n=f"{mean:.1f}"),
+        )
+    ax.set_xlim(0, report.length_m / 1000)
+    ax.set_ylim(0, max([*height, 1.0]) * 1.15)
+    ax.set_xlabel(text["x"])
+    ax.set_ylabel(text["y"])
+    ax.set_title(text["title"].format(r=r), loc="left", fontsize="medium")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper right", fontsize="small", frameon=False)
+    out = io.StringIO()
+    with (
+        _CHART_LOCK,
+        matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "terrenkur"}),
+    ):
+        fig.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()

@@ -77,6 +77,66 @@ def m002_change_counter(db: Database) -> None:
             db.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {body} END")
 
 
+@migrations()
+def m003_users_history_imports(db: Database) -> None:
+    db.table("users").create(
+        {
+            "id": int,
+            "username": str,
+            "password_hash": str,
+            "role": str,
+            "active": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"username", "password_hash", "role", "active"},
+        defaults={"active": 1},
+    )
+    db.table("users").create_index(["username"], unique=True)
+    db.table("history").create(
+        {
+            "id": int,
+            "installation_id": int,
+            "version": int,
+            "action": str,
+            "username": str,
+            "at": str,
+            "changed": str,  # JSON list of field names
+            "before": str,  # JSON object, or null for a creation
+            "after": str,  # JSON object
+        },
+        pk="id",
+        not_null={"installation_id", "version", "action", "at", "after"},
+    )
+    db.table("history").create_index(["installation_id", "version"])
+    db.table("routes").add_column("username", str)
+    db.table("pending_imports").create(
+        {"token": str, "username": str, "filename": str, "content": bytes, "created_at": str},
+        pk="token",
+    )
+
+
+#: Fields a curator edits (everything but the id and bookkeeping).
+EDITABLE = tuple(c for c in COLUMNS if c != "id")
+ROLES = ("curator", "admin")
+
+
+class NotFound(LookupError):
+    """No row with that id."""
+
+
+class StaleEdit(Exception):
+    """The row changed since the editor loaded it; nothing was written."""
+
+    def __init__(self, current: dict[str, Any]):
+        super().__init__(f"installation {current['id']} is at version {current['version']}")
+        self.current = current
+
+
+class DuplicateSlug(ValueError):
+    """Another installation already uses this slug."""
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -120,9 +180,7 @@ class Store:
         Existing rows are never touched, so seeding twice changes nothing and never
         overwrites a curator's edits.
         """
-        table = self.db.table("installations")
         added = 0
-        now = _now()
         with self.db.atomic():
             for rec in records:
                 row = rec.model_dump()
@@ -132,8 +190,7 @@ class Store:
                 ).fetchone()
                 if exists:
                     continue
-                row.update(version=1, created_at=now, updated_at=now)
-                table.insert(row)
+                self._create(row, None, "seed")
                 added += 1
         return added
 
@@ -183,6 +240,247 @@ class Store:
         cols = ", ".join([*COLUMNS, "version"])
         return [dict(r) for r in self.db.query(f"SELECT {cols} FROM installations ORDER BY id")]  # noqa: S608
 
+    # editing ---------------------------------------------------------------
+    def _record(
+        self,
+        row_id: int,
+        version: int,
+        action: str,
+        username: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+    ) -> None:
+        changed = [k for k in EDITABLE if before is None or before.get(k) != after.get(k)]
+        self.db.table("history").insert(
+            {
+                "installation_id": row_id,
+                "version": version,
+                "action": action,
+                "username": username,
+                "at": _now(),
+                "changed": json.dumps(changed),
+                "before": None if before is None else json.dumps(before, ensure_ascii=False),
+                "after": json.dumps(after, ensure_ascii=False),
+            }
+        )
+
+    def _snapshot(self, row_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM installations WHERE id = ?", [row_id]))
+        return rows[0] if rows else None
+
+    def _slug_taken(self, slug: str, other_than: int | None) -> bool:
+        row = self.db.execute(
+            "SELECT id FROM installations WHERE slug = ? AND id IS NOT ?", [slug, other_than]
+        ).fetchone()
+        return row is not None
+
+    def create_installation(
+        self, fields: dict[str, Any], username: str | None, action: str = "create"
+    ) -> dict[str, Any]:
+        """Insert a new installation (id given or assigned) and record it in history."""
+        with self.db.atomic():
+            return self._create(fields, username, action)
+
+    def _create(self, fields: dict[str, Any], username: str | None, action: str) -> dict[str, Any]:
+        if self._slug_taken(fields["slug"], None):
+            raise DuplicateSlug(fields["slug"])
+        now = _now()
+        row = {k: fields.get(k) for k in EDITABLE}
+        row.update(version=1, created_at=now, updated_at=now)
+        if fields.get("id") is not None:
+            row["id"] = fields["id"]
+        table = self.db.table("installations")
+        table.insert(row)
+        row_id = int(row.get("id") or table.last_pk or 0)
+        after = self._snapshot(row_id)
+        assert after is not None
+        self._record(row_id, 1, action, username, None, _public_fields(after))
+        return after
+
+    def update_installation(
+        self,
+        row_id: int,
+        fields: dict[str, Any],
+        expected_version: int,
+        username: str | None,
+        action: str = "update",
+    ) -> dict[str, Any]:
+        """Change fields of an installation if it is still at ``expected_version``.
+
+        Raises :class:`NotFound`, :class:`StaleEdit` (nothing written) or
+        :class:`DuplicateSlug`. Returns the new row; a change to nothing is no new
+        version.
+        """
+        with self.db.atomic():
+            return self._update(row_id, fields, expected_version, username, action)
+
+    def _update(
+        self,
+        row_id: int,
+        fields: dict[str, Any],
+        expected_version: int | None,
+        username: str | None,
+        action: str,
+    ) -> dict[str, Any]:
+        before = self._snapshot(row_id)
+        if before is None:
+            raise NotFound(row_id)
+        if expected_version is not None and before["version"] != expected_version:
+            raise StaleEdit(before)
+        changes = {k: v for k, v in fields.items() if k in EDITABLE and before.get(k) != v}
+        if not changes:
+            return before
+        if "slug" in changes and self._slug_taken(changes["slug"], row_id):
+            raise DuplicateSlug(changes["slug"])
+        version = before["version"] + 1
+        sets = ", ".join(f"[{k}] = ?" for k in changes)
+        cur = self.db.execute(
+            f"UPDATE installations SET {sets}, version = ?, updated_at = ?"  # noqa: S608
+            " WHERE id = ? AND version = ?",
+            [*changes.values(), version, _now(), row_id, before["version"]],
+        )
+        if cur.rowcount != 1:  # changed between our read and write
+            current = self._snapshot(row_id)
+            assert current is not None
+            raise StaleEdit(current)
+        after = self._snapshot(row_id)
+        assert after is not None
+        self._record(
+            row_id, version, action, username, _public_fields(before), _public_fields(after)
+        )
+        return after
+
+    def history(self, row_id: int) -> list[dict[str, Any]]:
+        """Every recorded change of one installation, newest first."""
+        rows = self.db.query(
+            "SELECT * FROM history WHERE installation_id = ? ORDER BY id DESC", [row_id]
+        )
+        out = []
+        for r in rows:
+            r = dict(r)
+            r["changed"] = json.loads(r["changed"] or "[]")
+            r["before"] = json.loads(r["before"]) if r["before"] else None
+            r["after"] = json.loads(r["after"])
+            out.append(r)
+        return out
+
+    def restore_version(
+        self, row_id: int, history_id: int, expected_version: int, username: str | None
+    ) -> dict[str, Any]:
+        """Make the state recorded in history entry ``history_id`` current again."""
+        with self.db.atomic():
+            entry = self.db.execute(
+                "SELECT after FROM history WHERE id = ? AND installation_id = ?",
+                [history_id, row_id],
+            ).fetchone()
+            if entry is None:
+                raise NotFound(history_id)
+            snapshot = json.loads(entry[0])
+            return self._update(
+                row_id,
+                {k: snapshot.get(k) for k in EDITABLE},
+                expected_version,
+                username,
+                "restore",
+            )
+
+    def apply_changes(
+        self,
+        creates: list[dict[str, Any]],
+        updates: list[tuple[int, dict[str, Any]]],
+        username: str,
+    ) -> None:
+        """Create and update many installations in one transaction (all or nothing)."""
+        with self.db.atomic():
+            for fields in creates:
+                self._create(fields, username, "import")
+            for row_id, fields in updates:
+                self._update(row_id, fields, None, username, "import")
+
+    def photo_is_public(self, name: str) -> bool:
+        """Whether a stored photo belongs to a published installation."""
+        row = self.db.execute(
+            "SELECT 1 FROM installations WHERE photo = ? AND status = 'published'", [name]
+        ).fetchone()
+        return row is not None
+
+    # users -------------------------------------------------------------------
+    def create_user(self, username: str, password_hash: str, role: str) -> dict[str, Any]:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        with self.db.atomic():
+            if self.user_by_name(username) is not None:
+                raise ValueError(f"user {username!r} exists already")
+            table = self.db.table("users")
+            table.insert(
+                {
+                    "username": username,
+                    "password_hash": password_hash,
+                    "role": role,
+                    "active": 1,
+                    "created_at": _now(),
+                }
+            )
+            return self.user(int(table.last_pk or 0)) or {}
+
+    def user(self, user_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+        return rows[0] if rows else None
+
+    def user_by_name(self, username: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
+        return rows[0] if rows else None
+
+    def users(self) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT id, username, role, active, created_at FROM users ORDER BY username"
+            )
+        ]
+
+    def update_user(self, user_id: int, **fields: Any) -> None:
+        allowed = {k: v for k, v in fields.items() if k in ("role", "active", "password_hash")}
+        if "role" in allowed and allowed["role"] not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        if allowed:
+            self.db.table("users").update(user_id, allowed)
+
+    # pending imports -----------------------------------------------------------
+    def save_pending_import(self, token: str, username: str, filename: str, content: bytes) -> None:
+        with self.db.atomic():
+            cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(timespec="seconds")
+            self.db.execute("DELETE FROM pending_imports WHERE created_at < ?", [cutoff])
+            self.db.table("pending_imports").insert(
+                {
+                    "token": token,
+                    "username": username,
+                    "filename": filename,
+                    "content": content,
+                    "created_at": _now(),
+                }
+            )
+
+    def pending_import(self, token: str, username: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "SELECT * FROM pending_imports WHERE token = ? AND username = ?", [token, username]
+            )
+        )
+        return rows[0] if rows else None
+
+    def drop_pending_import(self, token: str) -> None:
+        self.db.execute("DELETE FROM pending_imports WHERE token = ?", [token])
+
+    # backup --------------------------------------------------------------------
+    def backup(self, path: str | Path) -> None:
+        """A consistent copy of the live database (SQLite's online backup API)."""
+        dest = sqlite3.connect(str(path))
+        try:
+            self.db.conn.backup(dest)
+        finally:
+            dest.close()
+
     # route -----------------------------------------------------------------
     def current_route(self) -> dict[str, Any] | None:
         """The current route as ``{"id", "coordinates", "properties"}``, or ``None``."""
@@ -199,7 +497,12 @@ class Store:
             "created_at": row["created_at"],
         }
 
-    def set_route(self, coordinates: list[list[float]], properties: dict[str, Any]) -> int:
+    def set_route(
+        self,
+        coordinates: list[list[float]],
+        properties: dict[str, Any],
+        username: str | None = None,
+    ) -> int:
         """Store a new current route; earlier ones stay as history. Returns its id."""
         with self.db.atomic():
             self.db.execute("UPDATE routes SET is_current = 0 WHERE is_current = 1")
@@ -210,12 +513,33 @@ class Store:
                     "properties": json.dumps(properties, ensure_ascii=False),
                     "is_current": 1,
                     "created_at": _now(),
+                    "username": username,
                 }
             )
             return int(table.last_pk or 0)
+
+    def routes(self) -> list[dict[str, Any]]:
+        """Every stored route, newest first, without coordinates."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT id, is_current, created_at, username, properties,"
+                " length(coordinates) AS size FROM routes ORDER BY id DESC"
+            )
+        ]
+
+    def make_route_current(self, route_id: int) -> None:
+        with self.db.atomic():
+            if self.db.execute("SELECT 1 FROM routes WHERE id = ?", [route_id]).fetchone() is None:
+                raise NotFound(route_id)
+            self.db.execute("UPDATE routes SET is_current = (id = ?)", [route_id])
 
     # change detection ---------------------------------------------------------
     def data_version(self) -> str:
         """A token that changes whenever installations or the route change."""
         row = self.db.execute("SELECT n FROM data_changes WHERE id = 1").fetchone()
         return str(row[0])
+
+
+def _public_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in ("id", *EDITABLE)}

@@ -28,10 +28,13 @@ def _param_error(exc: ParamError):
     return _json({"error": "Bad Request", "message": str(exc), "status": 400}, status=400)
 
 
-def _json(doc: Any, mimetype: str = "application/json", status: int = 200) -> Response:
+def _json(
+    doc: Any, mimetype: str = "application/json", status: int = 200, public: bool = True
+) -> Response:
+    """A JSON response; public 200s are cacheable with an ETag, the rest never cached."""
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     resp = Response(body, status=status, mimetype=mimetype)
-    if status == 200:
+    if status == 200 and public:
         resp.headers["Cache-Control"] = f"public, max-age={current_app.config['API_MAX_AGE']}"
         resp.add_etag()
         resp.make_conditional(request)

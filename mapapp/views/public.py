@@ -100,7 +100,7 @@ def map_settings(walk: Walk, focus: str | None) -> dict[str, Any]:
         "focus": focus,
         "strings": js_strings(),
         "permalink": "/installations/{slug}",
-        "photoUrl": "/media/{name}",
+        "photoUrl": "/media/phone/{name}",
     }
 
 

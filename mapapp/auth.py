@@ -1,0 +1,99 @@
+"""Accounts, sign-in and roles: Flask-Login sessions, hashed passwords, CSRF, rate limits.
+
+Roles: a *curator* edits installations; an *admin* also manages users and the route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .store import Store
+
+MIN_PASSWORD = 10
+#: A hash to check against when the user does not exist, so timing tells nothing.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+login_manager = LoginManager()
+
+
+class User(UserMixin):
+    def __init__(self, row: dict[str, Any]):
+        self.id = row["id"]
+        self.username = row["username"]
+        self.role = row["role"]
+        self.active = bool(row["active"])
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
+    return generate_password_hash(password)
+
+
+def authenticate(store: Store, username: str, password: str) -> User | None:
+    row = store.user_by_name(username.strip())
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not row["active"] or not check_password_hash(row["password_hash"], password):
+        return None
+    return User(row)
+
+
+def init_app(app: Flask) -> None:
+    from . import get_store
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "curator.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> User | None:
+        row = get_store().user(int(user_id)) if user_id.isdigit() else None
+        return User(row) if row and row["active"] else None
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if request.path.startswith("/api/"):
+            resp = jsonify(error="Unauthorized", message="sign in first", status=401)
+            resp.status_code = 401
+            return resp
+        return redirect(url_for("curator.login", next=request.full_path.rstrip("?")))
+
+
+def role_required(role: str) -> Callable:
+    """Allow signed-in users with ``role`` (an admin may do what a curator may)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if role == "admin" and current_user.role != "admin":
+                abort(403, description="This needs an admin account.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

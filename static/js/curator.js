@@ -1,0 +1,85 @@
+/*
+ * Cultural Terrenkur, curator form: place a work by clicking or dragging on the map
+ * or by typing coordinates, and read its chainage and offset from the route live.
+ */
+(function () {
+  "use strict";
+
+  function fmt(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (all, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
+    });
+  }
+
+  function mount(map, settingsId) {
+    var S = JSON.parse(document.getElementById(settingsId).textContent);
+    var latInput = document.getElementById(S.latInput);
+    var lonInput = document.getElementById(S.lonInput);
+    var readout = document.getElementById(S.readout);
+    var marker = null;
+    var pending = null;
+
+    function parse(input) {
+      var v = parseFloat(String(input.value).replace(",", "."));
+      return isFinite(v) ? v : null;
+    }
+
+    function describe(lat, lon) {
+      if (pending) pending.abort();
+      pending = new AbortController();
+      var url = S.locateUrl + "?lat=" + encodeURIComponent(lat) + "&lon=" + encodeURIComponent(lon);
+      fetch(url, { credentials: "same-origin", signal: pending.signal })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) {
+          if (!d) return;
+          var text = d.within
+            ? fmt(S.strings.along, { km: (d.chainage_m / 1000).toFixed(2), dist: Math.round(d.offset_m) })
+            : fmt(S.strings.tooFar, { dist: Math.round(d.offset_m), max: Math.round(d.max_offset_m) });
+          readout.textContent = text;
+          readout.classList.toggle("too-far", !d.within);
+        })
+        .catch(function () { /* a newer request replaced this one, or offline */ });
+    }
+
+    function place(lat, lon, fromInputs) {
+      var ll = L.latLng(lat, lon);
+      if (!marker) {
+        marker = L.marker(ll, { draggable: true, keyboard: true, title: "", autoPan: true }).addTo(map);
+        marker.on("dragend", function () {
+          var p = marker.getLatLng();
+          place(p.lat, p.lng, false);
+        });
+      } else {
+        marker.setLatLng(ll);
+      }
+      if (!fromInputs) {
+        latInput.value = lat.toFixed(6);
+        lonInput.value = lon.toFixed(6);
+      }
+      describe(lat, lon);
+    }
+
+    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, false); });
+
+    function fromInputs() {
+      var lat = parse(latInput), lon = parse(lonInput);
+      if (lat === null || lon === null || Math.abs(lat) > 90 || Math.abs(lon) > 180) return;
+      place(lat, lon, true);
+      if (!map.getBounds().contains([lat, lon])) map.panTo([lat, lon]);
+    }
+    latInput.addEventListener("change", fromInputs);
+    lonInput.addEventListener("change", fromInputs);
+
+    var lat = parse(latInput), lon = parse(lonInput);
+    if (lat !== null && lon !== null) {
+      place(lat, lon, true);
+      map.setView([lat, lon], 16);
+    } else {
+      readout.textContent = S.strings.hint;
+    }
+    map.getContainer().setAttribute("data-ready", "true");
+    window.TerrenkurCurator.map = map;
+  }
+
+  window.TerrenkurCurator = { mount: mount };
+})();
