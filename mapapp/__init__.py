@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         IMPORT_MAX_BYTES=5 * 1000 * 1000,
         MAX_OFFSET_M=1000.0,
         LOGIN_RATE_LIMIT="5 per minute; 30 per hour",
+        RATELIMIT_ENABLED=True,  # explicit: the limiter object outlives one app
         RATELIMIT_HEADERS_ENABLED=True,
         API_MAX_AGE=60,
         BABEL_DEFAULT_LOCALE="en",
@@ -70,8 +72,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         "MAX_CONTENT_LENGTH",
         max(app.config["PHOTO_MAX_BYTES"], app.config["IMPORT_MAX_BYTES"]) + 2_000_000,
     )
-    if not app.debug and not app.testing:
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    if not app.debug and not app.testing and "MAPAPP_SESSION_COOKIE_SECURE" not in os.environ:
+        app.config["SESSION_COOKIE_SECURE"] = True  # browsers accept it on http://localhost
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
@@ -88,6 +90,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assets.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    from .views import planner
+
+    app.register_blueprint(planner.bp)
     app.register_blueprint(curator.bp)
     app.register_blueprint(curator_api.bp)
     public.register_error_pages(app)

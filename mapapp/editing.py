@@ -61,6 +61,8 @@ def check_installation(
     The distance rule applies to new points and moved points, so a work seeded
     farther away can still be edited without moving it.
     """
+    if not data.get("slug") and data.get("title"):
+        data = {**data, "slug": slugify(str(data["title"]), max_length=80)}
     rec, errors = validate_row(data, row=0)
     messages = {e.field: e.reason for e in errors}
     if rec is None:

@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from slugify import slugify
 
 from .. import editing, get_store, maps, photos
 from ..auth import authenticate, hash_password, limiter, role_required
@@ -117,8 +116,6 @@ def _choices() -> dict[str, Any]:
 def _form_fields() -> dict[str, Any]:
     data = {k: request.form.get(k, "") for k in editing.COLUMNS if k not in ("id", "photo")}
     data["photo"] = ""
-    if not data["slug"] and data["title"]:
-        data["slug"] = slugify(data["title"], max_length=80)
     return data
 
 

@@ -1,0 +1,371 @@
+"""The curator workspace: access, forms, validation, versions, history, admin pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mapapp import create_app
+from mapapp.store import Store
+
+from .conftest import AuthActions
+
+NEW_WORK = {
+    "title": "Water mirror",
+    "slug": "",
+    "kind": "installation",
+    "festival": "ARTBAT FEST",
+    "year": "2026",
+    "artist": "A. Artist",
+    "description": "A mirror pool on the embankment.",
+    "address": "Esentai embankment at Abay Ave",
+    "lat": "43.2399",
+    "lon": "76.9203",
+    "location_precision": "surveyed",
+    "source_url": "https://artbatfest.cultura.kz/",
+    "source_note": "Surveyed by the curators on foot.",
+    "status": "draft",
+}
+
+CURATOR_GETS = [
+    "/curator",
+    "/curator/new",
+    "/curator/1",
+    "/curator/1/history",
+    "/curator/import",
+    "/curator/export.csv",
+    "/curator/export.geojson",
+    "/curator/export.gpx",
+]
+CURATOR_POSTS = [
+    "/curator/new",
+    "/curator/1",
+    "/curator/1/restore/1",
+    "/curator/import",
+    "/curator/import/token",
+]
+ADMIN_PAGES = ["/curator/users", "/curator/route"]
+CURATOR_API = [
+    ("GET", "/api/curator/session"),
+    ("GET", "/api/curator/installations"),
+    ("POST", "/api/curator/installations"),
+    ("GET", "/api/curator/installations/1"),
+    ("PUT", "/api/curator/installations/1"),
+    ("PATCH", "/api/curator/installations/1"),
+    ("POST", "/api/curator/installations/1/retire"),
+    ("POST", "/api/curator/installations/1/restore"),
+    ("GET", "/api/curator/installations/1/history"),
+    ("GET", "/api/curator/locate?lat=43.24&lon=76.92"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", p) for p in CURATOR_GETS + ADMIN_PAGES]
+    + [("POST", p) for p in CURATOR_POSTS + ADMIN_PAGES],
+)
+def test_curator_pages_refuse_anonymous_users(cclient, method, path):
+    resp = cclient.open(path, method=method)
+    assert resp.status_code == 302
+    assert resp.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(("method", "path"), CURATOR_API)
+def test_curator_api_refuses_anonymous_users(cclient, method, path):
+    resp = cclient.open(path, method=method, json={})
+    assert resp.status_code == 401 and resp.json["message"] == "sign in first"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_admin_pages_refuse_curators(cclient, auth, method, path):
+    auth.login("cora")
+    assert cclient.open(path, method=method).status_code == 403
+
+
+@pytest.mark.parametrize("path", CURATOR_GETS + ADMIN_PAGES)
+def test_admin_may_do_what_a_curator_may(cclient, auth, path):
+    auth.login("ada")
+    assert cclient.get(path).status_code == 200
+
+
+def test_login_and_logout(cclient, auth):
+    resp = cclient.post("/login", data={"username": "cora", "password": "wrong"})
+    assert resp.status_code == 401 and "Wrong user name or password" in resp.text
+    resp = cclient.post(
+        "/login?next=/curator/new", data={"username": "cora", "password": "curator-pass-1"}
+    )
+    assert resp.status_code == 302 and resp.headers["Location"] == "/curator/new"
+    assert cclient.get("/curator").status_code == 200
+    auth.logout()
+    assert cclient.get("/curator").status_code == 302
+
+
+def test_login_redirect_only_to_our_own_pages(cclient):
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        resp = cclient.post(
+            f"/login?next={target}", data={"username": "cora", "password": "curator-pass-1"}
+        )
+        assert resp.headers["Location"] == "/curator"
+
+
+def test_disabled_users_cannot_sign_in(cclient, db_path):
+    store = Store.open(db_path)
+    store.update_user(store.user_by_name("cora")["id"], active=0)
+    store.close()
+    resp = cclient.post("/login", data={"username": "cora", "password": "curator-pass-1"})
+    assert resp.status_code == 401
+
+
+def test_passwords_are_hashed_and_checked(tmp_path):
+    from mapapp.auth import authenticate, hash_password
+
+    store = Store.open(tmp_path / "u.sqlite")
+    store.migrate()
+    with pytest.raises(ValueError, match="at least 10"):
+        hash_password("short")
+    store.create_user("bek", hash_password("a long passphrase"), "curator")
+    row = store.user_by_name("bek")
+    assert "a long passphrase" not in row["password_hash"]
+    assert row["password_hash"].startswith("scrypt:")
+    assert authenticate(store, "bek", "a long passphrase").username == "bek"
+    assert authenticate(store, "bek", "wrong") is None
+    assert authenticate(store, "nobody", "a long passphrase") is None
+
+
+def test_sign_in_is_rate_limited(db_path, users):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "TILES": "",
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+        }
+    )
+    client = app.test_client()
+    codes = [
+        client.post("/login", data={"username": "cora", "password": "x"}).status_code
+        for _ in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+    assert client.get("/login").status_code == 200  # only attempts are limited
+
+
+def test_csrf_is_required_on_forms_and_api(db_path, users):
+    app = create_app({"TESTING": True, "DB": str(db_path), "TILES": "", "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    # even signing in needs the token
+    assert (
+        client.post("/login", data={"username": "cora", "password": "curator-pass-1"}).status_code
+        == 400
+    )
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resp = client.post(
+        "/login", data={"username": "cora", "password": "curator-pass-1", "csrf_token": token}
+    )
+    assert resp.status_code == 302
+    resp = client.post("/curator/new", data=NEW_WORK)
+    assert resp.status_code == 400 and "CSRF" in resp.text
+    resp = client.put("/api/curator/installations/1", json={"version": 1, "title": "x"})
+    assert resp.status_code == 400 and "CSRF" in resp.json["message"]
+    api_token = client.get("/api/curator/session").json["csrf_token"]
+    resp = client.put(
+        "/api/curator/installations/1",
+        json={"version": 1, "title": "Renamed"},
+        headers={"X-CSRFToken": api_token},
+    )
+    assert resp.status_code == 200 and resp.json["title"] == "Renamed"
+
+
+def test_session_cookie_is_secure_outside_debug(db_path, monkeypatch):
+    monkeypatch.delenv("MAPAPP_SESSION_COOKIE_SECURE", raising=False)
+    app = create_app({"DB": str(db_path), "TILES": ""})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+# adding and editing ---------------------------------------------------------------------
+
+
+def test_add_a_work_as_draft_then_publish(cclient, auth, client):
+    auth.login()
+    resp = cclient.post("/curator/new", data=NEW_WORK)
+    assert resp.status_code == 302
+    new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    row = cclient.get(f"/api/curator/installations/{new_id}").json
+    assert row["slug"] == "water-mirror" and row["status"] == "draft" and row["version"] == 1
+    assert row["chainage_m"] > 0 and row["offset_m"] < 100
+    assert client.get(f"/api/installations/{new_id}").status_code == 404  # drafts are not public
+    resp = cclient.post(
+        f"/curator/{new_id}", data={**NEW_WORK, "status": "published", "version": "1"}
+    )
+    assert resp.status_code == 302
+    assert client.get(f"/api/installations/{new_id}").json["properties"]["title"] == "Water mirror"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "", "at least 1 character"),
+        ("kind", "spaceship", "unknown value"),
+        ("year", "3026", "not plausible"),
+        ("source_url", "not a url", "https://"),
+        ("lat", "95", "less than or equal to 90"),
+        ("lat", "nan", "finite"),
+        ("lon", "", "coordinate is required"),
+        ("lat", "43.30", "km from the route"),
+    ],
+)
+def test_validation_messages_next_to_the_field(cclient, auth, db_path, field, value, message):
+    auth.login()
+    before = Store.open(db_path).all_installations()
+    resp = cclient.post("/curator/new", data={**NEW_WORK, field: value})
+    assert resp.status_code == 400
+    html = resp.text
+    error = re.search(rf'<p class="field-error" id="error-{field}" role="alert">([^<]*)</p>', html)
+    assert error and message in error.group(1)
+    assert f'aria-describedby="error-{field}"' in html
+    assert Store.open(db_path).all_installations() == before
+
+
+def test_swapped_coordinates_get_a_hint(cclient, auth):
+    auth.login()
+    resp = cclient.post("/curator/new", data={**NEW_WORK, "lat": "76.9203", "lon": "43.2399"})
+    assert resp.status_code == 400 and "look swapped" in resp.text
+
+
+def test_stale_edit_is_refused_and_overwrites_nothing(cclient, auth, db_path):
+    auth.login()
+    row = cclient.get("/api/curator/installations/1").json
+    first = {
+        **{k: row[k] or "" for k in NEW_WORK},
+        "title": "First editor",
+        "version": str(row["version"]),
+    }
+    assert cclient.post("/curator/1", data=first).status_code == 302
+    second = {**first, "title": "Second editor"}  # still carries the old version
+    resp = cclient.post("/curator/1", data=second)
+    assert resp.status_code == 409
+    assert "Someone else saved this work" in resp.text
+    assert Store.open(db_path).installation(1, published_only=False)["title"] == "First editor"
+
+
+def test_editing_an_off_route_seed_without_moving_it(cclient, auth, db_path):
+    """Seeded works farther than the limit stay editable as long as they are not moved."""
+    auth.login()
+    far = next(
+        r
+        for r in Store.open(db_path).all_installations()
+        if r["slug"] == "park-fest-red-little-men"
+    )
+    data = {k: far[k] if far[k] is not None else "" for k in NEW_WORK}
+    resp = cclient.post(
+        f"/curator/{far['id']}",
+        data={**data, "description": "Edited", "version": str(far["version"])},
+    )
+    assert resp.status_code == 302
+
+
+def test_retiring_keeps_the_row(cclient, auth, client, db_path):
+    auth.login()
+    row = cclient.get("/api/curator/installations/1").json
+    data = {
+        **{k: row[k] or "" for k in NEW_WORK},
+        "status": "retired",
+        "version": str(row["version"]),
+    }
+    assert cclient.post("/curator/1", data=data).status_code == 302
+    assert Store.open(db_path).installation(1, published_only=False)["status"] == "retired"
+    assert client.get("/api/installations/1").status_code == 404
+
+
+def test_history_shows_changes_and_restores(cclient, auth, db_path):
+    auth.login()
+    row = cclient.get("/api/curator/installations/1").json
+    original_title = row["title"]
+    data = {
+        **{k: row[k] or "" for k in NEW_WORK},
+        "title": "Changed title",
+        "version": str(row["version"]),
+    }
+    cclient.post("/curator/1", data=data)
+    page = cclient.get("/curator/1/history").text
+    assert "Changed title" in page and original_title.replace('"', "&#34;") in page
+    history = cclient.get("/api/curator/installations/1/history").json
+    assert [h["action"] for h in history] == ["update", "seed"]
+    assert history[0]["changed"] == ["title"] and history[0]["username"] == "cora"
+    seed_entry = history[1]["id"]
+    resp = cclient.post(f"/curator/1/restore/{seed_entry}", data={"version": "2"})
+    assert resp.status_code == 303
+    restored = Store.open(db_path).installation(1, published_only=False)
+    assert restored["title"] == original_title and restored["version"] == 3
+    # a restore with a stale version restores nothing
+    resp = cclient.post(f"/curator/1/restore/{seed_entry}", data={"version": "2"})
+    assert resp.status_code == 303
+    assert Store.open(db_path).installation(1, published_only=False)["version"] == 3
+
+
+def test_script_in_fields_stays_inert_on_curator_pages(cclient, auth):
+    auth.login()
+    evil = "<script>alert(1)</script>"
+    resp = cclient.post(
+        "/curator/new", data={**NEW_WORK, "title": evil, "slug": "evil", "artist": evil}
+    )
+    new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    for page in ("/curator", f"/curator/{new_id}", f"/curator/{new_id}/history"):
+        html = cclient.get(page).text
+        assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_list_search_and_filters(cclient, auth):
+    auth.login()
+    html = cclient.get("/curator?q=auezov").text
+    assert "Auezov Theatre" in html and "Vinokurov" not in html
+    html = cclient.get("/curator?kind=mural").text
+    assert "Vinokurov" in html and "Auezov Theatre" not in html
+    assert cclient.get("/curator?kind=nonsense&status=weird").status_code == 200
+
+
+def test_unknown_ids_are_404(cclient, auth):
+    auth.login()
+    assert cclient.get("/curator/9999").status_code == 404
+    assert cclient.post("/curator/9999", data=NEW_WORK).status_code == 404
+    assert cclient.get("/curator/9999/history").status_code == 404
+    assert cclient.post("/curator/1/restore/9999", data={"version": "1"}).status_code == 404
+
+
+# admin -----------------------------------------------------------------------------------
+
+
+def test_admin_adds_users_with_checks(cclient, db_path):
+    AuthActions(cclient).login("ada")
+    resp = cclient.post(
+        "/curator/users",
+        data={"action": "create", "username": "bek", "role": "curator", "password": "short"},
+    )
+    assert resp.status_code == 400 and "at least 10 characters" in resp.text
+    resp = cclient.post(
+        "/curator/users",
+        data={
+            "action": "create",
+            "username": "bek",
+            "role": "curator",
+            "password": "long-enough-pw",
+        },
+    )
+    assert resp.status_code == 303
+    assert Store.open(db_path).user_by_name("bek")["role"] == "curator"
+    resp = cclient.post(
+        "/curator/users",
+        data={
+            "action": "create",
+            "username": "bek",
+            "role": "curator",
+            "password": "long-enough-pw",
+        },
+    )
+    assert resp.status_code == 400 and "exists already" in resp.text
