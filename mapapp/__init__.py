@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
-from flask_babel import Babel
 from flask_compress import Compress
 
+from . import i18n
 from .catalog import WalkCache
 from .store import Store
 
@@ -77,9 +77,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    Babel(app)
+    i18n.init_app(app)
     Compress(app)
+    from .views import public
+
     app.extensions["mapapp.walks"] = WalkCache()
+    app.extensions["mapapp.pages"] = public.PageCache()
 
     from . import auth, security
     from .views import api, assets, curator, curator_api, public

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from . import geo
-from .records import RowError, read_csv, read_route_geojson
+from .records import (
+    TRANSLATED_FIELDS,
+    TRANSLATION_COLUMNS,
+    RowError,
+    localized,
+    read_csv,
+    read_route_geojson,
+)
 from .store import Store
 
 #: Fields of an installation shown to the public (no drafts, no curator data).
@@ -143,10 +150,32 @@ class WalkCache:
 # GeoJSON -----------------------------------------------------------------------
 
 
+def localize_stop(stop: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stop whose title, description and address are in ``lang`` where translated.
+
+    ``text_lang`` tells, per field, which language the text is really in (a
+    fallback), so pages can mark it with ``lang`` for screen readers.
+    """
+    out = {k: v for k, v in stop.items() if k not in TRANSLATION_COLUMNS}
+    out["text_lang"] = {}
+    for field_name in TRANSLATED_FIELDS:
+        text, text_lang = localized(stop, field_name, lang)
+        out[field_name] = text
+        out["text_lang"][field_name] = text_lang
+    return out
+
+
 def stop_feature(stop: dict[str, Any]) -> dict[str, Any]:
     """An RFC 7946 Feature for one published stop."""
     props = {k: stop.get(k) for k in PUBLIC_FIELDS}
-    for extra in ("chainage_m", "offset_m", "distance_m", "minutes"):
+    for extra in (
+        "chainage_m",
+        "offset_m",
+        "distance_m",
+        "minutes",
+        "text_lang",
+        *TRANSLATION_COLUMNS,
+    ):
         if extra in stop:
             props[extra] = stop[extra]
     return {

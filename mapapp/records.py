@@ -35,6 +35,12 @@ FESTIVALS = ("PARK FEST", "ARTBAT FEST")
 PRECISIONS = ("surveyed", "approximate", "estimated")
 STATUSES = ("draft", "published", "retired")
 
+#: Interface languages; an installation's own texts are kept in the first (``en``)
+#: and may be translated into the others.
+LANGUAGES = ("en", "ru", "kk")
+TRANSLATED_FIELDS = ("title", "description", "address")
+TRANSLATION_COLUMNS = tuple(f"{f}_{lang}" for f in TRANSLATED_FIELDS for lang in LANGUAGES[1:])
+
 #: Columns of ``data/installations.csv``, in order.
 COLUMNS = (
     "id",
@@ -53,6 +59,7 @@ COLUMNS = (
     "source_note",
     "status",
     "photo",
+    *TRANSLATION_COLUMNS,
 )
 REQUIRED_COLUMNS = ("slug", "title", "kind", "lat", "lon", "location_precision", "source_url")
 
@@ -82,6 +89,12 @@ class Installation(BaseModel):
     source_note: str = Field(default="", max_length=1000)
     status: Literal[STATUSES] = "published"  # type: ignore[valid-type]
     photo: str = Field(default="", max_length=200)
+    title_ru: str = Field(default="", max_length=200)
+    title_kk: str = Field(default="", max_length=200)
+    description_ru: str = Field(default="", max_length=4000)
+    description_kk: str = Field(default="", max_length=4000)
+    address_ru: str = Field(default="", max_length=300)
+    address_kk: str = Field(default="", max_length=300)
 
     @field_validator("slug")
     @classmethod
@@ -137,9 +150,9 @@ class Installation(BaseModel):
             raise ValueError("photo must be a stored image name such as ab12.jpg")
         return v
 
-    @field_validator("festival", mode="before")
+    @field_validator("festival", *TRANSLATION_COLUMNS, mode="before")
     @classmethod
-    def _festival(cls, v: Any) -> Any:
+    def _empty(cls, v: Any) -> Any:
         return "" if v is None else v
 
 
@@ -158,8 +171,9 @@ class RowError:
 def validate_row(raw: dict[str, Any], row: int) -> tuple[Installation | None, list[RowError]]:
     """Check one raw row; return the record or the row's errors."""
     data = {k: v for k, v in raw.items() if k is not None}
-    if data.get("id") in ("", None):
-        data.pop("id", None)
+    for optional in ("id", "status"):
+        if data.get(optional) in ("", None):
+            data.pop(optional, None)
     try:
         return Installation.model_validate(data), []
     except ValidationError as exc:
@@ -284,3 +298,17 @@ def _check_positions(coords: Any) -> None:
         )
         if not ok or not (-180 <= c[0] <= 180 and -90 <= c[1] <= 90):
             raise ValueError(f"position {i + 1} is not a valid [lon, lat] pair: {c!r}")
+
+
+def fallback_order(lang: str) -> tuple[str, ...]:
+    """Languages to try for an installation's text: the asked one, then the others."""
+    return (lang, *(x for x in LANGUAGES if x != lang)) if lang in LANGUAGES else LANGUAGES
+
+
+def localized(row: dict[str, Any], field: str, lang: str) -> tuple[str, str]:
+    """``(text, language)`` of ``field`` in ``lang``, or in the first fallback that has it."""
+    for candidate in fallback_order(lang):
+        key = field if candidate == LANGUAGES[0] else f"{field}_{candidate}"
+        if row.get(key):
+            return str(row[key]), candidate
+    return "", lang

@@ -16,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from .records import COLUMNS, Installation
+from .records import COLUMNS, TRANSLATION_COLUMNS, Installation
 
 migrations = Migrations("mapapp")
 
@@ -114,6 +114,12 @@ def m003_users_history_imports(db: Database) -> None:
         {"token": str, "username": str, "filename": str, "content": bytes, "created_at": str},
         pk="token",
     )
+
+
+@migrations()
+def m004_translations(db: Database) -> None:
+    for column in TRANSLATION_COLUMNS:
+        db.table("installations").add_column(column, str, not_null_default="")
 
 
 #: Fields a curator edits (everything but the id and bookkeeping).

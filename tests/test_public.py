@@ -119,7 +119,7 @@ def test_default_tiles_are_openstreetmap_with_attribution(db_path, monkeypatch):
 def test_permalink_opens_the_map_on_the_work(client, store):
     row = store.installations()[0]
     html = client.get(f"/installations/{row['slug']}").get_data(as_text=True)
-    assert f'"focus":"{row["slug"]}"' in html.replace(" ", "")
+    assert f'data-focus="{row["slug"]}"' in html
 
 
 @pytest.mark.parametrize("url", ["/installations/nope", "/no-such-page"])

@@ -87,7 +87,8 @@ def test_missing_columns_empty_files_and_extra_values():
     assert errors[0].field == "header" and "kind" in errors[0].reason
     assert read_csv_text("")[1][0].reason == "the file is empty"
     assert "no rows" in read_csv_text(",".join(COLUMNS) + "\n")[1][0].reason
-    text = csv_text([GOOD]) + "3,x,y,sculpture,,,,,,43.2,76.9,estimated,https://a.kz/,,,,EXTRA\n"
+    extra = {**GOOD, "id": "3", "slug": "x"}
+    text = csv_text([GOOD]) + ",".join([*(extra.get(c, "") for c in COLUMNS), "EXTRA"]) + "\n"
     assert read_csv_text(text)[1][0].reason == "more values than columns"
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from ..catalog import route_feature, stop_feature, stops_collection
+from ..catalog import localize_stop, route_feature, stop_feature, stops_collection
 from ..geo import DIRECTIONS
-from ..records import FESTIVALS, KINDS
+from ..records import FESTIVALS, KINDS, LANGUAGES
 from .public import current_walk
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -80,6 +80,12 @@ def _bbox() -> tuple[float, float, float, float] | None:
     return w, s, e, n
 
 
+def _localized(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stops with texts in ``?lang=`` (with fallbacks) when asked; else every translation."""
+    lang = _choice("lang", LANGUAGES)
+    return stops if lang is None else [localize_stop(s, lang) for s in stops]
+
+
 @bp.get("/route.geojson")
 def route():
     walk = current_walk()
@@ -95,7 +101,7 @@ def installations():
     if bbox is not None:
         w, s, e, n = bbox
         stops = [x for x in stops if w <= x["lon"] <= e and s <= x["lat"] <= n]
-    return _json(stops_collection(stops), GEOJSON)
+    return _json(stops_collection(_localized(stops)), GEOJSON)
 
 
 @bp.get("/installations/<int:id>")
@@ -103,7 +109,7 @@ def installation(id: int):
     stop = next((s for s in current_walk().stops if s["id"] == id), None)
     if stop is None:
         abort(404, description=f"no published installation with id {id}")
-    return _json(stop_feature(stop), GEOJSON)
+    return _json(stop_feature(_localized([stop])[0]), GEOJSON)
 
 
 @bp.get("/nearest")
@@ -114,7 +120,7 @@ def nearest():
     if not raw_n.isdigit() or not 1 <= int(raw_n) <= MAX_NEAREST:
         raise ParamError(f"n must be a whole number from 1 to {MAX_NEAREST}")
     found = current_walk().nearest(lon, lat, int(raw_n))
-    return _json(stops_collection(found), GEOJSON)
+    return _json(stops_collection(_localized(found)), GEOJSON)
 
 
 @bp.get("/next")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from .. import geo, get_store, maps
-from ..catalog import Walk, route_feature, stops_collection
-from ..records import FESTIVALS, KINDS
+from ..catalog import Walk, localize_stop, route_feature, stops_collection
+from ..i18n import current_language
+from ..records import FESTIVALS, KINDS, LANGUAGES
 from .assets import asset_url
 
 bp = Blueprint("public", __name__)
@@ -83,13 +89,19 @@ def js_strings() -> dict[str, str]:
     }
 
 
-def map_settings(walk: Walk, focus: str | None) -> dict[str, Any]:
+def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str]) -> dict[str, Any]:
+    """The one JSON blob the map script reads: route, stops, labels, strings, links.
+
+    The focused work is not in it (it is the ``data-focus`` attribute), so the blob is
+    the same for every page of one language.
+    """
     forward, backward = geo.compass_heading(walk.route)
     labels = kind_labels()
-    present = {s["kind"] for s in walk.stops}
+    present = {s["kind"] for s in stops}
     return {
+        "lang": current_language(),
         "route": route_feature(walk),
-        "stops": stops_collection(walk.stops),
+        "stops": stops_collection(stops),
         "kinds": [
             {"id": k, "label": labels[k], "icon": asset_url(f"icons/{k}.svg")}
             for k in KINDS
@@ -97,44 +109,124 @@ def map_settings(walk: Walk, focus: str | None) -> dict[str, Any]:
         ],
         "precision": precision_labels(),
         "headings": {"forward": forward, "backward": backward},
-        "focus": focus,
         "strings": js_strings(),
-        "permalink": "/installations/{slug}",
-        "photoUrl": "/media/phone/{name}",
+        **links,
     }
 
 
-def render_map_page(focus: dict[str, Any] | None = None, status: int = 200):
-    walk = current_walk()
+def page_links() -> dict[str, str]:
+    """URL templates for the map script, keeping the page's language choice."""
+    lang = request.args.get("lang")
+    suffix = f"?lang={lang}" if lang in LANGUAGES else ""
+    return {"permalink": "/installations/{slug}" + suffix, "photoUrl": "/media/phone/{name}"}
+
+
+class PageCache:
+    """Rendered parts of the map page per data version, language and link style.
+
+    Everything but the CSP nonce and the focused work is the same for every visitor,
+    so the folium map, the settings JSON and the stop list are built once per change.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self._lock = threading.Lock()
+        self._parts: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        with self._lock:
+            if key in self._parts:
+                self._parts.move_to_end(key)
+                return self._parts[key]
+        parts = build()
+        with self._lock:
+            self._parts[key] = parts
+            while len(self._parts) > self._size:
+                self._parts.popitem(last=False)
+        return parts
+
+
+def stop_list_html(stops: list[dict[str, Any]], lang: str, links: dict[str, str]) -> Markup:
+    """The ``<li>`` items of the stop list in walking order; every text is escaped.
+
+    Built in Python rather than a template loop: the list has one item per stop and
+    must stay fast with thousands of them.
+    """
+    labels = {k: escape(v) for k, v in kind_labels().items()}
+    icons = {k: escape(asset_url(f"icons/{k}.svg")) for k in KINDS}
+    km = _("km %(km)s", km="{km}")
+    off = _("%(dist)s km from the river", dist="{dist}")
+    link = escape(_("Link"))
+    items = []
+    for s in stops:
+        meta = [escape(km.format(km=f"{s['chainage_m'] / 1000:.1f}")), labels[s["kind"]]]
+        if s["festival"]:
+            meta.append(escape(s["festival"]))
+        if s["offset_m"] > 300:
+            meta.append(escape(off.format(dist=f"{s['offset_m'] / 1000:.1f}")))
+        title = escape(s["title"])
+        title_lang = s["text_lang"]["title"]
+        lang_attr = f' lang="{escape(title_lang)}"' if title_lang != lang else ""
+        href = escape(links["permalink"].format(slug=s["slug"]))
+        items.append(
+            f'<li data-id="{s["id"]}" data-kind="{escape(s["kind"])}"'
+            f' data-festival="{escape(s["festival"])}" data-chainage="{s["chainage_m"]}">'
+            f'<button type="button" class="stop" data-id="{s["id"]}">'
+            f'<img src="{icons[s["kind"]]}" alt="" width="20" height="25">'
+            f'<span class="stop-title"{lang_attr}>{title}</span>'
+            f'<span class="stop-meta">{" · ".join(meta)}</span></button>'
+            f'<a class="permalink" href="{href}">{link}'
+            f'<span class="visually-hidden">: {title}</span></a></li>'
+        )
+    return Markup("\n".join(items))  # noqa: S704 (every value above is escaped)
+
+
+def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
+    stops = [localize_stop(s, lang) for s in walk.stops]
     config = current_app.config
-    route_name = _("Esentai (Vesnovka) river walk")
     m = maps.walk_map(
         [list(c) for c in walk.route.line_lonlat.coords],
         tiles_url=config["TILES"] or None,
         tiles_attribution=config["TILES_ATTRIBUTION"],
         asset_url=asset_url,
         settings_id=SETTINGS_ID,
-        route_name=route_name,
+        route_name=_("Esentai (Vesnovka) river walk"),
     )
-    parts = maps.render_parts(m)
+    settings = map_settings(walk, stops, links)
     labels = kind_labels()
-    forward, backward = geo.compass_heading(walk.route)
-    festivals = sorted({s["festival"] for s in walk.stops if s["festival"]}, key=FESTIVALS.index)
+    return {
+        "stops": stops,
+        "map_parts": maps.render_parts(m),
+        "settings_json": htmlsafe_json_dumps(settings, separators=(",", ":")),
+        "stop_list": stop_list_html(stops, lang, links),
+        "kinds": [(k, labels[k]) for k in KINDS if any(s["kind"] == k for s in stops)],
+        "festivals": sorted({s["festival"] for s in stops if s["festival"]}, key=FESTIVALS.index),
+        "headings": geo.compass_heading(walk.route),
+    }
+
+
+def render_map_page(
+    focus: dict[str, Any] | None = None,
+    status: int = 200,
+    links: dict[str, str] | None = None,
+):
+    """The walk map page in the current language (also used by the static export)."""
+    walk = current_walk()
+    lang = current_language()
+    links = links or page_links()
+    config = current_app.config
+    key = (config["DB"], walk.version, lang, tuple(sorted(links.items())), config["TILES"])
+    parts = current_app.extensions["mapapp.pages"].get(key, lambda: _page_parts(walk, lang, links))
+    if focus is not None:
+        focus = next(s for s in parts["stops"] if s["id"] == focus["id"])
     return (
         render_template(
             "map.html",
-            walk=walk,
             focus=focus,
-            map_parts=parts,
-            settings=map_settings(walk, focus["slug"] if focus else None),
             settings_id=SETTINGS_ID,
             scripts=[asset_url(p) for _n, p in maps.SCRIPTS],
             styles=[asset_url(p) for _n, p in maps.STYLES],
-            kinds=[(k, labels[k]) for k in KINDS if any(s["kind"] == k for s in walk.stops)],
-            kind_labels=labels,
-            festivals=festivals,
-            headings=(forward, backward),
-            precision=precision_labels(),
+            **parts,
         ),
         status,
     )

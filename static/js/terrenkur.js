@@ -93,7 +93,9 @@
   }
 
   function mount(map, settingsId) {
-    var S = JSON.parse(document.getElementById(settingsId).textContent);
+    var settingsEl = document.getElementById(settingsId);
+    var S = JSON.parse(settingsEl.textContent);
+    S.focus = settingsEl.getAttribute("data-focus") || null;
     var T = S.strings;
     var kinds = {};
     S.kinds.forEach(function (k) { kinds[k.id] = k; });
@@ -164,9 +166,14 @@
     new Legend().addTo(map);
 
     /* --- popups --- */
+    function textLang(p, field) {
+      var lang = p.text_lang && p.text_lang[field];
+      return lang && lang !== S.lang ? lang : null;
+    }
+
     function popupContent(p) {
       var box = el("div", { className: "tk-popup" });
-      box.appendChild(el("h2", { tabindex: "-1" }, p.title));
+      box.appendChild(el("h2", { tabindex: "-1", lang: textLang(p, "title") }, p.title));
       if (p.artist) box.appendChild(el("p", { className: "artist" }, fmt(T.by, { artist: p.artist })));
       var facts = [kinds[p.kind] ? kinds[p.kind].label : p.kind, p.festival, p.year ? String(p.year) : ""]
         .filter(Boolean).join(" · ");
@@ -177,8 +184,13 @@
           loading: "lazy"
         }));
       }
-      if (p.description) box.appendChild(el("p", { className: "description" }, p.description));
-      if (p.address) box.appendChild(el("p", { className: "address" }, el("strong", {}, T.address + ": "), p.address));
+      if (p.description) {
+        box.appendChild(el("p", { className: "description", lang: textLang(p, "description") }, p.description));
+      }
+      if (p.address) {
+        box.appendChild(el("p", { className: "address" }, el("strong", {}, T.address + ": "),
+          el("span", { lang: textLang(p, "address") }, p.address)));
+      }
       var along = fmt(T.kmAlong, { km: (p.chainage_m / 1000).toFixed(1) });
       if (p.offset_m > 50) along += " · " + fmt(T.offRoute, { dist: distanceText(p.offset_m, T) });
       box.appendChild(el("p", { className: "chainage" }, along));
