@@ -104,6 +104,39 @@ def index():
     )
 
 
+def status_labels() -> dict[str, str]:
+    return {"draft": _("draft"), "published": _("published"), "retired": _("retired")}
+
+
+def action_labels() -> dict[str, str]:
+    return {
+        "add": _("add"),
+        "change": _("change"),
+        "unchanged": _("unchanged"),
+        "reject": _("reject"),
+    }
+
+
+def history_labels() -> dict[str, str]:
+    return {
+        "seed": _("loaded from the data files"),
+        "create": _("created"),
+        "update": _("edited"),
+        "retire": _("retired"),
+        "restore": _("restored an earlier version"),
+        "import": _("imported"),
+    }
+
+
+@bp.app_context_processor
+def _curator_labels() -> dict[str, Any]:
+    return {
+        "status_labels": status_labels,
+        "action_labels": action_labels,
+        "history_labels": history_labels,
+    }
+
+
 def _choices() -> dict[str, Any]:
     return {
         "kinds": kind_labels(),
