@@ -253,3 +253,100 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
 
     click.echo(f"Cultural Terrenkur on http://{host}:{port}/ (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=8)
+
+
+@cli.command("coverage")
+@DB_OPTION
+@click.option(
+    "--radius",
+    type=click.FloatRange(0, 5000, min_open=True),
+    default=150.0,
+    show_default=True,
+    help="Walking radius in metres.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(0, 100_000, min_open=True),
+    default=300.0,
+    show_default=True,
+    help="Shortest uncovered stretch reported as a gap, metres.",
+)
+@click.option(
+    "--segment",
+    type=click.FloatRange(10, 10_000),
+    default=100.0,
+    show_default=True,
+    help="Length of the segments counted, metres.",
+)
+@click.option(
+    "-k",
+    "--sites",
+    type=click.IntRange(0, 50),
+    default=5,
+    show_default=True,
+    help="How many sites to suggest for new works.",
+)
+@click.option("--kind", help="Only works of this kind: sculpture, mural, installation, ...")
+@click.option("--festival", help='Only works of this festival ("PARK FEST", "ARTBAT FEST").')
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "geojson"]),
+    default="table",
+    show_default=True,
+    help="Text tables, CSV (one row per segment, gap and site) or GeoJSON.",
+)
+def coverage_command(
+    db_path: Path,
+    radius: float,
+    gap: float,
+    segment: float,
+    sites: int,
+    kind: str | None,
+    festival: str | None,
+    fmt: str,
+) -> None:
+    """How much of the route has a published work within walking distance.
+
+    Prints the covered share, the gaps longest first, the suggested sites and the
+    count of works near each segment, as a table, CSV or GeoJSON.
+
+    \b
+    Example:
+        mapapp coverage --radius 150 --gap 300
+        mapapp coverage --kind sculpture --format csv > coverage.csv
+    """
+    import json
+
+    from . import geo
+    from .records import FESTIVALS, KINDS
+
+    for name, value, allowed in (("--kind", kind, KINDS), ("--festival", festival, FESTIVALS)):
+        if value is not None and value not in allowed:
+            raise click.BadParameter(f"must be one of: {', '.join(allowed)}", param_hint=name)
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path} does not exist: run `mapapp init-db`")
+    store = Store.open(db_path)
+    try:
+        walk = build_walk(store)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    works = walk.filtered(kind=kind, festival=festival)
+    report = geo.coverage_report(
+        walk.route,
+        [w["lon"] for w in works],
+        [w["lat"] for w in works],
+        radius_m=radius,
+        gap_m=gap,
+        segment_m=segment,
+        k=sites,
+    )
+    if fmt == "csv":
+        click.echo(geo.coverage_csv(walk.route, report), nl=False)
+    elif fmt == "geojson":
+        click.echo(json.dumps(geo.coverage_geojson(walk.route, report), ensure_ascii=False))
+    else:
+        works_name = " ".join(filter(None, [festival, kind])) or "published"
+        click.echo(geo.coverage_table(report, f"{works_name} works"), nl=False)

@@ -17,6 +17,7 @@ from typing import Any
 
 import folium
 from branca.element import Figure, MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 #: Scripts and styles a map page needs, in load order, as (name, asset path).
@@ -96,7 +97,8 @@ def base_map(
     latlngs = [[c[1], c[0]] for c in route_coords]
     folium.PolyLine(latlngs, interactive=False, **ROUTE_CASING).add_to(m)
     folium.PolyLine(latlngs, tooltip=route_name, **ROUTE_STYLE).add_to(m)
-    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(16, 16))
+    # No fit_bounds here: the page scripts fit the route at once, without animation
+    # (an animated fit would race with opening a permalink's popup).
     return m
 
 
@@ -154,6 +156,9 @@ def point_picker_map(
         tiles_attribution=tiles_attribution,
         asset_url=asset_url,
     )
+    lats = [c[1] for c in route_coords]
+    lons = [c[0] for c in route_coords]
+    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(16, 16))
     PointPicker(settings_id, asset_url).add_to(m)
     return m
 
@@ -196,9 +201,9 @@ COVERAGE_COLOURS = ("#d7301f", "#fdae61", "#74add1", "#313695")
 #: English defaults of the strings the planner script shows; the web view passes
 #: translated ones.
 PLANNER_STRINGS = {
-    "segment": "km {from}–{to}: {n} work(s) within {r} m, {pct} % covered",
+    "segment": "km {start}–{end}: {n} work(s) within {r} m, {pct} % covered",
     "gap": "Gap {rank}: {len}",
-    "gapTip": "Gap {rank}: km {from}–{to}, {len} with no work within {r} m",
+    "gapTip": "Gap {rank}: km {start}–{end}, {len} with no work within {r} m",
     "site": "Suggested site {rank}: km {km}, adds {gain} of covered route",
     "work": "{title} (km {km})",
     "legend": "Coverage",
@@ -211,11 +216,17 @@ PLANNER_STRINGS = {
     "sites": "Suggested site",
     "m": "{n} m",
     "km": "{n} km",
+    "layerWorks": "Works and their radius",
+    "layerGaps": "Gap labels",
+    "layerSites": "Suggested sites",
 }
 
 
-class PlannerLayers(MacroElement):
+class PlannerLayers(JSCSSMixin):
     """Hands the folium map to ``TerrenkurPlanner.mount`` with its settings.
+
+    Its scripts and styles go into the folium page's header (a notebook shows that
+    page); our own page template lists them itself.
 
     ``settings`` is either the id of a ``<script type="application/json">`` element
     in the page, or the settings themselves (inlined, for notebooks).
@@ -314,7 +325,7 @@ def planner_map(
             overlay=False,
             control=False,
         ).add_to(m)
-    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(16, 16))
+    # no fit_bounds here: planner.js fits the route at once (folium's call would animate)
     PlannerLayers(settings, asset_url).add_to(m)
     return m
 
@@ -359,19 +370,25 @@ CHART_LABELS = {
 _CHART_LOCK = threading.Lock()
 
 
-def coverage_chart_svg(report: Any, labels: dict[str, str] | None = None) -> str:
+#: Chart sizes in inches: wide for tablets and up, narrow (larger text) for phones.
+CHART_SIZES = {"wide": (8.0, 3.2), "narrow": (4.6, 3.6)}
+
+
+def coverage_chart_svg(
+    report: Any, labels: dict[str, str] | None = None, size: str = "wide"
+) -> str:
     """Bar chart of works per kilometre along the route, with the gaps shaded, as SVG.
 
     Uses matplotlib's object API (no pyplot state), imported here so that the web
     app only pays for it when a chart is asked for. The SVG is deterministic for a
-    given report, so it can carry an ETag.
+    given report, so it can carry an ETag. ``size`` is a key of :data:`CHART_SIZES`.
     """
     import matplotlib
     from matplotlib.figure import Figure
 
     text = {**CHART_LABELS, **(labels or {})}
     r = f"{report.radius_m:g}"
-    fig = Figure(figsize=(8, 3.2), layout="constrained")
+    fig = Figure(figsize=CHART_SIZES[size], layout="constrained")
     ax = fig.subplots()
     left = [b.start_m / 1000 for b in report.per_km]
     width = [(b.end_m - b.start_m) / 1000 for b in report.per_km]
@@ -409,7 +426,8 @@ def coverage_chart_svg(report: Any, labels: dict[str, str] | None = None) -> str
     ax.set_ylabel(text["y"])
     ax.set_title(text["title"].format(r=r), loc="left", fontsize="medium")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper right", fontsize="small", frameon=False)
+    ncols = 3 if size == "wide" else 1
+    fig.legend(loc="outside lower center", ncols=ncols, fontsize="small", frameon=False)
     out = io.StringIO()
     with (
         _CHART_LOCK,

@@ -71,7 +71,11 @@ def test_curators_edit_each_language(cclient, auth, client):
     row = cclient.get("/api/curator/installations/7").json
     resp = cclient.patch(
         "/api/curator/installations/7",
-        json={"version": row["version"], "title_kk": "Винокуров муралы", "description_ru": "Мурал."},
+        json={
+            "version": row["version"],
+            "title_kk": "Винокуров муралы",
+            "description_ru": "Мурал.",
+        },
     )
     assert resp.status_code == 200
     html = client.get("/?lang=kk").text
@@ -89,7 +93,11 @@ def test_catalogs_compile_and_are_complete():
     for lang in ("ru", "kk"):
         with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalog = read_po(f)
-        missing = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+        missing = [
+            m.id
+            for m in catalog
+            if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+        ]
         assert not missing, f"{lang}: {missing[:5]}"
         problems = [(m.id, errs) for m, errs in catalog.check()]
         assert not problems, problems[:3]

@@ -375,7 +375,10 @@
     orderList();
     map.invalidateSize();
     var routeLine = S.route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
-    map.fitBounds(L.latLngBounds(routeLine), { padding: [24, 24] });
+    // room at the top for the marker pins above the northernmost point
+    map.fitBounds(L.latLngBounds(routeLine), {
+      paddingTopLeft: [24, 48], paddingBottomRight: [24, 24], animate: false
+    });
     if (S.focus) {
       var target = stops.filter(function (s) { return s.props.slug === S.focus; })[0];
       if (target) focusStop(target.id, false);

@@ -1,0 +1,179 @@
+"""Helpers for the browser tests: data, live servers, the guarded page record."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from mapapp import PROJECT_ROOT, create_app
+from mapapp.catalog import load_seed, seed
+from mapapp.records import Installation
+from mapapp.store import Store
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+DATA_DIR = PROJECT_ROOT / "data"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+#: The two viewports every core check runs at.
+VIEWPORTS: dict[str, dict[str, Any]] = {
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+}
+
+TIMEOUT_MS = 10_000
+
+
+# data -----------------------------------------------------------------------------
+
+
+def published_rows() -> list[dict[str, str]]:
+    """The rows of ``data/installations.csv`` that are published, in file order."""
+    with (DATA_DIR / "installations.csv").open(encoding="utf-8", newline="") as fh:
+        return [r for r in csv.DictReader(fh) if (r.get("status") or "published") == "published"]
+
+
+# live servers -----------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    """The app served by werkzeug in a background thread on a free loopback port."""
+
+    base_url: str
+    port: int
+    db_path: Path
+    config: dict[str, Any]
+
+    def url(self, path: str = "/") -> str:
+        return self.base_url + path
+
+    def get_json(self, path: str, **params: Any) -> Any:
+        """GET ``path`` with ``params`` from the live server, outside the browser."""
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
+        with urllib.request.urlopen(self.url(path) + query, timeout=10) as resp:  # noqa: S310
+            assert resp.status == 200, f"{path}: HTTP {resp.status}"
+            return json.loads(resp.read().decode("utf-8"))
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Logs errors but not every request (a page load is twenty lines otherwise)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if str(code).startswith("5"):
+            super().log_request(code, size)
+
+
+def build_db(path: Path, extra: Iterable[Installation] = ()) -> Path:
+    """A database seeded from the shipped ``data/``, plus ``extra`` installations."""
+    store = Store.open(path)
+    try:
+        seed(store, load_seed(DATA_DIR))
+        extra = list(extra)
+        if extra:
+            added = store.insert_missing(extra)
+            assert added == len(extra), "an extra installation clashed with the seed data"
+    finally:
+        store.close()
+    return path
+
+
+def serve(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    tiles: str = "",
+    extra: Iterable[Installation] = (),
+) -> Iterator[LiveServer]:
+    """Generator for fixtures: start a live server on its own seeded DB, stop it after."""
+    db_path = build_db(tmp_path_factory.mktemp(name) / "mapapp.sqlite", extra)
+    config = {"TESTING": True, "DB": str(db_path), "SECRET_KEY": "test", "TILES": tiles}
+    app = create_app(config)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name=f"live-{name}", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.port}", server.port, db_path, config)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        assert not thread.is_alive(), f"live server {name!r} did not stop"
+
+
+@dataclass
+class Guarded:
+    """A page plus what its guards saw."""
+
+    page: Any
+    server: LiveServer
+    viewport: str
+    blocked: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    ignored_console: list[re.Pattern[str]] = field(default_factory=list)
+
+    @property
+    def is_phone(self) -> bool:
+        return self.viewport == "phone"
+
+    def ignore_console(self, pattern: str) -> None:
+        """Do not count console errors matching ``pattern`` (a regex) in this test."""
+        self.ignored_console.append(re.compile(pattern))
+
+    def goto(self, path: str = "/", *, expect_status: int = 200):
+        resp = self.page.goto(self.server.url(path), wait_until="load")
+        assert resp is not None, f"no response for {path}"
+        assert resp.status == expect_status, f"{path}: HTTP {resp.status}"
+        return resp
+
+    def open_map(self, path: str = "/") -> Any:
+        """Go to a map page and wait until our script has mounted the map."""
+        self.goto(path)
+        self.page.wait_for_selector(".folium-map[data-ready]", state="attached")
+        return self.page
+
+    def open_panel(self) -> None:
+        """On a phone the stop list is behind the panel toggle: open it."""
+        if not self.is_phone:
+            return
+        toggle = self.page.locator("#panel-toggle")
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true"
+        self.page.locator("#panel-body").wait_for(state="visible")
+
+    def problems(self) -> list[str]:
+        errors = [
+            e for e in self.console_errors if not any(p.search(e) for p in self.ignored_console)
+        ]
+        out = [f"blocked request (not our server): {u}" for u in self.blocked]
+        out += [f"console error: {e}" for e in errors]
+        out += [f"page error: {e}" for e in self.page_errors]
+        out += [f"dialog opened: {d}" for d in self.dialogs]
+        return out
