@@ -202,6 +202,42 @@ def route_feature(walk: Walk) -> dict[str, Any]:
     }
 
 
+# reference layers ------------------------------------------------------------------
+
+#: Point layers shipped in ``data/geo/`` that help a walker find their way.
+REFERENCE_LAYERS = ("crossings", "bike_stations")
+
+
+def reference_layers(data_dir: Path, lang: str) -> dict[str, dict[str, Any]]:
+    """The shipped wayfinding layers as GeoJSON, each name in ``lang`` where known.
+
+    A layer file that is missing or unreadable is left out rather than breaking the map.
+    """
+    layers = {}
+    for name in REFERENCE_LAYERS:
+        try:
+            doc = json.loads((data_dir / "geo" / f"{name}.geojson").read_text(encoding="utf-8"))
+            features = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        out = []
+        for f in features:
+            props = f.get("properties") or {}
+            label = props.get(f"name_{lang}") or props.get("name") or ""
+            out.append(
+                {
+                    "type": "Feature",
+                    "geometry": f["geometry"],
+                    "properties": {
+                        "name": label,
+                        "location_precision": props.get("location_precision", ""),
+                    },
+                }
+            )
+        layers[name] = {"type": "FeatureCollection", "features": out}
+    return layers
+
+
 # seeding ------------------------------------------------------------------------
 
 #: How far from the route a seeded point may lie before it is taken for a typo.

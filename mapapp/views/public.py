@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
@@ -14,7 +15,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from .. import geo, get_store, maps
-from ..catalog import Walk, localize_stop, route_feature, stops_collection
+from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
 from ..i18n import current_language
 from ..records import FESTIVALS, KINDS, LANGUAGES
 from .assets import asset_url
@@ -110,6 +111,11 @@ def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str])
         "precision": precision_labels(),
         "headings": {"forward": forward, "backward": backward},
         "strings": js_strings(),
+        "layers": reference_layers(Path(current_app.config["DATA_DIR"]), current_language()),
+        "layerLabels": {
+            "crossings": _("Streets crossed"),
+            "bike_stations": _("Almaty Bike stations"),
+        },
         **links,
     }
 

@@ -147,6 +147,21 @@
       overlays['<span class="tk-layer-label"><img src="' + escapeHtml(k.icon) +
         '" alt="" width="16" height="20"> ' + escapeHtml(k.label) + "</span>"] = kindLayers[k.id];
     });
+    // wayfinding layers shipped with the data: streets crossed, bike stations
+    var layerStyles = {
+      crossings: { radius: 5, weight: 2, color: "#0b5cad", fillColor: "#ffffff", fillOpacity: 1 },
+      bike_stations: { radius: 6, weight: 2, color: "#ffffff", fillColor: "#2e7d32", fillOpacity: 1 }
+    };
+    Object.keys(S.layers || {}).forEach(function (name) {
+      var group = L.geoJSON(S.layers[name], {
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, layerStyles[name] || {}).bindTooltip(
+            el("span", {}, f.properties.name), { direction: "right", offset: [6, 0] });
+        }
+      });
+      if (name === "crossings") group.addTo(map);
+      overlays[escapeHtml(S.layerLabels[name] || name)] = group;
+    });
     L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
 
     /* --- legend --- */
@@ -156,6 +171,9 @@
         var items = el("ul", {}, el("li", {}, el("span", { className: "route-swatch" }), T.route));
         S.kinds.forEach(function (k) {
           items.appendChild(el("li", {}, el("img", { src: k.icon, alt: "", width: 16, height: 20 }), k.label));
+        });
+        Object.keys(S.layers || {}).forEach(function (name) {
+          items.appendChild(el("li", {}, el("span", { className: "dot-swatch " + name }), S.layerLabels[name] || name));
         });
         var box = el("details", { className: "tk-legend leaflet-control" }, el("summary", {}, T.legend), items);
         if (window.matchMedia && window.matchMedia("(min-width: 900px)").matches) box.open = true;
