@@ -27,12 +27,14 @@ SCRIPTS = (
     ("leaflet", "vendor/leaflet/leaflet.js"),
     ("markercluster", "vendor/leaflet-markercluster/leaflet.markercluster.js"),
     ("terrenkur", "js/terrenkur.js"),
+    ("offline", "js/offline.js"),
 )
 STYLES = (
     ("leaflet_css", "vendor/leaflet/leaflet.css"),
     ("markercluster_css", "vendor/leaflet-markercluster/MarkerCluster.css"),
     ("markercluster_default_css", "vendor/leaflet-markercluster/MarkerCluster.Default.css"),
     ("terrenkur_css", "css/terrenkur.css"),
+    ("offline_css", "css/offline.css"),
 )
 
 ROUTE_STYLE = {"color": "#0b5cad", "weight": 6, "opacity": 0.9}
@@ -65,11 +67,13 @@ def base_map(
     tiles_attribution: str,
     asset_url: Callable[[str], str],
     route_name: str = "Route",
+    draw_route: bool = True,
 ) -> folium.Map:
-    """A map of the route alone: optional tiles, the route drawn prominently, local assets.
+    """A map of the route: optional tiles, the route drawn prominently, local assets.
 
     ``route_coords`` are GeoJSON ``[lon, lat]`` pairs; ``asset_url`` turns an asset
-    path such as ``js/terrenkur.js`` into the URL our server serves it at.
+    path such as ``js/terrenkur.js`` into the URL our server serves it at. With
+    ``draw_route=False`` the caller draws the route itself (the planner colours it).
     """
     lats = [c[1] for c in route_coords]
     lons = [c[0] for c in route_coords]
@@ -94,9 +98,10 @@ def base_map(
             overlay=False,
             control=False,
         ).add_to(m)
-    latlngs = [[c[1], c[0]] for c in route_coords]
-    folium.PolyLine(latlngs, interactive=False, **ROUTE_CASING).add_to(m)
-    folium.PolyLine(latlngs, tooltip=route_name, **ROUTE_STYLE).add_to(m)
+    if draw_route:
+        latlngs = [[c[1], c[0]] for c in route_coords]
+        folium.PolyLine(latlngs, interactive=False, **ROUTE_CASING).add_to(m)
+        folium.PolyLine(latlngs, tooltip=route_name, **ROUTE_STYLE).add_to(m)
     # No fit_bounds here: the page scripts fit the route at once, without animation
     # (an animated fit would race with opening a permalink's popup).
     return m
@@ -302,29 +307,13 @@ def planner_map(
     ``settings`` is the id of the page's settings element, or the settings from
     :func:`planner_settings` to inline them (for a notebook).
     """
-    lats = [c[1] for c in route_coords]
-    lons = [c[0] for c in route_coords]
-    m = folium.Map(
-        location=[sum(lats) / len(lats), sum(lons) / len(lons)],
-        zoom_start=14,
-        tiles=None,
-        control_scale=True,
-        maxZoom=19,
-        zoomSnap=0.5,
+    m = base_map(
+        route_coords,
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        asset_url=asset_url,
+        draw_route=False,
     )
-    (js_name, js_path), (css_name, css_path) = PLANNER_SCRIPTS[0], PLANNER_STYLES[0]
-    m.default_js = [(js_name, asset_url(js_path))]
-    m.default_css = [(css_name, asset_url(css_path))]
-    if tiles_url:
-        folium.TileLayer(
-            tiles=tiles_url,
-            attr=tiles_attribution,
-            name="Base map",
-            max_zoom=19,
-            max_native_zoom=19,
-            overlay=False,
-            control=False,
-        ).add_to(m)
     # no fit_bounds here: planner.js fits the route at once (folium's call would animate)
     PlannerLayers(settings, asset_url).add_to(m)
     return m
