@@ -93,6 +93,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assets.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    from .views import offline
+
+    app.register_blueprint(offline.bp)
     from .views import planner
 
     app.register_blueprint(planner.bp)

@@ -350,3 +350,48 @@ def coverage_command(
     else:
         works_name = " ".join(filter(None, [festival, kind])) or "published"
         click.echo(geo.coverage_table(report, f"{works_name} works"), nl=False)
+
+
+@cli.command("export-site")
+@DB_OPTION
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--base-url",
+    default="/",
+    show_default=True,
+    help="Path (or full URL) the folder will be served at, e.g. /terrenkur/.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty folder (an earlier export there is replaced).",
+)
+def export_site_command(db_path: Path, directory: Path, base_url: str, force: bool) -> None:
+    """Write the public map as a static site into DIRECTORY.
+
+    Every language, a page per published work, the data as GeoJSON, the photos of
+    published works and every asset, service worker included: any static host, or
+    `python -m http.server` in DIRECTORY, serves it with no Python app behind it.
+    Tiles come from MAPAPP_TILES as for `serve`.
+
+    \b
+    Example:
+        mapapp export-site site/
+        cd site && python -m http.server 8000
+    """
+    from . import create_app
+    from .site import ExportError, export_site
+
+    _open_seeded(db_path).close()
+    app = create_app({"DB": str(db_path)})
+    try:
+        report = export_site(app, directory, base_url=base_url, force=force)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name in report.missing_photos:
+        click.echo(f"warning: photo {name} is missing from the media folder", err=True)
+    click.echo(
+        f"{directory}: {report.pages} pages in {len(report.languages)} languages, "
+        f"{report.photos} photo(s), {len(report.files)} files, {report.bytes / 1e6:.1f} MB; "
+        f"served at {report.base_path}"
+    )

@@ -546,6 +546,17 @@ class Store:
         row = self.db.execute("SELECT n FROM data_changes WHERE id = 1").fetchone()
         return str(row[0])
 
+    def data_changed_at(self) -> str | None:
+        """When a work or the route was last written (ISO 8601, UTC), or ``None``.
+
+        Shown to walkers as the age of the data a map saved for offline use holds.
+        """
+        row = self.db.execute(
+            "SELECT max(t) FROM (SELECT max(updated_at) AS t FROM installations"
+            " UNION ALL SELECT max(created_at) FROM routes)"
+        ).fetchone()
+        return row[0] if row and row[0] else None
+
 
 def _public_fields(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in ("id", *EDITABLE)}

@@ -52,8 +52,14 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _buffer_static(resp: Response) -> Response:
         if request.endpoint in ("static", "assets.vendor") and resp.direct_passthrough:
+            stream = resp.response
             resp.direct_passthrough = False
             resp.make_sequence()
+            # the bytes are in memory: close the file now, not when the response is
+            # closed (a client that drops the connection can skip that close)
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
         return resp
 
 

@@ -1,0 +1,352 @@
+"""The public map as a static site: ``mapapp export-site DIR``.
+
+Every page is rendered by the Flask app itself (one request context per page and
+language), so the templates stay the single source. Links are then rewritten to the
+exported files: ``/?lang=ru`` becomes ``/ru/``, ``/installations/<slug>?lang=ru``
+becomes ``/ru/installations/<slug>/`` (a folder holding ``index.html``, which any
+static server finds). Any other link to the app (``/curator``, ``/api/nearest``...)
+stops the export, so nothing on the site can 404.
+
+Written into DIR: the map in each language and a permalink page per published work
+and language; ``api/route.geojson`` and ``api/installations.geojson``; the full and
+phone-sized photos of published works only; the vendored libraries and our static
+files; the service worker at the root and a manifest per language. With
+``python -m http.server`` in DIR (or any static host or CDN) the site works with no
+Python behind it, offline use included.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound
+
+from .records import LANGUAGES
+from .views import assets
+from .views.offline import manifest_doc, manifest_json
+from .views.public import SETTINGS_ID, current_walk, render_map_page
+
+#: Lists the files an export wrote, so that ``--force`` removes exactly those.
+MARKER = ".terrenkur-export.json"
+#: The data files exported, by the app path that serves them.
+DATA_PATHS = ("api/route.geojson", "api/installations.geojson")
+
+_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+_NONCE = re.compile(r'\snonce="[^"]*"')
+_LANG = "|".join(LANGUAGES)
+_PAGE = re.compile(
+    rf"(?:(?P<lang>{_LANG})/)?(?:(?P<page>installations/[^/?#]+)/?)?(?:index\.html)?"
+)
+_MANIFEST = re.compile(rf"(?:(?P<lang>{_LANG})/)?manifest\.webmanifest")
+_FILE_PREFIXES = ("static/", "vendor/", "media/")
+_JSON_BLOB = re.compile(r'<script type="application/json" id="([^"]+)"[^>]*>(.*?)</script>', re.S)
+
+
+class ExportError(Exception):
+    """The site cannot be exported as asked; the message says why."""
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote."""
+
+    directory: Path
+    base_path: str
+    languages: tuple[str, ...]
+    pages: int = 0
+    photos: int = 0
+    files: list[str] = field(default_factory=list)
+    bytes: int = 0
+    missing_photos: list[str] = field(default_factory=list)
+
+
+def base_path(base_url: str) -> str:
+    """The URL path the site is served at, with slashes at both ends.
+
+    ``base_url`` may be a path (``/terrenkur/``) or a full URL
+    (``https://example.org/terrenkur``).
+    """
+    parts = urlsplit(base_url.strip() or "/")
+    if parts.query or parts.fragment:
+        raise ExportError(f"--base-url {base_url!r}: no query or fragment, please")
+    path = parts.path or "/"
+    if not path.startswith("/"):
+        path = "/" + path
+    return path if path.endswith("/") else path + "/"
+
+
+def language_dir(lang: str, default: str) -> str:
+    """Where a language's pages live, relative to the site root: ``""`` or ``"ru/"``."""
+    return "" if lang == default else f"{lang}/"
+
+
+class LinkRewriter:
+    """Turns the app's URLs in a rendered page into URLs of the exported files."""
+
+    def __init__(self, prefix: str, default_lang: str):
+        self.prefix = prefix
+        self.default_lang = default_lang
+
+    def page_url(self, lang: str, slug: str | None = None) -> str:
+        page = f"installations/{slug}/" if slug else ""
+        return self.prefix + language_dir(lang, self.default_lang) + page
+
+    def url(self, raw: str) -> str:
+        """The exported form of one URL; raises :class:`ExportError` for app-only ones."""
+        if not raw or raw.startswith(("#", "data:", "mailto:", "tel:", "blob:")):
+            return raw
+        parts = urlsplit(raw)
+        if parts.scheme or parts.netloc:
+            return raw  # another site
+        if not parts.path.startswith("/"):
+            raise ExportError(f"a page has a relative link {raw!r}; expected a path from the root")
+        # url_for adds the script root; request.path-based links (the language switcher) do not
+        path = parts.path
+        rel = path[len(self.prefix) :] if path.startswith(self.prefix) else path[1:]
+        query = parse_qs(parts.query, keep_blank_values=True)
+        asked = query.pop("lang", [None])[0]
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        page = _PAGE.fullmatch(rel)
+        manifest = _MANIFEST.fullmatch(rel)
+        if page or manifest:
+            match = page or manifest
+            assert match is not None
+            lang = match.group("lang") or asked or self.default_lang
+            if lang not in LANGUAGES:
+                raise ExportError(f"a page links to {raw!r}: no language {lang!r}")
+            if query:
+                raise ExportError(f"a page links to {raw!r}: a static page takes no query")
+            if manifest:
+                return self.prefix + language_dir(lang, self.default_lang) + "manifest.webmanifest"
+            slug = (
+                page.group("page")[len("installations/") :] if page and page.group("page") else None
+            )
+            return self.page_url(lang, slug) + fragment
+        if rel.startswith(_FILE_PREFIXES) or rel == "sw.js" or rel in DATA_PATHS:
+            rest = urlencode(query, doseq=True)
+            return self.prefix + rel + (f"?{rest}" if rest else "") + fragment
+        raise ExportError(f"a page links to {raw!r}, which a static site cannot serve")
+
+    def rewrite(self, page_html: str) -> str:
+        """Every ``href`` and ``src`` rewritten; nonces dropped (no server sends a policy)."""
+
+        def one(m: re.Match[str]) -> str:
+            new = self.url(html.unescape(m.group(2)))
+            return m.group(1) + html.escape(new, quote=True) + m.group(3)
+
+        return _NONCE.sub("", _ATTRIBUTE.sub(one, page_html))
+
+
+class _Writer:
+    def __init__(self, root: Path, report: ExportReport):
+        self.root = root
+        self.report = report
+
+    def write(self, rel: str, data: bytes | str) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = data.encode("utf-8") if isinstance(data, str) else data
+        path.write_bytes(body)
+        self.report.files.append(rel)
+        self.report.bytes += len(body)
+
+    def copy(self, source: Path, rel: str) -> None:
+        self.write(rel, source.read_bytes())
+
+    def copy_tree(self, source: Path, rel: str, skip: tuple[str, ...] = ()) -> None:
+        for file in sorted(source.rglob("*")):
+            if file.is_file() and file.name not in skip and not file.name.startswith("."):
+                self.copy(file, f"{rel}/{file.relative_to(source).as_posix()}")
+
+
+def _prepare(directory: Path, force: bool) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise ExportError(f"{directory} is a file, not a folder")
+    if not directory.exists():
+        directory.mkdir(parents=True)
+        return
+    if not any(directory.iterdir()):
+        return
+    if not force:
+        raise ExportError(
+            f"{directory} is not empty. Choose an empty or new folder, or pass --force "
+            "to write over it (the files of an earlier export there are removed first; "
+            "other files are left alone)."
+        )
+    marker = directory / MARKER
+    if not marker.exists():
+        return
+    try:
+        earlier = json.loads(marker.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ExportError(
+            f"{marker} is unreadable; remove the folder's old export by hand"
+        ) from None
+    root = directory.resolve()
+    for rel in earlier:
+        path = (directory / rel).resolve()
+        if path.is_relative_to(root) and path.is_file():
+            path.unlink()
+    for folder in sorted((p for p in directory.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    marker.unlink()
+
+
+@contextmanager
+def _page_request(app: Flask, base: str, path: str, lang: str) -> Iterator[None]:
+    with app.test_request_context(path, base_url=base, query_string={"lang": lang}):
+        yield
+
+
+def export_site(
+    app: Flask, directory: Path, *, base_url: str = "/", force: bool = False
+) -> ExportReport:
+    """Write the public site into ``directory``; see the module docstring.
+
+    Raises :class:`ExportError` when the folder is not empty (unless ``force``), when
+    a page links to something a static host cannot serve, or when a file a page
+    needs is missing from the export.
+    """
+    prefix = base_path(base_url)
+    directory = Path(directory)
+    _prepare(directory, force)
+    default = app.config.get("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
+    if default not in LANGUAGES:
+        default = LANGUAGES[0]
+    languages = (default, *(lang for lang in LANGUAGES if lang != default))
+    links = LinkRewriter(prefix, default)
+    base = "http://static.invalid" + prefix
+    report = ExportReport(directory, prefix, languages)
+    out = _Writer(directory, report)
+
+    with _page_request(app, base, "/", default):
+        walk = current_walk()
+    stops = walk.stops
+
+    # pages: the map and a permalink per work, in every language
+    for lang in languages:
+        page_links = {
+            "permalink": links.page_url(lang, "{slug}"),
+            "photoUrl": prefix + "media/phone/{name}",
+        }
+        for stop in [None, *stops]:
+            path = "/" if stop is None else f"/installations/{stop['slug']}"
+            with _page_request(app, base, path, lang):
+                body, _status = render_map_page(focus=stop, links=page_links)
+            rel = language_dir(lang, default) + (
+                "" if stop is None else f"installations/{stop['slug']}/"
+            )
+            out.write(rel + "index.html", links.rewrite(body))
+            report.pages += 1
+        with _page_request(app, base, "/manifest.webmanifest", lang):
+            doc = manifest_doc(lang, links.page_url(lang), prefix)
+        out.write(language_dir(lang, default) + "manifest.webmanifest", manifest_json(doc))
+
+    with _page_request(app, base, "/404.html", default):
+        missing = render_template(
+            "error.html", error=NotFound(_("There is no page at this address."))
+        )
+    out.write("404.html", links.rewrite(missing))
+
+    # the data, as the API serves it
+    client = app.test_client()
+    for rel in DATA_PATHS:
+        resp = client.get("/" + rel)
+        if resp.status_code != 200:
+            raise ExportError(f"/{rel} answered HTTP {resp.status_code}")
+        out.write(rel, resp.get_data())
+
+    # photos of published works only
+    media = Path(app.config["MEDIA_DIR"])
+    for stop in stops:
+        name = stop.get("photo") or ""
+        if not name:
+            continue
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise ExportError(f"work {stop['slug']!r} has an unsafe photo name {name!r}")
+        found = False
+        for sub in ("", "phone/"):
+            source = media / sub / name
+            if source.is_file():
+                out.copy(source, f"media/{sub}{name}")
+                found = True
+            else:
+                report.missing_photos.append(f"{sub}{name}")
+        report.photos += found
+
+    # assets: the vendored libraries, our static files, the worker at the root
+    for package, (folder, _version) in assets.PACKAGES.items():
+        out.copy_tree(Path(folder), f"vendor/{package}")
+    static = Path(app.static_folder or "")
+    out.copy_tree(static, "static", skip=("sw.js",))
+    out.copy(static / "sw.js", "sw.js")
+
+    problems = check_site(directory, prefix)
+    if problems:
+        raise ExportError("the exported pages need files that are missing:\n" + "\n".join(problems))
+    out.write(MARKER, json.dumps({"base_path": prefix, "files": sorted(report.files)}, indent=1))
+    return report
+
+
+# checking an export ----------------------------------------------------------------
+
+
+def local_urls(page_html: str, prefix: str) -> set[str]:
+    """Every URL on our site that a page refers to: attributes, and the JSON blobs'
+    strings (URL templates expanded with the slugs and photo names they hold)."""
+    urls = {html.unescape(m.group(2)) for m in _ATTRIBUTE.finditer(page_html)}
+    for blob_id, text in _JSON_BLOB.findall(page_html):
+        doc = json.loads(text)
+        strings = list(_strings(doc))
+        if blob_id == SETTINGS_ID:
+            features = doc.get("stops", {}).get("features", [])
+            slugs = [f["properties"]["slug"] for f in features]
+            photos = [f["properties"]["photo"] for f in features if f["properties"].get("photo")]
+            strings += [doc["permalink"].format(slug=s) for s in slugs]
+            strings += [doc["photoUrl"].format(name=p) for p in photos]
+        urls.update(s for s in strings if s.startswith(prefix) and "{" not in s)
+    return {u for u in urls if u.startswith(prefix) or (u.startswith("/") and "//" not in u[:2])}
+
+
+def _strings(doc: Any) -> Iterator[str]:
+    if isinstance(doc, str):
+        yield doc
+    elif isinstance(doc, dict):
+        for value in doc.values():
+            yield from _strings(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            yield from _strings(value)
+
+
+def file_for(url: str, directory: Path, prefix: str) -> Path | None:
+    """The file a static server sends for ``url``, or ``None`` if it is not ours."""
+    path = unquote(urlsplit(url).path)
+    if not path.startswith(prefix):
+        return None
+    rel = path[len(prefix) :]
+    if rel == "" or rel.endswith("/"):
+        rel += "index.html"
+    return directory / rel
+
+
+def check_site(directory: Path, prefix: str = "/") -> list[str]:
+    """Every local URL of every exported page that has no file, as ``page: url`` lines."""
+    problems = []
+    for page in sorted(directory.rglob("*.html")):
+        for url in sorted(local_urls(page.read_text(encoding="utf-8"), prefix)):
+            file = file_for(url, directory, prefix)
+            if file is None or not file.is_file():
+                problems.append(f"{page.relative_to(directory)}: {url}")
+    return problems

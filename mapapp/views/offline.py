@@ -1,0 +1,264 @@
+"""Offline walking: the service worker, the web app manifest and the page's offline settings.
+
+The worker (``static/sw.js``) is served from the site root so that its scope covers
+every page. It learns the tile URL template from its own URL (``/sw.js?tiles=...``),
+so the same file works behind the app and in a static export. The map page gets
+one JSON blob, ``#offline-settings``, read by ``static/js/offline.js``: where the
+worker is, the data to keep, the tiles of the route corridor and the strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_datetime_format
+from flask import Blueprint, Response, current_app, request, url_for
+from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
+
+from .. import get_store, tiles
+from ..i18n import RIVER_NAMES, current_language
+from ..security import tile_origin
+from .assets import asset_url
+from .public import SETTINGS_ID as MAP_SETTINGS_ID
+from .public import current_walk
+
+bp = Blueprint("offline", __name__)
+
+SETTINGS_ID = "offline-settings"
+#: Times shown to walkers are in the city's time zone.
+CITY_TIME_ZONE = "Asia/Almaty"
+THEME_COLOUR = "#0b5cad"
+BACKGROUND_COLOUR = "#ffffff"
+#: App icons: (asset path, sizes, purpose).
+ICONS = (
+    ("icons/app-192.png", "192x192", "any"),
+    ("icons/app-512.png", "512x512", "any"),
+    ("icons/app-maskable-512.png", "512x512", "maskable"),
+)
+#: The data a page keeps for offline use besides itself (it embeds the same data).
+DATA_ENDPOINTS = ("api.route", "api.installations")
+#: Hosts whose usage policy limits how many tiles may be saved (OpenStreetMap's).
+OSM_TILE_HOSTS = ("tile.openstreetmap.org",)
+
+
+def _worker_file() -> Path:
+    return Path(current_app.static_folder or "") / "sw.js"
+
+
+def worker_csp(tiles_url: str | None) -> str:
+    """The worker's own policy: it only fetches from us and from the tile server."""
+    connect = " ".join(filter(None, ["'self'", tile_origin(tiles_url)]))
+    return f"default-src 'none'; connect-src {connect}"
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, at the root so that its scope is the whole site."""
+    resp = Response(_worker_file().read_bytes(), mimetype="text/javascript")
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["Service-Worker-Allowed"] = request.script_root + "/"
+    resp.headers["Content-Security-Policy"] = worker_csp(current_app.config.get("TILES"))
+    resp.add_etag()
+    resp.make_conditional(request)
+    return resp
+
+
+def manifest_doc(lang: str, start_url: str, scope: str, icon_url=asset_url) -> dict[str, Any]:
+    """The web app manifest in ``lang`` (call within a request in that language)."""
+    river = RIVER_NAMES[lang][0]
+    return {
+        "id": scope,
+        "name": f"{_('Cultural Terrenkur')} · {river}",
+        "short_name": _("Terrenkur"),
+        "description": _(
+            "A walkable map of public art along the Esentai (Vesnovka) river in Almaty."
+        ),
+        "lang": lang,
+        "dir": "ltr",
+        "start_url": start_url,
+        "scope": scope,
+        "display": "standalone",
+        "background_color": BACKGROUND_COLOUR,
+        "theme_color": THEME_COLOUR,
+        "categories": ["travel", "navigation"],
+        "icons": [
+            {"src": icon_url(path), "sizes": sizes, "type": "image/png", "purpose": purpose}
+            for path, sizes, purpose in ICONS
+        ],
+    }
+
+
+def manifest_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    lang = current_language()
+    scope = request.script_root + "/"
+    doc = manifest_doc(lang, url_for("public.index"), scope)
+    resp = Response(manifest_json(doc), mimetype="application/manifest+json")
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
+# the page's offline settings ----------------------------------------------------------
+
+
+def offline_strings() -> dict[str, str]:
+    """Every string ``offline.js`` shows, translated."""
+    return {
+        "offlineShort": _("You are offline."),
+        "offline": _("You are offline. The map, its stops and photos are from your last visit."),
+        "dataAge": _("Data last changed %(date)s.", date="{date}"),
+        "backOnline": _("You are back online."),
+        "ready": _("Ready for offline use: this page, its stops and photos are kept."),
+        "notReady": _("Offline use is being prepared…"),
+        "unsupported": _(
+            "This browser cannot keep the map for offline use (it needs HTTPS and service workers)."
+        ),
+        "offlineNow": _("You are offline: connect to the internet to save the route."),
+        "estimate": _(
+            "%(n)s map tiles along the route (zoom %(zooms)s), about %(size)s.",
+            n="{n}",
+            zooms="{zooms}",
+            size="{size}",
+        ),
+        "alreadySaved": _("%(n)s of them are saved already.", n="{n}"),
+        "progress": _("%(done)s of %(total)s map tiles saved…", done="{done}", total="{total}"),
+        "saved": _(
+            "Saved %(n)s map tiles (%(size)s): the base map along the route works with no signal.",
+            n="{n}",
+            size="{size}",
+        ),
+        "failed": _("%(n)s map tiles could not be saved. Try again with a better signal.", n="{n}"),
+        "cancelled": _("Stopped. %(n)s map tiles were saved.", n="{n}"),
+        "kb": _("%(n)s KB", n="{n}"),
+        "mb": _("%(n)s MB", n="{n}"),
+    }
+
+
+def changed_text(iso: str | None, lang: str) -> str:
+    """A stored UTC time as the page's language writes it, in Almaty's time zone.
+
+    Formatted here with Babel's full CLDR data: browsers' own Intl data may lack
+    Kazakh month names.
+    """
+    if not iso:
+        return ""
+    when = dt.datetime.fromisoformat(iso).astimezone(ZoneInfo(CITY_TIME_ZONE))
+    date = format_date(when, "long", locale=lang)
+    time = format_time(when, "short", locale=lang)
+    pattern = str(get_datetime_format("long", locale=lang))
+    return pattern.replace("{1}", date).replace("{0}", time)
+
+
+class _TileCache:
+    """The corridor's tiles per data version and tile server (the route rarely changes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, Any] = {}
+
+    def get(self, key: tuple, build) -> Any:
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key]
+        value = build()
+        with self._lock:
+            self._entries = {key: value}  # one version at a time is enough
+        return value
+
+
+def tiles_unavailable_reason(template: str, count: int) -> str | None:
+    """Why the route cannot be saved for offline use, or ``None`` when it can."""
+    if not template:
+        return _(
+            "This map is set up without a base map, so there are no map tiles to save. "
+            "The route, the stops and their photos are kept for offline use anyway."
+        )
+    host = urlsplit(template.replace("{s}.", "")).hostname or ""
+    if host in OSM_TILE_HOSTS and count > tiles.OSM_BULK_LIMIT:
+        return _(
+            "The route needs %(n)s map tiles, more than OpenStreetMap's tile server "
+            "allows anyone to save (%(limit)s).",
+            n=count,
+            limit=tiles.OSM_BULK_LIMIT,
+        )
+    return None
+
+
+class OfflinePage:
+    """What a map page template needs for offline use, computed only when asked."""
+
+    @property
+    def manifest_url(self) -> str:
+        return url_for("offline.manifest")
+
+    @property
+    def worker_url(self) -> str:
+        template = current_app.config.get("TILES") or None
+        return url_for("offline.service_worker", lang=None, tiles=template)
+
+    @property
+    def scope(self) -> str:
+        return request.script_root + "/"
+
+    def _corridor(self) -> dict[str, Any]:
+        walk = current_walk()
+        config = current_app.config
+        key = (config["DB"], walk.version, config.get("TILES") or "")
+        cache = current_app.extensions.setdefault("mapapp.offline_tiles", _TileCache())
+
+        def build() -> dict[str, Any]:
+            found = tiles.corridor_tiles(walk.route)
+            return {"tiles": found, "changed_at": get_store().data_changed_at()}
+
+        return cache.get(key, build)
+
+    @property
+    def tiles_reason(self) -> str | None:
+        return tiles_unavailable_reason(
+            current_app.config.get("TILES") or "", len(self._corridor()["tiles"])
+        )
+
+    @property
+    def changed_at(self) -> str | None:
+        return self._corridor()["changed_at"]
+
+    @property
+    def settings_json(self) -> str:
+        corridor = self._corridor()
+        template = current_app.config.get("TILES") or ""
+        settings: dict[str, Any] = {
+            "worker": self.worker_url,
+            "scope": self.scope,
+            "mapSettings": MAP_SETTINGS_ID,
+            "data": [url_for(e, lang=None) for e in DATA_ENDPOINTS],
+            "changedAt": corridor["changed_at"],
+            "changedText": changed_text(corridor["changed_at"], current_language()),
+            "tiles": None,
+            "strings": offline_strings(),
+        }
+        if template and self.tiles_reason is None:
+            settings["tiles"] = {
+                "template": template,
+                "subdomains": "abc",
+                "zooms": list(tiles.WALK_ZOOMS),
+                "corridorM": tiles.CORRIDOR_M,
+                "list": [list(t) for t in corridor["tiles"]],
+                "assumedBytes": tiles.ASSUMED_TILE_BYTES,
+            }
+        return htmlsafe_json_dumps(settings, separators=(",", ":"))
+
+
+@bp.app_context_processor
+def _offline_in_templates() -> dict[str, Any]:
+    return {"offline": OfflinePage(), "offline_settings_id": SETTINGS_ID}

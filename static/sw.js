@@ -1,0 +1,509 @@
+/*
+ * Cultural Terrenkur service worker: the walk map with no signal.
+ *
+ * Served from the site root (the app's /sw.js, or a static export's sw.js), so its
+ * scope is the whole site. The tile URL template comes in its own URL:
+ * sw.js?tiles=<template> ({s}, {z}, {x}, {y}, {r}).
+ *
+ * - Map pages (each language, each permalink) and the GeoJSON data: network first,
+ *   the cached copy when the network fails or is slower than NETWORK_TIMEOUT_MS.
+ *   Copies served from the cache carry X-Terrenkur-Saved-At, so the page can tell.
+ * - Scripts, styles and icons: cache first (versioned URLs, ?v=...); an older
+ *   version of the same file is dropped when a new one is stored.
+ * - Phone-sized photos: cache first.
+ * - Tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
+ *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
+ *   "save this route for offline" are kept apart and are not evicted.
+ *
+ * The page talks to it with postMessage over a MessageChannel:
+ *   {type: "keep", urls}        cache what a visit needs -> {type: "kept", ok, failed}
+ *   {type: "estimate", urls}    -> {type: "estimate", missing, averageBytes}
+ *   {type: "save-tiles", urls}  -> {type: "progress", ...}... then {type: "saved", ...}
+ *   {type: "cancel"}            stops a running save
+ *   {type: "stats"}             -> {type: "stats", caches: {name: {entries, bytes}}}
+ */
+"use strict";
+
+var PREFIX = "terrenkur-";
+var SCOPE = self.registration.scope;
+var SCOPE_PATH = new URL(SCOPE).pathname;
+var TILE_TEMPLATE = new URL(self.location.href).searchParams.get("tiles") || "";
+var TILES_ID = hash(TILE_TEMPLATE);
+var CACHES = {
+  pages: PREFIX + "pages-v1",
+  assets: PREFIX + "assets-v1",
+  photos: PREFIX + "photos-v1",
+  tiles: PREFIX + "tiles-" + TILES_ID,
+  route: PREFIX + "route-tiles-" + TILES_ID
+};
+var SEEN_TILES_MAX = 1500;
+var SEEN_TILES_MAX_BYTES = 40 * 1000 * 1000;
+var TILE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+var NETWORK_TIMEOUT_MS = 4000;
+var SAVE_CONCURRENCY = 4;
+var SAVED_AT = "X-Terrenkur-Saved-At";
+var BYTES = "X-Terrenkur-Bytes";
+
+/* Paths relative to the scope: "", "ru/", "installations/<slug>", "kk/installations/<slug>/" */
+var PAGE = /^(?:(?:en|ru|kk)\/)?(?:installations\/[^/]+\/?)?(?:index\.html)?$/;
+var PERMALINK = /^((?:(?:en|ru|kk)\/)?)installations\/([^/]+?)\/?(?:index\.html)?$/;
+var DATA = /^api\/(?:route|installations)\.geojson$/;
+var MANIFEST = /^(?:(?:en|ru|kk)\/)?manifest\.webmanifest$/;
+var ASSET = /^(?:static|vendor)\//;
+var PHOTO = /^media\/phone\/[^/]+$/;
+
+var tilePattern = compileTemplate(TILE_TEMPLATE);
+var corsFails = false;
+var saving = null;
+
+function hash(text) {
+  var h = 5381;
+  for (var i = 0; i < text.length; i++) h = ((h * 33) ^ text.charCodeAt(i)) >>> 0;
+  return h.toString(36);
+}
+
+/* The template as a RegExp with the positions of z, x, y and r. */
+function compileTemplate(template) {
+  if (!template) return null;
+  var full = template;
+  if (/^\/\//.test(full)) full = self.location.protocol + full;
+  else if (/^\//.test(full)) full = self.location.origin + full;
+  else if (!/^[a-z][a-z0-9+.-]*:/i.test(full)) full = SCOPE + full;
+  var names = [];
+  var source = full.split(/(\{[a-z-]+\})/).map(function (part) {
+    var m = /^\{([a-z-]+)\}$/.exec(part);
+    if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    if (m[1] === "s") return "[A-Za-z0-9-]+";
+    if (m[1] === "r") { names.push("r"); return "(@2x)?"; }
+    if (m[1] === "z" || m[1] === "x" || m[1] === "y") { names.push(m[1]); return "(\\d+)"; }
+    return "[^/?#&]*";
+  }).join("");
+  return { re: new RegExp("^" + source + "$"), names: names };
+}
+
+/* The cache key of a tile: one per z/x/y whatever the subdomain; null if not a tile. */
+function tileKey(url) {
+  if (!tilePattern) return null;
+  var m = tilePattern.re.exec(url);
+  if (!m) return null;
+  var v = {};
+  tilePattern.names.forEach(function (name, i) { v[name] = m[i + 1] || ""; });
+  if (v.z === undefined || v.x === undefined || v.y === undefined) return url;
+  return SCOPE + "__tiles__/" + v.z + "/" + v.x + "/" + v.y + (v.r || "");
+}
+
+function relative(url) {
+  if (url.origin !== self.location.origin || url.pathname.indexOf(SCOPE_PATH) !== 0) return null;
+  return url.pathname.slice(SCOPE_PATH.length);
+}
+
+/* Which cache a same-origin URL belongs to, or null for everything else. */
+function kindOf(url) {
+  var rel = relative(url);
+  if (rel === null) return null;
+  if (PAGE.test(rel)) return "page";
+  if (DATA.test(rel) || MANIFEST.test(rel)) return "data";
+  if (ASSET.test(rel)) return "asset";
+  if (PHOTO.test(rel)) return "photo";
+  return null;
+}
+
+/* A copy to store: body read once, saving time and size added, encoding headers dropped. */
+function stamped(response) {
+  if (response.type === "opaque") return Promise.resolve(response); // unreadable: kept as is
+  return response.blob().then(function (body) {
+    var headers = new Headers(response.headers);
+    headers.delete("Content-Encoding");
+    headers.delete("Content-Length");
+    headers.set(SAVED_AT, new Date().toISOString());
+    headers.set(BYTES, String(body.size));
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: headers });
+  });
+}
+
+function put(cacheName, key, response) {
+  return stamped(response).then(function (copy) {
+    return caches.open(cacheName).then(function (cache) { return cache.put(key, copy); });
+  }).catch(function () { /* quota or a body that cannot be read: keep going */ });
+}
+
+function savedAt(response) {
+  var at = response && response.headers.get(SAVED_AT);
+  return at ? Date.parse(at) : 0;
+}
+
+/* --- strategies --- */
+
+function networkFirst(event, cacheName, fallback) {
+  var request = event.request;
+  var network = fetch(request).then(function (response) {
+    if (response.ok && response.type === "basic" && !response.redirected) {
+      event.waitUntil(put(cacheName, request.url, response.clone()));
+    }
+    return response;
+  });
+  event.waitUntil(network.catch(function () {}));
+  return new Promise(function (resolve, reject) {
+    var settled = false;
+    function fromCache(error) {
+      caches.match(request.url, { cacheName: cacheName, ignoreVary: true }).then(function (hit) {
+        return hit || (fallback ? fallback() : null);
+      }).then(function (hit) {
+        if (settled) return;
+        if (hit) { settled = true; resolve(hit); }
+        else if (error) { settled = true; reject(error); }
+      });
+    }
+    var timer = setTimeout(function () { fromCache(null); }, NETWORK_TIMEOUT_MS);
+    network.then(function (response) {
+      clearTimeout(timer);
+      if (!settled) { settled = true; resolve(response); }
+    }, function (error) {
+      clearTimeout(timer);
+      fromCache(error);
+    });
+  });
+}
+
+function cacheFirst(event, cacheName, onStore) {
+  var request = event.request;
+  return caches.match(request.url, { cacheName: cacheName, ignoreVary: true }).then(function (hit) {
+    if (hit) return hit;
+    return fetch(request).then(function (response) {
+      if (response.ok && response.type === "basic") {
+        event.waitUntil(put(cacheName, request.url, response.clone()).then(function () {
+          return onStore ? onStore(request.url) : null;
+        }));
+      }
+      return response;
+    });
+  });
+}
+
+/* Keep one version of each versioned asset: drop the same path with another ?v=. */
+function dropOtherVersions(url) {
+  var u = new URL(url);
+  if (!u.searchParams.has("v")) return null;
+  return caches.open(CACHES.assets).then(function (cache) {
+    return cache.keys().then(function (keys) {
+      return Promise.all(keys.filter(function (req) {
+        var k = new URL(req.url);
+        return k.pathname === u.pathname && k.search !== u.search;
+      }).map(function (req) { return cache.delete(req); }));
+    });
+  });
+}
+
+/* An offline permalink nobody visited: the map page of its language, focused on it. */
+function permalinkFallback(url) {
+  var m = PERMALINK.exec(relative(url) || "");
+  return caches.open(CACHES.pages).then(function (cache) {
+    var first = m ? cache.match(SCOPE + m[1] + url.search, { ignoreVary: true }) : Promise.resolve(null);
+    return first.then(function (hit) {
+      if (hit) return hit;
+      return cache.keys().then(function (keys) {
+        var pages = keys.filter(function (req) { return kindOf(new URL(req.url)) === "page"; });
+        return pages.length ? cache.match(pages[0], { ignoreVary: true }) : null;
+      });
+    });
+  }).then(function (hit) {
+    if (!hit || !m) return hit;
+    var slug = decodeURIComponent(m[2]).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+    return hit.text().then(function (html) {
+      return new Response(html.replace(/data-focus="[^"]*"/, 'data-focus="' + slug + '"'), {
+        status: hit.status, headers: hit.headers
+      });
+    });
+  });
+}
+
+/* --- tiles --- */
+
+function fetchTile(url) {
+  var plain = function () { return fetch(url, { mode: "no-cors", credentials: "omit" }); };
+  if (corsFails || new URL(url).origin === self.location.origin) return plain();
+  return fetch(url, { mode: "cors", credentials: "omit" }).catch(function () {
+    corsFails = true; // a server without CORS: opaque responses (their size is unknown)
+    return plain();
+  });
+}
+
+function tileUsable(response) {
+  return response && (response.ok || response.type === "opaque");
+}
+
+/* A stored tile and the cache it is in: the route's first, then those seen. */
+function cachedTile(key) {
+  return caches.match(key, { cacheName: CACHES.route }).then(function (hit) {
+    if (hit) return { response: hit, cache: CACHES.route };
+    return caches.match(key, { cacheName: CACHES.tiles }).then(function (seen) {
+      return seen ? { response: seen, cache: CACHES.tiles } : null;
+    });
+  });
+}
+
+var trimTimer = null;
+
+function scheduleTrim() {
+  if (trimTimer) return;
+  trimTimer = setTimeout(function () { trimTimer = null; trimSeenTiles(); }, 2000);
+}
+
+/* Drop the oldest seen tiles beyond the count and byte bounds. */
+function trimSeenTiles() {
+  return caches.open(CACHES.tiles).then(function (cache) {
+    return cache.keys().then(function (keys) {
+      return Promise.all(keys.map(function (k) { return cache.match(k); })).then(function (responses) {
+        var sizes = responses.map(function (r) { return r ? parseInt(r.headers.get(BYTES) || "0", 10) : 0; });
+        var total = sizes.reduce(function (a, b) { return a + b; }, 0);
+        var count = keys.length;
+        var drop = [];
+        for (var i = 0; i < keys.length && (count > SEEN_TILES_MAX || total > SEEN_TILES_MAX_BYTES); i++) {
+          drop.push(cache.delete(keys[i]));
+          count -= 1;
+          total -= sizes[i];
+        }
+        return Promise.all(drop);
+      });
+    });
+  });
+}
+
+function tileResponse(event, key) {
+  var url = event.request.url;
+  return cachedTile(key).then(function (found) {
+    var hit = found && found.response;
+    if (hit && Date.now() - savedAt(hit) < TILE_MAX_AGE_MS) return hit;
+    return fetchTile(url).then(function (response) {
+      if (tileUsable(response)) {
+        var into = found ? found.cache : CACHES.tiles; // a refreshed tile stays where it was
+        event.waitUntil(put(into, key, response.clone()).then(scheduleTrim));
+        return response;
+      }
+      return hit || response;
+    }, function (error) {
+      if (hit) return hit;
+      throw error;
+    });
+  });
+}
+
+/* --- fetch --- */
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var key = tileKey(request.url);
+  if (key) {
+    event.respondWith(tileResponse(event, key));
+    return;
+  }
+  var url = new URL(request.url);
+  var kind = kindOf(url);
+  if (kind === "page" && request.mode === "navigate") {
+    event.respondWith(networkFirst(event, CACHES.pages, function () { return permalinkFallback(url); }));
+  } else if (kind === "data") {
+    event.respondWith(networkFirst(event, CACHES.pages));
+  } else if (kind === "asset") {
+    event.respondWith(cacheFirst(event, CACHES.assets, dropOtherVersions));
+  } else if (kind === "photo") {
+    event.respondWith(cacheFirst(event, CACHES.photos));
+  }
+});
+
+/* --- messages from the page --- */
+
+function keep(urls) {
+  var ok = 0;
+  var failed = 0;
+  var photos = [];
+  var jobs = urls.map(function (raw) {
+    var url = new URL(raw, SCOPE);
+    url.hash = "";
+    var key = tileKey(url.href);
+    var kind = kindOf(url);
+    var job;
+    if (key) {
+      job = cachedTile(key).then(function (found) {
+        return found || fetchTile(url.href).then(function (response) {
+          if (!tileUsable(response)) throw new Error("HTTP " + response.status);
+          return put(CACHES.tiles, key, response);
+        });
+      });
+    } else if (kind === "page" || kind === "data") {
+      job = fetch(url.href, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return put(CACHES.pages, url.href, response);
+      });
+    } else if (kind === "asset" || kind === "photo") {
+      if (kind === "photo") photos.push(url.href);
+      var name = kind === "asset" ? CACHES.assets : CACHES.photos;
+      job = caches.match(url.href, { cacheName: name }).then(function (hit) {
+        return hit || fetch(url.href).then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return put(name, url.href, response).then(function () {
+            return kind === "asset" ? dropOtherVersions(url.href) : null;
+          });
+        });
+      });
+    } else {
+      return Promise.resolve();
+    }
+    return job.then(function () { ok += 1; }, function () { failed += 1; });
+  });
+  return Promise.all(jobs).then(function () {
+    return photos.length ? prunePhotos(photos) : null;
+  }).then(scheduleTrim).then(function () {
+    return { type: "kept", ok: ok, failed: failed };
+  });
+}
+
+/* Photos of works no longer on the map are not kept. */
+function prunePhotos(current) {
+  var wanted = {};
+  current.forEach(function (u) { wanted[u] = true; });
+  return caches.open(CACHES.photos).then(function (cache) {
+    return cache.keys().then(function (keys) {
+      return Promise.all(keys.filter(function (k) { return !wanted[k.url]; }).map(function (k) {
+        return cache.delete(k);
+      }));
+    });
+  });
+}
+
+function tileSizes() {
+  return Promise.all([CACHES.route, CACHES.tiles].map(function (name) {
+    return caches.open(name).then(function (cache) {
+      return cache.keys().then(function (keys) {
+        return Promise.all(keys.slice(-200).map(function (k) { return cache.match(k); }));
+      });
+    });
+  })).then(function (lists) {
+    return lists[0].concat(lists[1]).map(function (r) {
+      return r ? parseInt(r.headers.get(BYTES) || "0", 10) : 0;
+    }).filter(function (n) { return n > 0; });
+  });
+}
+
+function estimate(urls) {
+  return caches.open(CACHES.route).then(function (cache) {
+    return Promise.all(urls.map(function (u) {
+      return cache.match(tileKey(u) || u).then(function (hit) { return hit ? 0 : 1; });
+    }));
+  }).then(function (flags) {
+    var missing = flags.reduce(function (a, b) { return a + b; }, 0);
+    return tileSizes().then(function (sizes) {
+      var mean = sizes.length ? sizes.reduce(function (a, b) { return a + b; }, 0) / sizes.length : null;
+      return { type: "estimate", total: urls.length, missing: missing, averageBytes: mean };
+    });
+  });
+}
+
+/* Fetch every tile of the route corridor into the route cache, reporting progress. */
+function saveTiles(urls, port) {
+  var job = { cancelled: false };
+  saving = job;
+  var keys = urls.map(function (u) { return tileKey(u) || u; });
+  var done = 0;
+  var failed = 0;
+  var bytes = 0;
+  var next = 0;
+  function report(type) {
+    port.postMessage({ type: type, done: done, failed: failed, total: urls.length, bytes: bytes });
+  }
+  return caches.open(CACHES.route).then(function (routeCache) {
+    function one(i) {
+      return routeCache.match(keys[i]).then(function (hit) {
+        if (hit && Date.now() - savedAt(hit) < TILE_MAX_AGE_MS) return hit;
+        return caches.match(keys[i], { cacheName: CACHES.tiles }).then(function (seen) {
+          if (seen && Date.now() - savedAt(seen) < TILE_MAX_AGE_MS) {
+            return routeCache.put(keys[i], seen.clone()).then(function () { return seen; });
+          }
+          return fetchTile(urls[i]).then(function (response) {
+            if (!tileUsable(response)) throw new Error("HTTP " + response.status);
+            return stamped(response).then(function (copy) {
+              return routeCache.put(keys[i], copy.clone()).then(function () { return copy; });
+            });
+          });
+        });
+      }).then(function (stored) {
+        done += 1;
+        bytes += parseInt(stored.headers.get(BYTES) || "0", 10);
+      }, function () {
+        failed += 1;
+      }).then(function () { report("progress"); });
+    }
+    function worker() {
+      if (job.cancelled || next >= urls.length) return Promise.resolve();
+      var i = next++;
+      return one(i).then(worker);
+    }
+    var workers = [];
+    for (var w = 0; w < SAVE_CONCURRENCY; w++) workers.push(worker());
+    return Promise.all(workers).then(function () {
+      if (job.cancelled) return null;
+      // tiles of an earlier, different route are not kept
+      var wanted = {};
+      keys.forEach(function (k) { wanted[k] = true; });
+      return routeCache.keys().then(function (stored) {
+        return Promise.all(stored.filter(function (k) { return !wanted[k.url]; }).map(function (k) {
+          return routeCache.delete(k);
+        }));
+      });
+    });
+  }).then(function () {
+    if (saving === job) saving = null;
+    report(job.cancelled ? "cancelled" : "saved");
+  });
+}
+
+function stats() {
+  return caches.keys().then(function (names) {
+    var out = {};
+    return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0; }).map(function (name) {
+      return caches.open(name).then(function (cache) {
+        return cache.keys().then(function (keys) {
+          return Promise.all(keys.map(function (k) { return cache.match(k); }));
+        });
+      }).then(function (responses) {
+        return Promise.all(responses.map(function (r) {
+          return r ? r.clone().blob().then(function (b) { return b.size; }) : 0;
+        }));
+      }).then(function (sizes) {
+        out[name] = { entries: sizes.length, bytes: sizes.reduce(function (a, b) { return a + b; }, 0) };
+      });
+    })).then(function () { return { type: "stats", caches: out }; });
+  });
+}
+
+self.addEventListener("message", function (event) {
+  var msg = event.data || {};
+  var port = event.ports && event.ports[0];
+  var reply = function (value) { if (port) port.postMessage(value); };
+  var work = null;
+  if (msg.type === "keep" && Array.isArray(msg.urls)) work = keep(msg.urls).then(reply);
+  else if (msg.type === "estimate" && Array.isArray(msg.urls)) work = estimate(msg.urls).then(reply);
+  else if (msg.type === "save-tiles" && Array.isArray(msg.urls) && port) work = saveTiles(msg.urls, port);
+  else if (msg.type === "cancel" && saving) saving.cancelled = true;
+  else if (msg.type === "stats") work = stats().then(reply);
+  if (work) {
+    event.waitUntil(work.catch(function (error) { reply({ type: "error", message: String(error) }); }));
+  }
+});
+
+/* --- life cycle --- */
+
+self.addEventListener("install", function () {
+  self.skipWaiting();
+});
+
+self.addEventListener("activate", function (event) {
+  var current = {};
+  Object.keys(CACHES).forEach(function (k) { current[CACHES[k]] = true; });
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0 && !current[n]; })
+      .map(function (n) { return caches.delete(n); }));
+  }).then(function () { return self.clients.claim(); }));
+});

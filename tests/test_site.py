@@ -1,0 +1,234 @@
+"""The static export: files, links, no drafts, languages, base URL, --force, CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from mapapp import create_app
+from mapapp.cli import cli
+from mapapp.photos import store_photo
+from mapapp.records import LANGUAGES, Installation
+from mapapp.site import (
+    MARKER,
+    ExportError,
+    LinkRewriter,
+    base_path,
+    check_site,
+    export_site,
+    local_urls,
+)
+
+TILES = "https://{s}.tile.example.org/{z}/{x}/{y}.png"
+#: Paths of the app that a static host cannot serve (the exported data aside).
+APP_ONLY = re.compile(
+    r"/(curator|login|logout|planner)\b|/api/(?!route\.geojson|installations\.geojson)"
+)
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1000, 700), (30, 90, 160)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def media(tmp_path: Path) -> Path:
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def works(store, media: Path) -> dict[str, Installation]:
+    """A published work with a photo and a draft with a photo of its own."""
+    common = {
+        "kind": "sculpture",
+        "lat": 43.2400,
+        "lon": 76.9200,
+        "location_precision": "approximate",
+        "source_url": "https://example.org/",
+    }
+    published = Installation(
+        id=801,
+        slug="export-probe",
+        title="Export probe",
+        photo=store_photo(jpeg(), media, 10**7),
+        **common,
+    )
+    draft = Installation(
+        id=802,
+        slug="secret-draft",
+        title="Secret draft title",
+        status="draft",
+        photo=store_photo(jpeg(), media, 10**7),
+        **common,
+    )
+    assert store.insert_missing([published, draft]) == 2
+    return {"published": published, "draft": draft}
+
+
+@pytest.fixture
+def export_app(db_path: Path, media: Path, works):
+    return create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "SECRET_KEY": "test",
+            "TILES": TILES,
+            "MEDIA_DIR": str(media),
+        }
+    )
+
+
+@pytest.fixture
+def site(export_app, tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    export_site(export_app, out)
+    return out
+
+
+def published_slugs(site: Path) -> list[str]:
+    doc = json.loads((site / "api" / "installations.geojson").read_text(encoding="utf-8"))
+    return [f["properties"]["slug"] for f in doc["features"]]
+
+
+def test_every_language_page_permalink_data_asset_and_worker_is_written(site: Path, works):
+    slugs = published_slugs(site)
+    assert "export-probe" in slugs and len(slugs) > 10
+    for lang in LANGUAGES:
+        home = site if lang == "en" else site / lang
+        assert f'<html lang="{lang}">' in (home / "index.html").read_text(encoding="utf-8")
+        manifest = json.loads((home / "manifest.webmanifest").read_text(encoding="utf-8"))
+        assert manifest["lang"] == lang and manifest["display"] == "standalone"
+        assert manifest["start_url"] == ("/" if lang == "en" else f"/{lang}/")
+        for slug in slugs:
+            page = (home / "installations" / slug / "index.html").read_text(encoding="utf-8")
+            assert f'data-focus="{slug}"' in page
+    for rel in (
+        "api/route.geojson",
+        "sw.js",
+        "404.html",
+        "vendor/leaflet/leaflet.js",
+        "vendor/leaflet/images/layers.png",
+        "vendor/leaflet-markercluster/leaflet.markercluster.js",
+        "static/js/terrenkur.js",
+        "static/js/offline.js",
+        "static/icons/app-maskable-512.png",
+        f"media/{works['published'].photo}",
+        f"media/phone/{works['published'].photo}",
+    ):
+        assert (site / rel).is_file(), rel
+    assert not (site / "static" / "sw.js").exists()  # only at the root, where its scope is the site
+    marker = json.loads((site / MARKER).read_text())
+    assert "index.html" in marker["files"] and marker["base_path"] == "/"
+
+
+def test_no_draft_and_no_curator_data_is_exported(site: Path, works):
+    draft = works["draft"]
+    assert not (site / "installations" / draft.slug).exists()
+    assert not (site / "media" / draft.photo).exists()
+    assert not (site / "media" / "phone" / draft.photo).exists()
+    for file in site.rglob("*"):
+        if file.suffix in (".html", ".geojson", ".webmanifest", ".json"):
+            text = file.read_text(encoding="utf-8")
+            assert draft.title not in text and draft.slug not in text and draft.photo not in text
+            assert "username" not in text and "password" not in text
+
+
+def test_every_local_link_is_a_file_and_none_needs_the_app(site: Path):
+    assert check_site(site) == []
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 3 * 10
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        urls = local_urls(text, "/")
+        assert urls, page
+        for url in urls:
+            assert not APP_ONLY.search(url), f"{page}: {url}"
+            assert "lang=" not in url, f"{page}: {url}"
+        assert " nonce=" not in text  # no server sends a policy that would match it
+
+
+def test_links_lead_to_the_exported_pages_in_each_language(site: Path):
+    ru = (site / "ru" / "installations" / "export-probe" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/installations/export-probe/" lang="en"' in ru
+    assert 'href="/kk/installations/export-probe/" lang="kk"' in ru
+    assert '<h1><a href="/ru/">' in ru
+    assert '"permalink":"/ru/installations/{slug}/"' in ru
+    assert '"photoUrl":"/media/phone/{name}"' in ru
+    assert re.search(r'href="/ru/installations/[\w-]+/"', ru)
+    settings = re.search(r'id="offline-settings">(.*?)</script>', ru, re.S)
+    assert settings is not None
+    offline = json.loads(settings.group(1))
+    assert offline["worker"].startswith("/sw.js?tiles=")
+    assert offline["scope"] == "/" and offline["tiles"]["template"] == TILES
+    assert offline["data"] == ["/api/route.geojson", "/api/installations.geojson"]
+
+
+def test_base_url_puts_every_link_under_its_path(export_app, tmp_path: Path):
+    out = tmp_path / "sub"
+    report = export_site(export_app, out, base_url="https://example.org/terrenkur")
+    assert report.base_path == "/terrenkur/"
+    assert check_site(out, "/terrenkur/") == []
+    page = (out / "kk" / "index.html").read_text(encoding="utf-8")
+    for url in re.findall(r'(?:href|src)="(/[^"]*)"', page):
+        assert url.startswith("/terrenkur/"), url
+    offline = json.loads(re.search(r'id="offline-settings">(.*?)</script>', page, re.S).group(1))
+    assert offline["worker"].startswith("/terrenkur/sw.js") and offline["scope"] == "/terrenkur/"
+    manifest = json.loads((out / "kk" / "manifest.webmanifest").read_text(encoding="utf-8"))
+    assert manifest["start_url"] == "/terrenkur/kk/" and manifest["scope"] == "/terrenkur/"
+    assert all(i["src"].startswith("/terrenkur/static/icons/") for i in manifest["icons"])
+
+
+def test_refuses_a_non_empty_folder_unless_forced(export_app, site: Path, store, works):
+    with pytest.raises(ExportError, match="not empty.*--force"):
+        export_site(export_app, site)
+    (site / "CNAME").write_text("art.example.kz")
+    store.update_installation(801, {"status": "draft"}, 1, "test")  # unpublished since
+    export_site(export_app, site, force=True)
+    assert (site / "CNAME").read_text() == "art.example.kz"  # not ours: kept
+    assert not (site / "installations" / "export-probe").exists()  # the earlier export's: gone
+    assert not (site / "media" / works["published"].photo).exists()
+    assert check_site(site) == []
+
+
+def test_link_rewriter_maps_app_urls_and_refuses_app_only_ones():
+    links = LinkRewriter("/", "en")
+    assert links.url("/?lang=ru") == "/ru/"
+    assert links.url("/?lang=en") == "/"
+    assert links.url("/installations/red-men?lang=kk") == "/kk/installations/red-men/"
+    assert links.url("/manifest.webmanifest?lang=kk") == "/kk/manifest.webmanifest"
+    assert links.url("/static/css/terrenkur.css?v=abc") == "/static/css/terrenkur.css?v=abc"
+    assert links.url("https://www.openstreetmap.org/copyright") == (
+        "https://www.openstreetmap.org/copyright"
+    )
+    assert links.url("#stops") == "#stops"
+    for app_only in ("/curator", "/login", "/planner?lang=ru", "/api/nearest?lat=1&lon=2"):
+        with pytest.raises(ExportError, match="cannot serve"):
+            links.url(app_only)
+    assert base_path("") == "/" and base_path("terrenkur") == "/terrenkur/"
+    with pytest.raises(ExportError):
+        base_path("/x/?a=1")
+
+
+def test_cli_exports_and_refuses_to_overwrite(db_path: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("MAPAPP_TILES", "")
+    monkeypatch.setenv("MAPAPP_SECRET_KEY", "test")  # not the instance folder's key file
+    monkeypatch.setenv("MAPAPP_MEDIA_DIR", str(tmp_path / "media"))
+    out = tmp_path / "public"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["export-site", str(out), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "pages in 3 languages" in result.output
+    assert (out / "ru" / "index.html").is_file()
+    again = runner.invoke(cli, ["export-site", str(out), "--db", str(db_path)])
+    assert again.exit_code == 1
+    assert "is not empty" in again.output and "--force" in again.output
+    forced = runner.invoke(cli, ["export-site", str(out), "--db", str(db_path), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "Example:" in runner.invoke(cli, ["export-site", "--help"]).output
