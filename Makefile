@@ -48,6 +48,7 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/coverage.py
+	$(BIN)/python benchmarks/offline.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
