@@ -156,7 +156,9 @@ def localize_stop(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     ``text_lang`` tells, per field, which language the text is really in (a
     fallback), so pages can mark it with ``lang`` for screen readers.
     """
-    out = {k: v for k, v in stop.items() if k not in TRANSLATION_COLUMNS}
+    out = dict(stop)
+    for column in TRANSLATION_COLUMNS:
+        out.pop(column, None)
     out["text_lang"] = {}
     for field_name in TRANSLATED_FIELDS:
         text, text_lang = localized(stop, field_name, lang)
@@ -165,19 +167,21 @@ def localize_stop(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     return out
 
 
+#: Public fields a stop may carry: its place on the route, a distance, its texts.
+_OPTIONAL_PUBLIC_FIELDS = (
+    "chainage_m",
+    "offset_m",
+    "distance_m",
+    "minutes",
+    "text_lang",
+    *TRANSLATION_COLUMNS,
+)
+
+
 def stop_feature(stop: dict[str, Any]) -> dict[str, Any]:
     """An RFC 7946 Feature for one published stop."""
     props = {k: stop.get(k) for k in PUBLIC_FIELDS}
-    for extra in (
-        "chainage_m",
-        "offset_m",
-        "distance_m",
-        "minutes",
-        "text_lang",
-        *TRANSLATION_COLUMNS,
-    ):
-        if extra in stop:
-            props[extra] = stop[extra]
+    props.update((k, stop[k]) for k in _OPTIONAL_PUBLIC_FIELDS if k in stop)
     return {
         "type": "Feature",
         "id": stop["id"],

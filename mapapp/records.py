@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -300,6 +301,7 @@ def _check_positions(coords: Any) -> None:
             raise ValueError(f"position {i + 1} is not a valid [lon, lat] pair: {c!r}")
 
 
+@lru_cache(maxsize=8)
 def fallback_order(lang: str) -> tuple[str, ...]:
     """Languages to try for an installation's text: the asked one, then the others."""
     return (lang, *(x for x in LANGUAGES if x != lang)) if lang in LANGUAGES else LANGUAGES
