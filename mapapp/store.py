@@ -221,7 +221,7 @@ class Store:
             where.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
             params.extend([bbox[0], bbox[2], bbox[1], bbox[3]])
         sql = f"SELECT * FROM installations WHERE {' AND '.join(where)} ORDER BY id"  # noqa: S608
-        return [dict(r) for r in self.db.query(sql, params)]
+        return list(self.db.query(sql, params))
 
     def installation(self, id: int, *, published_only: bool = True) -> dict[str, Any] | None:
         """One installation by id, or ``None``."""
