@@ -129,7 +129,13 @@
       var marker = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
         icon: icons[p.kind], title: p.title, alt: p.title, keyboard: true, riseOnHover: true
       });
-      marker.bindPopup(function () { return popupContent(p); }, { maxWidth: 300, autoPanPadding: [16, 16] });
+      marker.bindPopup(function () { return popupContent(p); }, {
+        maxWidth: Math.min(300, map.getSize().x - 100),
+        maxHeight: Math.max(220, Math.round(map.getSize().y * 0.7)),
+        // keep clear of the zoom and layer controls at the top of the map
+        autoPanPaddingTopLeft: [60, 16],
+        autoPanPaddingBottomRight: [16, 16]
+      });
       marker.on("popupopen", function () {
         if (history.replaceState && S.focus !== p.slug) {
           history.replaceState(null, "", fmt(S.permalink, { slug: p.slug }) + location.search);
@@ -162,7 +168,7 @@
       if (name === "crossings") group.addTo(map);
       overlays[escapeHtml(S.layerLabels[name] || name)] = group;
     });
-    L.control.layers(null, overlays, { collapsed: true, position: "topright" }).addTo(map);
+    L.control.layers(null, overlays, { collapsed: true, position: "bottomleft" }).addTo(map);
 
     /* --- legend --- */
     var Legend = L.Control.extend({
@@ -348,7 +354,7 @@
       }
       var near = nearestTo(w.lat, w.lon);
       if (near) lines.push(fmt(T.nearest, { title: near.stop.props.title, dist: distanceText(near.dist, T) }));
-      say(lines.join(" "));
+      say(lines.join("\n"));
       statusEl.setAttribute("data-next-id", next ? String(next.stop.id) : "");
       statusEl.setAttribute("data-nearest-id", near ? String(near.stop.id) : "");
       statusEl.setAttribute("data-walker-chainage", place.chainage.toFixed(1));
