@@ -3,7 +3,7 @@
 folium assembles the Leaflet map (tiles, the route, the scale); the behaviour that
 needs the data (clusters per kind, popups built with ``textContent``, "locate me",
 the stop list) lives in our own ``static/js/terrenkur.js``, which a small
-:class:`WalkLayers` element starts once the map exists. Every asset URL is ours:
+:class:`MountScript` element starts once the map exists. Every asset URL is ours:
 folium's CDN defaults are replaced on each element instance, never on the class.
 """
 
@@ -41,23 +41,33 @@ ROUTE_STYLE = {"color": "#0b5cad", "weight": 6, "opacity": 0.9}
 ROUTE_CASING = {"color": "#ffffff", "weight": 11, "opacity": 0.9}
 
 
-class WalkLayers(MacroElement):
-    """Hands the folium map to ``Terrenkur.mount`` with the id of the settings blob."""
+class MountScript(MacroElement):
+    """Calls ``entry(map, settings_id)`` from one of our scripts once the map exists.
+
+    ``scripts`` and ``styles`` are the (name, URL) assets that script needs.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        Terrenkur.mount({{ this._parent.get_name() }}, {{ this.settings_id|tojson }});
+        {{ this.entry }}({{ this._parent.get_name() }}, {{ this.settings_id|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, settings_id: str, asset_url: Callable[[str], str]):
+    def __init__(
+        self,
+        entry: str,
+        settings_id: str,
+        scripts: list[tuple[str, str]],
+        styles: list[tuple[str, str]] | None = None,
+    ):
         super().__init__()
-        self._name = "WalkLayers"
+        self._name = "MountScript"
+        self.entry = entry
         self.settings_id = settings_id
-        self.default_js = [(n, asset_url(p)) for n, p in SCRIPTS[1:]]
-        self.default_css = [(n, asset_url(p)) for n, p in STYLES[1:]]
+        self.default_js = scripts
+        self.default_css = styles or []
 
 
 def base_map(
@@ -124,26 +134,13 @@ def walk_map(
         asset_url=asset_url,
         route_name=route_name,
     )
-    WalkLayers(settings_id, asset_url).add_to(m)
+    MountScript(
+        "Terrenkur.mount",
+        settings_id,
+        [(n, asset_url(p)) for n, p in SCRIPTS[1:]],
+        [(n, asset_url(p)) for n, p in STYLES[1:]],
+    ).add_to(m)
     return m
-
-
-class PointPicker(MacroElement):
-    """Starts ``TerrenkurCurator.mount``: set a work's point by click, drag or typing."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        TerrenkurCurator.mount({{ this._parent.get_name() }}, {{ this.settings_id|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, settings_id: str, asset_url: Callable[[str], str]):
-        super().__init__()
-        self._name = "PointPicker"
-        self.settings_id = settings_id
-        self.default_js = [("curator", asset_url("js/curator.js"))]
 
 
 def point_picker_map(
@@ -164,7 +161,9 @@ def point_picker_map(
     lats = [c[1] for c in route_coords]
     lons = [c[0] for c in route_coords]
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(16, 16))
-    PointPicker(settings_id, asset_url).add_to(m)
+    MountScript(
+        "TerrenkurCurator.mount", settings_id, [("curator", asset_url("js/curator.js"))]
+    ).add_to(m)
     return m
 
 
