@@ -13,6 +13,22 @@ from mapapp.store import Store
 DATA_DIR = PROJECT_ROOT / "data"
 
 
+def make_installation(**fields):
+    """A valid installation near the route; ``fields`` override the defaults."""
+    from mapapp.records import Installation
+
+    defaults = {
+        "slug": "test-work",
+        "title": "Test work",
+        "kind": "mural",
+        "lat": 43.24,
+        "lon": 76.92,
+        "location_precision": "estimated",
+        "source_url": "https://example.org/",
+    }
+    return Installation(**{**defaults, **fields})
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """A database seeded from the shipped ``data/``."""

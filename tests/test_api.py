@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mapapp.records import Installation
+from .conftest import make_installation
 
 
 def get_json(client, url, status=200):
@@ -97,19 +97,7 @@ def test_one_installation_and_unknown_ids(client):
 
 def test_drafts_are_not_exposed(client, store):
     store.insert_missing(
-        [
-            Installation(
-                id=901,
-                slug="secret-draft",
-                title="Secret",
-                kind="mural",
-                lat=43.24,
-                lon=76.92,
-                location_precision="estimated",
-                source_url="https://example.org/",
-                status="draft",
-            )
-        ]
+        [make_installation(id=901, slug="secret-draft", title="Secret", status="draft")]
     )
     get_json(client, "/api/installations/901", status=404)
     _, doc = get_json(client, "/api/installations.geojson")

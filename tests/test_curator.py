@@ -28,6 +28,13 @@ NEW_WORK = {
     "status": "draft",
 }
 
+
+def edit_form(row: dict, **changes: str) -> dict:
+    """The edit form as a browser would post it for ``row``, with ``changes``."""
+    fields = {k: "" if row[k] is None else row[k] for k in NEW_WORK}
+    return {**fields, "version": str(row["version"]), **changes}
+
+
 CURATOR_GETS = [
     "/curator",
     "/curator/new",
@@ -241,11 +248,7 @@ def test_swapped_coordinates_get_a_hint(cclient, auth):
 def test_stale_edit_is_refused_and_overwrites_nothing(cclient, auth, db_path):
     auth.login()
     row = cclient.get("/api/curator/installations/1").json
-    first = {
-        **{k: row[k] or "" for k in NEW_WORK},
-        "title": "First editor",
-        "version": str(row["version"]),
-    }
+    first = edit_form(row, title="First editor")
     assert cclient.post("/curator/1", data=first).status_code == 302
     second = {**first, "title": "Second editor"}  # still carries the old version
     resp = cclient.post("/curator/1", data=second)
@@ -262,23 +265,14 @@ def test_editing_an_off_route_seed_without_moving_it(cclient, auth, db_path):
         for r in Store.open(db_path).all_installations()
         if r["slug"] == "park-fest-red-little-men"
     )
-    data = {k: far[k] if far[k] is not None else "" for k in NEW_WORK}
-    resp = cclient.post(
-        f"/curator/{far['id']}",
-        data={**data, "description": "Edited", "version": str(far["version"])},
-    )
+    resp = cclient.post(f"/curator/{far['id']}", data=edit_form(far, description="Edited"))
     assert resp.status_code == 302
 
 
 def test_retiring_keeps_the_row(cclient, auth, client, db_path):
     auth.login()
     row = cclient.get("/api/curator/installations/1").json
-    data = {
-        **{k: row[k] or "" for k in NEW_WORK},
-        "status": "retired",
-        "version": str(row["version"]),
-    }
-    assert cclient.post("/curator/1", data=data).status_code == 302
+    assert cclient.post("/curator/1", data=edit_form(row, status="retired")).status_code == 302
     assert Store.open(db_path).installation(1, published_only=False)["status"] == "retired"
     assert client.get("/api/installations/1").status_code == 404
 
@@ -287,12 +281,7 @@ def test_history_shows_changes_and_restores(cclient, auth, db_path):
     auth.login()
     row = cclient.get("/api/curator/installations/1").json
     original_title = row["title"]
-    data = {
-        **{k: row[k] or "" for k in NEW_WORK},
-        "title": "Changed title",
-        "version": str(row["version"]),
-    }
-    cclient.post("/curator/1", data=data)
+    cclient.post("/curator/1", data=edit_form(row, title="Changed title"))
     page = cclient.get("/curator/1/history").text
     assert "Changed title" in page and original_title.replace('"', "&#34;") in page
     history = cclient.get("/api/curator/installations/1/history").json

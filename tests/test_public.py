@@ -8,8 +8,9 @@ import re
 import pytest
 
 from mapapp import create_app
-from mapapp.records import Installation
 from mapapp.security import content_security_policy, tile_origin
+
+from .conftest import make_installation
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -17,17 +18,12 @@ XSS = "<img src=x onerror=alert(1)>"
 def add_hostile(store):
     store.insert_missing(
         [
-            Installation(
+            make_installation(
                 id=950,
                 slug="hostile",
                 title=XSS,
-                kind="mural",
                 artist="<b>bold</b>",
                 description="</script><script>alert(2)</script>",
-                lat=43.24,
-                lon=76.92,
-                location_precision="estimated",
-                source_url="https://example.org/",
             )
         ]
     )

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from mapapp import PROJECT_ROOT
 from mapapp.catalog import build_walk, load_seed, seed
 from mapapp.cli import cli
-from mapapp.records import Installation
 from mapapp.store import Store
+
+from .conftest import make_installation
 
 DATA = PROJECT_ROOT / "data"
 
@@ -33,21 +34,7 @@ def test_seeding_never_overwrites_a_curators_edit(store):
 
 
 def test_only_published_rows_are_public(store):
-    store.insert_missing(
-        [
-            Installation(
-                id=900,
-                slug="a-draft",
-                title="Draft",
-                kind="mural",
-                lat=43.24,
-                lon=76.92,
-                location_precision="estimated",
-                source_url="https://example.org/",
-                status="draft",
-            )
-        ]
-    )
+    store.insert_missing([make_installation(id=900, slug="a-draft", title="Draft", status="draft")])
     assert store.installation(900) is None
     assert store.installation(900, published_only=False)["title"] == "Draft"
     assert all(r["status"] == "published" for r in store.installations())
