@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from ..i18n import RIVER_NAMES, current_language
 from ..security import tile_origin
 from .assets import asset_url
 from .public import SETTINGS_ID as MAP_SETTINGS_ID
-from .public import current_walk
+from .public import PageCache, current_walk
 
 bp = Blueprint("offline", __name__)
 
@@ -160,23 +159,6 @@ def changed_text(iso: str | None, lang: str) -> str:
     return pattern.replace("{1}", date).replace("{0}", time)
 
 
-class _TileCache:
-    """The corridor's tiles per data version and tile server (the route rarely changes)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[tuple, Any] = {}
-
-    def get(self, key: tuple, build) -> Any:
-        with self._lock:
-            if key in self._entries:
-                return self._entries[key]
-        value = build()
-        with self._lock:
-            self._entries = {key: value}  # one version at a time is enough
-        return value
-
-
 def tiles_unavailable_reason(template: str, count: int) -> str | None:
     """Why the route cannot be saved for offline use, or ``None`` when it can."""
     if not template:
@@ -215,7 +197,8 @@ class OfflinePage:
         walk = current_walk()
         config = current_app.config
         key = (config["DB"], walk.version, config.get("TILES") or "")
-        cache = current_app.extensions.setdefault("mapapp.offline_tiles", _TileCache())
+        # the corridor's tiles change only with the route: one entry is enough
+        cache = current_app.extensions.setdefault("mapapp.offline_tiles", PageCache(size=1))
 
         def build() -> dict[str, Any]:
             found = tiles.corridor_tiles(walk.route)

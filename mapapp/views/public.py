@@ -128,7 +128,8 @@ def page_links() -> dict[str, str]:
 
 
 class PageCache:
-    """Rendered parts of the map page per data version, language and link style.
+    """A small LRU of built values; here, rendered parts of the map page per data
+    version, language and link style.
 
     Everything but the CSP nonce and the focused work is the same for every visitor,
     so the folium map, the settings JSON and the stop list are built once per change.
