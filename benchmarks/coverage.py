@@ -27,11 +27,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mapapp import create_app, geo  # noqa: E402
+from mapapp import coverage, coverage_formats, geo  # noqa: E402
+from mapapp.app import create_app  # noqa: E402
 from mapapp.catalog import build_walk, load_seed, seed  # noqa: E402
 from mapapp.records import KINDS, Installation  # noqa: E402
 from mapapp.store import Store  # noqa: E402
-from mapapp.views.planner import ReportCache  # noqa: E402
+from mapapp.web.cache import VersionedCache  # noqa: E402
 
 ALMATY_UTM = (655_000.0, 4_790_000.0)
 TARGET_REPORT_S = 1.0
@@ -87,9 +88,9 @@ def bench_geometry(n_works: int, length_m: float) -> None:
     route = synthetic_route(length_m)
     lon, lat = works_near(route, n_works)
     print(f"  route           {route.length_m:,.0f} m, {len(route.line_m.coords):,} vertices")
-    geo.coverage_report(route, lon[:10], lat[:10], k=0)  # warm-up (imports, transformers)
+    coverage.coverage_report(route, lon[:10], lat[:10], k=0)  # warm-up (imports, transformers)
 
-    med, best, rep = timed(lambda: geo.coverage_report(route, lon, lat, k=0), repeat=5)
+    med, best, rep = timed(lambda: coverage.coverage_report(route, lon, lat, k=0), repeat=5)
     print(
         f"  full report     median {med:.3f} s, min {best:.3f} s  "
         f"(target < {TARGET_REPORT_S:g} s: {met(med < TARGET_REPORT_S)})"
@@ -99,19 +100,19 @@ def bench_geometry(n_works: int, length_m: float) -> None:
         f"{len(rep.gaps)} gaps, {rep.works_per_km:.1f} works/km"
     )
     x, y = geo.to_metric(lon, lat)
-    med, best, sites = timed(lambda: geo.suggest_sites(route, x, y, 150.0, 10), repeat=3)
+    med, best, sites = timed(lambda: coverage.suggest_sites(route, x, y, 150.0, 10), repeat=3)
     print(
         f"  sites, k = 10   median {med:.3f} s, min {best:.3f} s  "
         f"(target < {TARGET_SITES_S:g} s: {met(med < TARGET_SITES_S)}); "
-        f"step {geo.candidate_step(route.length_m):g} m, first adds {sites[0].gain_m:.0f} m"
+        f"step {coverage.candidate_step(route.length_m):g} m, first adds {sites[0].gain_m:.0f} m"
     )
-    med, _, _ = timed(lambda: geo.coverage_report(route, lon, lat, k=10), repeat=3)
+    med, _, _ = timed(lambda: coverage.coverage_report(route, lon, lat, k=10), repeat=3)
     print(f"  report + sites  median {med:.3f} s")
-    med, _, _ = timed(lambda: geo.coverage_geojson(route, rep), repeat=3)
+    med, _, _ = timed(lambda: coverage_formats.coverage_geojson(route, rep), repeat=3)
     print(f"  GeoJSON export  median {med:.3f} s")
 
     tracemalloc.start()
-    geo.coverage_report(route, lon, lat, k=10)
+    coverage.coverage_report(route, lon, lat, k=10)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"  peak memory     {peak / 1e6:.1f} MB (tracemalloc, report with k = 10)")
@@ -119,7 +120,7 @@ def bench_geometry(n_works: int, length_m: float) -> None:
     # the largest radius and the shortest segments the API accepts
     tracemalloc.start()
     med, _, worst = timed(
-        lambda: geo.coverage_report(route, lon, lat, radius_m=5000, segment_m=10, k=10)
+        lambda: coverage.coverage_report(route, lon, lat, radius_m=5000, segment_m=10, k=10)
     )
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -152,7 +153,7 @@ def bench_page(label: str, db: Path, repeat: int) -> None:
     client = app.test_client()
 
     def cold() -> Any:
-        app.extensions["mapapp.coverage"] = ReportCache()  # the report itself is cached
+        app.extensions["mapapp.cache"] = VersionedCache()  # drop cached reports and pages
         resp = client.get("/planner")
         assert resp.status_code == 200
         return resp

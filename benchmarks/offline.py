@@ -42,7 +42,8 @@ from PIL import Image, ImageDraw  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 
-from mapapp import create_app, tiles  # noqa: E402
+from mapapp import tiles  # noqa: E402
+from mapapp.app import create_app  # noqa: E402
 from mapapp.catalog import build_walk, load_seed, seed  # noqa: E402
 from mapapp.store import Store  # noqa: E402
 

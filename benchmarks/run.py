@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 from flask import Flask  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from mapapp import create_app, geo  # noqa: E402
+from mapapp import geo  # noqa: E402
+from mapapp.app import create_app  # noqa: E402
 from mapapp.catalog import build_walk, load_seed, seed  # noqa: E402
 from mapapp.records import FESTIVALS, KINDS, PRECISIONS, Installation  # noqa: E402
 from mapapp.store import Store  # noqa: E402

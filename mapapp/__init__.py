@@ -1,133 +1,19 @@
-"""Cultural Terrenkur: a walkable public-art map of the Esentai (Vesnovka) river."""
+"""Cultural Terrenkur: a walkable public-art map of the Esentai (Vesnovka) river.
+
+Importing the package loads no web framework: the CLI's data commands, the notebooks
+and the benchmarks use :mod:`mapapp.store`, :mod:`mapapp.geo` and the other lower
+modules directly. The Flask app is built by :func:`mapapp.app.create_app`.
+"""
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
-from typing import Any
 
-from flask import Flask, g
-from flask_compress import Compress
-
-from . import i18n
-from .catalog import WalkCache
-from .store import Store
-
+#: The checkout (or install prefix) holding ``static/`` and ``data/``.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+#: The base map's tiles and their attribution unless ``MAPAPP_TILES`` says otherwise.
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 )
-
-
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask app.
-
-    Configuration comes from the defaults below, then ``MAPAPP_*`` environment
-    variables (``MAPAPP_DB``, ``MAPAPP_TILES``, ``MAPAPP_SECRET_KEY``, ...), then
-    ``test_config``.
-    """
-    app = Flask(
-        __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        static_folder=str(PROJECT_ROOT / "static"),
-        static_url_path="/static",
-    )
-    app.config.from_mapping(
-        DB=str(Path(app.instance_path) / "mapapp.sqlite"),
-        DATA_DIR=str(PROJECT_ROOT / "data"),
-        TILES=DEFAULT_TILES,
-        TILES_ATTRIBUTION=DEFAULT_ATTRIBUTION,
-        SECRET_KEY=None,
-        MEDIA_DIR=str(Path(app.instance_path) / "media"),
-        PHOTO_MAX_BYTES=8 * 1000 * 1000,
-        IMPORT_MAX_BYTES=5 * 1000 * 1000,
-        MAX_OFFSET_M=1000.0,
-        LOGIN_RATE_LIMIT="5 per minute; 30 per hour",
-        RATELIMIT_ENABLED=True,  # explicit: the limiter object outlives one app
-        RATELIMIT_HEADERS_ENABLED=True,
-        API_MAX_AGE=60,
-        BABEL_DEFAULT_LOCALE="en",
-        COMPRESS_MIMETYPES=[
-            "text/html",
-            "text/css",
-            "text/javascript",
-            "application/javascript",
-            "application/json",
-            "application/geo+json",
-            "image/svg+xml",
-        ],
-        COMPRESS_ALGORITHM=["gzip"],
-        COMPRESS_MIN_SIZE=500,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-    )
-    app.config.from_prefixed_env("MAPAPP")
-    if test_config:
-        app.config.update(test_config)
-    # every upload limit is checked with a clear message below this hard cap
-    app.config.setdefault(
-        "MAX_CONTENT_LENGTH",
-        max(app.config["PHOTO_MAX_BYTES"], app.config["IMPORT_MAX_BYTES"]) + 2_000_000,
-    )
-    if not app.debug and not app.testing and "MAPAPP_SESSION_COOKIE_SECURE" not in os.environ:
-        app.config["SESSION_COOKIE_SECURE"] = True  # browsers accept it on http://localhost
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-
-    i18n.init_app(app)
-    Compress(app)
-    from .views import public
-
-    app.extensions["mapapp.walks"] = WalkCache()
-    app.extensions["mapapp.pages"] = public.PageCache()
-
-    from . import auth, security
-    from .views import api, assets, curator, curator_api, public
-
-    security.init_app(app)
-    auth.init_app(app)
-    assets.init_app(app)  # after Compress: its hook must run before compression
-    app.register_blueprint(assets.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
-    from .views import offline
-
-    app.register_blueprint(offline.bp)
-    from .views import planner
-
-    app.register_blueprint(planner.bp)
-    app.register_blueprint(curator.bp)
-    app.register_blueprint(curator_api.bp)
-    public.register_error_pages(app)
-
-    @app.teardown_appcontext
-    def _close_db(exc: BaseException | None) -> None:
-        store = g.pop("store", None)
-        if store is not None:
-            store.close()
-
-    return app
-
-
-def get_store() -> Store:
-    """The request's database handle, opened on first use."""
-    from flask import current_app
-
-    if "store" not in g:
-        g.store = Store.open(current_app.config["DB"])
-    return g.store
-
-
-def _instance_secret(instance: Path) -> str:
-    """A secret key kept in the instance folder, so sessions survive restarts."""
-    path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key

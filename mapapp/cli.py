@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from . import PROJECT_ROOT
-from .auth import hash_password
+from . import PROJECT_ROOT, editing
+from .accounts import hash_password
 from .catalog import SeedError, build_walk, load_seed, place_stops, seed
-from .editing import export_csv, export_geojson, export_gpx, plan_import
+from .exchange import export_csv, export_geojson, export_gpx, plan_import
 from .records import STATUSES
 from .store import ROLES, Store
 
@@ -154,7 +154,11 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
         if dry_run:
             click.echo("dry run: nothing written")
             return
-        store.apply_changes(plan.creates, plan.updates, user)
+        ws = editing.Workspace(store, walk.route, user, max_offset_m=max_offset)
+        try:
+            editing.apply_import(ws, plan.creates, plan.updates)
+        except editing.Invalid as exc:
+            raise click.ClickException(f"nothing imported: {exc}") from None
         click.echo("imported")
     finally:
         store.close()
@@ -242,7 +246,7 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
     Example:
         MAPAPP_TILES="" mapapp serve --port 8000   # no base map tiles
     """
-    from . import create_app
+    from .app import create_app
 
     _open_seeded(db_path).close()
     app = create_app({"DB": str(db_path), "DEBUG": debug})
@@ -318,7 +322,7 @@ def coverage_command(
     """
     import json
 
-    from . import geo
+    from . import coverage, coverage_formats
     from .records import FESTIVALS, KINDS
 
     for name, value, allowed in (("--kind", kind, KINDS), ("--festival", festival, FESTIVALS)):
@@ -334,7 +338,7 @@ def coverage_command(
     finally:
         store.close()
     works = walk.filtered(kind=kind, festival=festival)
-    report = geo.coverage_report(
+    report = coverage.coverage_report(
         walk.route,
         [w["lon"] for w in works],
         [w["lat"] for w in works],
@@ -344,12 +348,13 @@ def coverage_command(
         k=sites,
     )
     if fmt == "csv":
-        click.echo(geo.coverage_csv(walk.route, report), nl=False)
+        click.echo(coverage_formats.coverage_csv(walk.route, report), nl=False)
     elif fmt == "geojson":
-        click.echo(json.dumps(geo.coverage_geojson(walk.route, report), ensure_ascii=False))
+        doc = coverage_formats.coverage_geojson(walk.route, report)
+        click.echo(json.dumps(doc, ensure_ascii=False))
     else:
         works_name = " ".join(filter(None, [festival, kind])) or "published"
-        click.echo(geo.coverage_table(report, f"{works_name} works"), nl=False)
+        click.echo(coverage_formats.coverage_table(report, f"{works_name} works"), nl=False)
 
 
 @cli.command("export-site")
@@ -379,7 +384,7 @@ def export_site_command(db_path: Path, directory: Path, base_url: str, force: bo
         mapapp export-site site/
         cd site && python -m http.server 8000
     """
-    from . import create_app
+    from .app import create_app
     from .site import ExportError, export_site
 
     _open_seeded(db_path).close()

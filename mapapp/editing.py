@@ -1,53 +1,99 @@
-"""Curator operations that are not SQL: checking edits, planning imports, exports.
+"""The one write path for curators: the rules for a work, and every change to one.
 
-Everything here is shared by the web forms, the write API and the CLI, so a rule
-is stated once. Functions take the current rows and route and return plans or
-documents; the store applies them.
+The web form, the write API, the CLI and imports all call these functions, so a
+rule is stated and enforced once. Everything is checked before anything is
+stored (the photo of a form included); a photo file written for a change that
+then fails (a stale version, a slug taken meanwhile) is removed again. Errors are
+:class:`Invalid` (a list of :class:`~mapapp.records.RowError`, each with a code
+that pages translate), :class:`~mapapp.store.NotFound` and
+:class:`~mapapp.store.StaleEdit`. No Flask here.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import gpxpy
-import gpxpy.gpx
 from slugify import slugify
 
-from . import geo
-from .records import (
-    COLUMNS,
-    Installation,
-    RowError,
-    check_unique,
-    read_csv_text,
-    read_route_geojson,
-    validate_row,
-)
+from . import geo, photos
+from .records import Installation, RowError, row_error, validate_row
+from .store import EDITABLE, DuplicateSlug, NotFound, Store
 
-#: OpenStreetMap ``artwork_type`` values and the kind we file them under.
-OSM_ARTWORK_KINDS = {
-    "mural": "mural",
-    "graffiti": "mural",
-    "mosaic": "mural",
-    "painting": "mural",
-    "sculpture": "sculpture",
-    "statue": "sculpture",
-    "bust": "sculpture",
-    "relief": "sculpture",
-    "stone": "sculpture",
-    "installation": "installation",
-    "fountain": "installation",
-    "land_art": "installation",
-    "architecture": "landmark",
-}
-OSM_NOTE = "Imported from OpenStreetMap (ODbL 1.0, © OpenStreetMap contributors)."
-MAX_ROUTE_POINTS = 50_000
+__all__ = [
+    "Invalid",
+    "Workspace",
+    "apply_import",
+    "area_error",
+    "check_installation",
+    "create_work",
+    "restore_work",
+    "retire_work",
+    "save_work",
+]
+
+
+class Invalid(Exception):
+    """A change broke the rules; ``errors`` says where and why. Nothing was stored."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
+        self.errors = errors
+
+    @property
+    def by_field(self) -> dict[str, RowError]:
+        """The first error of each field."""
+        out: dict[str, RowError] = {}
+        for e in self.errors:
+            out.setdefault(e.field, e)
+        return out
+
+
+@dataclass
+class Workspace:
+    """What a curator's change needs: the store, the route, the limits, and who."""
+
+    store: Store
+    route: geo.Route
+    username: str
+    max_offset_m: float = 1000.0
+    media_dir: Path | None = None
+
+
+# rules -------------------------------------------------------------------------------
+
+
+def area_error(
+    route: geo.Route,
+    lon: float,
+    lat: float,
+    max_offset_m: float,
+    row: int = 0,
+    field: str = "lat",
+) -> RowError | None:
+    """An error when a point is farther than ``max_offset_m`` from the route."""
+    _, offset = route.locate([lon], [lat])
+    if offset[0] <= max_offset_m:
+        return None
+    swapped = False
+    if -90 <= lon <= 90:
+        _, swapped_offset = route.locate([lat], [lon])
+        swapped = bool(swapped_offset[0] <= max_offset_m)
+    km = f"{offset[0] / 1000:.1f}"
+    reason = f"{km} km from the route; works must be within {max_offset_m:,.0f} m of it"
+    if swapped:
+        reason += "; latitude and longitude look swapped"
+    return row_error(
+        row,
+        field,
+        "too_far_swapped" if swapped else "too_far",
+        reason,
+        km=km,
+        max=f"{max_offset_m:,.0f}",
+    )
 
 
 def check_installation(
@@ -55,342 +101,147 @@ def check_installation(
     route: geo.Route,
     max_offset_m: float,
     previous: dict[str, Any] | None = None,
-) -> tuple[Installation | None, dict[str, str]]:
-    """Validate one installation's fields; return the record or messages per field.
+) -> tuple[Installation | None, list[RowError]]:
+    """Validate one installation's fields; return the record or its errors.
 
-    The distance rule applies to new points and moved points, so a work seeded
-    farther away can still be edited without moving it.
+    A missing slug is made from the title. The distance rule applies to new points
+    and moved points, so a work seeded farther away can still be edited without
+    moving it.
     """
     if not data.get("slug") and data.get("title"):
         data = {**data, "slug": slugify(str(data["title"]), max_length=80)}
     rec, errors = validate_row(data, row=0)
-    messages = {e.field: e.reason for e in errors}
     if rec is None:
-        return None, messages
+        return None, errors
     moved = previous is None or (rec.lat, rec.lon) != (previous["lat"], previous["lon"])
     if moved:
-        message = area_error(route, rec.lon, rec.lat, max_offset_m)
-        if message:
-            return None, {"lat": message, "lon": message}
-    return rec, {}
+        too_far = area_error(route, rec.lon, rec.lat, max_offset_m)
+        if too_far:
+            return None, [too_far]
+    return rec, []
 
 
-def area_error(route: geo.Route, lon: float, lat: float, max_offset_m: float) -> str | None:
-    """A message when a point is farther than ``max_offset_m`` from the route."""
-    _, offset = route.locate([lon], [lat])
-    if offset[0] <= max_offset_m:
-        return None
-    hint = ""
-    if -90 <= lon <= 90:
-        _, swapped = route.locate([lat], [lon])
-        if swapped[0] <= max_offset_m:
-            hint = "; latitude and longitude look swapped"
-    return (
-        f"{offset[0] / 1000:.1f} km from the route; works must be within "
-        f"{max_offset_m:,.0f} m of it{hint}"
+def _slug_taken(slug: str) -> Invalid:
+    reason = f"{slug!r} is used by another work"
+    return Invalid([row_error(0, "slug", "slug_taken", reason, slug=slug)])
+
+
+@contextmanager
+def _photo_for(ws: Workspace, photo: photos.CheckedPhoto | None) -> Iterator[str | None]:
+    """Store ``photo`` for the change in the ``with`` block; remove it if that fails."""
+    if photo is None:
+        yield None
+        return
+    if ws.media_dir is None:
+        raise ValueError("this workspace has no media folder for photos")
+    name = photos.save_photo(photo, ws.media_dir)
+    try:
+        yield name
+    except BaseException:
+        photos.delete_photo(name, ws.media_dir)
+        raise
+
+
+def _write(
+    ws: Workspace,
+    rec: Installation,
+    photo: photos.CheckedPhoto | None,
+    write: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Store the photo, then the record with it; a failed write leaves no photo behind."""
+    fields = rec.model_dump()
+    try:
+        with _photo_for(ws, photo) as name:
+            if name:
+                fields["photo"] = name
+            return write(fields)
+    except DuplicateSlug:
+        raise _slug_taken(rec.slug) from None
+
+
+# changes -----------------------------------------------------------------------------
+
+
+def create_work(
+    ws: Workspace,
+    data: dict[str, Any],
+    photo: photos.CheckedPhoto | None = None,
+    errors: list[RowError] | None = None,
+) -> dict[str, Any]:
+    """Add a work (a draft unless ``data`` says otherwise) and record it in history.
+
+    ``errors`` are problems the caller found already (e.g. with an upload), reported
+    together with the rules' own; with any error nothing is stored.
+    """
+    data = {k: v for k, v in data.items() if k != "id"}
+    data.setdefault("status", "draft")
+    rec, found = check_installation(data, ws.route, ws.max_offset_m)
+    found = [*(errors or []), *found]
+    if rec is None or found:
+        raise Invalid(found)
+    return _write(ws, rec, photo, lambda f: ws.store.create_installation(f, ws.username))
+
+
+def save_work(
+    ws: Workspace,
+    work_id: int,
+    data: dict[str, Any],
+    expected_version: int,
+    *,
+    photo: photos.CheckedPhoto | None = None,
+    remove_photo: bool = False,
+    errors: list[RowError] | None = None,
+    action: str = "update",
+) -> dict[str, Any]:
+    """Change the fields in ``data`` of a work still at ``expected_version``.
+
+    Fields not in ``data`` keep their stored values. Raises :class:`Invalid`,
+    :class:`~mapapp.store.NotFound` or :class:`~mapapp.store.StaleEdit` (nothing
+    written).
+    """
+    previous = ws.store.installation(work_id, published_only=False)
+    if previous is None:
+        raise NotFound(work_id)
+    merged = {k: previous[k] for k in EDITABLE}
+    merged.update((k, v) for k, v in data.items() if k in EDITABLE)
+    if remove_photo:
+        merged["photo"] = ""
+    rec, found = check_installation(merged, ws.route, ws.max_offset_m, previous=previous)
+    found = [*(errors or []), *found]
+    if rec is None or found:
+        raise Invalid(found)
+    return _write(
+        ws,
+        rec,
+        photo,
+        lambda f: ws.store.update_installation(
+            work_id, f, expected_version, ws.username, action=action
+        ),
     )
 
 
-# imports ---------------------------------------------------------------------------
+def retire_work(ws: Workspace, work_id: int, expected_version: int) -> dict[str, Any]:
+    """Take a work off the public map; it stays stored, with its history."""
+    return save_work(ws, work_id, {"status": "retired"}, expected_version, action="retire")
 
 
-@dataclass
-class RowReport:
-    row: int
-    action: str  # add, change, unchanged, reject
-    slug: str = ""
-    title: str = ""
-    id: int | None = None
-    changed: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-
-@dataclass
-class ImportPlan:
-    """What an import would do, row by row; applied only when it has no errors."""
-
-    rows: list[RowReport]
-    creates: list[dict[str, Any]]
-    updates: list[tuple[int, dict[str, Any]]]
-    errors: list[RowError]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
-
-    def summary(self) -> dict[str, int]:
-        return {a: self.count(a) for a in ("add", "change", "unchanged", "reject")}
-
-
-def parse_upload(content: bytes, filename: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    """Raw rows from an uploaded CSV or GeoJSON file, numbered as the user sees them."""
-    if not content.strip():
-        return [], [RowError(1, "file", "the file is empty")]
+def restore_work(
+    ws: Workspace, work_id: int, history_id: int, expected_version: int
+) -> dict[str, Any]:
+    """Make the state in history entry ``history_id`` current again, as a new version."""
     try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return [], [RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    text = text.removeprefix("\ufeff")
-    looks_json = filename.lower().endswith((".geojson", ".json")) or text.lstrip().startswith("{")
-    if looks_json:
-        return geojson_rows(text)
-    _, errors = read_csv_text(text)
-    if errors and errors[0].field in ("header", "file"):
-        return [], errors[:1]
-    return _csv_raw_rows(text)
+        return ws.store.restore_version(work_id, history_id, expected_version, ws.username)
+    except DuplicateSlug as exc:
+        raise _slug_taken(str(exc.args[0])) from None
 
 
-def _csv_raw_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    reader.fieldnames = [h.strip() for h in (reader.fieldnames or [])]
-    rows: list[tuple[int, dict]] = []
-    errors: list[RowError] = []
-    for raw in reader:
-        if None in raw:
-            errors.append(RowError(reader.line_num, "row", "more values than columns"))
-            continue
-        if all(not (v or "").strip() for v in raw.values()):
-            continue
-        rows.append((reader.line_num, raw))
-    return rows, errors
-
-
-def geojson_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    """Rows from a GeoJSON FeatureCollection of points (ours or an OSM export).
-
-    Row numbers count features from 1. OpenStreetMap's ``tourism=artwork`` tags
-    map to our fields: ``name``, ``artist_name``, ``artwork_type``, ``start_date``,
-    ``website``.
-    """
+def apply_import(
+    ws: Workspace,
+    creates: list[dict[str, Any]],
+    updates: list[tuple[int, dict[str, Any]]],
+) -> None:
+    """Apply a checked import plan (:func:`mapapp.exchange.plan_import`) all or nothing."""
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], [RowError(1, "file", f"not valid JSON: {exc.msg} (line {exc.lineno})")]
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        return [], [RowError(1, "file", "expected a GeoJSON FeatureCollection")]
-    features = doc.get("features")
-    if not isinstance(features, list) or not features:
-        return [], [RowError(1, "file", "the FeatureCollection has no features")]
-    rows: list[tuple[int, dict]] = []
-    errors: list[RowError] = []
-    for n, feature in enumerate(features, start=1):
-        geom = feature.get("geometry") if isinstance(feature, dict) else None
-        if not isinstance(geom, dict) or geom.get("type") != "Point":
-            errors.append(RowError(n, "geometry", "only Point features can be imported"))
-            continue
-        coords = geom.get("coordinates")
-        if not (
-            isinstance(coords, list)
-            and len(coords) >= 2
-            and all(isinstance(c, int | float) and math.isfinite(c) for c in coords[:2])
-        ):
-            errors.append(RowError(n, "geometry", "coordinates must be [lon, lat] numbers"))
-            continue
-        props = feature.get("properties")
-        props = props if isinstance(props, dict) else {}
-        row = _osm_to_fields(props, feature) if _is_osm(props) else dict(props)
-        row["lon"], row["lat"] = coords[0], coords[1]
-        rows.append((n, row))
-    return rows, errors
-
-
-def _is_osm(props: dict[str, Any]) -> bool:
-    return "title" not in props and ("tourism" in props or "name" in props)
-
-
-def _osm_to_fields(props: dict[str, Any], feature: dict[str, Any]) -> dict[str, Any]:
-    osm_id = str(feature.get("id") or props.get("@id") or props.get("id") or "")
-    source = props.get("website") or props.get("url") or ""
-    if not source and "/" in osm_id:
-        source = f"https://www.openstreetmap.org/{osm_id}"
-    title = props.get("name") or props.get("name:en") or props.get("name:ru") or ""
-    year = str(props.get("start_date") or "")[:4]
-    return {
-        "slug": slugify(str(title), max_length=80) if title else "",
-        "title": title,
-        "kind": OSM_ARTWORK_KINDS.get(str(props.get("artwork_type", "")), "installation"),
-        "artist": props.get("artist_name") or "",
-        "year": year if year.isdigit() else "",
-        "description": props.get("description") or "",
-        "address": " ".join(
-            str(props[k]) for k in ("addr:street", "addr:housenumber") if props.get(k)
-        ),
-        "location_precision": "approximate",
-        "source_url": source,
-        "source_note": f"{OSM_NOTE} {osm_id}".strip(),
-        "status": "draft",
-    }
-
-
-def plan_import(
-    content: bytes,
-    filename: str,
-    existing: list[dict[str, Any]],
-    route: geo.Route,
-    max_offset_m: float,
-) -> ImportPlan:
-    """Check an upload against the stored rows: what would be added, changed, rejected.
-
-    A row with a known ``id`` (or, without an id, a known ``slug``) changes that
-    installation; any other row adds one. Rows whose values equal the stored ones
-    are unchanged. New rows without a status arrive as drafts.
-    """
-    raw_rows, file_errors = parse_upload(content, filename)
-    if file_errors and not raw_rows:
-        return ImportPlan(
-            [RowReport(e.row, "reject", errors=[e]) for e in file_errors], [], [], file_errors
-        )
-    by_id = {r["id"]: r for r in existing}
-    by_slug = {r["slug"]: r for r in existing}
-    reports: list[RowReport] = []
-    checked: list[tuple[int, Installation]] = []
-    creates: list[dict[str, Any]] = []
-    updates: list[tuple[int, dict[str, Any]]] = []
-    errors = list(file_errors)
-    for row, raw in raw_rows:
-        raw = {k: v for k, v in raw.items() if k is not None}
-        if not raw.get("slug") and raw.get("title"):
-            raw["slug"] = slugify(str(raw["title"]), max_length=80)
-        if not raw.get("status"):
-            raw["status"] = "draft"
-        rec, row_errors = validate_row(raw, row)
-        report = RowReport(row, "reject", str(raw.get("slug") or ""), str(raw.get("title") or ""))
-        reports.append(report)
-        if rec is None:
-            report.errors = row_errors
-            errors.extend(row_errors)
-            continue
-        target = by_id.get(rec.id) if rec.id is not None else by_slug.get(rec.slug)
-        fields = rec.model_dump()
-        if target is not None:
-            fields["id"] = target["id"]
-        row_errors = []
-        if target is None or (rec.lat, rec.lon) != (target["lat"], target["lon"]):
-            message = area_error(route, rec.lon, rec.lat, max_offset_m)
-            if message:
-                row_errors.append(RowError(row, "lat/lon", message))
-        owner = by_slug.get(rec.slug)
-        if owner is not None and (target is None or owner["id"] != target["id"]):
-            row_errors.append(
-                RowError(row, "slug", f"{rec.slug!r} is used by installation {owner['id']}")
-            )
-        if row_errors:
-            report.errors = row_errors
-            errors.extend(row_errors)
-            continue
-        checked.append((row, rec))
-        report.id = fields.get("id")
-        if target is None:
-            report.action = "add"
-            creates.append(fields)
-        else:
-            changed = [k for k in COLUMNS if k != "id" and target.get(k) != fields.get(k)]
-            report.changed = changed
-            report.action = "change" if changed else "unchanged"
-            if changed:
-                updates.append((target["id"], {k: fields[k] for k in changed}))
-    dupes = check_unique(checked)
-    for err in dupes:
-        for report in reports:
-            if report.row == err.row:
-                report.action = "reject"
-                report.errors.append(err)
-    errors.extend(dupes)
-    if not raw_rows and not errors:
-        errors.append(RowError(1, "file", "no rows to import"))
-    return ImportPlan(reports, creates, updates, sorted(errors, key=lambda e: e.row))
-
-
-# exports ---------------------------------------------------------------------------
-
-
-def export_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """Rows as CSV in the columns of ``data/installations.csv``."""
-    from .records import write_csv
-
-    return write_csv(rows)
-
-
-def export_geojson(rows: Iterable[dict[str, Any]]) -> str:
-    """Rows as an RFC 7946 FeatureCollection of points carrying every column."""
-    features = []
-    for r in rows:
-        props = {k: r.get(k) for k in COLUMNS if k not in ("lat", "lon")}
-        features.append(
-            {
-                "type": "Feature",
-                "id": r.get("id"),
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [round(r["lon"], 7), round(r["lat"], 7)],
-                },
-                "properties": props,
-            }
-        )
-    doc = {"type": "FeatureCollection", "features": features}
-    return json.dumps(doc, ensure_ascii=False, indent=1)
-
-
-def export_gpx(route: geo.Route, stops: list[dict[str, Any]], name: str) -> str:
-    """The route as a track and the stops, in walking order, as waypoints and a route."""
-    doc = gpxpy.gpx.GPX()
-    doc.name = name
-    doc.creator = "Cultural Terrenkur"
-    track = gpxpy.gpx.GPXTrack(name=name)
-    segment = gpxpy.gpx.GPXTrackSegment()
-    for lon, lat in route.line_lonlat.coords:
-        segment.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))
-    track.segments.append(segment)
-    doc.tracks.append(track)
-    walk = gpxpy.gpx.GPXRoute(name=f"{name}: stops in walking order")
-    for n, s in enumerate(stops, start=1):
-        label = f"{n}. {s['title']}"
-        desc = f"km {s['chainage_m'] / 1000:.1f}; {s['kind']}; {s.get('description') or ''}".strip()
-        doc.waypoints.append(
-            gpxpy.gpx.GPXWaypoint(s["lat"], s["lon"], name=label, description=desc, type=s["kind"])
-        )
-        walk.points.append(gpxpy.gpx.GPXRoutePoint(s["lat"], s["lon"], name=label))
-    doc.routes.append(walk)
-    return doc.to_xml()
-
-
-# routes ----------------------------------------------------------------------------
-
-
-def read_route_upload(content: bytes, filename: str) -> tuple[list[list[float]], dict[str, Any]]:
-    """A route from an uploaded GeoJSON LineString or GPX track; ``ValueError`` if bad."""
-    try:
-        text = content.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        raise ValueError("the file is not UTF-8 text") from None
-    if not text.strip():
-        raise ValueError("the file is empty")
-    if text.lstrip().startswith("<") or filename.lower().endswith(".gpx"):
-        coords, props = _gpx_route(text)
-    else:
-        coords, props = read_route_geojson(text)
-    if len(coords) > MAX_ROUTE_POINTS:
-        raise ValueError(f"the route has {len(coords):,} points; at most {MAX_ROUTE_POINTS:,}")
-    geo.Route.from_coords(coords)  # raises ValueError for a degenerate line
-    return coords, props
-
-
-def _gpx_route(text: str) -> tuple[list[list[float]], dict[str, Any]]:
-    try:
-        doc = gpxpy.parse(text)
-    except Exception as exc:  # gpxpy raises several error types for bad XML
-        raise ValueError(f"not a readable GPX file: {exc}") from None
-    for track in doc.tracks:
-        coords = [[p.longitude, p.latitude] for seg in track.segments for p in seg.points]
-        if len(coords) >= 2:
-            return coords, {"name": track.name or doc.name or "Route", "source": "GPX upload"}
-    for rte in doc.routes:
-        coords = [[p.longitude, p.latitude] for p in rte.points]
-        if len(coords) >= 2:
-            return coords, {"name": rte.name or doc.name or "Route", "source": "GPX upload"}
-    raise ValueError("the GPX file has no track or route with at least two points")
+        ws.store.apply_changes(creates, updates, ws.username)
+    except DuplicateSlug as exc:
+        raise _slug_taken(str(exc.args[0])) from None

@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -23,34 +25,72 @@ MAX_PIXELS = 60_000_000
 
 
 class PhotoError(ValueError):
-    """The upload is not an acceptable photo; the message says why."""
+    """The upload is not an acceptable photo; the message says why.
+
+    ``code`` names the rule (``photo_empty``, ``photo_too_big``, ``photo_format``,
+    ``photo_pixels``, ``photo_not_image``, ``photo_damaged``), ``params`` its values.
+    """
+
+    def __init__(self, code: str, message: str, **params: Any):
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
-def store_photo(data: bytes, media_dir: Path, max_bytes: int) -> str:
-    """Check and store an uploaded photo; return its stored file name.
+@dataclass(frozen=True)
+class CheckedPhoto:
+    """An upload that passed every check, decoded once, not yet stored."""
+
+    image: Image.Image
+    ext: str
+
+
+def check_photo(data: bytes, max_bytes: int) -> CheckedPhoto:
+    """Decode and check an uploaded photo without storing anything.
 
     Raises :class:`PhotoError` for empty, oversized, truncated or fake files and for
     formats other than JPEG, PNG and WebP.
     """
     if not data:
-        raise PhotoError("the file is empty")
+        raise PhotoError("photo_empty", "the file is empty")
     if len(data) > max_bytes:
+        mb, limit = f"{len(data) / 1e6:.1f}", f"{max_bytes / 1e6:.0f}"
         raise PhotoError(
-            f"the file is {len(data) / 1e6:.1f} MB; photos may be at most {max_bytes / 1e6:.0f} MB"
+            "photo_too_big",
+            f"the file is {mb} MB; photos may be at most {limit} MB",
+            mb=mb,
+            limit=limit,
         )
     image = _open_checked(data)
-    ext = FORMATS[str(image.format)]
-    name = f"{secrets.token_hex(8)}.{ext}"
-    image = ImageOps.exif_transpose(image)  # keep the photo upright once EXIF is gone
+    return CheckedPhoto(image, FORMATS[str(image.format)])
+
+
+def save_photo(photo: CheckedPhoto, media_dir: Path) -> str:
+    """Store a checked photo (full size and phone size) under a new random name."""
+    name = f"{secrets.token_hex(8)}.{photo.ext}"
+    image = ImageOps.exif_transpose(photo.image)  # keep the photo upright once EXIF is gone
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-    if ext == "jpg" and image.mode not in ("RGB", "L"):
+    if photo.ext == "jpg" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     media_dir.mkdir(parents=True, exist_ok=True)
     (media_dir / "phone").mkdir(exist_ok=True)
-    _save(image, FULL_PX, media_dir / name, ext)
-    _save(image, PHONE_PX, media_dir / "phone" / name, ext)
+    _save(image, FULL_PX, media_dir / name, photo.ext)
+    _save(image, PHONE_PX, media_dir / "phone" / name, photo.ext)
     return name
+
+
+def delete_photo(name: str, media_dir: Path) -> None:
+    """Remove a stored photo's files (both sizes), if they are there."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return
+    for path in (media_dir / name, media_dir / "phone" / name):
+        path.unlink(missing_ok=True)
+
+
+def store_photo(data: bytes, media_dir: Path, max_bytes: int) -> str:
+    """Check and store an uploaded photo; return its stored file name."""
+    return save_photo(check_photo(data, max_bytes), media_dir)
 
 
 def _open_checked(data: bytes) -> Image.Image:
@@ -59,20 +99,25 @@ def _open_checked(data: bytes) -> Image.Image:
         try:
             probe = Image.open(io.BytesIO(data))
             if probe.format not in FORMATS:
+                kind = probe.format or "this"
                 raise PhotoError(
-                    f"{probe.format or 'this'} files are not accepted; use JPEG, PNG or WebP"
+                    "photo_format",
+                    f"{kind} files are not accepted; use JPEG, PNG or WebP",
+                    format=kind,
                 )
             if probe.width * probe.height > MAX_PIXELS:
-                raise PhotoError("the image has too many pixels")
+                raise PhotoError("photo_pixels", "the image has too many pixels")
             probe.verify()  # structure check; the image must be reopened afterwards
             image = Image.open(io.BytesIO(data))
             image.load()  # decodes every pixel: catches truncated files
         except PhotoError:
             raise
         except (UnidentifiedImageError, Image.DecompressionBombWarning):
-            raise PhotoError("the file is not a JPEG, PNG or WebP image") from None
+            raise PhotoError(
+                "photo_not_image", "the file is not a JPEG, PNG or WebP image"
+            ) from None
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-            raise PhotoError("the image file is damaged or truncated") from None
+            raise PhotoError("photo_damaged", "the image file is damaged or truncated") from None
     return image
 
 

@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from .numbers import MAX_ID, NumberError, parse_float
 
 KINDS = (
     "sculpture",
@@ -74,7 +77,7 @@ class Installation(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    id: int | None = Field(default=None, gt=0)
+    id: int | None = Field(default=None, gt=0, le=MAX_ID)
     slug: str = Field(min_length=1, max_length=80)
     title: str = Field(min_length=1, max_length=200)
     kind: Literal[KINDS]  # type: ignore[valid-type]
@@ -101,7 +104,9 @@ class Installation(BaseModel):
     @classmethod
     def _slug(cls, v: str) -> str:
         if not SLUG_RE.match(v):
-            raise ValueError("use lowercase letters, digits and single hyphens, e.g. red-men")
+            raise PydanticCustomError(
+                "slug_format", "use lowercase letters, digits and single hyphens, e.g. red-men"
+            )
         return v
 
     @field_validator("year", mode="before")
@@ -111,15 +116,20 @@ class Installation(BaseModel):
             return None
         if isinstance(v, str):
             v = v.strip()
-            if not re.fullmatch(r"\d{4}", v):
-                raise ValueError("give a four-digit year, e.g. 2018")
+            if not re.fullmatch(r"[0-9]{4}", v):
+                raise PydanticCustomError("year_format", "give a four-digit year, e.g. 2018")
             v = int(v)
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         if not isinstance(v, int) or isinstance(v, bool):
-            raise ValueError("give a four-digit year, e.g. 2018")
-        if not 1850 <= v <= dt.date.today().year + 2:
-            raise ValueError(f"year {v} is not plausible (1850 to {dt.date.today().year + 2})")
+            raise PydanticCustomError("year_format", "give a four-digit year, e.g. 2018")
+        high = dt.date.today().year + 2
+        if not 1850 <= v <= high:
+            raise PydanticCustomError(
+                "year_range",
+                "year {year} is not plausible ({low} to {high})",
+                {"year": v, "low": 1850, "high": high},
+            )
         return v
 
     @field_validator("lat", "lon", mode="before")
@@ -128,27 +138,30 @@ class Installation(BaseModel):
         if isinstance(v, str):
             v = v.strip().replace(",", ".") if v.count(",") == 1 and "." not in v else v.strip()
             if not v:
-                raise ValueError("a coordinate is required")
+                raise PydanticCustomError("required", "a coordinate is required")
         try:
-            f = float(v)
-        except (TypeError, ValueError):
-            raise ValueError("not a number") from None
-        if not math.isfinite(f):
-            raise ValueError("must be a finite number")
-        return f
+            return parse_float(v, -1e6, 1e6)  # the field's own bounds say more below
+        except NumberError as exc:
+            if exc.code == "range":
+                raise PydanticCustomError("out_of_range", "outside the map's range") from None
+            raise PydanticCustomError("not_number", "not a number") from None
 
     @field_validator("source_url")
     @classmethod
     def _url(cls, v: str) -> str:
         if not URL_RE.match(v):
-            raise ValueError("give a web address starting with https:// or http://")
+            raise PydanticCustomError(
+                "url_format", "give a web address starting with https:// or http://"
+            )
         return v
 
     @field_validator("photo")
     @classmethod
     def _photo(cls, v: str) -> str:
         if v and not PHOTO_RE.match(v):
-            raise ValueError("photo must be a stored image name such as ab12.jpg")
+            raise PydanticCustomError(
+                "photo_name", "photo must be a stored image name such as ab12.jpg"
+            )
         return v
 
     @field_validator("festival", *TRANSLATION_COLUMNS, mode="before")
@@ -159,14 +172,41 @@ class Installation(BaseModel):
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in one row of an input file (``row`` counts the header as 1)."""
+    """One problem in one row of an input file (``row`` counts the header as 1).
+
+    ``code`` names the rule that failed and ``params`` its values, so that pages can
+    say it in the reader's language; ``reason`` is the English text (CLI, files).
+    """
 
     row: int
     field: str
     reason: str
+    code: str = "invalid"
+    params: tuple[tuple[str, Any], ...] = ()
 
     def __str__(self) -> str:
         return f"row {self.row}, {self.field}: {self.reason}"
+
+
+def row_error(row: int, field: str, code: str, reason: str, **params: Any) -> RowError:
+    """A :class:`RowError` with its rule's ``code`` and ``params``."""
+    return RowError(row, field, reason, code, tuple(sorted(params.items())))
+
+
+#: pydantic's error types and the codes we report them under.
+_PYDANTIC_CODES = {
+    "missing": "required",
+    "string_too_short": "required",
+    "string_too_long": "too_long",
+    "literal_error": "unknown_value",
+    "greater_than_equal": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "greater_than": "out_of_range",
+    "int_parsing": "not_whole_number",
+    "int_type": "not_whole_number",
+    "int_from_float": "not_whole_number",
+    "string_type": "not_text",
+}
 
 
 def validate_row(raw: dict[str, Any], row: int) -> tuple[Installation | None, list[RowError]]:
@@ -181,13 +221,21 @@ def validate_row(raw: dict[str, Any], row: int) -> tuple[Installation | None, li
         errors = []
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "row"
+            ctx = err.get("ctx") or {}
             msg = err["msg"].removeprefix("Value error, ")
+            code = _PYDANTIC_CODES.get(err["type"], err["type"])
+            params: dict[str, Any] = {k: v for k, v in ctx.items() if isinstance(v, int | str)}
             if err["type"] == "literal_error":
-                expected = err.get("ctx", {}).get("expected", "")
-                msg = f"unknown value {err['input']!r}; expected {expected}"
-            if err["type"] == "missing":
+                msg = f"unknown value {err['input']!r}; expected {ctx.get('expected', '')}"
+                params = {"value": str(err["input"])[:80], "expected": ctx.get("expected", "")}
+            if code == "required":
                 msg = "required"
-            errors.append(RowError(row, field, msg))
+            if code == "out_of_range":
+                bounds = {"lat": (-90, 90), "lon": (-180, 180)}.get(field)
+                if bounds:
+                    params = {"low": bounds[0], "high": bounds[1]}
+                    msg = f"must be from {bounds[0]} to {bounds[1]}"
+            errors.append(row_error(row, field, code, msg, **params))
         return None, errors
 
 
@@ -201,7 +249,17 @@ def check_unique(records: Iterable[tuple[int, Installation]]) -> list[RowError]:
             if value is None:
                 continue
             if (field, value) in seen:
-                errors.append(RowError(row, field, f"{value!r} repeats row {seen[(field, value)]}"))
+                first = seen[(field, value)]
+                errors.append(
+                    row_error(
+                        row,
+                        field,
+                        "repeats",
+                        f"{value!r} repeats row {first}",
+                        value=str(value),
+                        first=first,
+                    )
+                )
             else:
                 seen[(field, value)] = row
     return errors
@@ -211,7 +269,7 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
     """Parse installation CSV (comma or semicolon separated, BOM allowed)."""
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        return [], [RowError(1, "file", "the file is empty")]
+        return [], [row_error(1, "file", "file_empty", "the file is empty")]
     first = text.splitlines()[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -219,13 +277,18 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
     reader.fieldnames = header
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        return [], [RowError(1, "header", f"missing column(s): {', '.join(missing)}")]
+        columns = ", ".join(missing)
+        return [], [
+            row_error(
+                1, "header", "missing_columns", f"missing column(s): {columns}", columns=columns
+            )
+        ]
     good: list[tuple[int, Installation]] = []
     errors: list[RowError] = []
     for raw in reader:
         row = reader.line_num
         if None in raw:
-            errors.append(RowError(row, "row", "more values than columns"))
+            errors.append(row_error(row, "row", "extra_values", "more values than columns"))
             continue
         if all(not (v or "").strip() for v in raw.values()):
             continue
@@ -235,7 +298,7 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
             good.append((row, rec))
     errors.extend(check_unique(good))
     if not good and not errors:
-        errors.append(RowError(2, "file", "the file has a header but no rows"))
+        errors.append(row_error(2, "file", "no_rows", "the file has a header but no rows"))
     return good, errors
 
 
@@ -244,7 +307,15 @@ def read_csv(path: str | Path) -> tuple[list[tuple[int, Installation]], list[Row
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return [], [RowError(1, "file", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        return [], [
+            row_error(
+                1,
+                "file",
+                "not_utf8",
+                f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                byte=exc.start,
+            )
+        ]
     return read_csv_text(text)
 
 

@@ -32,9 +32,10 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from .records import LANGUAGES
-from .views import assets
 from .views.offline import manifest_doc, manifest_json
-from .views.public import SETTINGS_ID, current_walk, render_map_page
+from .views.public import SETTINGS_ID, render_map_page
+from .web import assets
+from .web.walk import current_walk
 
 #: Lists the files an export wrote, so that ``--force`` removes exactly those.
 MARKER = ".terrenkur-export.json"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mapapp import PROJECT_ROOT, create_app
+from mapapp import PROJECT_ROOT
+from mapapp.app import create_app
 from mapapp.catalog import load_seed, seed
 from mapapp.store import Store
 

@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import LineString
 from shapely.ops import substring
 
-from mapapp import geo
+from mapapp import coverage, coverage_formats, geo
 
 #: An origin in UTM 43N inside Almaty, so that lon/lat round trips are realistic.
 X0, Y0 = 655_000.0, 4_790_000.0
@@ -45,10 +45,10 @@ def lonlat(points):
     return geo.to_lonlat(xy[:, 0], xy[:, 1])
 
 
-def report(route, points, **kwargs) -> geo.CoverageReport:
+def report(route, points, **kwargs) -> coverage.CoverageReport:
     lon, lat = lonlat(points)
     kwargs.setdefault("k", 0)
-    return geo.coverage_report(route, lon, lat, **kwargs)
+    return coverage.coverage_report(route, lon, lat, **kwargs)
 
 
 def sampled(route: geo.Route, points, radius: float, step: float = STEP):
@@ -306,7 +306,7 @@ def test_first_suggestion_is_the_best_single_site(shape, works, radius):
     route = make_route(shape)
     x, y = geo.to_metric(*lonlat(works)) if works else ([], [])
     step = 10.0
-    [site] = geo.suggest_sites(route, x, y, radius, k=1, step_m=step)
+    [site] = coverage.suggest_sites(route, x, y, radius, k=1, step_m=step)
     candidates, gains = brute_force_gains(route, works, radius, step)
     assert site.gain_m == pytest.approx(gains.max(), abs=4 * STEP)
     assert site.chainage_m in candidates
@@ -347,20 +347,20 @@ def test_suggestions_stop_when_nothing_is_left_to_cover():
 
 
 def test_candidate_spacing():
-    assert geo.candidate_step(500) == 10
-    assert geo.candidate_step(30_000) == 15
-    assert geo.candidate_step(50_000) == 25
-    assert geo.candidate_step(500_000) == 25
+    assert coverage.candidate_step(500) == 10
+    assert coverage.candidate_step(30_000) == 15
+    assert coverage.candidate_step(50_000) == 25
+    assert coverage.candidate_step(500_000) == 25
 
 
 # building blocks and arguments -------------------------------------------------------
 
 
 def test_merge_intervals():
-    merged = geo.merge_intervals([5, 0, 2, 10, 12], [6, 3, 4, 12, 13])
+    merged = coverage.merge_intervals([5, 0, 2, 10, 12], [6, 3, 4, 12, 13])
     assert merged.tolist() == [[0, 4], [5, 6], [10, 13]]
-    assert geo.merge_intervals([], []).shape == (0, 2)
-    assert geo.covered_upto(merged, [0, 2, 4.5, 5.5, 20]).tolist() == [0, 2, 4, 4.5, 8]
+    assert coverage.merge_intervals([], []).shape == (0, 2)
+    assert coverage.covered_upto(merged, [0, 2, 4.5, 5.5, 20]).tolist() == [0, 2, 4, 4.5, 8]
 
 
 @pytest.mark.parametrize(
@@ -389,7 +389,7 @@ def test_bad_arguments_raise(kwargs, message):
 def test_geojson_and_csv_exports():
     route = make_route(L_SHAPE)
     rep = report(route, [(550, 50)], radius_m=150, segment_m=250, k=2)
-    doc = geo.coverage_geojson(route, rep)
+    doc = coverage_formats.coverage_geojson(route, rep)
     kinds = [f["properties"]["feature"] for f in doc["features"]]
     assert kinds == ["segment"] * 4 + ["gap"] * len(rep.gaps) + ["site"] * 2
     assert doc["summary"]["share"] == pytest.approx(rep.share, abs=1e-4)
@@ -408,8 +408,8 @@ def test_geojson_and_csv_exports():
     corner = doc["features"][2]["geometry"]["coordinates"]
     assert len(corner) == 3
 
-    rows = list(csv.DictReader(io.StringIO(geo.coverage_csv(route, rep))))
-    assert tuple(rows[0]) == geo.COVERAGE_CSV_COLUMNS
+    rows = list(csv.DictReader(io.StringIO(coverage_formats.coverage_csv(route, rep))))
+    assert tuple(rows[0]) == coverage_formats.COVERAGE_CSV_COLUMNS
     assert [r["feature"] for r in rows] == ["route"] + kinds
     assert float(rows[0]["covered_m"]) == pytest.approx(rep.covered_m, abs=0.05)
     assert [int(r["works"]) for r in rows[1:5]] == [s.works for s in rep.segments]
@@ -423,7 +423,7 @@ def test_report_as_plain_data_and_table():
     data = rep.to_dict()
     assert data["covered_m"] == 300 and data["share"] == 0.3 and data["gap_count"] == 2
     assert {"segments", "gaps", "suggestions", "per_km", "works_per_km"} <= set(data)
-    text = geo.coverage_table(rep, "sculptures")
+    text = coverage_formats.coverage_table(rep, "sculptures")
     assert "Coverage of the route by sculptures within 150 m" in text
     assert "(30.0 %)" in text and "Gaps of 300 m or more, longest first: 2" in text
 
@@ -431,7 +431,7 @@ def test_report_as_plain_data_and_table():
 def test_disc_intervals_of_a_point_on_a_vertex():
     route = make_route(L_SHAPE)
     x, y = geo.to_metric(*lonlat([(600, 0)]))
-    owner, start, end = geo.disc_intervals(route.line_m, x, y, 50)
+    owner, start, end = coverage.disc_intervals(route.line_m, x, y, 50)
     assert owner.tolist() == [0, 0]
     close(sorted(zip(start, end, strict=True)), [(550, 600), (600, 650)])
 
@@ -441,7 +441,7 @@ def test_works_taken_in_chunks_give_the_same_report(monkeypatch):
     rng = np.random.default_rng(9)
     works = rng.uniform((-100, -150), (1000, 450), size=(50, 2))
     whole = report(route, works, radius_m=90, segment_m=60, k=3)
-    monkeypatch.setattr(geo, "CHUNK_POINTS", 7)
+    monkeypatch.setattr(coverage, "CHUNK_POINTS", 7)
     chunked = report(route, works, radius_m=90, segment_m=60, k=3)
     close(chunked.covered, whole.covered)
     assert [s.works for s in chunked.segments] == [s.works for s in whole.segments]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mapapp import create_app
+from mapapp.app import create_app
 from mapapp.store import Store
 
 from .conftest import AuthActions
@@ -126,7 +126,7 @@ def test_disabled_users_cannot_sign_in(cclient, db_path):
 
 
 def test_passwords_are_hashed_and_checked(tmp_path):
-    from mapapp.auth import authenticate, hash_password
+    from mapapp.accounts import authenticate, hash_password
 
     store = Store.open(tmp_path / "u.sqlite")
     store.migrate()
@@ -136,7 +136,7 @@ def test_passwords_are_hashed_and_checked(tmp_path):
     row = store.user_by_name("bek")
     assert "a long passphrase" not in row["password_hash"]
     assert row["password_hash"].startswith("scrypt:")
-    assert authenticate(store, "bek", "a long passphrase").username == "bek"
+    assert authenticate(store, "bek", "a long passphrase")["username"] == "bek"
     assert authenticate(store, "bek", "wrong") is None
     assert authenticate(store, "nobody", "a long passphrase") is None
 
@@ -217,13 +217,13 @@ def test_add_a_work_as_draft_then_publish(cclient, auth, client):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("title", "", "at least 1 character"),
-        ("kind", "spaceship", "unknown value"),
+        ("title", "", "Required."),
+        ("kind", "spaceship", "Unknown value “spaceship”"),
         ("year", "3026", "not plausible"),
         ("source_url", "not a url", "https://"),
-        ("lat", "95", "less than or equal to 90"),
-        ("lat", "nan", "finite"),
-        ("lon", "", "coordinate is required"),
+        ("lat", "95", "Must be from -90 to 90."),
+        ("lat", "nan", "Give a number"),
+        ("lon", "", "Required."),
         ("lat", "43.30", "km from the route"),
     ],
 )

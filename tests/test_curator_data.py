@@ -114,7 +114,7 @@ def test_fake_photo_in_the_form_changes_nothing(cclient, auth, db_path):
 
 
 def test_oversized_upload_is_refused_cleanly(db_path, users, tmp_path):
-    from mapapp import create_app
+    from mapapp.app import create_app
 
     app = create_app(
         {
@@ -224,12 +224,12 @@ def test_import_is_all_or_nothing_with_a_per_row_report(cclient, auth, db_path):
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        (b"", "empty.csv", "the file is empty"),
-        (b"slug,title\nx,y\n", "cols.csv", "missing column(s): kind, lat, lon"),
+        (b"", "empty.csv", "The file is empty."),
+        (b"slug,title\nx,y\n", "cols.csv", "Missing column(s): kind, lat, lon"),
         (b"\xff\xfe\x00garbage", "bin.csv", "not UTF-8"),
         (b'{"type": "FeatureCollection", "features": []}', "x.geojson", "has no features"),
-        (b"{not json", "x.geojson", "not valid JSON"),
-        (b'{"type": "Feature"}', "x.geojson", "expected a GeoJSON FeatureCollection"),
+        (b"{not json", "x.geojson", "Not valid JSON"),
+        (b'{"type": "Feature"}', "x.geojson", "Expected a GeoJSON FeatureCollection."),
     ],
 )
 def test_malformed_import_files(cclient, auth, content, name, message):
@@ -476,7 +476,8 @@ def test_api_errors_are_json(cclient, auth, method, path, body, status, check):
 def test_api_slug_conflict(cclient, auth):
     auth.login()
     resp = cclient.post("/api/curator/installations", json=api_work(slug="auezov-theatre"))
-    assert resp.status_code == 400 and "already used" in resp.json["fields"]["slug"]
+    assert resp.status_code == 400 and "used by another work" in resp.json["fields"]["slug"]
+    assert resp.json["codes"]["slug"] == "slug_taken"
 
 
 def test_api_locate(cclient, auth):

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from mapapp.i18n import compile_catalogs
 from mapapp.records import localized
+from mapapp.web.i18n import compile_catalogs
 
 NAMES = {"en": "Cultural Terrenkur", "ru": "Культурный терренкур", "kk": "Мәдени терренкур"}
 
@@ -87,7 +87,7 @@ def test_curators_edit_each_language(cclient, auth, client):
 def test_catalogs_compile_and_are_complete():
     from babel.messages.pofile import read_po
 
-    from mapapp.i18n import TRANSLATIONS
+    from mapapp.web.i18n import TRANSLATIONS
 
     compile_catalogs()
     for lang in ("ru", "kk"):

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from mapapp import PROJECT_ROOT, geo
+from mapapp import PROJECT_ROOT, coverage
 from mapapp.catalog import build_walk
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "coverage.ipynb"
@@ -51,7 +51,7 @@ def outputs(nb, mime: str) -> list[str]:
 
 def test_notebook_reproduces_the_report(executed, store):
     walk = build_walk(store)
-    rep = geo.coverage_report(
+    rep = coverage.coverage_report(
         walk.route, [s["lon"] for s in walk.stops], [s["lat"] for s in walk.stops]
     )
     text = "\n".join(outputs(executed, "text/plain"))

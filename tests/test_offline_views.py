@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 from shapely.geometry import Polygon
 
-from mapapp import create_app, geo, tiles
+from mapapp import geo, tiles
+from mapapp.app import create_app
 from mapapp.views.offline import changed_text, tiles_unavailable_reason, worker_csp
 
 TILES = "https://{s}.tile.example.org/{z}/{x}/{y}.png"

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from click.testing import CliRunner
 
-from mapapp import geo
+from mapapp import coverage
 from mapapp.catalog import build_walk
 from mapapp.cli import cli
 from mapapp.records import Installation
@@ -19,12 +19,12 @@ from mapapp.records import Installation
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def expected_report(store, **kwargs) -> geo.CoverageReport:
+def expected_report(store, **kwargs) -> coverage.CoverageReport:
     """The report straight from the geometry module, for comparison."""
     walk = build_walk(store)
     kind, festival = kwargs.pop("kind", None), kwargs.pop("festival", None)
     works = walk.filtered(kind=kind, festival=festival)
-    return geo.coverage_report(
+    return coverage.coverage_report(
         walk.route, [w["lon"] for w in works], [w["lat"] for w in works], **kwargs
     )
 
@@ -235,8 +235,8 @@ def test_api_geojson_and_csv(client):
         ("radius=-1", "radius must be more than 0"),
         ("radius=0", "radius must be more than 0"),
         ("radius=abc", "radius must be a number"),
-        ("radius=nan", "radius must be more than 0"),
-        ("radius=inf", "radius must be more than 0"),
+        ("radius=nan", "radius must be a number of metres"),
+        ("radius=inf", "radius must be a number of metres"),
         ("radius=5001", "at most 5000"),
         ("gap=-3", "gap must be more than 0"),
         ("gap=1e9", "gap must be more than 0 and at most 100000"),

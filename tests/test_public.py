@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from mapapp import create_app
-from mapapp.security import content_security_policy, tile_origin
+from mapapp.app import create_app
+from mapapp.web.security import content_security_policy, tile_origin
 
 from .conftest import make_installation
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from mapapp import create_app
+from mapapp.app import create_app
 from mapapp.cli import cli
 from mapapp.photos import store_photo
 from mapapp.records import LANGUAGES, Installation

@@ -1,9 +1,13 @@
-"""The curator workspace: sign-in, installations, photos, history, import/export, admin."""
+"""The curator workspace: the list of works, the edit form, photos, history, import/export.
+
+Every change goes through :mod:`mapapp.editing` (the same functions as the write
+API and the CLI); this module reads forms and renders pages.
+"""
 
 from __future__ import annotations
 
+import json
 import secrets
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -15,19 +19,21 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
-from .. import editing, get_store, maps, photos
-from ..auth import authenticate, hash_password, limiter, role_required
+from .. import editing, exchange, maps, photos
 from ..catalog import place_stops
-from ..records import FESTIVALS, KINDS, STATUSES
-from ..store import ROLES, DuplicateSlug, NotFound, StaleEdit
-from .assets import asset_url
-from .public import current_walk, kind_labels, precision_labels
+from ..numbers import MAX_ID, int_or_none
+from ..records import COLUMNS, FESTIVALS, KINDS, STATUSES, RowError, row_error
+from ..store import NotFound, StaleEdit
+from ..web.assets import asset_url
+from ..web.auth import role_required
+from ..web.db import get_store
+from ..web.labels import field_errors, kind_labels, precision_labels
+from ..web.walk import current_walk, workspace
 
 bp = Blueprint("curator", __name__)
 
@@ -36,41 +42,7 @@ EXPORT_TYPES = {
     "geojson": "application/geo+json",
     "gpx": "application/gpx+xml",
 }
-
-
-def _media_dir() -> Path:
-    return Path(current_app.config["MEDIA_DIR"])
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("curator.index")
-
-
-# sign-in -------------------------------------------------------------------------
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def login():
-    error = None
-    if request.method == "POST":
-        user = authenticate(
-            get_store(), request.form.get("username", ""), request.form.get("password", "")
-        )
-        if user is not None:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        error = _("Wrong user name or password.")
-    return render_template("curator/login.html", error=error), 401 if error else 200
-
-
-@bp.post("/logout")
-def logout():
-    logout_user()
-    flash(_("You are signed out."))
-    return redirect(url_for("public.index"))
+PICKER_ID = "picker-settings"
 
 
 # installations ---------------------------------------------------------------------
@@ -104,39 +76,6 @@ def index():
     )
 
 
-def status_labels() -> dict[str, str]:
-    return {"draft": _("draft"), "published": _("published"), "retired": _("retired")}
-
-
-def action_labels() -> dict[str, str]:
-    return {
-        "add": _("add"),
-        "change": _("change"),
-        "unchanged": _("unchanged"),
-        "reject": _("reject"),
-    }
-
-
-def history_labels() -> dict[str, str]:
-    return {
-        "seed": _("loaded from the data files"),
-        "create": _("created"),
-        "update": _("edited"),
-        "retire": _("retired"),
-        "restore": _("restored an earlier version"),
-        "import": _("imported"),
-    }
-
-
-@bp.app_context_processor
-def _curator_labels() -> dict[str, Any]:
-    return {
-        "status_labels": status_labels,
-        "action_labels": action_labels,
-        "history_labels": history_labels,
-    }
-
-
 def _choices() -> dict[str, Any]:
     return {
         "kinds": kind_labels(),
@@ -147,27 +86,27 @@ def _choices() -> dict[str, Any]:
 
 
 def _form_fields() -> dict[str, Any]:
-    data = {k: request.form.get(k, "") for k in editing.COLUMNS if k not in ("id", "photo")}
-    data["photo"] = ""
-    return data
+    return {k: request.form.get(k, "") for k in COLUMNS if k not in ("id", "photo")}
 
 
-def _attach_photo(data: dict[str, Any], errors: dict[str, str]) -> None:
+def _uploaded_photo() -> tuple[photos.CheckedPhoto | None, list[RowError]]:
+    """The form's photo, checked (nothing stored yet), or the reason it was refused."""
     upload = request.files.get("photo_file")
-    if request.form.get("remove_photo"):
-        data["photo"] = ""
     if upload is None or not upload.filename:
-        return
+        return None, []
+    limit = current_app.config["PHOTO_MAX_BYTES"]
     try:
-        blob = upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
-        data["photo"] = photos.store_photo(
-            blob, _media_dir(), current_app.config["PHOTO_MAX_BYTES"]
-        )
+        return photos.check_photo(upload.read(limit + 1), limit), []
     except photos.PhotoError as exc:
-        errors["photo_file"] = str(exc)
+        return None, [row_error(0, "photo_file", exc.code, str(exc), **exc.params)]
 
 
-PICKER_ID = "picker-settings"
+def _messages(errors: list[RowError]) -> dict[str, str]:
+    """Messages per form field; a distance error shows at both coordinates."""
+    messages = field_errors(errors)
+    if "lat" in messages and any(e.code.startswith("too_far") for e in errors):
+        messages.setdefault("lon", messages["lat"])
+    return messages
 
 
 def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None, status: int):
@@ -218,46 +157,48 @@ def new():
     if request.method == "GET":
         return _edit_page({"status": "draft", "location_precision": "surveyed"}, {}, None, 200)
     data = _form_fields()
-    errors: dict[str, str] = {}
-    _attach_photo(data, errors)
-    rec, field_errors = editing.check_installation(
-        data, current_walk().route, current_app.config["MAX_OFFSET_M"]
-    )
-    errors.update(field_errors)
-    if rec is None or errors:
-        return _edit_page(data, errors, None, 400)
+    photo, upload_errors = _uploaded_photo()
     try:
-        row = get_store().create_installation(rec.model_dump(), current_user.username)
-    except DuplicateSlug:
-        return _edit_page(data, {"slug": _("This slug is used by another work.")}, None, 400)
+        row = editing.create_work(workspace(), data, photo, errors=upload_errors)
+    except editing.Invalid as exc:
+        return _edit_page(data, _messages(exc.errors), None, 400)
     flash(_("Added “%(title)s”.", title=row["title"]))
     return redirect(url_for("curator.edit", id=row["id"]))
+
+
+def _row_or_404(id: int) -> dict[str, Any]:
+    row = get_store().installation(id, published_only=False) if id <= MAX_ID else None
+    if row is None:
+        abort(404, description=_("There is no installation with this id."))
+    return row
 
 
 @bp.route("/curator/<int:id>", methods=["GET", "POST"])
 @role_required("curator")
 def edit(id: int):
-    store = get_store()
-    row = store.installation(id, published_only=False)
-    if row is None:
-        abort(404, description=_("There is no installation with this id."))
+    row = _row_or_404(id)
     if request.method == "GET":
         return _edit_page(row, {}, row, 200)
     data = _form_fields()
-    data["photo"] = row["photo"]
-    errors: dict[str, str] = {}
-    _attach_photo(data, errors)
-    rec, field_errors = editing.check_installation(
-        data, current_walk().route, current_app.config["MAX_OFFSET_M"], previous=row
-    )
-    errors.update(field_errors)
-    version = _int(request.form.get("version"))
-    if rec is None or errors or version is None:
-        if version is None:
-            errors["version"] = _("The form is missing its version; reload the page.")
-        return _edit_page({**data, "version": row["version"]}, errors, row, 400)
+    photo, upload_errors = _uploaded_photo()
+    version = int_or_none(request.form.get("version"), 1)
+    if version is None:
+        upload_errors.append(
+            row_error(0, "version", "version_missing", "the form is missing its version")
+        )
     try:
-        saved = store.update_installation(id, rec.model_dump(), version, current_user.username)
+        saved = editing.save_work(
+            workspace(),
+            id,
+            data,
+            version or 0,
+            photo=photo,
+            remove_photo=bool(request.form.get("remove_photo")),
+            errors=upload_errors,
+        )
+    except editing.Invalid as exc:
+        values = {**data, "photo": row["photo"], "version": row["version"]}
+        return _edit_page(values, _messages(exc.errors), row, 400)
     except StaleEdit as exc:
         message = _(
             "Someone else saved this work (now version %(v)s) after you opened it. "
@@ -265,8 +206,6 @@ def edit(id: int):
             v=exc.current["version"],
         )
         return _edit_page(exc.current, {"version": message}, exc.current, 409)
-    except DuplicateSlug:
-        return _edit_page(data, {"slug": _("This slug is used by another work.")}, row, 400)
     flash(_("Saved “%(title)s” (version %(v)s).", title=saved["title"], v=saved["version"]))
     return redirect(url_for("curator.edit", id=id))
 
@@ -274,41 +213,30 @@ def edit(id: int):
 @bp.get("/curator/<int:id>/history")
 @role_required("curator")
 def history(id: int):
-    store = get_store()
-    row = store.installation(id, published_only=False)
-    if row is None:
-        abort(404, description=_("There is no installation with this id."))
-    return render_template("curator/history.html", row=row, entries=store.history(id))
+    row = _row_or_404(id)
+    return render_template("curator/history.html", row=row, entries=get_store().history(id))
 
 
 @bp.post("/curator/<int:id>/restore/<int:entry>")
 @role_required("curator")
 def restore(id: int, entry: int):
-    version = _int(request.form.get("version"))
+    version = int_or_none(request.form.get("version"), 1)
     if version is None:
         abort(400, description=_("The form is missing its version; reload the page."))
+    if id > MAX_ID or entry > MAX_ID:
+        abort(404, description=_("There is no such version."))
     try:
-        row = get_store().restore_version(id, entry, version, current_user.username)
+        row = editing.restore_work(workspace(), id, entry, version)
     except NotFound:
         abort(404, description=_("There is no such version."))
     except StaleEdit:
         flash(_("This work changed since you opened its history; nothing was restored."), "error")
         return redirect(url_for("curator.history", id=id)), 303
-    except DuplicateSlug:
+    except editing.Invalid:
         flash(_("That version's slug is now used by another work; nothing was restored."), "error")
         return redirect(url_for("curator.history", id=id)), 303
     flash(_("Restored; this is now version %(v)s.", v=row["version"]))
     return redirect(url_for("curator.edit", id=id)), 303
-
-
-@bp.get("/media/<path:name>")
-def media(name: str):
-    """Photos, full size or ``phone/<name>``; only those of published works are public."""
-    file_name = name.removeprefix("phone/")
-    if not current_user.is_authenticated and not get_store().photo_is_public(file_name):
-        abort(404)
-    resp = send_from_directory(_media_dir(), name, max_age=7 * 24 * 3600)
-    return resp
 
 
 # import and export -----------------------------------------------------------------
@@ -339,12 +267,11 @@ def import_upload():
     ), 200 if plan.ok else 400
 
 
-def _plan(content: bytes, filename: str) -> editing.ImportPlan:
-    store = get_store()
-    return editing.plan_import(
+def _plan(content: bytes, filename: str) -> exchange.ImportPlan:
+    return exchange.plan_import(
         content,
         filename,
-        store.all_installations(),
+        get_store().all_installations(),
         current_walk().route,
         current_app.config["MAX_OFFSET_M"],
     )
@@ -363,8 +290,8 @@ def import_apply(token: str):
             "curator/import.html", plan=plan, token=None, filename=pending["filename"]
         ), 409
     try:
-        store.apply_changes(plan.creates, plan.updates, current_user.username)
-    except (DuplicateSlug, NotFound, StaleEdit):
+        editing.apply_import(workspace(), plan.creates, plan.updates)
+    except (editing.Invalid, NotFound, StaleEdit):
         flash(_("The data changed while importing; nothing was imported. Try again."), "error")
         return redirect(url_for("curator.import_upload")), 303
     store.drop_pending_import(token)
@@ -386,9 +313,8 @@ def import_apply(token: str):
 def export(fmt: str):
     if fmt not in EXPORT_TYPES:
         abort(404)
-    store = get_store()
     status = request.args.get("status")
-    rows = store.all_installations()
+    rows = get_store().all_installations()
     if status in STATUSES:
         rows = [r for r in rows if r["status"] == status]
     body = export_document(fmt, rows)
@@ -401,110 +327,18 @@ def export(fmt: str):
 def export_document(fmt: str, rows: list[dict[str, Any]]) -> str:
     walk = current_walk()
     if fmt == "csv":
-        return editing.export_csv(rows)
+        return exchange.export_csv(rows)
     if fmt == "geojson":
-        return editing.export_geojson(rows)
+        return exchange.export_geojson(rows)
     published = place_stops(walk.route, [r for r in rows if r["status"] == "published"])
-    return editing.export_gpx(walk.route, published, "Cultural Terrenkur: Esentai (Vesnovka)")
-
-
-# admin: users and route ---------------------------------------------------------------
-
-
-@bp.route("/curator/users", methods=["GET", "POST"])
-@role_required("admin")
-def users():
-    store = get_store()
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        action = request.form.get("action")
-        if action == "create":
-            username = request.form.get("username", "").strip()
-            role = request.form.get("role", "")
-            if not username or not username.replace("-", "").replace("_", "").isalnum():
-                errors["username"] = _("Use letters, digits, - and _ only.")
-            if role not in ROLES:
-                errors["role"] = _("Choose a role.")
-            try:
-                password_hash = hash_password(request.form.get("password", ""))
-            except ValueError as exc:
-                errors["password"] = str(exc)
-            if not errors:
-                try:
-                    store.create_user(username, password_hash, role)
-                except ValueError as exc:
-                    errors["username"] = str(exc)
-            if not errors:
-                flash(_("Added %(name)s.", name=username))
-                return redirect(url_for("curator.users")), 303
-        elif action == "update":
-            user_id = _int(request.form.get("user_id"))
-            if user_id is None or store.user(user_id) is None:
-                abort(404)
-            if user_id == current_user.id:
-                flash(_("You cannot change your own account here."), "error")
-            else:
-                store.update_user(
-                    user_id,
-                    role=request.form.get("role"),
-                    active=1 if request.form.get("active") else 0,
-                )
-                flash(_("Saved."))
-            return redirect(url_for("curator.users")), 303
-        else:
-            abort(400)
-    status = 400 if errors else 200
-    return render_template(
-        "curator/users.html", users=store.users(), errors=errors, roles=ROLES
-    ), status
-
-
-@bp.route("/curator/route", methods=["GET", "POST"])
-@role_required("admin")
-def route():
-    store = get_store()
-    error = None
-    if request.method == "POST":
-        if request.form.get("action") == "make-current":
-            route_id = _int(request.form.get("route_id"))
-            try:
-                store.make_route_current(route_id or 0)
-            except NotFound:
-                abort(404)
-            flash(_("The route is replaced; chainage of every work follows it."))
-            return redirect(url_for("curator.route")), 303
-        upload = request.files.get("file")
-        limit = current_app.config["IMPORT_MAX_BYTES"]
-        content = upload.read(limit + 1) if upload and upload.filename else b""
-        try:
-            if len(content) > limit:
-                raise ValueError(_("The file is larger than %(mb)s MB.", mb=f"{limit / 1e6:.0f}"))
-            coords, props = editing.read_route_upload(content, upload.filename if upload else "")
-        except ValueError as exc:
-            error = str(exc) if content else _("Choose a GeoJSON or GPX file.")
-        else:
-            current = store.current_route()
-            merged = {**(current["properties"] if current else {}), **props}
-            merged["source"] = props.get("source") or f"Upload {upload.filename if upload else ''}"
-            store.set_route(coords, merged, current_user.username)
-            flash(_("The new route is in place; chainage of every work follows it."))
-            return redirect(url_for("curator.route")), 303
-    return render_template("curator/route.html", routes=store.routes(), error=error), (
-        400 if error else 200
-    )
+    return exchange.export_gpx(walk.route, published, "Cultural Terrenkur: Esentai (Vesnovka)")
 
 
 @bp.app_template_filter("fromjson")
 def _fromjson(value: str | None) -> Any:
-    import json
-
     return json.loads(value) if value else {}
 
 
 @bp.app_template_filter("display")
 def _display(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None

@@ -2,43 +2,36 @@
 
 Session sign-in as on the web pages; state-changing requests carry the CSRF token
 in an ``X-CSRFToken`` header (``GET /api/curator/session`` hands it out). Errors are
-JSON: 400 with per-field messages, 401, 403, 404, and 409 for a stale version.
+JSON: 400 with per-field messages (``fields``, in the request's language) and
+their rule codes (``codes``), 401, 403, 404, and 409 for a stale version. Every
+change goes through :mod:`mapapp.editing`, as the form's do.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import editing, get_store
-from ..auth import role_required
+from .. import editing
 from ..catalog import place_stops
-from ..store import EDITABLE, DuplicateSlug, NotFound, StaleEdit
-from .api import ParamError, _float, _param_error
-from .api import _json as _public_json
-from .public import current_walk
+from ..numbers import MAX_ID, NumberError, parse_int
+from ..store import NotFound, StaleEdit
+from ..web.auth import role_required
+from ..web.db import get_store
+from ..web.labels import field_errors
+from ..web.params import ParamError, float_arg, json_body, json_error, json_response
+from ..web.walk import current_walk, workspace
 
 bp = Blueprint("curator_api", __name__, url_prefix="/api/curator")
-bp.register_error_handler(ParamError, _param_error)
 
 
 def _json(doc: Any, status: int = 200):
     """Curator data is private: never cached by the browser or a proxy."""
-    return _public_json(doc, status=status, public=False)
-
-
-def _error(status: int, message: str, **extra: Any):
-    return _json({"error": message, "message": message, "status": status, **extra}, status=status)
-
-
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ParamError("send a JSON object")
-    return data
+    return json_response(doc, status=status, public=False)
 
 
 def _placed(row: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +39,7 @@ def _placed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row_or_404(id: int) -> dict[str, Any]:
-    row = get_store().installation(id, published_only=False)
+    row = get_store().installation(id, published_only=False) if id <= MAX_ID else None
     if row is None:
         raise NotFound(id)
     return row
@@ -54,22 +47,28 @@ def _row_or_404(id: int) -> dict[str, Any]:
 
 @bp.errorhandler(NotFound)
 def _not_found(exc: NotFound):
-    return _error(404, f"no installation with id {exc.args[0]}")
+    return json_error(404, _("There is no installation with id %(id)s.", id=exc.args[0]))
 
 
 @bp.errorhandler(StaleEdit)
 def _stale(exc: StaleEdit):
-    return _error(
-        409,
-        f"installation {exc.current['id']} changed since version you sent; now at version "
-        f"{exc.current['version']}; nothing was written",
-        current=exc.current,
+    message = _(
+        "Installation %(id)s changed since the version you sent; it is now at version "
+        "%(v)s. Nothing was written.",
+        id=exc.current["id"],
+        v=exc.current["version"],
     )
+    return json_error(409, message, current=exc.current)
 
 
-@bp.errorhandler(DuplicateSlug)
-def _dupe(exc: DuplicateSlug):
-    return _error(400, "validation failed", fields={"slug": f"{exc.args[0]!r} is already used"})
+@bp.errorhandler(editing.Invalid)
+def _invalid(exc: editing.Invalid):
+    return json_error(
+        400,
+        _("validation failed"),
+        fields=field_errors(exc.errors),
+        codes={field: e.code for field, e in exc.by_field.items()},
+    )
 
 
 @bp.get("/session")
@@ -97,78 +96,54 @@ def get_installation(id: int):
     return _json(_placed(_row_or_404(id)))
 
 
-def _validated(data: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
-    rec, errors = editing.check_installation(
-        data, current_walk().route, current_app.config["MAX_OFFSET_M"], previous
-    )
-    if rec is None:
-        raise _ValidationFailed(errors)
-    return rec.model_dump()
-
-
-class _ValidationFailed(Exception):
-    def __init__(self, fields: dict[str, str]):
-        self.fields = fields
-
-
-@bp.errorhandler(_ValidationFailed)
-def _invalid(exc: _ValidationFailed):
-    return _error(400, "validation failed", fields=exc.fields)
-
-
 @bp.post("/installations")
 @role_required("curator")
 def create_installation():
-    data = _body()
-    data.setdefault("status", "draft")
-    data.pop("id", None)
-    fields = _validated(data, None)
-    row = get_store().create_installation(fields, current_user.username)
+    row = editing.create_work(workspace(), json_body())
     resp = _json(_placed(row), status=201)
     resp.headers["Location"] = f"/api/curator/installations/{row['id']}"
     return resp
 
 
+def _whole(data: dict[str, Any], name: str, message: str) -> int:
+    value = data.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ParamError(message)
+    try:
+        return parse_int(value, 1, MAX_ID)
+    except NumberError:
+        raise ParamError(message) from None
+
+
 def _version(data: dict[str, Any]) -> int:
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ParamError("version is required: the version you last read")
-    return version
+    return _whole(data, "version", _("version is required: the version you last read"))
 
 
 @bp.route("/installations/<int:id>", methods=["PUT", "PATCH"])
 @role_required("curator")
 def update_installation(id: int):
-    data = _body()
+    data = json_body()
     version = _version(data)
-    row = _row_or_404(id)
-    merged = {k: row[k] for k in EDITABLE} | {k: v for k, v in data.items() if k in EDITABLE}
-    fields = _validated(merged, row)
-    saved = get_store().update_installation(id, fields, version, current_user.username)
-    return _json(_placed(saved))
+    _row_or_404(id)
+    return _json(_placed(editing.save_work(workspace(), id, data, version)))
 
 
 @bp.post("/installations/<int:id>/retire")
 @role_required("curator")
 def retire_installation(id: int):
-    version = _version(_body())
+    version = _version(json_body())
     _row_or_404(id)
-    saved = get_store().update_installation(
-        id, {"status": "retired"}, version, current_user.username, action="retire"
-    )
-    return _json(_placed(saved))
+    return _json(_placed(editing.retire_work(workspace(), id, version)))
 
 
 @bp.post("/installations/<int:id>/restore")
 @role_required("curator")
 def restore_installation(id: int):
-    data = _body()
+    data = json_body()
     version = _version(data)
-    entry = data.get("history_id")
-    if not isinstance(entry, int):
-        raise ParamError("history_id is required")
-    saved = get_store().restore_version(id, entry, version, current_user.username)
-    return _json(_placed(saved))
+    entry = _whole(data, "history_id", _("history_id is required"))
+    _row_or_404(id)
+    return _json(_placed(editing.restore_work(workspace(), id, entry, version)))
 
 
 @bp.get("/installations/<int:id>/history")
@@ -182,8 +157,8 @@ def installation_history(id: int):
 @role_required("curator")
 def locate():
     """Chainage and offset of a point, for the edit form's live read-out."""
-    lat = _float("lat", -90, 90)
-    lon = _float("lon", -180, 180)
+    lat = float_arg("lat", -90, 90)
+    lon = float_arg("lon", -180, 180)
     route = current_walk().route
     chainage, offset = route.locate([lon], [lat])
     max_offset = current_app.config["MAX_OFFSET_M"]

@@ -21,12 +21,14 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 
-from .. import get_store, tiles
-from ..i18n import RIVER_NAMES, current_language
-from ..security import tile_origin
-from .assets import asset_url
+from .. import tiles
+from ..web.assets import asset_url
+from ..web.cache import cached
+from ..web.db import get_store
+from ..web.i18n import RIVER_NAMES, current_language
+from ..web.security import tile_origin
+from ..web.walk import current_walk
 from .public import SETTINGS_ID as MAP_SETTINGS_ID
-from .public import PageCache, current_walk
 
 bp = Blueprint("offline", __name__)
 
@@ -196,15 +198,13 @@ class OfflinePage:
     def _corridor(self) -> dict[str, Any]:
         walk = current_walk()
         config = current_app.config
-        key = (config["DB"], walk.version, config.get("TILES") or "")
-        # the corridor's tiles change only with the route: one entry is enough
-        cache = current_app.extensions.setdefault("mapapp.offline_tiles", PageCache(size=1))
+        key = (walk.version, config.get("TILES") or "")
 
         def build() -> dict[str, Any]:
             found = tiles.corridor_tiles(walk.route)
             return {"tiles": found, "changed_at": get_store().data_changed_at()}
 
-        return cache.get(key, build)
+        return cached("offline-corridor", key, build)
 
     @property
     def tiles_reason(self) -> str | None:

@@ -2,16 +2,13 @@
 
 ``/planner`` is the page (map, form, tables, chart), ``/planner/chart.svg`` its chart
 and ``/api/coverage`` the same report as JSON, GeoJSON or CSV. The figures come
-from :func:`mapapp.geo.coverage_report`; this module only reads parameters,
+from :func:`mapapp.coverage.coverage_report`; this module only reads parameters,
 filters the published works and shapes the responses.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,12 +16,16 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import geo, maps
+from .. import charts, coverage, coverage_formats, maps
 from ..catalog import Walk
+from ..numbers import NumberError, parse_float, parse_int
 from ..records import FESTIVALS, KINDS
-from .api import GEOJSON, ParamError, _json, _param_error
-from .assets import asset_url
-from .public import current_walk, kind_labels
+from ..web.assets import asset_url
+from ..web.cache import cached
+from ..web.labels import kind_labels
+from ..web.params import GEOJSON, ParamError, cacheable
+from ..web.params import json_response as _json
+from ..web.walk import current_walk
 
 bp = Blueprint("planner", __name__)
 
@@ -34,19 +35,14 @@ FORMATS = ("json", "geojson", "csv")
 ECHO_MAX = 40
 
 
-@bp.errorhandler(ParamError)
-def _bad_param(exc: ParamError) -> ResponseReturnValue:
-    return _param_error(exc)
-
-
 @dataclass(frozen=True)
 class CoverageParams:
     """What a coverage report is asked for: radius, gap, segment, sites and filters."""
 
-    radius: float = geo.DEFAULT_RADIUS_M
-    gap: float = geo.DEFAULT_GAP_M
-    segment: float = geo.DEFAULT_SEGMENT_M
-    k: int = geo.DEFAULT_SUGGESTIONS
+    radius: float = coverage.DEFAULT_RADIUS_M
+    gap: float = coverage.DEFAULT_GAP_M
+    segment: float = coverage.DEFAULT_SEGMENT_M
+    k: int = coverage.DEFAULT_SUGGESTIONS
     kind: str | None = None
     festival: str | None = None
 
@@ -86,16 +82,19 @@ def parse_params(
         raw = (args.get(field) or "").strip()
         if not raw:
             return
+        problem = None
         try:
-            value = float(raw)
-        except ValueError:
+            value = parse_float(raw, -1e12, 1e12)
+        except NumberError as exc:
+            value, problem = float("inf"), exc.code  # out of range: said below
+        if problem == "not_number":
             errors[field] = _(
                 "%(field)s must be a number of metres, got “%(raw)s”.",
                 field=names[field],
                 raw=_echo(raw),
             )
             return
-        ok = math.isfinite(value) and (value > low if low_open else value >= low)
+        ok = value > low if low_open else value >= low
         if not ok or value > high:
             if low_open:
                 message = _(
@@ -128,18 +127,18 @@ def parse_params(
             return
         values[field] = raw
 
-    number("radius", 0.0, geo.MAX_RADIUS_M, low_open=True)
-    number("gap", 0.0, geo.MAX_GAP_M, low_open=True)
-    number("segment", geo.MIN_SEGMENT_M, geo.MAX_SEGMENT_M, low_open=False)
+    number("radius", 0.0, coverage.MAX_RADIUS_M, low_open=True)
+    number("gap", 0.0, coverage.MAX_GAP_M, low_open=True)
+    number("segment", coverage.MIN_SEGMENT_M, coverage.MAX_SEGMENT_M, low_open=False)
     raw_k = (args.get("k") or "").strip()
     if raw_k:
-        if raw_k.isdigit() and int(raw_k) <= geo.MAX_SUGGESTIONS:
-            values["k"] = int(raw_k)
-        else:
+        try:
+            values["k"] = parse_int(raw_k, 0, coverage.MAX_SUGGESTIONS)
+        except NumberError:
             errors["k"] = _(
                 "%(field)s must be a whole number from 0 to %(high)s.",
                 field=names["k"],
-                high=geo.MAX_SUGGESTIONS,
+                high=coverage.MAX_SUGGESTIONS,
             )
     choice("kind", KINDS)
     choice("festival", FESTIVALS)
@@ -149,35 +148,12 @@ def parse_params(
 # reports, cached per database version and parameters ------------------------------
 
 
-class ReportCache:
-    """The last few reports, keyed by database, data version and parameters."""
-
-    def __init__(self, size: int = 32) -> None:
-        self._lock = threading.Lock()
-        self._size = size
-        self._items: OrderedDict[tuple, tuple[geo.CoverageReport, list[dict]]] = OrderedDict()
-
-    def get(
-        self, key: tuple, build: Callable[[], tuple[geo.CoverageReport, list[dict]]]
-    ) -> tuple[geo.CoverageReport, list[dict]]:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
-
-
-def coverage_for(walk: Walk, params: CoverageParams) -> tuple[geo.CoverageReport, list[dict]]:
+def coverage_for(walk: Walk, params: CoverageParams) -> tuple[coverage.CoverageReport, list[dict]]:
     """The report for the published works matching the filters, and those works."""
 
-    def build() -> tuple[geo.CoverageReport, list[dict]]:
+    def build() -> tuple[coverage.CoverageReport, list[dict]]:
         works = walk.filtered(kind=params.kind, festival=params.festival)
-        report = geo.coverage_report(
+        report = coverage.coverage_report(
             walk.route,
             [w["lon"] for w in works],
             [w["lat"] for w in works],
@@ -188,8 +164,7 @@ def coverage_for(walk: Walk, params: CoverageParams) -> tuple[geo.CoverageReport
         )
         return report, works
 
-    cache = current_app.extensions.setdefault("mapapp.coverage", ReportCache())
-    return cache.get((current_app.config["DB"], walk.version, params), build)
+    return cached("coverage", (walk.version, params), build)
 
 
 # strings ------------------------------------------------------------------------------
@@ -266,15 +241,8 @@ def filename(params: CoverageParams, ext: str) -> str:
     return "-".join(parts) + f".{ext}"
 
 
-def _cacheable(resp: Response) -> Response:
-    resp.headers["Cache-Control"] = f"public, max-age={current_app.config['API_MAX_AGE']}"
-    resp.add_etag()
-    resp.make_conditional(request)
-    return resp
-
-
 def gap_neighbours(
-    report: geo.CoverageReport, works: list[dict[str, Any]]
+    report: coverage.CoverageReport, works: list[dict[str, Any]]
 ) -> list[tuple[dict | None, dict | None]]:
     """For each gap, the nearest work within the radius before it and after it."""
     near = sorted(
@@ -310,11 +278,11 @@ def page() -> ResponseReturnValue:
         "kind_labels": kinds,
         "festivals": FESTIVALS,
         "limits": {
-            "radius_max": geo.MAX_RADIUS_M,
-            "gap_max": geo.MAX_GAP_M,
-            "segment_min": geo.MIN_SEGMENT_M,
-            "segment_max": geo.MAX_SEGMENT_M,
-            "k_max": geo.MAX_SUGGESTIONS,
+            "radius_max": coverage.MAX_RADIUS_M,
+            "gap_max": coverage.MAX_GAP_M,
+            "segment_min": coverage.MIN_SEGMENT_M,
+            "segment_max": coverage.MAX_SEGMENT_M,
+            "k_max": coverage.MAX_SUGGESTIONS,
         },
         "styles": [asset_url(p) for _n, p in maps.PLANNER_STYLES],
         "report": None,
@@ -363,16 +331,16 @@ def _checked_params() -> CoverageParams:
 def chart() -> ResponseReturnValue:
     params = _checked_params()
     size = request.args.get("size") or "wide"
-    if size not in maps.CHART_SIZES:
+    if size not in charts.CHART_SIZES:
         raise ParamError(
-            _("size must be one of: %(allowed)s.", allowed=", ".join(maps.CHART_SIZES))
+            _("size must be one of: %(allowed)s.", allowed=", ".join(charts.CHART_SIZES))
         )
     report, _works = coverage_for(current_walk(), params)
-    svg = maps.coverage_chart_svg(report, chart_labels(), size)
+    svg = charts.coverage_chart_svg(report, chart_labels(), size)
     resp = Response(svg, mimetype="image/svg+xml")
     # matplotlib styles its SVG inline; the image runs no script and loads nothing
     resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return _cacheable(resp)
+    return cacheable(resp)
 
 
 @bp.get("/api/coverage")
@@ -387,9 +355,9 @@ def api_coverage() -> ResponseReturnValue:
     walk = current_walk()
     report, _works = coverage_for(walk, params)
     if fmt == "geojson":
-        return _json(geo.coverage_geojson(walk.route, report), GEOJSON)
+        return _json(coverage_formats.coverage_geojson(walk.route, report), GEOJSON)
     if fmt == "csv":
-        resp = Response(geo.coverage_csv(walk.route, report), mimetype="text/csv")
+        resp = Response(coverage_formats.coverage_csv(walk.route, report), mimetype="text/csv")
         resp.headers["Content-Disposition"] = f'attachment; filename="{filename(params, "csv")}"'
-        return _cacheable(resp)
+        return cacheable(resp)
     return _json({"parameters": asdict(params), **report.to_dict()})

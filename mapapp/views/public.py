@@ -2,53 +2,35 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_babel import gettext as _
+from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
-from werkzeug.exceptions import HTTPException
 
-from .. import geo, get_store, maps
+from .. import geo, maps
 from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
-from ..i18n import current_language
 from ..records import FESTIVALS, KINDS, LANGUAGES
-from .assets import asset_url
+from ..web.assets import asset_url
+from ..web.cache import cached
+from ..web.db import get_store
+from ..web.i18n import current_language
+from ..web.labels import kind_labels, precision_labels
+from ..web.walk import current_walk
 
 bp = Blueprint("public", __name__)
 
 SETTINGS_ID = "terrenkur-settings"
-
-
-def current_walk() -> Walk:
-    """The published walk, rebuilt only when the data changes."""
-    return current_app.extensions["mapapp.walks"].get(get_store(), current_app.config["DB"])
-
-
-def kind_labels() -> dict[str, str]:
-    return {
-        "sculpture": _("Sculpture"),
-        "mural": _("Mural"),
-        "installation": _("Installation"),
-        "pavilion": _("Pavilion"),
-        "event": _("Art event"),
-        "venue": _("Cultural venue"),
-        "park": _("Park"),
-        "landmark": _("Landmark"),
-    }
-
-
-def precision_labels() -> dict[str, str]:
-    return {
-        "surveyed": _("Surveyed on site"),
-        "approximate": _("Approximate (within about 150 m)"),
-        "estimated": _("Estimated: the exact spot is not published"),
-    }
 
 
 def js_strings() -> dict[str, str]:
@@ -127,32 +109,6 @@ def page_links() -> dict[str, str]:
     return {"permalink": "/installations/{slug}" + suffix, "photoUrl": "/media/phone/{name}"}
 
 
-class PageCache:
-    """A small LRU of built values; here, rendered parts of the map page per data
-    version, language and link style.
-
-    Everything but the CSP nonce and the focused work is the same for every visitor,
-    so the folium map, the settings JSON and the stop list are built once per change.
-    """
-
-    def __init__(self, size: int = 16) -> None:
-        self._lock = threading.Lock()
-        self._parts: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
-        self._size = size
-
-    def get(self, key: tuple, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        with self._lock:
-            if key in self._parts:
-                self._parts.move_to_end(key)
-                return self._parts[key]
-        parts = build()
-        with self._lock:
-            self._parts[key] = parts
-            while len(self._parts) > self._size:
-                self._parts.popitem(last=False)
-        return parts
-
-
 def stop_list_html(stops: list[dict[str, Any]], lang: str, links: dict[str, str]) -> Markup:
     """The ``<li>`` items of the stop list in walking order; every text is escaped.
 
@@ -221,9 +177,8 @@ def render_map_page(
     walk = current_walk()
     lang = current_language()
     links = links or page_links()
-    config = current_app.config
-    key = (config["DB"], walk.version, lang, tuple(sorted(links.items())), config["TILES"])
-    parts = current_app.extensions["mapapp.pages"].get(key, lambda: _page_parts(walk, lang, links))
+    key = (walk.version, lang, tuple(sorted(links.items())), current_app.config["TILES"])
+    parts = cached("map-page", key, lambda: _page_parts(walk, lang, links))
     if focus is not None:
         focus = next(s for s in parts["stops"] if s["id"] == focus["id"])
     return (
@@ -252,22 +207,10 @@ def installation(slug: str):
     return render_map_page(focus=stop)
 
 
-def register_error_pages(app: Flask) -> None:
-    """HTML error pages, or JSON under ``/api/``; never a bare 500."""
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        if request.path.startswith("/api/"):
-            resp = jsonify(error=exc.name, message=exc.description, status=exc.code)
-            resp.status_code = exc.code or 500
-            resp.headers["Cache-Control"] = "no-store"
-            return resp
-        return render_template("error.html", error=exc), exc.code
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        app.logger.exception("unhandled error on %s", request.path)
-        if request.path.startswith("/api/"):
-            message = _("Something went wrong on our side.")
-            return jsonify(error="Internal Server Error", message=message, status=500), 500
-        return render_template("error.html", error=None), 500
+@bp.get("/media/<path:name>")
+def media(name: str):
+    """Photos, full size or ``phone/<name>``; only those of published works are public."""
+    file_name = name.removeprefix("phone/")
+    if not current_user.is_authenticated and not get_store().photo_is_public(file_name):
+        abort(404)
+    return send_from_directory(current_app.config["MEDIA_DIR"], name, max_age=7 * 24 * 3600)

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from mapapp import PROJECT_ROOT, create_app
+from mapapp import PROJECT_ROOT
+from mapapp.app import create_app
 from mapapp.catalog import load_seed, seed
 from mapapp.records import Installation
 from mapapp.store import Store

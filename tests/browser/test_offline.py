@@ -34,7 +34,8 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from mapapp import create_app, geo, tiles
+from mapapp import geo, tiles
+from mapapp.app import create_app
 from mapapp.photos import store_photo
 from mapapp.records import Installation
 from mapapp.site import export_site

@@ -1,6 +1,5 @@
-"""Accounts, sign-in and roles: Flask-Login sessions, hashed passwords, CSRF, rate limits.
-
-Roles: a *curator* edits installations; an *admin* also manages users and the route.
+"""Sign-in sessions, roles, CSRF and the sign-in rate limit (Flask-Login, Flask-WTF,
+Flask-Limiter). Password rules live in :mod:`mapapp.accounts`.
 """
 
 from __future__ import annotations
@@ -10,17 +9,13 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from .store import Store
-
-MIN_PASSWORD = 10
-#: A hash to check against when the user does not exist, so timing tells nothing.
-_DUMMY_HASH = generate_password_hash("not a real password")
+from .db import get_store
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
@@ -43,29 +38,11 @@ class User(UserMixin):
         return self.role == "admin"
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD} characters")
-    return generate_password_hash(password)
-
-
-def authenticate(store: Store, username: str, password: str) -> User | None:
-    row = store.user_by_name(username.strip())
-    if row is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not row["active"] or not check_password_hash(row["password_hash"], password):
-        return None
-    return User(row)
-
-
 def init_app(app: Flask) -> None:
-    from . import get_store
-
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "curator.login"
+    login_manager.login_view = "account.login"
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -76,10 +53,10 @@ def init_app(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def _unauthorized():
         if request.path.startswith("/api/"):
-            resp = jsonify(error="Unauthorized", message="sign in first", status=401)
+            resp = jsonify(error="Unauthorized", message=_("sign in first"), status=401)
             resp.status_code = 401
             return resp
-        return redirect(url_for("curator.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
 
 
 def role_required(role: str) -> Callable:
@@ -91,7 +68,7 @@ def role_required(role: str) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if role == "admin" and current_user.role != "admin":
-                abort(403, description="This needs an admin account.")
+                abort(403, description=_("This needs an admin account."))
             return view(*args, **kwargs)
 
         return wrapped

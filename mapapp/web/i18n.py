@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
 
-from .records import LANGUAGES
+from ..records import LANGUAGES
 
 #: How each language names itself, for the switcher.
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
@@ -29,7 +29,7 @@ RIVER_NAMES = {
     "en": ("Esentai (Vesnovka)", "Есентай · Весновка"),
 }
 #: Endpoints whose URLs never carry a language (files, data).
-_NO_LANG = ("static", "assets.vendor", "curator.media")
+_NO_LANG = ("static", "assets.vendor", "public.media")
 
 
 def select_language() -> str:
@@ -45,7 +45,7 @@ def current_language() -> str:
     return str(get_locale() or LANGUAGES[0])
 
 
-TRANSLATIONS = Path(__file__).parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:

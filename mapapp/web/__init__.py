@@ -1,0 +1,32 @@
+"""The web seam: everything the blueprints share, registered once on the app.
+
+- :mod:`.db`: the request's database handle and its teardown;
+- :mod:`.walk`: the published walk of the current data version;
+- :mod:`.cache`: one small versioned LRU for built pages, reports and tiles;
+- :mod:`.params`: query and form parsing, JSON responses and JSON errors;
+- :mod:`.errors`: error pages (HTML, or JSON under ``/api/``);
+- :mod:`.labels`: translated labels of kinds, statuses, history actions and
+  validation messages;
+- :mod:`.assets`, :mod:`.auth`, :mod:`.i18n`, :mod:`.security`, :mod:`.urls`.
+
+Views import from here; nothing here imports a view, and nothing below this
+package (records, store, geo, catalog, editing, ...) imports Flask.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..catalog import WalkCache
+from . import db, errors, labels, params
+from .cache import VersionedCache
+
+
+def init_app(app: Flask) -> None:
+    """Register the shared handle, caches, parameter errors and error pages."""
+    app.extensions["mapapp.walks"] = WalkCache()
+    app.extensions["mapapp.cache"] = VersionedCache(size=64)
+    app.teardown_appcontext(db.close_store)
+    params.init_app(app)
+    errors.init_app(app)
+    labels.init_app(app)

@@ -1,0 +1,154 @@
+"""Translated labels shown by several audiences: kinds, precision, statuses, history.
+
+Each function is called within a request, so its strings are in the request's
+language. Templates get the status, action and history labels as globals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext as _
+
+from ..records import RowError
+
+
+def kind_labels() -> dict[str, str]:
+    return {
+        "sculpture": _("Sculpture"),
+        "mural": _("Mural"),
+        "installation": _("Installation"),
+        "pavilion": _("Pavilion"),
+        "event": _("Art event"),
+        "venue": _("Cultural venue"),
+        "park": _("Park"),
+        "landmark": _("Landmark"),
+    }
+
+
+def precision_labels() -> dict[str, str]:
+    return {
+        "surveyed": _("Surveyed on site"),
+        "approximate": _("Approximate (within about 150 m)"),
+        "estimated": _("Estimated: the exact spot is not published"),
+    }
+
+
+def status_labels() -> dict[str, str]:
+    return {"draft": _("draft"), "published": _("published"), "retired": _("retired")}
+
+
+def action_labels() -> dict[str, str]:
+    return {
+        "add": _("add"),
+        "change": _("change"),
+        "unchanged": _("unchanged"),
+        "reject": _("reject"),
+    }
+
+
+def history_labels() -> dict[str, str]:
+    return {
+        "seed": _("loaded from the data files"),
+        "create": _("created"),
+        "update": _("edited"),
+        "retire": _("retired"),
+        "restore": _("restored an earlier version"),
+        "import": _("imported"),
+    }
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _labels() -> dict[str, Any]:
+        return {
+            "status_labels": status_labels,
+            "action_labels": action_labels,
+            "history_labels": history_labels,
+            "error_text": error_text,
+        }
+
+
+def _error_templates() -> dict[str, str]:
+    """Every validation rule's message in the request's language; ``{name}`` are params."""
+    return {
+        "required": _("Required."),
+        "too_long": _("Too long: at most %(n)s characters.", n="{max_length}"),
+        "unknown_value": _("Unknown value “%(value)s”.", value="{value}"),
+        "out_of_range": _("Must be from %(low)s to %(high)s.", low="{low}", high="{high}"),
+        "not_whole_number": _("Give a whole number."),
+        "not_text": _("Give text."),
+        "not_number": _("Give a number, e.g. 43.2417."),
+        "slug_format": _("Use lowercase letters, digits and single hyphens, e.g. red-men."),
+        "slug_taken": _("This slug is used by another work."),
+        "year_format": _("Give a four-digit year, e.g. 2018."),
+        "year_range": _(
+            "Year %(year)s is not plausible (%(low)s to %(high)s).",
+            year="{year}",
+            low="{low}",
+            high="{high}",
+        ),
+        "url_format": _("Give a web address starting with https:// or http://."),
+        "photo_name": _("The photo must be a stored image name such as ab12.jpg."),
+        "too_far": _(
+            "%(km)s km from the route; works must be within %(max)s m of it.",
+            km="{km}",
+            max="{max}",
+        ),
+        "too_far_swapped": _(
+            "%(km)s km from the route; works must be within %(max)s m of it. "
+            "Latitude and longitude look swapped.",
+            km="{km}",
+            max="{max}",
+        ),
+        "version_missing": _("The form is missing its version; reload the page."),
+        "photo_empty": _("The photo file is empty."),
+        "photo_too_big": _(
+            "The file is %(mb)s MB; photos may be at most %(limit)s MB.",
+            mb="{mb}",
+            limit="{limit}",
+        ),
+        "photo_format": _(
+            "%(format)s files are not accepted; use JPEG, PNG or WebP.", format="{format}"
+        ),
+        "photo_pixels": _("The image has too many pixels."),
+        "photo_not_image": _("The file is not a JPEG, PNG or WebP image."),
+        "photo_damaged": _("The image file is damaged or truncated."),
+        "file_empty": _("The file is empty."),
+        "not_utf8": _("The file is not UTF-8 text (at byte %(byte)s).", byte="{byte}"),
+        "not_json": _("Not valid JSON (line %(line)s).", line="{line}"),
+        "not_feature_collection": _("Expected a GeoJSON FeatureCollection."),
+        "no_features": _("The FeatureCollection has no features."),
+        "not_point": _("Only Point features can be imported."),
+        "bad_coordinates": _("Coordinates must be [lon, lat] numbers."),
+        "missing_columns": _("Missing column(s): %(columns)s.", columns="{columns}"),
+        "extra_values": _("More values than columns."),
+        "no_rows": _("There are no rows to import."),
+        "repeats": _("“%(value)s” repeats row %(first)s.", value="{value}", first="{first}"),
+    }
+
+
+def error_text(error: RowError) -> str:
+    """A validation error in the request's language (its English reason if unknown)."""
+    template = _error_templates().get(error.code)
+    if template is None:
+        return error.reason
+    params = dict(error.params)
+    try:
+        return template.format_map(_Defaults(params))
+    except (ValueError, IndexError):
+        return error.reason
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def field_errors(errors: list[RowError]) -> dict[str, str]:
+    """The first error of each field, as text in the request's language."""
+    out: dict[str, str] = {}
+    for e in errors:
+        out.setdefault(e.field, error_text(e))
+    return out

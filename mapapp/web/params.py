@@ -1,0 +1,134 @@
+"""Query parameters, JSON bodies and JSON responses, shared by every blueprint.
+
+A :class:`ParamError` raised anywhere in a request becomes a 400 with a JSON
+message; public 200s are cacheable with an ETag, everything else is ``no-store``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
+
+from ..numbers import NumberError, parse_float, parse_int
+
+GEOJSON = "application/geo+json"
+
+
+class ParamError(Exception):
+    """A query parameter is missing or wrong; becomes a 400 with this message."""
+
+
+def json_response(
+    doc: Any, mimetype: str = "application/json", status: int = 200, public: bool = True
+) -> Response:
+    """A JSON response; public 200s are cacheable with an ETag, the rest never cached."""
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    resp = Response(body, status=status, mimetype=mimetype)
+    if status == 200 and public:
+        cacheable(resp)
+    else:
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def cacheable(resp: Response) -> Response:
+    """Mark a public response cacheable for a short while, with an ETag (and 304s)."""
+    resp.headers["Cache-Control"] = f"public, max-age={current_app.config['API_MAX_AGE']}"
+    resp.add_etag()
+    resp.make_conditional(request)
+    return resp
+
+
+def json_error(status: int, message: str, error: str | None = None, **extra: Any) -> Response:
+    """``{"error", "message", "status", ...}`` with ``status``, never cached."""
+    doc = {"error": error or message, "message": message, "status": status, **extra}
+    return json_response(doc, status=status, public=False)
+
+
+def float_arg(name: str, low: float, high: float) -> float:
+    """A required number in ``request.args``."""
+    raw = request.args.get(name)
+    if raw is None or not raw.strip():
+        raise ParamError(_("%(name)s is required", name=name))
+    try:
+        return parse_float(raw, low, high)
+    except NumberError as exc:
+        if exc.code == "range":
+            raise ParamError(
+                _(
+                    "%(name)s must be between %(low)s and %(high)s",
+                    name=name,
+                    low=f"{low:g}",
+                    high=f"{high:g}",
+                )
+            ) from None
+        raise ParamError(_("%(name)s must be a number", name=name)) from None
+
+
+def int_arg(name: str, low: int, high: int, default: int | None = None) -> int:
+    """A whole number in ``request.args`` (``default`` when missing)."""
+    raw = request.args.get(name)
+    if raw is None or not raw.strip():
+        if default is None:
+            raise ParamError(_("%(name)s is required", name=name))
+        return default
+    try:
+        return parse_int(raw, low, high)
+    except NumberError:
+        raise ParamError(
+            _(
+                "%(name)s must be a whole number from %(low)s to %(high)s",
+                name=name,
+                low=low,
+                high=high,
+            )
+        ) from None
+
+
+def choice_arg(name: str, allowed: tuple[str, ...]) -> str | None:
+    """One of ``allowed`` in ``request.args``, or ``None`` when missing or empty."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in allowed:
+        raise ParamError(
+            _("%(name)s must be one of: %(allowed)s", name=name, allowed=", ".join(allowed))
+        )
+    return raw
+
+
+def bbox_arg() -> tuple[float, float, float, float] | None:
+    """``?bbox=west,south,east,north`` in degrees, or ``None``."""
+    raw = request.args.get("bbox")
+    if not raw:
+        return None
+    parts = raw.split(",")
+    try:
+        if len(parts) != 4:
+            raise NumberError("not_number", "four numbers")
+        w, e = (parse_float(parts[i], -180, 180) for i in (0, 2))
+        s, n = (parse_float(parts[i], -90, 90) for i in (1, 3))
+    except NumberError:
+        raise ParamError(_("bbox must be four numbers: west,south,east,north")) from None
+    if not (w <= e and s <= n):
+        raise ParamError(
+            _("bbox must be west,south,east,north with west <= east and south <= north")
+        )
+    return w, s, e, n
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; a :class:`ParamError` for anything else."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ParamError(_("send a JSON object"))
+    return data
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ParamError)
+    def _param_error(exc: ParamError) -> Response:
+        return json_error(400, str(exc), error="Bad Request")

@@ -1,0 +1,29 @@
+"""What a request works on: the published walk, and a signed-in curator's workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from flask_login import current_user
+
+from ..catalog import Walk
+from ..editing import Workspace
+from .db import get_store
+
+
+def current_walk() -> Walk:
+    """The published walk, rebuilt only when the data changes."""
+    return current_app.extensions["mapapp.walks"].get(get_store(), current_app.config["DB"])
+
+
+def workspace() -> Workspace:
+    """The signed-in curator's workspace for :mod:`mapapp.editing`'s write path."""
+    config = current_app.config
+    return Workspace(
+        store=get_store(),
+        route=current_walk().route,
+        username=current_user.username,
+        max_offset_m=float(config["MAX_OFFSET_M"]),
+        media_dir=Path(config["MEDIA_DIR"]),
+    )
