@@ -1,11 +1,13 @@
 """The public map as a static site: ``mapapp export-site DIR``.
 
 Every page is rendered by the Flask app itself (one request context per page and
-language), so the templates stay the single source. Links are then rewritten to the
-exported files: ``/?lang=ru`` becomes ``/ru/``, ``/installations/<slug>?lang=ru``
-becomes ``/ru/installations/<slug>/`` (a folder holding ``index.html``, which any
-static server finds). Any other link to the app (``/curator``, ``/api/nearest``...)
-stops the export, so nothing on the site can 404.
+language), so the templates stay the single source, with the export's URL builder
+(:class:`mapapp.web.urls.ExportUrls`) in place: the map in Russian links to
+``/ru/``, a work's page to ``/ru/installations/<slug>/`` (a folder holding
+``index.html``, which any static server finds). Every local URL of every written
+page is then checked against the written files (:func:`check_site`), so a link to
+something a static host cannot serve (``/curator``, ``/api/nearest``...) stops the
+export and nothing on the site can 404.
 
 Written into DIR: the map in each language and a permalink page per published work
 and language; ``api/route.geojson`` and ``api/installations.geojson``; the full and
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, render_template
 from flask_babel import gettext as _
@@ -35,6 +37,7 @@ from .records import LANGUAGES
 from .views.offline import manifest_doc, manifest_json
 from .views.public import SETTINGS_ID, render_map_page
 from .web import assets
+from .web.urls import ExportUrls, language_dir, use
 from .web.walk import current_walk
 
 #: Lists the files an export wrote, so that ``--force`` removes exactly those.
@@ -43,13 +46,6 @@ MARKER = ".terrenkur-export.json"
 DATA_PATHS = ("api/route.geojson", "api/installations.geojson")
 
 _ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
-_NONCE = re.compile(r'\snonce="[^"]*"')
-_LANG = "|".join(LANGUAGES)
-_PAGE = re.compile(
-    rf"(?:(?P<lang>{_LANG})/)?(?:(?P<page>installations/[^/?#]+)/?)?(?:index\.html)?"
-)
-_MANIFEST = re.compile(rf"(?:(?P<lang>{_LANG})/)?manifest\.webmanifest")
-_FILE_PREFIXES = ("static/", "vendor/", "media/")
 _JSON_BLOB = re.compile(r'<script type="application/json" id="([^"]+)"[^>]*>(.*?)</script>', re.S)
 
 
@@ -84,68 +80,6 @@ def base_path(base_url: str) -> str:
     if not path.startswith("/"):
         path = "/" + path
     return path if path.endswith("/") else path + "/"
-
-
-def language_dir(lang: str, default: str) -> str:
-    """Where a language's pages live, relative to the site root: ``""`` or ``"ru/"``."""
-    return "" if lang == default else f"{lang}/"
-
-
-class LinkRewriter:
-    """Turns the app's URLs in a rendered page into URLs of the exported files."""
-
-    def __init__(self, prefix: str, default_lang: str):
-        self.prefix = prefix
-        self.default_lang = default_lang
-
-    def page_url(self, lang: str, slug: str | None = None) -> str:
-        page = f"installations/{slug}/" if slug else ""
-        return self.prefix + language_dir(lang, self.default_lang) + page
-
-    def url(self, raw: str) -> str:
-        """The exported form of one URL; raises :class:`ExportError` for app-only ones."""
-        if not raw or raw.startswith(("#", "data:", "mailto:", "tel:", "blob:")):
-            return raw
-        parts = urlsplit(raw)
-        if parts.scheme or parts.netloc:
-            return raw  # another site
-        if not parts.path.startswith("/"):
-            raise ExportError(f"a page has a relative link {raw!r}; expected a path from the root")
-        # url_for adds the script root; request.path-based links (the language switcher) do not
-        path = parts.path
-        rel = path[len(self.prefix) :] if path.startswith(self.prefix) else path[1:]
-        query = parse_qs(parts.query, keep_blank_values=True)
-        asked = query.pop("lang", [None])[0]
-        fragment = f"#{parts.fragment}" if parts.fragment else ""
-        page = _PAGE.fullmatch(rel)
-        manifest = _MANIFEST.fullmatch(rel)
-        if page or manifest:
-            match = page or manifest
-            assert match is not None
-            lang = match.group("lang") or asked or self.default_lang
-            if lang not in LANGUAGES:
-                raise ExportError(f"a page links to {raw!r}: no language {lang!r}")
-            if query:
-                raise ExportError(f"a page links to {raw!r}: a static page takes no query")
-            if manifest:
-                return self.prefix + language_dir(lang, self.default_lang) + "manifest.webmanifest"
-            slug = (
-                page.group("page")[len("installations/") :] if page and page.group("page") else None
-            )
-            return self.page_url(lang, slug) + fragment
-        if rel.startswith(_FILE_PREFIXES) or rel == "sw.js" or rel in DATA_PATHS:
-            rest = urlencode(query, doseq=True)
-            return self.prefix + rel + (f"?{rest}" if rest else "") + fragment
-        raise ExportError(f"a page links to {raw!r}, which a static site cannot serve")
-
-    def rewrite(self, page_html: str) -> str:
-        """Every ``href`` and ``src`` rewritten; nonces dropped (no server sends a policy)."""
-
-        def one(m: re.Match[str]) -> str:
-            new = self.url(html.unescape(m.group(2)))
-            return m.group(1) + html.escape(new, quote=True) + m.group(3)
-
-        return _NONCE.sub("", _ATTRIBUTE.sub(one, page_html))
 
 
 class _Writer:
@@ -226,7 +160,6 @@ def export_site(
     if default not in LANGUAGES:
         default = LANGUAGES[0]
     languages = (default, *(lang for lang in LANGUAGES if lang != default))
-    links = LinkRewriter(prefix, default)
     base = "http://static.invalid" + prefix
     report = ExportReport(directory, prefix, languages)
     out = _Writer(directory, report)
@@ -237,28 +170,24 @@ def export_site(
 
     # pages: the map and a permalink per work, in every language
     for lang in languages:
-        page_links = {
-            "permalink": links.page_url(lang, "{slug}"),
-            "photoUrl": prefix + "media/phone/{name}",
-        }
         for stop in [None, *stops]:
-            path = "/" if stop is None else f"/installations/{stop['slug']}"
-            with _page_request(app, base, path, lang):
-                body, _status = render_map_page(focus=stop, links=page_links)
-            rel = language_dir(lang, default) + (
-                "" if stop is None else f"installations/{stop['slug']}/"
-            )
-            out.write(rel + "index.html", links.rewrite(body))
+            slug = None if stop is None else stop["slug"]
+            path = "/" if stop is None else f"/installations/{slug}"
+            urls = ExportUrls(prefix, default, slug)
+            with _page_request(app, base, path, lang), use(urls):
+                body, _status = render_map_page(focus=stop)
+            out.write(urls.page(lang, slug).removeprefix(prefix) + "index.html", body)
             report.pages += 1
-        with _page_request(app, base, "/manifest.webmanifest", lang):
-            doc = manifest_doc(lang, links.page_url(lang), prefix)
+        urls = ExportUrls(prefix, default)
+        with _page_request(app, base, "/manifest.webmanifest", lang), use(urls):
+            doc = manifest_doc(lang, urls.page(lang), prefix)
         out.write(language_dir(lang, default) + "manifest.webmanifest", manifest_json(doc))
 
-    with _page_request(app, base, "/404.html", default):
+    with _page_request(app, base, "/404.html", default), use(ExportUrls(prefix, default)):
         missing = render_template(
             "error.html", error=NotFound(_("There is no page at this address."))
         )
-    out.write("404.html", links.rewrite(missing))
+    out.write("404.html", missing)
 
     # the data, as the API serves it
     client = app.test_client()

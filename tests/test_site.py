@@ -18,12 +18,12 @@ from mapapp.records import LANGUAGES, Installation
 from mapapp.site import (
     MARKER,
     ExportError,
-    LinkRewriter,
     base_path,
     check_site,
     export_site,
     local_urls,
 )
+from mapapp.web.urls import ExportUrls, current_urls, nonce_attr, use
 
 TILES = "https://{s}.tile.example.org/{z}/{x}/{y}.png"
 #: Paths of the app that a static host cannot serve (the exported data aside).
@@ -197,23 +197,40 @@ def test_refuses_a_non_empty_folder_unless_forced(export_app, site: Path, store,
     assert check_site(site) == []
 
 
-def test_link_rewriter_maps_app_urls_and_refuses_app_only_ones():
-    links = LinkRewriter("/", "en")
-    assert links.url("/?lang=ru") == "/ru/"
-    assert links.url("/?lang=en") == "/"
-    assert links.url("/installations/red-men?lang=kk") == "/kk/installations/red-men/"
-    assert links.url("/manifest.webmanifest?lang=kk") == "/kk/manifest.webmanifest"
-    assert links.url("/static/css/terrenkur.css?v=abc") == "/static/css/terrenkur.css?v=abc"
-    assert links.url("https://www.openstreetmap.org/copyright") == (
-        "https://www.openstreetmap.org/copyright"
-    )
-    assert links.url("#stops") == "#stops"
-    for app_only in ("/curator", "/login", "/planner?lang=ru", "/api/nearest?lat=1&lon=2"):
-        with pytest.raises(ExportError, match="cannot serve"):
-            links.url(app_only)
+def test_export_urls_point_at_the_exported_files(app):
+    with app.test_request_context("/", query_string={"lang": "ru"}):
+        urls = ExportUrls("/", "en", "red-men")
+        with use(urls):
+            assert current_urls() is urls
+            assert urls.home() == "/ru/"
+            assert urls.work("red-men") == "/ru/installations/red-men/"
+            assert urls.in_language("kk") == "/kk/installations/red-men/"
+            assert urls.in_language("en") == "/installations/red-men/"
+            assert urls.manifest() == "/ru/manifest.webmanifest"
+            assert urls.work_template() == "/ru/installations/{slug}/"
+            assert urls.photo_template() == "/media/phone/{name}"
+            assert nonce_attr() == ""  # a static host sends no policy to match
+        assert not isinstance(current_urls(), ExportUrls)
+    with app.test_request_context("/installations/red-men", query_string={"lang": "kk"}):
+        urls = current_urls()
+        assert urls.home() == "/?lang=kk"
+        assert urls.work("x") == "/installations/x?lang=kk"
+        assert urls.in_language("ru") == "/installations/red-men?lang=ru"
+        assert urls.work_template() == "/installations/{slug}?lang=kk"
+        assert 'nonce="' in nonce_attr()
+    assert ExportUrls("/terrenkur/", "kk").page("kk") == "/terrenkur/"
     assert base_path("") == "/" and base_path("terrenkur") == "/terrenkur/"
     with pytest.raises(ExportError):
         base_path("/x/?a=1")
+
+
+def test_a_link_a_static_host_cannot_serve_is_reported(tmp_path: Path):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "x.css").write_text("")
+    (tmp_path / "index.html").write_text(
+        '<a href="/curator">c</a><link href="/static/x.css"><a href="https://osm.org/">o</a>'
+    )
+    assert check_site(tmp_path) == ["index.html: /curator"]
 
 
 def test_cli_exports_and_refuses_to_overwrite(db_path: Path, tmp_path: Path, monkeypatch):

@@ -27,6 +27,7 @@ from ..web.cache import cached
 from ..web.db import get_store
 from ..web.i18n import RIVER_NAMES, current_language
 from ..web.security import tile_origin
+from ..web.urls import current_urls
 from ..web.walk import current_walk
 from .public import SETTINGS_ID as MAP_SETTINGS_ID
 
@@ -183,10 +184,6 @@ class OfflinePage:
     """What a map page template needs for offline use, computed only when asked."""
 
     @property
-    def manifest_url(self) -> str:
-        return url_for("offline.manifest")
-
-    @property
     def worker_url(self) -> str:
         template = current_app.config.get("TILES") or None
         return url_for("offline.service_worker", lang=None, tiles=template)
@@ -224,7 +221,7 @@ class OfflinePage:
             "worker": self.worker_url,
             "scope": self.scope,
             "mapSettings": MAP_SETTINGS_ID,
-            "data": [url_for(e, lang=None) for e in DATA_ENDPOINTS],
+            "data": [current_urls().data(e) for e in DATA_ENDPOINTS],
             "changedAt": corridor["changed_at"],
             "changedText": changed_text(corridor["changed_at"], current_language()),
             "tiles": None,

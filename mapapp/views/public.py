@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     render_template,
-    request,
     send_from_directory,
 )
 from flask_babel import gettext as _
@@ -20,12 +19,13 @@ from markupsafe import Markup, escape
 
 from .. import geo, maps
 from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
-from ..records import FESTIVALS, KINDS, LANGUAGES
+from ..records import FESTIVALS, KINDS
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
 from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
+from ..web.urls import current_urls
 from ..web.walk import current_walk
 
 bp = Blueprint("public", __name__)
@@ -103,10 +103,9 @@ def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str])
 
 
 def page_links() -> dict[str, str]:
-    """URL templates for the map script, keeping the page's language choice."""
-    lang = request.args.get("lang")
-    suffix = f"?lang={lang}" if lang in LANGUAGES else ""
-    return {"permalink": "/installations/{slug}" + suffix, "photoUrl": "/media/phone/{name}"}
+    """URL templates for the map script, from this request's URL builder."""
+    urls = current_urls()
+    return {"permalink": urls.work_template(), "photoUrl": urls.photo_template()}
 
 
 def stop_list_html(stops: list[dict[str, Any]], lang: str, links: dict[str, str]) -> Markup:
@@ -171,12 +170,11 @@ def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
 def render_map_page(
     focus: dict[str, Any] | None = None,
     status: int = 200,
-    links: dict[str, str] | None = None,
 ):
     """The walk map page in the current language (also used by the static export)."""
     walk = current_walk()
     lang = current_language()
-    links = links or page_links()
+    links = page_links()
     key = (walk.version, lang, tuple(sorted(links.items())), current_app.config["TILES"])
     parts = cached("map-page", key, lambda: _page_parts(walk, lang, links))
     if focus is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..catalog import WalkCache
-from . import db, errors, labels, params
+from . import db, errors, labels, params, urls
 from .cache import VersionedCache
 
 
@@ -30,3 +30,4 @@ def init_app(app: Flask) -> None:
     params.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
+    app.jinja_env.globals.update(urls.template_globals())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -89,12 +88,4 @@ def init_app(app: Flask) -> None:
             "languages": LANGUAGE_NAMES,
             "river_name": RIVER_NAMES[lang][0],
             "river_other_names": RIVER_NAMES[lang][1],
-            "lang_url": lang_url,
         }
-
-
-def lang_url(code: str) -> str:
-    """This page's URL in another language, keeping its other query arguments."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    args["lang"] = code
-    return f"{request.path}?{urlencode(args)}"

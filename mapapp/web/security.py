@@ -52,8 +52,6 @@ def content_security_policy(nonce: str, tiles_url: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["csp_nonce"] = csp_nonce
-
     @app.after_request
     def _headers(resp: Response) -> Response:
         h = resp.headers

@@ -1,0 +1,131 @@
+"""One URL builder for the public pages, used by views, templates and the static export.
+
+:class:`AppUrls` gives the URLs the app serves (``/installations/<slug>?lang=ru``);
+:class:`ExportUrls` those of the exported static files (``/ru/installations/<slug>/``).
+The static export renders each page with an :class:`ExportUrls` in place
+(:func:`use`), so its links are right from the start rather than rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import g, request, url_for
+from markupsafe import Markup, escape
+
+from .i18n import current_language
+from .security import csp_nonce
+
+_SLUG = "__slug__"
+_NAME = "__name__"
+
+
+class AppUrls:
+    """URLs of the public site as the app serves it; the page's language is kept."""
+
+    #: Whether pages are rendered for a static host (no server, no CSP nonce).
+    static = False
+
+    def home(self) -> str:
+        return url_for("public.index")
+
+    def work(self, slug: str) -> str:
+        return url_for("public.installation", slug=slug)
+
+    def work_template(self) -> str:
+        """A work's URL with ``{slug}`` in place of the slug (for scripts)."""
+        return self.work(_SLUG).replace(_SLUG, "{slug}")
+
+    def photo_template(self) -> str:
+        """A phone-sized photo's URL with ``{name}`` in place of its file name."""
+        return url_for("public.media", name=f"phone/{_NAME}").replace(_NAME, "{name}")
+
+    def in_language(self, code: str) -> str:
+        """This page in another language, keeping its other query arguments."""
+        args = {k: v for k, v in request.args.items() if k != "lang"}
+        args["lang"] = code
+        return f"{request.script_root}{request.path}?{urlencode(args)}"
+
+    def manifest(self) -> str:
+        return url_for("offline.manifest")
+
+    def data(self, endpoint: str) -> str:
+        """A data file (``api.route``, ``api.installations``), the same in every language."""
+        return url_for(endpoint, lang=None)
+
+
+def language_dir(lang: str, default: str) -> str:
+    """Where a language's pages live in an export, relative to its root: ``""`` or ``"ru/"``."""
+    return "" if lang == default else f"{lang}/"
+
+
+class ExportUrls(AppUrls):
+    """URLs of the exported static site, served at ``prefix`` (``/`` or ``/terrenkur/``).
+
+    The default language's pages are at the root, the others in ``<lang>/``; a work's
+    page is the folder ``installations/<slug>/``.
+    """
+
+    static = True
+
+    def __init__(self, prefix: str, default_lang: str, slug: str | None = None):
+        self.prefix = prefix
+        self.default_lang = default_lang
+        self.slug = slug  # the work whose page is being rendered, if any
+
+    def page(self, lang: str, slug: str | None = None) -> str:
+        work = f"installations/{slug}/" if slug else ""
+        return self.prefix + language_dir(lang, self.default_lang) + work
+
+    def home(self) -> str:
+        return self.page(current_language())
+
+    def work(self, slug: str) -> str:
+        return self.page(current_language(), slug)
+
+    def work_template(self) -> str:
+        return self.page(current_language(), "{slug}")
+
+    def photo_template(self) -> str:
+        return self.prefix + "media/phone/{name}"
+
+    def in_language(self, code: str) -> str:
+        return self.page(code, self.slug)
+
+    def manifest(self) -> str:
+        return (
+            self.prefix
+            + language_dir(current_language(), self.default_lang)
+            + ("manifest.webmanifest")
+        )
+
+
+def current_urls() -> AppUrls:
+    """The URL builder of this request (the app's, unless an export put its own)."""
+    urls = g.get("site_urls")
+    return urls if isinstance(urls, AppUrls) else AppUrls()
+
+
+@contextmanager
+def use(urls: AppUrls) -> Iterator[AppUrls]:
+    """Render with ``urls`` within the current request context."""
+    previous = g.get("site_urls")
+    g.site_urls = urls
+    try:
+        yield urls
+    finally:
+        g.site_urls = previous
+
+
+def nonce_attr() -> Markup:
+    """`` nonce="..."`` for an inline script, or nothing on a static page (no policy)."""
+    if current_urls().static:
+        return Markup("")
+    return Markup(' nonce="%s"') % escape(csp_nonce())
+
+
+def template_globals() -> dict[str, Any]:
+    return {"urls": current_urls, "nonce_attr": nonce_attr}
