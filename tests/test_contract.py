@@ -1,0 +1,51 @@
+"""The browser contract: values defined once in Python, handed to every page and the worker."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+
+from mapapp import contract, geo
+from mapapp.records import LANGUAGES
+
+
+def test_values_are_the_python_constants():
+    c = contract.browser_contract()
+    assert c["languages"] == list(LANGUAGES)
+    assert c["walkingSpeedKmh"] == geo.WALKING_SPEED_KMH
+    assert c["passedWithinM"] == geo.PASSED_WITHIN_M
+    assert c["popupOffRouteM"] == contract.POPUP_OFF_ROUTE_M
+    assert c["listOffRouteM"] == contract.LIST_OFF_ROUTE_M
+    assert c["farFromRouteM"] == contract.FAR_FROM_ROUTE_M
+    assert c["urls"] == {}
+    # geo.next_stop counts stops within the same margin as reached
+    default = inspect.signature(geo.next_stop).parameters["passed_within_m"].default
+    assert default == geo.PASSED_WITHIN_M
+
+
+def test_is_json_serialisable_and_a_fresh_copy():
+    urls = {"permalink": "/ru/installations/{slug}/", "photoUrl": "/media/phone/{name}"}
+    c = contract.browser_contract(urls)
+    assert json.loads(json.dumps(c, allow_nan=False)) == c
+    assert c["urls"] == urls and c["urls"] is not urls
+    c["projection"]["lon0"] = 0.0
+    assert contract.browser_contract()["projection"]["lon0"] == 75.0
+
+
+def test_projection_is_the_metric_crs():
+    p = contract.metric_projection()
+    assert geo.METRIC_CRS == "EPSG:32643"  # UTM 43N
+    assert (p["lon0"], p["k0"], p["falseEasting"], p["falseNorthing"]) == (75, 0.9996, 5e5, 0)
+    assert p["a"] == 6378137.0 and p["f"] == pytest.approx(1 / 298.257223563)
+    with pytest.raises(ValueError, match="not a transverse Mercator"):
+        contract.metric_projection("EPSG:3857")
+
+
+def test_url_templates_are_the_apps_routes(app):
+    adapter = app.url_map.bind("localhost")
+    assert adapter.match(contract.URLS["permalink"].format(slug="x"))[0] == "public.installation"
+    assert adapter.match(contract.URLS["photoUrl"].format(name="a.jpg"))[0] == "curator.media"
+    assert adapter.match(contract.URLS["locate"])[0] == "curator_api.locate"
+    assert contract.url("locate", "/terrenkur") == "/terrenkur/api/curator/locate"
