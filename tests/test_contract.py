@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mapapp import contract, geo
+from mapapp import PROJECT_ROOT, contract, geo
 from mapapp.records import LANGUAGES
+
+SW_JS = PROJECT_ROOT / "static" / "sw.js"
+
+
+def blob(html: str, element_id: str) -> dict:
+    m = re.search(
+        rf'<script type="application/json" id="{element_id}"[^>]*>(.*?)</script>', html, re.S
+    )
+    assert m, f"no #{element_id} on the page"
+    return json.loads(m.group(1))
 
 
 def test_values_are_the_python_constants():
@@ -49,3 +61,23 @@ def test_url_templates_are_the_apps_routes(app):
     assert adapter.match(contract.URLS["photoUrl"].format(name="a.jpg"))[0] == "curator.media"
     assert adapter.match(contract.URLS["locate"])[0] == "curator_api.locate"
     assert contract.url("locate", "/terrenkur") == "/terrenkur/api/curator/locate"
+
+
+def test_worker_url_carries_the_languages(client):
+    settings = blob(client.get("/").get_data(as_text=True), "offline-settings")
+    query = parse_qs(urlsplit(settings["worker"]).query)
+    assert query["langs"] == [",".join(LANGUAGES)]
+
+
+def _code_only(js: str) -> str:
+    """The script without its comments (block comments and `// ` comments)."""
+    js = re.sub(r"/\*.*?\*/", "", js, flags=re.S)
+    return re.sub(r"(?m)(^|\s)//\s.*$", "", js)
+
+
+def test_service_worker_hard_codes_no_language():
+    code = _code_only(SW_JS.read_text(encoding="utf-8"))
+    assert "en|ru|kk" not in code
+    found = re.findall(rf"(?<![\w-])(?:{'|'.join(LANGUAGES)})(?![\w-])", code)
+    assert not found, f"sw.js names languages itself: {found}"
+    assert 'get("langs")' in code
