@@ -31,6 +31,7 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
+from . import contract
 from .records import LANGUAGES
 from .views import assets
 from .views.offline import manifest_doc, manifest_json
@@ -238,7 +239,7 @@ def export_site(
     for lang in languages:
         page_links = {
             "permalink": links.page_url(lang, "{slug}"),
-            "photoUrl": prefix + "media/phone/{name}",
+            "photoUrl": prefix[:-1] + contract.url("photoUrl"),
         }
         for stop in [None, *stops]:
             path = "/" if stop is None else f"/installations/{stop['slug']}"
@@ -313,8 +314,9 @@ def local_urls(page_html: str, prefix: str) -> set[str]:
             features = doc.get("stops", {}).get("features", [])
             slugs = [f["properties"]["slug"] for f in features]
             photos = [f["properties"]["photo"] for f in features if f["properties"].get("photo")]
-            strings += [doc["permalink"].format(slug=s) for s in slugs]
-            strings += [doc["photoUrl"].format(name=p) for p in photos]
+            templates = doc["contract"]["urls"]
+            strings += [templates["permalink"].format(slug=s) for s in slugs]
+            strings += [templates["photoUrl"].format(name=p) for p in photos]
         urls.update(s for s in strings if s.startswith(prefix) and "{" not in s)
     return {u for u in urls if u.startswith(prefix) or (u.startswith("/") and "//" not in u[:2])}
 

@@ -63,6 +63,37 @@ def test_url_templates_are_the_apps_routes(app):
     assert contract.url("locate", "/terrenkur") == "/terrenkur/api/curator/locate"
 
 
+def test_every_page_hands_the_contract_over(client, cclient, auth):
+    expected = contract.browser_contract()
+    html = client.get("/?lang=ru").get_data(as_text=True)
+    walk = blob(html, "terrenkur-settings")["contract"]
+    assert walk == {
+        **expected,
+        "urls": {"permalink": "/installations/{slug}?lang=ru", "photoUrl": "/media/phone/{name}"},
+    }
+    assert blob(html, "offline-settings")["contract"] == expected
+    planner = client.get("/planner").get_data(as_text=True)
+    assert blob(planner, "planner-settings")["contract"] == expected
+    auth.login()
+    edit = cclient.get("/curator/new").get_data(as_text=True)
+    assert blob(edit, "picker-settings")["contract"] == {
+        **expected,
+        "urls": {"locate": "/api/curator/locate"},
+    }
+
+
+def test_list_marks_the_stops_beyond_the_contract_threshold(client):
+    html = client.get("/").get_data(as_text=True)
+    stops = blob(html, "terrenkur-settings")["stops"]["features"]
+    far = [
+        f["properties"] for f in stops if f["properties"]["offset_m"] > contract.LIST_OFF_ROUTE_M
+    ]
+    assert far, "the shipped data has no stop that far from the route any more"
+    assert html.count(" km from the river</span>") == len(far)
+    for p in far:
+        assert f"{p['offset_m'] / 1000:.1f} km from the river" in html
+
+
 def test_worker_url_carries_the_languages(client):
     settings = blob(client.get("/").get_data(as_text=True), "offline-settings")
     query = parse_qs(urlsplit(settings["worker"]).query)

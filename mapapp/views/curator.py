@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import editing, get_store, maps, photos
+from .. import contract, editing, get_store, maps, photos
 from ..auth import authenticate, hash_password, limiter, role_required
 from ..catalog import place_stops
 from ..records import FESTIVALS, KINDS, STATUSES
@@ -184,7 +184,9 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
         "latInput": "field-lat",
         "lonInput": "field-lon",
         "readout": "point-readout",
-        "locateUrl": url_for("curator_api.locate"),
+        "contract": contract.browser_contract(
+            {"locate": contract.url("locate", request.script_root)}
+        ),
         "strings": {
             "along": _("km %(km)s along the route, %(dist)s m from it", km="{km}", dist="{dist}"),
             "tooFar": _(
@@ -204,7 +206,7 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
             map_parts=maps.render_parts(m),
             settings=settings,
             settings_id=PICKER_ID,
-            picker_scripts=[asset_url("vendor/leaflet/leaflet.js"), asset_url("js/curator.js")],
+            picker_scripts=[asset_url(p) for _n, p in maps.PICKER_SCRIPTS],
             max_offset_m=config["MAX_OFFSET_M"],
             **_choices(),
         ),

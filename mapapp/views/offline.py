@@ -5,7 +5,7 @@ every page. It learns the tile URL template and the interface languages from its
 URL (``/sw.js?tiles=...&langs=en,ru,kk``), so the same file works behind the app and
 in a static export. The map page gets one JSON blob, ``#offline-settings``, read by
 ``static/js/offline.js``: where the worker is, the data to keep, the tiles of the
-route corridor and the strings.
+route corridor, the strings and the browser contract (:mod:`mapapp.contract`).
 """
 
 from __future__ import annotations
@@ -231,6 +231,7 @@ class OfflinePage:
             "changedText": changed_text(corridor["changed_at"], current_language()),
             "tiles": None,
             "strings": offline_strings(),
+            "contract": contract.browser_contract(),
         }
         if template and self.tiles_reason is None:
             settings["tiles"] = {

@@ -1,106 +1,28 @@
 /*
  * Cultural Terrenkur: the walk map's behaviour on top of the folium-built map.
  *
- * Reads one JSON settings blob (route, stops, labels, strings), then builds the
- * marker clusters per kind, popups, the legend, filters, the stop list in walking
- * order, and "locate me". Text from the data is only ever set with textContent.
+ * Reads one JSON settings blob (route, stops, labels, strings and the contract
+ * from mapapp/contract.py), then builds the marker clusters per kind, popups, the
+ * legend, filters, the stop list in walking order, and "locate me". Text from the
+ * data is only ever set with textContent. Needs common.js.
  */
 (function () {
   "use strict";
 
-  var EARTH_RADIUS_M = 6371008.8;
-  var WALK_M_PER_MIN = 4500 / 60;
-  var PASSED_WITHIN_M = 15; // as mapapp.geo.next_stop
-
-  function fmt(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (all, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
-    });
-  }
-
-  function escapeHtml(text) {
-    return String(text).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-
-  /* Create an element; string children become text nodes (never HTML). */
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === null || value === undefined || value === false) return;
-      if (name === "className") node.className = value;
-      else node.setAttribute(name, value);
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined || child === "") continue;
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
-
-  function safeHttpUrl(url) {
-    return /^https?:\/\//i.test(url || "") ? url : null;
-  }
-
-  function distanceText(metres, S) {
-    if (metres < 1000) return fmt(S.m, { n: Math.max(10, Math.round(metres / 10) * 10) });
-    return fmt(S.km, { n: (metres / 1000).toFixed(1) });
-  }
-
-  function haversine(lat1, lon1, lat2, lon2) {
-    var rad = Math.PI / 180;
-    var dlat = (lat2 - lat1) * rad;
-    var dlon = (lon2 - lon1) * rad;
-    var a = Math.pow(Math.sin(dlat / 2), 2) +
-      Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.pow(Math.sin(dlon / 2), 2);
-    return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(a)));
-  }
-
-  /*
-   * A walker's place on the route: chainage and offset in metres, in a local plane
-   * around the route, scaled so that the route's length matches the server's.
-   */
-  function makeLocator(coords, serverLengthM) {
-    var lat0 = coords.reduce(function (s, c) { return s + c[1]; }, 0) / coords.length;
-    var ky = EARTH_RADIUS_M * Math.PI / 180;
-    var kx = ky * Math.cos(lat0 * Math.PI / 180);
-    var pts = coords.map(function (c) { return [c[0] * kx, c[1] * ky]; });
-    var cum = [0];
-    for (var i = 1; i < pts.length; i++) {
-      cum.push(cum[i - 1] + Math.hypot(pts[i][0] - pts[i - 1][0], pts[i][1] - pts[i - 1][1]));
-    }
-    var scale = serverLengthM && cum[cum.length - 1] ? serverLengthM / cum[cum.length - 1] : 1;
-    return function (lon, lat) {
-      var p = [lon * kx, lat * ky];
-      var best = { offset: Infinity, chainage: 0 };
-      for (var j = 1; j < pts.length; j++) {
-        var a = pts[j - 1], b = pts[j];
-        var dx = b[0] - a[0], dy = b[1] - a[1];
-        var len2 = dx * dx + dy * dy;
-        var t = len2 ? ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2 : 0;
-        t = Math.max(0, Math.min(1, t));
-        var qx = a[0] + t * dx, qy = a[1] + t * dy;
-        var d = Math.hypot(p[0] - qx, p[1] - qy);
-        if (d < best.offset) {
-          best = { offset: d, chainage: cum[j - 1] + t * Math.sqrt(len2) };
-        }
-      }
-      return { chainage: best.chainage * scale, offset: best.offset * scale };
-    };
-  }
+  var C = window.TerrenkurCommon;
+  var fmt = C.fmt;
+  var el = C.el;
+  var escapeHtml = C.escapeHtml;
+  var distanceText = C.distanceText;
 
   function mount(map, settingsId) {
-    var settingsEl = document.getElementById(settingsId);
-    var S = JSON.parse(settingsEl.textContent);
-    S.focus = settingsEl.getAttribute("data-focus") || null;
+    var S = C.readSettings(settingsId);
+    S.focus = document.getElementById(settingsId).getAttribute("data-focus") || null;
     var T = S.strings;
+    var contract = S.contract;
     var kinds = {};
     S.kinds.forEach(function (k) { kinds[k.id] = k; });
-    var routeProps = S.route.properties;
-    var locate = makeLocator(S.route.geometry.coordinates, routeProps.length_m);
+    var locate = C.makeLocator(S.route.geometry.coordinates, contract.projection);
     var state = { direction: "forward", festival: "", walker: null };
 
     var statusEl = document.getElementById("status");
@@ -138,7 +60,7 @@
       });
       marker.on("popupopen", function () {
         if (history.replaceState && S.focus !== p.slug) {
-          history.replaceState(null, "", fmt(S.permalink, { slug: p.slug }) + location.search);
+          history.replaceState(null, "", fmt(contract.urls.permalink, { slug: p.slug }) + location.search);
         }
       });
       return { id: p.id, props: p, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1], marker: marker };
@@ -204,7 +126,7 @@
       box.appendChild(el("p", { className: "meta" }, facts));
       if (p.photo) {
         box.appendChild(el("img", {
-          className: "photo", src: fmt(S.photoUrl, { name: p.photo }), alt: fmt(T.photoOf, { title: p.title }),
+          className: "photo", src: fmt(contract.urls.photoUrl, { name: p.photo }), alt: fmt(T.photoOf, { title: p.title }),
           loading: "lazy"
         }));
       }
@@ -216,14 +138,14 @@
           el("span", { lang: textLang(p, "address") }, p.address)));
       }
       var along = fmt(T.kmAlong, { km: (p.chainage_m / 1000).toFixed(1) });
-      if (p.offset_m > 50) along += " · " + fmt(T.offRoute, { dist: distanceText(p.offset_m, T) });
+      if (p.offset_m > contract.popupOffRouteM) along += " · " + fmt(T.offRoute, { dist: distanceText(p.offset_m, T) });
       box.appendChild(el("p", { className: "chainage" }, along));
       box.appendChild(el("p", { className: "meta precision" },
         T.precision + ": " + (S.precision[p.location_precision] || p.location_precision)));
       var links = el("p", { className: "links" });
-      var src = safeHttpUrl(p.source_url);
+      var src = C.safeHttpUrl(p.source_url);
       if (src) links.appendChild(el("a", { href: src, target: "_blank", rel: "noopener noreferrer" }, T.source));
-      links.appendChild(el("a", { href: fmt(S.permalink, { slug: p.slug }) }, T.permalink));
+      links.appendChild(el("a", { href: fmt(contract.urls.permalink, { slug: p.slug }) }, T.permalink));
       box.appendChild(links);
       if (p.source_note) box.appendChild(el("p", { className: "meta source-note" }, p.source_note));
       return box;
@@ -322,7 +244,7 @@
       stops.forEach(function (s) {
         if (!visible(s)) return;
         var ahead = state.direction === "forward" ? s.props.chainage_m - here : here - s.props.chainage_m;
-        if (ahead > PASSED_WITHIN_M && (!best || ahead < best.ahead)) best = { stop: s, ahead: ahead };
+        if (ahead > contract.passedWithinM && (!best || ahead < best.ahead)) best = { stop: s, ahead: ahead };
       });
       return best;
     }
@@ -331,7 +253,7 @@
       var best = null;
       stops.forEach(function (s) {
         if (!visible(s)) return;
-        var d = haversine(lat, lon, s.lat, s.lon);
+        var d = C.haversine(lat, lon, s.lat, s.lon);
         if (!best || d < best.dist) best = { stop: s, dist: d };
       });
       return best;
@@ -342,12 +264,12 @@
       var place = locate(w.lon, w.lat);
       var heading = T[S.headings[state.direction]] || S.headings[state.direction];
       var lines = [];
-      if (place.offset > 500) lines.push(fmt(T.farFromRoute, { dist: distanceText(place.offset, T) }));
+      if (place.offset > contract.farFromRouteM) lines.push(fmt(T.farFromRoute, { dist: distanceText(place.offset, T) }));
       var next = nextAhead(place.chainage);
       if (next) {
         lines.push(fmt(T.nextAhead, {
           dir: heading, title: next.stop.props.title, dist: distanceText(next.ahead, T),
-          min: Math.max(1, Math.round(next.ahead / WALK_M_PER_MIN))
+          min: Math.max(1, Math.round(C.walkingMinutes(next.ahead, contract)))
         }));
       } else {
         lines.push(fmt(T.noneAhead, { dir: heading }));
@@ -410,7 +332,8 @@
     map.getContainer().setAttribute("data-ready", "true");
     window.Terrenkur.map = map;
     window.Terrenkur.cluster = cluster;
+    window.Terrenkur.locate = locate;
   }
 
-  window.Terrenkur = { mount: mount, makeLocator: makeLocator, haversine: haversine };
+  window.Terrenkur = { mount: mount };
 })();
