@@ -26,6 +26,8 @@ from shapely.geometry import LineString, Point
 METRIC_CRS = "EPSG:32643"
 #: Walking speed used for "~N min" estimates.
 WALKING_SPEED_KMH = 4.5
+#: A stop this close behind a walker (or level with them) counts as reached, not ahead.
+PASSED_WITHIN_M = 15.0
 
 Direction = Literal["forward", "backward"]
 DIRECTIONS: tuple[Direction, ...] = ("forward", "backward")
@@ -129,7 +131,7 @@ def next_stop(
     lon: float,
     lat: float,
     direction: Direction = "forward",
-    passed_within_m: float = 15.0,
+    passed_within_m: float = PASSED_WITHIN_M,
 ) -> NextStop | None:
     """The first stop ahead of a walker at ``(lon, lat)`` heading in ``direction``.
 

@@ -2,9 +2,10 @@
 
 folium assembles the Leaflet map (tiles, the route, the scale); the behaviour that
 needs the data (clusters per kind, popups built with ``textContent``, "locate me",
-the stop list) lives in our own ``static/js/terrenkur.js``, which a small
-:class:`MountScript` element starts once the map exists. Every asset URL is ours:
-folium's CDN defaults are replaced on each element instance, never on the class.
+the stop list) lives in our own ``static/js/terrenkur.js`` (helpers shared by the
+pages in ``static/js/common.js``), which a small :class:`MountScript` element starts
+once the map exists. Every asset URL is ours: folium's CDN defaults are replaced on
+each element instance, never on the class.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from . import contract
+
 #: Scripts and styles a map page needs, in load order, as (name, asset path).
 #: ``vendor/...`` paths are served from installed xstatic packages, the rest from
 #: our ``static/`` folder.
 SCRIPTS = (
     ("leaflet", "vendor/leaflet/leaflet.js"),
     ("markercluster", "vendor/leaflet-markercluster/leaflet.markercluster.js"),
+    ("common", "js/common.js"),
     ("terrenkur", "js/terrenkur.js"),
     ("offline", "js/offline.js"),
 )
@@ -33,6 +37,13 @@ STYLES = (
     ("markercluster_default_css", "vendor/leaflet-markercluster/MarkerCluster.Default.css"),
     ("terrenkur_css", "css/terrenkur.css"),
     ("offline_css", "css/offline.css"),
+)
+
+#: The curator's point picker: Leaflet, then our scripts.
+PICKER_SCRIPTS = (
+    ("leaflet", "vendor/leaflet/leaflet.js"),
+    ("common", "js/common.js"),
+    ("curator", "js/curator.js"),
 )
 
 ROUTE_STYLE = {"color": "#0b5cad", "weight": 6, "opacity": 0.9}
@@ -160,7 +171,7 @@ def point_picker_map(
     lons = [c[0] for c in route_coords]
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(16, 16))
     MountScript(
-        "TerrenkurCurator.mount", settings_id, [("curator", asset_url("js/curator.js"))]
+        "TerrenkurCurator.mount", settings_id, [(n, asset_url(p)) for n, p in PICKER_SCRIPTS[1:]]
     ).add_to(m)
     return m
 
@@ -187,6 +198,7 @@ def render_parts(m: folium.Map) -> dict[str, Any]:
 
 PLANNER_SCRIPTS = (
     ("leaflet", "vendor/leaflet/leaflet.js"),
+    ("common", "js/common.js"),
     ("planner", "js/planner.js"),
 )
 PLANNER_STYLES = (
@@ -288,6 +300,7 @@ def planner_settings(
             for w in works
         ],
         "strings": {**PLANNER_STRINGS, **(strings or {})},
+        "contract": contract.browser_contract(),
     }
 
 

@@ -243,8 +243,9 @@ def local_urls(page_html: str, prefix: str) -> set[str]:
             features = doc.get("stops", {}).get("features", [])
             slugs = [f["properties"]["slug"] for f in features]
             photos = [f["properties"]["photo"] for f in features if f["properties"].get("photo")]
-            strings += [doc["permalink"].format(slug=s) for s in slugs]
-            strings += [doc["photoUrl"].format(name=p) for p in photos]
+            templates = doc["contract"]["urls"]
+            strings += [templates["permalink"].format(slug=s) for s in slugs]
+            strings += [templates["photoUrl"].format(name=p) for p in photos]
         urls.update(s for s in strings if s.startswith(prefix) and "{" not in s)
     return {u for u in urls if u.startswith(prefix) or (u.startswith("/") and "//" not in u[:2])}
 

@@ -2,8 +2,10 @@
  * Cultural Terrenkur service worker: the walk map with no signal.
  *
  * Served from the site root (the app's /sw.js, or a static export's sw.js), so its
- * scope is the whole site. The tile URL template comes in its own URL:
- * sw.js?tiles=<template> ({s}, {z}, {x}, {y}, {r}).
+ * scope is the whole site. The tile URL template and the interface languages come
+ * in its own URL: sw.js?tiles=<template>&langs=en,ru,kk. The template has {s}, {z},
+ * {x}, {y} and {r}; the languages (mapapp.contract's) name the <lang>/ folders of a
+ * static export's pages.
  *
  * - Map pages (each language, each permalink) and the GeoJSON data: network first,
  *   the cached copy when the network fails or is slower than NETWORK_TIMEOUT_MS.
@@ -27,7 +29,9 @@
 var PREFIX = "terrenkur-";
 var SCOPE = self.registration.scope;
 var SCOPE_PATH = new URL(SCOPE).pathname;
-var TILE_TEMPLATE = new URL(self.location.href).searchParams.get("tiles") || "";
+var PARAMS = new URL(self.location.href).searchParams;
+var TILE_TEMPLATE = PARAMS.get("tiles") || "";
+var LANGUAGES = (PARAMS.get("langs") || "").split(",").filter(Boolean);
 var TILES_ID = hash(TILE_TEMPLATE);
 var CACHES = {
   pages: PREFIX + "pages-v1",
@@ -45,16 +49,23 @@ var SAVED_AT = "X-Terrenkur-Saved-At";
 var BYTES = "X-Terrenkur-Bytes";
 
 /* Paths relative to the scope: "", "ru/", "installations/<slug>", "kk/installations/<slug>/" */
-var PAGE = /^(?:(?:en|ru|kk)\/)?(?:installations\/[^/]+\/?)?(?:index\.html)?$/;
-var PERMALINK = /^((?:(?:en|ru|kk)\/)?)installations\/([^/]+?)\/?(?:index\.html)?$/;
+var LANG_DIR = LANGUAGES.length
+  ? "(?:(?:" + LANGUAGES.map(escapeRegExp).join("|") + ")\\/)?"
+  : "";
+var PAGE = new RegExp("^" + LANG_DIR + "(?:installations\\/[^/]+\\/?)?(?:index\\.html)?$");
+var PERMALINK = new RegExp("^(" + LANG_DIR + ")installations\\/([^/]+?)\\/?(?:index\\.html)?$");
 var DATA = /^api\/(?:route|installations)\.geojson$/;
-var MANIFEST = /^(?:(?:en|ru|kk)\/)?manifest\.webmanifest$/;
+var MANIFEST = new RegExp("^" + LANG_DIR + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
 
 var tilePattern = compileTemplate(TILE_TEMPLATE);
 var corsFails = false;
 var saving = null;
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 function hash(text) {
   var h = 5381;
@@ -72,7 +83,7 @@ function compileTemplate(template) {
   var names = [];
   var source = full.split(/(\{[a-z-]+\})/).map(function (part) {
     var m = /^\{([a-z-]+)\}$/.exec(part);
-    if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    if (!m) return escapeRegExp(part);
     if (m[1] === "s") return "[A-Za-z0-9-]+";
     if (m[1] === "r") { names.push("r"); return "(@2x)?"; }
     if (m[1] === "z" || m[1] === "x" || m[1] === "y") { names.push(m[1]); return "(\\d+)"; }

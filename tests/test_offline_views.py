@@ -91,7 +91,7 @@ def test_map_page_links_the_manifest_and_has_accessible_offline_controls(tiled_c
     assert re.search(r'<button id="save-route" class="offline-button" type="button"', html)
     assert "Сохранить маршрут для работы без интернета" in html
     settings = offline_settings(html)
-    assert settings["worker"].startswith("/sw.js?tiles=") and "lang" not in settings["worker"]
+    assert settings["worker"].startswith("/sw.js?tiles=") and "lang=" not in settings["worker"]
     assert settings["scope"] == "/"
     assert settings["data"] == ["/api/route.geojson", "/api/installations.geojson"]
     assert settings["strings"]["offline"].startswith("Вы не в сети")

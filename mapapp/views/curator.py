@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import editing, exchange, maps, photos
+from .. import contract, editing, exchange, maps, photos
 from ..catalog import place_stops
 from ..numbers import MAX_ID, int_or_none
 from ..records import COLUMNS, FESTIVALS, KINDS, STATUSES, RowError, row_error
@@ -123,7 +123,7 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
         "latInput": "field-lat",
         "lonInput": "field-lon",
         "readout": "point-readout",
-        "locateUrl": url_for("curator_api.locate"),
+        "contract": contract.browser_contract({"locate": url_for("curator_api.locate")}),
         "strings": {
             "along": _("km %(km)s along the route, %(dist)s m from it", km="{km}", dist="{dist}"),
             "tooFar": _(
@@ -143,7 +143,7 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
             map_parts=maps.render_parts(m),
             settings=settings,
             settings_id=PICKER_ID,
-            picker_scripts=[asset_url("vendor/leaflet/leaflet.js"), asset_url("js/curator.js")],
+            picker_scripts=[asset_url(p) for _n, p in maps.PICKER_SCRIPTS],
             max_offset_m=config["MAX_OFFSET_M"],
             **_choices(),
         ),

@@ -1,10 +1,11 @@
 """Offline walking: the service worker, the web app manifest and the page's offline settings.
 
 The worker (``static/sw.js``) is served from the site root so that its scope covers
-every page. It learns the tile URL template from its own URL (``/sw.js?tiles=...``),
-so the same file works behind the app and in a static export. The map page gets
-one JSON blob, ``#offline-settings``, read by ``static/js/offline.js``: where the
-worker is, the data to keep, the tiles of the route corridor and the strings.
+every page. It learns the tile URL template and the interface languages from its own
+URL (``/sw.js?tiles=...&langs=en,ru,kk``), so the same file works behind the app and
+in a static export. The map page gets one JSON blob, ``#offline-settings``, read by
+``static/js/offline.js``: where the worker is, the data to keep, the tiles of the
+route corridor, the strings and the browser contract (:mod:`mapapp.contract`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 
-from .. import tiles
+from .. import contract, tiles
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
@@ -186,7 +187,8 @@ class OfflinePage:
     @property
     def worker_url(self) -> str:
         template = current_app.config.get("TILES") or None
-        return url_for("offline.service_worker", lang=None, tiles=template)
+        langs = ",".join(contract.LANGUAGES)
+        return url_for("offline.service_worker", lang=None, tiles=template, langs=langs)
 
     @property
     def scope(self) -> str:
@@ -226,6 +228,7 @@ class OfflinePage:
             "changedText": changed_text(corridor["changed_at"], current_language()),
             "tiles": None,
             "strings": offline_strings(),
+            "contract": contract.browser_contract(),
         }
         if template and self.tiles_reason is None:
             settings["tiles"] = {

@@ -17,7 +17,7 @@ from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-from .. import geo, maps
+from .. import contract, geo, maps
 from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
 from ..records import FESTIVALS, KINDS
 from ..web.assets import asset_url
@@ -73,7 +73,7 @@ def js_strings() -> dict[str, str]:
 
 
 def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str]) -> dict[str, Any]:
-    """The one JSON blob the map script reads: route, stops, labels, strings, links.
+    """The one JSON blob the map script reads: route, stops, labels, strings, contract.
 
     The focused work is not in it (it is the ``data-focus`` attribute), so the blob is
     the same for every page of one language.
@@ -98,7 +98,7 @@ def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str])
             "crossings": _("Streets crossed"),
             "bike_stations": _("Almaty Bike stations"),
         },
-        **links,
+        "contract": contract.browser_contract(links),
     }
 
 
@@ -124,7 +124,7 @@ def stop_list_html(stops: list[dict[str, Any]], lang: str, links: dict[str, str]
         meta = [escape(km.format(km=f"{s['chainage_m'] / 1000:.1f}")), labels[s["kind"]]]
         if s["festival"]:
             meta.append(escape(s["festival"]))
-        if s["offset_m"] > 300:
+        if s["offset_m"] > contract.LIST_OFF_ROUTE_M:
             meta.append(escape(off.format(dist=f"{s['offset_m'] / 1000:.1f}")))
         title = escape(s["title"])
         title_lang = s["text_lang"]["title"]

@@ -1,18 +1,16 @@
 /*
  * Cultural Terrenkur, curator form: place a work by clicking or dragging on the map
- * or by typing coordinates, and read its chainage and offset from the route live.
+ * or by typing coordinates, and read its chainage and offset from the route live
+ * (from the server, which checks the distance limit). Needs common.js.
  */
 (function () {
   "use strict";
 
-  function fmt(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (all, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
-    });
-  }
+  var C = window.TerrenkurCommon;
+  var fmt = C.fmt;
 
   function mount(map, settingsId) {
-    var S = JSON.parse(document.getElementById(settingsId).textContent);
+    var S = C.readSettings(settingsId);
     var latInput = document.getElementById(S.latInput);
     var lonInput = document.getElementById(S.lonInput);
     var readout = document.getElementById(S.readout);
@@ -27,7 +25,7 @@
     function describe(lat, lon) {
       if (pending) pending.abort();
       pending = new AbortController();
-      var url = S.locateUrl + "?lat=" + encodeURIComponent(lat) + "&lon=" + encodeURIComponent(lon);
+      var url = S.contract.urls.locate + "?lat=" + encodeURIComponent(lat) + "&lon=" + encodeURIComponent(lon);
       fetch(url, { credentials: "same-origin", signal: pending.signal })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (d) {

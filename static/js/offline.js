@@ -7,13 +7,15 @@
  * how old its data is, and runs "save this route for offline": the number of tiles
  * and their estimated size first, then a download with progress. Every string
  * comes translated from the #offline-settings blob; text is set with textContent.
+ * Needs common.js.
  */
 (function () {
   "use strict";
 
-  var settingsEl = document.getElementById("offline-settings");
-  if (!settingsEl) return;
-  var O = JSON.parse(settingsEl.textContent);
+  var C = window.TerrenkurCommon;
+  var fmt = C.fmt;
+  if (!document.getElementById("offline-settings")) return;
+  var O = C.readSettings("offline-settings");
   var T = O.strings;
   var lang = document.documentElement.lang || "en";
   var root = document.documentElement;
@@ -38,19 +40,7 @@
   var progressText = $("save-route-status");
   var stopBtn = $("save-route-stop");
 
-  function fmt(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (all, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
-    });
-  }
-
-  function number(n, digits) {
-    try {
-      return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(n);
-    } catch (e) {
-      return n.toFixed(digits);
-    }
-  }
+  function number(n, digits) { return C.number(n, digits, lang); }
 
   function sizeText(bytes) {
     if (bytes < 1000 * 1000) return fmt(T.kb, { n: number(Math.max(1, Math.round(bytes / 1000)), 0) });
@@ -134,12 +124,12 @@
     var manifest = document.querySelector('link[rel="manifest"]');
     if (manifest) urls.push(manifest.href);
     performance.getEntriesByType("resource").forEach(function (e) { urls.push(e.name); });
-    var mapEl = $(O.mapSettings);
-    if (mapEl) {
-      var S = JSON.parse(mapEl.textContent);
+    if ($(O.mapSettings)) {
+      var S = C.readSettings(O.mapSettings);
+      var photoUrl = S.contract.urls.photoUrl;
       S.kinds.forEach(function (k) { urls.push(absolute(k.icon)); });
       S.stops.features.forEach(function (f) {
-        if (f.properties.photo) urls.push(absolute(fmt(S.photoUrl, { name: f.properties.photo })));
+        if (f.properties.photo) urls.push(absolute(fmt(photoUrl, { name: f.properties.photo })));
       });
     }
     return urls.filter(function (u, i) { return urls.indexOf(u) === i; });

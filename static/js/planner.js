@@ -6,22 +6,14 @@
  * walking radius of each segment, the gaps with their labels, the works with
  * their radius circles and the suggested sites, plus a legend. Text is only ever
  * set with textContent; styles only through Leaflet options or the CSSOM.
+ * Needs common.js.
  */
 (function () {
   "use strict";
 
-  function fmt(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (all, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
-    });
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  var C = window.TerrenkurCommon;
+  var fmt = C.fmt;
+  var el = C.el;
 
   function km(metres) {
     return (metres / 1000).toFixed(2);
@@ -36,18 +28,12 @@
     return colours[Math.min(count, colours.length - 1)];
   }
 
-  function readSettings(ref) {
-    if (typeof ref !== "string") return ref;
-    var node = document.getElementById(ref);
-    return JSON.parse(node.textContent);
-  }
-
   function legend(settings) {
     var S = settings.strings;
     var r = settings.radius_m;
     var control = L.control({ position: "topright" });
     control.onAdd = function () {
-      var box = el("details", "tk-legend tk-planner-legend");
+      var box = el("details", { className: "tk-legend tk-planner-legend" });
       if (window.matchMedia("(min-width: 600px)").matches) box.open = true;
       box.appendChild(el("summary", null, S.legend));
       var list = el("ul");
@@ -62,7 +48,7 @@
       ];
       rows.forEach(function (row) {
         var item = el("li");
-        var swatch = el("span", "tk-swatch tk-swatch-" + row[0].replace(" ", " tk-swatch-"));
+        var swatch = el("span", { className: "tk-swatch tk-swatch-" + row[0].replace(" ", " tk-swatch-") });
         if (row[1]) swatch.style.setProperty("--swatch", row[1]);
         item.appendChild(swatch);
         item.appendChild(el("span", null, row[2]));
@@ -77,7 +63,7 @@
   }
 
   function mount(map, ref) {
-    var settings = readSettings(ref);
+    var settings = C.readSettings(ref);
     var S = settings.strings;
     var r = settings.radius_m;
     var colours = settings.colours;
@@ -155,7 +141,7 @@
     settings.gaps.features.forEach(function (feature) {
       var p = feature.properties;
       var text = fmt(S.gap, { rank: p.rank, len: lengthText(p.length_m, S) });
-      var label = el("span", "tk-gap-text", text);
+      var label = el("span", { className: "tk-gap-text" }, text);
       var marker = L.marker([p.label_at[1], p.label_at[0]], {
         icon: L.divIcon({ className: "tk-gap-label", html: label, iconSize: null }),
         keyboard: false,
