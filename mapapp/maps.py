@@ -14,12 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import folium
-from branca.element import Figure, MacroElement
-from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from . import contract
+from . import contract, without
+from .coverage_formats import COVERAGE_COLOURS
+
+with without("pandas"):
+    import folium
+    from branca.element import Figure, MacroElement
+    from folium.elements import JSCSSMixin
 
 #: Scripts and styles a map page needs, in load order, as (name, asset path).
 #: ``vendor/...`` paths are served from installed xstatic packages, the rest from
@@ -206,11 +209,6 @@ PLANNER_STYLES = (
     ("terrenkur_css", "css/terrenkur.css"),
     ("planner_css", "css/planner.css"),
 )
-
-#: Segment colours by the number of works within the radius: 0, 1, 2, 3 or more.
-#: A diverging red-yellow-blue scale (readable with the common colour-vision
-#: deficiencies); segments with no work are also dashed.
-COVERAGE_COLOURS = ("#d7301f", "#fdae61", "#74add1", "#313695")
 
 #: English defaults of the strings the planner script shows; the web view passes
 #: translated ones.

@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-
+from . import without
 from .records import COLUMNS, TRANSLATION_COLUMNS, Installation
+
+with without("pandas"):
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("mapapp")
 

@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import contract, editing, exchange, maps, photos
+from .. import contract, editing, exchange, photos
 from ..catalog import place_stops
 from ..numbers import MAX_ID, int_or_none
 from ..records import COLUMNS, FESTIVALS, KINDS, STATUSES, RowError, row_error
@@ -110,6 +110,8 @@ def _messages(errors: list[RowError]) -> dict[str, str]:
 
 
 def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None, status: int):
+    from .. import maps  # folium: loaded by the first page that draws a map
+
     walk = current_walk()
     config = current_app.config
     m = maps.point_picker_map(

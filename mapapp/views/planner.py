@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import charts, coverage, coverage_formats, maps
+from .. import charts, coverage, coverage_formats
 from ..catalog import Walk
 from ..numbers import NumberError, parse_float, parse_int
 from ..records import FESTIVALS, KINDS
@@ -261,6 +261,8 @@ def gap_neighbours(
 
 @bp.get("/planner")
 def page() -> ResponseReturnValue:
+    from .. import maps  # folium: loaded by the first page that draws a map
+
     labels = field_labels()
     params, errors = parse_params(request.args, labels)
     walk = current_walk()
