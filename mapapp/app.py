@@ -12,6 +12,7 @@ from flask_compress import Compress
 
 from . import DEFAULT_ATTRIBUTION, DEFAULT_TILES, PROJECT_ROOT, web
 from .web import assets, auth, i18n, security
+from .web.cache import DEFAULT_MAX_BYTES
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -41,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_ENABLED=True,  # explicit: the limiter object outlives one app
         RATELIMIT_HEADERS_ENABLED=True,
         API_MAX_AGE=60,
+        CACHE_MAX_BYTES=DEFAULT_MAX_BYTES,
         BABEL_DEFAULT_LOCALE="en",
         COMPRESS_MIMETYPES=[
             "text/html",

@@ -2,7 +2,8 @@
 
 - :mod:`.db`: the request's database handle and its teardown;
 - :mod:`.walk`: the published walk of the current data version;
-- :mod:`.cache`: one small versioned LRU for built pages, reports and tiles;
+- :mod:`.cache`: one versioned LRU, bounded by bytes, for built pages, encoded data,
+  reports and tiles;
 - :mod:`.params`: query and form parsing, JSON responses and JSON errors;
 - :mod:`.errors`: error pages (HTML, or JSON under ``/api/``);
 - :mod:`.labels`: translated labels of kinds, statuses, history actions and
@@ -25,7 +26,7 @@ from .cache import VersionedCache
 def init_app(app: Flask) -> None:
     """Register the shared handle, caches, parameter errors and error pages."""
     app.extensions["mapapp.walks"] = WalkCache()
-    app.extensions["mapapp.cache"] = VersionedCache(size=64)
+    app.extensions["mapapp.cache"] = VersionedCache(int(app.config["CACHE_MAX_BYTES"]))
     app.teardown_appcontext(db.close_store)
     params.init_app(app)
     errors.init_app(app)
