@@ -6,6 +6,7 @@ as GeoJSON. No Flask here: the CLI, the notebooks and the views all use it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -51,13 +52,35 @@ class SeedError(Exception):
 
 @dataclass
 class Walk:
-    """The route and the published stops, sorted by chainage (forward)."""
+    """The route and the published stops, sorted by chainage (forward).
+
+    ``version`` is the store's change counter (for cache keys); ``digest`` names the
+    content itself (every stop's id and version, the route), so it differs between two
+    databases at the same counter: URLs that carry it can be cached for good.
+    """
 
     route: geo.Route
     route_properties: dict[str, Any]
     stops: list[dict[str, Any]]
     version: str
+    digest: str = ""
     _nearest: geo.NearestIndex | None = field(default=None, repr=False)
+    _by_slug: dict[str, int] | None = field(default=None, repr=False)
+    _by_id: dict[int, int] | None = field(default=None, repr=False)
+
+    def by_slug(self, slug: str) -> dict[str, Any] | None:
+        """The stop with ``slug``, or ``None``."""
+        if self._by_slug is None:
+            self._by_slug = {s["slug"]: i for i, s in enumerate(self.stops)}
+        i = self._by_slug.get(slug)
+        return None if i is None else self.stops[i]
+
+    def by_id(self, id: int) -> dict[str, Any] | None:
+        """The stop with ``id``, or ``None``."""
+        if self._by_id is None:
+            self._by_id = {s["id"]: i for i, s in enumerate(self.stops)}
+        i = self._by_id.get(id)
+        return None if i is None else self.stops[i]
 
     @property
     def nearest_index(self) -> geo.NearestIndex:
@@ -125,7 +148,16 @@ def build_walk(store: Store) -> Walk:
         raise LookupError("no route stored: run `mapapp init-db`")
     route = geo.Route.from_coords(route_row["coordinates"])
     stops = place_stops(route, store.installations())
-    return Walk(route, route_row["properties"], stops, version)
+    return Walk(route, route_row["properties"], stops, version, content_digest(route_row, stops))
+
+
+def content_digest(route_row: dict[str, Any], stops: list[dict[str, Any]]) -> str:
+    """A short hash of what the public sees: the route row and each stop's id and version."""
+    h = hashlib.blake2b(digest_size=9)
+    h.update(f"{route_row.get('id')}|{route_row.get('created_at')}\n".encode())
+    for s in stops:
+        h.update(f"{s['id']}|{s.get('version')}|{s.get('updated_at')}\n".encode())
+    return h.hexdigest()
 
 
 class WalkCache:

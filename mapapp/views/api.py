@@ -1,4 +1,11 @@
-"""The public read API: JSON and RFC 7946 GeoJSON, cacheable and compressed."""
+"""The public read API: JSON and RFC 7946 GeoJSON, cacheable and compressed.
+
+Everything that depends only on the data version, the language and the query is
+encoded once (:func:`mapapp.web.params.encoded_data`): the route, the GeoJSON (each
+filter or bbox joined from pre-encoded features), and the map's own tables: the slim
+stops and the detail chunks (:mod:`mapapp.payloads`). With ``?v=<version>``, as the
+map page asks for them, they are cached for good; without, for ``API_MAX_AGE``.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,18 @@ from typing import Any
 from flask import Blueprint, abort
 from flask_babel import gettext as _
 
-from ..catalog import localize_stop, route_feature, stop_feature, stops_collection
+from .. import payloads
+from ..catalog import localize_stop, stop_feature, stops_collection
 from ..geo import DIRECTIONS
 from ..numbers import MAX_ID
 from ..records import FESTIVALS, KINDS, LANGUAGES
+from ..web.cache import app_cache, cached
+from ..web.i18n import current_language
 from ..web.params import (
     GEOJSON,
     bbox_arg,
     choice_arg,
+    encoded_data,
     float_arg,
     int_arg,
     json_response,
@@ -32,10 +43,22 @@ def _localized(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return stops if lang is None else [localize_stop(s, lang) for s in stops]
 
 
+def _table_language() -> tuple[str, str]:
+    """The language of a map table (``?lang=``, else the browser's) and the Vary it needs."""
+    lang = choice_arg("lang", LANGUAGES)
+    return (lang, "") if lang else (current_language(), "Accept-Language")
+
+
 @bp.get("/route.geojson")
 def route():
     walk = current_walk()
-    return json_response({"type": "FeatureCollection", "features": [route_feature(walk)]}, GEOJSON)
+    return encoded_data(
+        "route",
+        walk.version,
+        lambda: payloads.route_collection(walk),
+        payloads.data_token(walk),
+        GEOJSON,
+    )
 
 
 @bp.get("/installations.geojson")
@@ -43,18 +66,57 @@ def installations():
     kind = choice_arg("kind", KINDS)
     festival = choice_arg("festival", FESTIVALS)
     bbox = bbox_arg()
-    stops = current_walk().filtered(kind=kind, festival=festival)
-    if bbox is not None:
-        w, s, e, n = bbox
-        stops = [x for x in stops if w <= x["lon"] <= e and s <= x["lat"] <= n]
-    return json_response(stops_collection(_localized(stops)), GEOJSON)
+    lang = choice_arg("lang", LANGUAGES)
+    walk = current_walk()
+
+    def build() -> bytes:
+        fragments = cached(
+            "fragments", (walk.version, lang), lambda: payloads.Fragments.of(walk, lang)
+        )
+        return fragments.select(kind, festival, bbox)
+
+    return encoded_data(
+        "geojson",
+        (walk.version, lang, kind, festival, bbox),
+        build,
+        payloads.data_token(walk),
+        GEOJSON,
+    )
+
+
+@bp.get("/stops.json")
+def stops():
+    """The slim table the map draws from: every stop in walking order, in one language."""
+    lang, vary = _table_language()
+    walk = current_walk()
+    return encoded_data(
+        "slim",
+        (walk.version, lang),
+        lambda: payloads.slim_table(walk, lang),
+        payloads.data_token(walk),
+        vary=vary,
+    )
+
+
+@bp.get("/details/<int:chunk>.json")
+def details(chunk: int):
+    """The card texts of one chunk of :data:`~mapapp.payloads.DETAILS_CHUNK` stops."""
+    lang, vary = _table_language()
+    walk = current_walk()
+    if chunk >= payloads.chunk_count(len(walk.stops)):
+        abort(404, description=_("There is no such part of the data."))
+    return encoded_data(
+        "details",
+        (walk.version, lang, chunk),
+        lambda: payloads.details_table(walk, lang, chunk),
+        payloads.data_token(walk),
+        vary=vary,
+    )
 
 
 @bp.get("/installations/<int:id>")
 def installation(id: int):
-    stop = None
-    if id <= MAX_ID:
-        stop = next((s for s in current_walk().stops if s["id"] == id), None)
+    stop = current_walk().by_id(id) if id <= MAX_ID else None
     if stop is None:
         abort(404, description=_("There is no published work with id %(id)s.", id=id))
     return json_response(stop_feature(_localized([stop])[0]), GEOJSON)
@@ -78,3 +140,15 @@ def next_stop():
     if result["next"] is not None:
         result["next"] = stop_feature(result["next"])
     return json_response(result)
+
+
+@bp.get("/status")
+def status():
+    """The data version and how full the server's cache is (never cached)."""
+    walk = current_walk()
+    doc = {
+        "version": payloads.data_token(walk),
+        "stops": len(walk.stops),
+        "cache": app_cache().stats(),
+    }
+    return json_response(doc, public=False)

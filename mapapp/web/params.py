@@ -7,14 +7,17 @@ message; public 200s are cacheable with an ETag, everything else is ``no-store``
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
 
 from ..numbers import NumberError, parse_float, parse_int
+from .encoded import IMMUTABLE, cached_encoded, send
 
 GEOJSON = "application/geo+json"
+JSON = "application/json"
 
 
 class ParamError(Exception):
@@ -40,6 +43,26 @@ def cacheable(resp: Response) -> Response:
     resp.add_etag()
     resp.make_conditional(request)
     return resp
+
+
+def data_cache_control(token: str) -> str:
+    """For data: for good when the URL names the current version (``?v=``), else briefly."""
+    if request.args.get("v") == token:
+        return IMMUTABLE
+    return f"public, max-age={current_app.config['API_MAX_AGE']}"
+
+
+def encoded_data(
+    namespace: str,
+    key: Hashable,
+    build: Callable[[], bytes],
+    token: str,
+    mimetype: str = JSON,
+    vary: str = "",
+) -> Response:
+    """JSON bytes built and compressed once per ``key``, sent with an ETag (and 304s)."""
+    enc = cached_encoded(namespace, key, build, mimetype)
+    return send(enc, data_cache_control(token), vary=vary)
 
 
 def json_error(status: int, message: str, error: str | None = None, **extra: Any) -> Response:
