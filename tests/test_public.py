@@ -135,3 +135,18 @@ def test_static_and_vendor_assets_are_compressed(client):
     resp.close()
     assert client.get("/vendor/nothing/x.js").status_code == 404
     assert client.get("/vendor/leaflet/../../../etc/passwd").status_code == 404
+
+
+def test_versioned_assets_are_immutable_and_compressed_once(client):
+    html = client.get("/").get_data(as_text=True)
+    versioned = re.findall(r'(?:src|href)="(/(?:static|vendor)/[^"]+\?v=[^"]+)"', html)
+    assert any("leaflet.js" in u for u in versioned) and any("terrenkur.css" in u for u in versioned)
+    for url in versioned:
+        resp = client.get(url.replace("&amp;", "&"), headers={"Accept-Encoding": "gzip, br"})
+        assert resp.status_code == 200, url
+        assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable", url
+        again = client.get(url, headers={"If-None-Match": resp.headers["ETag"]})
+        assert again.status_code == 304, url
+    stale = client.get("/static/js/terrenkur.js?v=0000000000")
+    assert stale.headers["Cache-Control"] == "no-cache"  # not the file's version: ask again
+    assert client.get("/static/js/terrenkur.js").headers["Cache-Control"] == "no-cache"
