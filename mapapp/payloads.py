@@ -102,7 +102,7 @@ def slim_table(walk: Walk, lang: str) -> bytes:
                 title,
                 title_lang,
                 s["slug"],
-                round(s["chainage_m"]),
+                s["chainage_m"],  # to 0.1 m, as the API: the same order of near neighbours
                 round(s["offset_m"]),
                 s.get("photo") or "",
             )

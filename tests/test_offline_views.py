@@ -93,7 +93,13 @@ def test_map_page_links_the_manifest_and_has_accessible_offline_controls(tiled_c
     settings = offline_settings(html)
     assert settings["worker"].startswith("/sw.js?tiles=") and "lang=" not in settings["worker"]
     assert settings["scope"] == "/"
-    assert settings["data"] == ["/api/route.geojson", "/api/installations.geojson"]
+    v = settings["version"]
+    assert settings["shell"] == "/?lang=ru"
+    assert settings["data"] == [
+        f"/api/route.geojson?v={v}",
+        f"/api/stops.json?lang=ru&v={v}",
+        f"/api/details/0.json?lang=ru&v={v}",
+    ]
     assert settings["strings"]["offline"].startswith("Вы не в сети")
     assert (
         "изменены" in settings["strings"]["dataAge"] and "{date}" in settings["strings"]["dataAge"]

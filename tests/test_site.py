@@ -167,7 +167,32 @@ def test_links_lead_to_the_exported_pages_in_each_language(site: Path):
     offline = json.loads(settings.group(1))
     assert offline["worker"].startswith("/sw.js?tiles=")
     assert offline["scope"] == "/" and offline["tiles"]["template"] == TILES
-    assert offline["data"] == ["/api/route.geojson", "/api/installations.geojson"]
+    v = offline["version"]
+    assert offline["shell"] == "/ru/"
+    assert offline["data"] == [
+        f"/data/{v}/route.geojson",
+        f"/data/{v}/ru/stops.json",
+        f"/data/{v}/ru/details-0.json",
+    ]
+    for url in offline["data"]:
+        assert (site / url.lstrip("/")).is_file(), url
+
+
+def test_the_data_is_written_once_per_language_and_the_pages_are_small(site: Path, works):
+    data = sorted(p.relative_to(site).as_posix() for p in (site / "data").rglob("*") if p.is_file())
+    [version] = {d.split("/")[1] for d in data}
+    expected = [f"data/{version}/route.geojson"] + [
+        f"data/{version}/{lang}/{name}"
+        for lang in LANGUAGES
+        for name in ("details-0.json", "stops.json")
+    ]
+    assert data == sorted(expected)
+    stops = json.loads((site / f"data/{version}/kk/stops.json").read_text(encoding="utf-8"))
+    assert "export-probe" in stops["slug"] and stops["lang"] == "kk"
+    for page in site.rglob("index.html"):
+        assert page.stat().st_size < 40_000, page  # a shell: no stop data in the HTML
+    plain = (site / "ru" / "stops" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/ru/installations/export-probe/"' in plain
 
 
 def test_base_url_puts_every_link_under_its_path(export_app, tmp_path: Path):

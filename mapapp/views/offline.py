@@ -4,8 +4,10 @@ The worker (``static/sw.js``) is served from the site root so that its scope cov
 every page. It learns the tile URL template and the interface languages from its own
 URL (``/sw.js?tiles=...&langs=en,ru,kk``), so the same file works behind the app and
 in a static export. The map page gets one JSON blob, ``#offline-settings``, read by
-``static/js/offline.js``: where the worker is, the data to keep, the tiles of the
-route corridor, the strings and the browser contract (:mod:`mapapp.contract`).
+``static/js/offline.js``: where the worker is, the shell page and the data of this
+language and data version to keep (each once: the route, the slim stops, the detail
+chunks), the tiles of the route corridor, the strings and the browser contract
+(:mod:`mapapp.contract`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 
-from .. import contract, tiles
+from .. import contract, payloads, tiles
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
@@ -45,8 +47,6 @@ ICONS = (
     ("icons/app-512.png", "512x512", "any"),
     ("icons/app-maskable-512.png", "512x512", "maskable"),
 )
-#: The data a page keeps for offline use besides itself (it embeds the same data).
-DATA_ENDPOINTS = ("api.route", "api.installations")
 #: Hosts whose usage policy limits how many tiles may be saved (OpenStreetMap's).
 OSM_TILE_HOSTS = ("tile.openstreetmap.org",)
 
@@ -215,6 +215,19 @@ class OfflinePage:
     def changed_at(self) -> str | None:
         return self._corridor()["changed_at"]
 
+    def data_urls(self) -> list[str]:
+        """This language's data at the current version: route, stops, detail chunks."""
+        walk = current_walk()
+        urls = current_urls()
+        version = payloads.data_token(walk)
+        lang = current_language()
+        details = urls.details_template(version, lang)
+        return [
+            urls.route_data(version),
+            urls.stops_data(version, lang),
+            *(details.replace("{n}", str(n)) for n in range(payloads.chunk_count(len(walk.stops)))),
+        ]
+
     @property
     def settings_json(self) -> str:
         corridor = self._corridor()
@@ -223,7 +236,9 @@ class OfflinePage:
             "worker": self.worker_url,
             "scope": self.scope,
             "mapSettings": MAP_SETTINGS_ID,
-            "data": [current_urls().data(e) for e in DATA_ENDPOINTS],
+            "version": payloads.data_token(current_walk()),
+            "shell": current_urls().home(),
+            "data": self.data_urls(),
             "changedAt": corridor["changed_at"],
             "changedText": changed_text(corridor["changed_at"], current_language()),
             "tiles": None,

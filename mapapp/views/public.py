@@ -1,4 +1,14 @@
-"""The public pages: the walkable map and a permalink per installation."""
+"""The public pages: the walkable map (a small shell), a permalink per work, the plain list.
+
+The map page is a *shell*: the map, the controls and one small settings blob; the
+page's script fetches the route and the stops (:mod:`mapapp.views.api`, cached for
+good at the data version the settings name) and renders the stop list itself, a page
+at a time. The shell holds no per-request value (its only inline script, folium's,
+is allowed by its hash), so ``/`` in each language is built and compressed once per
+data version. A permalink is the same shell focused on one work, with that work's
+title and text in the HTML for link previews and for browsers without JavaScript;
+``/stops`` lists every stop in walking order, paged, with no script at all.
+"""
 
 from __future__ import annotations
 
@@ -10,27 +20,35 @@ from flask import (
     abort,
     current_app,
     render_template,
+    request,
     send_from_directory,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
 
-from .. import contract, geo, maps
-from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
-from ..records import FESTIVALS, KINDS
+from .. import contract, geo, payloads
+from ..catalog import Walk, reference_layers
+from ..records import FESTIVALS, KINDS, localized
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
+from ..web.encoded import REVALIDATE, cached_encoded, send
 from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
+from ..web.security import allow_inline_script, script_hash
 from ..web.urls import current_urls
 from ..web.walk import current_walk
 
 bp = Blueprint("public", __name__)
 
 SETTINGS_ID = "terrenkur-settings"
+#: Stops per page of the map page's list (a few hundred DOM nodes at most).
+LIST_PAGE_SIZE = 50
+#: Stops per page of the plain list, ``/stops``.
+STOPS_PAGE_SIZE = 100
+#: A description is cut to this many characters for link previews.
+PREVIEW_CHARS = 200
 
 
 def js_strings() -> dict[str, str]:
@@ -67,24 +85,55 @@ def js_strings() -> dict[str, str]:
         "east": _("east"),
         "west": _("west"),
         "route": _("River walk"),
+        "routeName": _("Esentai (Vesnovka) river walk"),
         "legend": _("Legend"),
         "photoOf": _("Photo of %(title)s", title="{title}"),
+        "listKm": _("km %(km)s", km="{km}"),
+        "listOffRiver": _("%(dist)s km from the river", dist="{dist}"),
+        "listLink": _("Link"),
+        "listRange": _(
+            "Stops %(first)s–%(last)s of %(total)s", first="{first}", last="{last}", total="{total}"
+        ),
+        "listNone": _("No stop matches the filters."),
+        "loadingDetails": _("Loading the details…"),
+        "detailsFailed": _("The details of this work could not be loaded. Try again online."),
+        "dataFailed": _("The stops could not be loaded. Check the connection and reload."),
     }
 
 
-def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str]) -> dict[str, Any]:
-    """The one JSON blob the map script reads: route, stops, labels, strings, contract.
+def page_links(walk: Walk, lang: str) -> dict[str, str]:
+    """URLs and templates for the map script, from this request's URL builder."""
+    urls = current_urls()
+    version = payloads.data_token(walk)
+    return {
+        "permalink": urls.work_template(),
+        "photoUrl": urls.photo_template(),
+        "route": urls.route_data(version),
+        "stops": urls.stops_data(version, lang),
+        "details": urls.details_template(version, lang),
+    }
 
-    The focused work is not in it (it is the ``data-focus`` attribute), so the blob is
-    the same for every page of one language.
+
+def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
+    """The one JSON blob the map script reads: labels, strings, contract, where the data is.
+
+    No stop is in it (the script fetches them), and the focused work is not either
+    (the ``data-focus`` attribute, or the URL), so the blob is the same for every page
+    of one language and data version.
     """
+    from .. import maps  # folium: loaded by the first page that draws a map
+
     forward, backward = geo.compass_heading(walk.route)
     labels = kind_labels()
-    present = {s["kind"] for s in stops}
+    present = {s["kind"] for s in walk.stops}
+    w, s, e, n = walk.route.line_lonlat.bounds
     return {
-        "lang": current_language(),
-        "route": route_feature(walk),
-        "stops": stops_collection(stops),
+        "lang": lang,
+        "version": payloads.data_token(walk),
+        "count": len(walk.stops),
+        "bounds": [[round(s, 6), round(w, 6)], [round(n, 6), round(e, 6)]],
+        "listPageSize": LIST_PAGE_SIZE,
+        "routeStyles": list(maps.ROUTE_STYLES),
         "kinds": [
             {"id": k, "label": labels[k], "icon": asset_url(f"icons/{k}.svg")}
             for k in KINDS
@@ -93,7 +142,7 @@ def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str])
         "precision": precision_labels(),
         "headings": {"forward": forward, "backward": backward},
         "strings": js_strings(),
-        "layers": reference_layers(Path(current_app.config["DATA_DIR"]), current_language()),
+        "layers": reference_layers(Path(current_app.config["DATA_DIR"]), lang),
         "layerLabels": {
             "crossings": _("Streets crossed"),
             "bike_stations": _("Almaty Bike stations"),
@@ -102,49 +151,9 @@ def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str])
     }
 
 
-def page_links() -> dict[str, str]:
-    """URL templates for the map script, from this request's URL builder."""
-    urls = current_urls()
-    return {"permalink": urls.work_template(), "photoUrl": urls.photo_template()}
+def _shell_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
+    from .. import maps
 
-
-def stop_list_html(stops: list[dict[str, Any]], lang: str, links: dict[str, str]) -> Markup:
-    """The ``<li>`` items of the stop list in walking order; every text is escaped.
-
-    Built in Python rather than a template loop: the list has one item per stop and
-    must stay fast with thousands of them.
-    """
-    labels = {k: escape(v) for k, v in kind_labels().items()}
-    icons = {k: escape(asset_url(f"icons/{k}.svg")) for k in KINDS}
-    km = _("km %(km)s", km="{km}")
-    off = _("%(dist)s km from the river", dist="{dist}")
-    link = escape(_("Link"))
-    items = []
-    for s in stops:
-        meta = [escape(km.format(km=f"{s['chainage_m'] / 1000:.1f}")), labels[s["kind"]]]
-        if s["festival"]:
-            meta.append(escape(s["festival"]))
-        if s["offset_m"] > contract.LIST_OFF_ROUTE_M:
-            meta.append(escape(off.format(dist=f"{s['offset_m'] / 1000:.1f}")))
-        title = escape(s["title"])
-        title_lang = s["text_lang"]["title"]
-        lang_attr = f' lang="{escape(title_lang)}"' if title_lang != lang else ""
-        href = escape(links["permalink"].format(slug=s["slug"]))
-        items.append(
-            f'<li data-id="{s["id"]}" data-kind="{escape(s["kind"])}"'
-            f' data-festival="{escape(s["festival"])}" data-chainage="{s["chainage_m"]}">'
-            f'<button type="button" class="stop" data-id="{s["id"]}">'
-            f'<img src="{icons[s["kind"]]}" alt="" width="20" height="25">'
-            f'<span class="stop-title"{lang_attr}>{title}</span>'
-            f'<span class="stop-meta">{" · ".join(meta)}</span></button>'
-            f'<a class="permalink" href="{href}">{link}'
-            f'<span class="visually-hidden">: {title}</span></a></li>'
-        )
-    return Markup("\n".join(items))  # noqa: S704 (every value above is escaped)
-
-
-def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
-    stops = [localize_stop(s, lang) for s in walk.stops]
     config = current_app.config
     m = maps.walk_map(
         [list(c) for c in walk.route.line_lonlat.coords],
@@ -152,41 +161,70 @@ def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
         tiles_attribution=config["TILES_ATTRIBUTION"],
         asset_url=asset_url,
         settings_id=SETTINGS_ID,
-        route_name=_("Esentai (Vesnovka) river walk"),
     )
-    settings = map_settings(walk, stops, links)
+    parts = maps.render_parts(m)
     labels = kind_labels()
+    present = {s["kind"] for s in walk.stops}
     return {
-        "stops": stops,
-        "map_parts": maps.render_parts(m),
-        "settings_json": htmlsafe_json_dumps(settings, separators=(",", ":")),
-        "stop_list": stop_list_html(stops, lang, links),
-        "kinds": [(k, labels[k]) for k in KINDS if any(s["kind"] == k for s in stops)],
-        "festivals": sorted({s["festival"] for s in stops if s["festival"]}, key=FESTIVALS.index),
+        "map_parts": parts,
+        "script_hash": script_hash(parts["script"]),
+        "settings_json": htmlsafe_json_dumps(
+            map_settings(walk, lang, links), separators=(",", ":")
+        ),
+        "count": len(walk.stops),
+        "kinds": [(k, labels[k]) for k in KINDS if k in present],
+        "festivals": sorted(
+            {s["festival"] for s in walk.stops if s["festival"]}, key=FESTIVALS.index
+        ),
         "headings": geo.compass_heading(walk.route),
+        "preload": [links["stops"], links["route"]],
+        "scripts": [asset_url(p) for _n, p in maps.SCRIPTS],
+        "styles": [asset_url(p) for _n, p in maps.STYLES],
     }
 
 
-def render_map_page(
-    focus: dict[str, Any] | None = None,
-    status: int = 200,
-):
-    """The walk map page in the current language (also used by the static export)."""
+def shell_parts() -> dict[str, Any]:
+    """The parts of the map page for this language and data version (built once)."""
     walk = current_walk()
     lang = current_language()
-    links = page_links()
+    links = page_links(walk, lang)
     key = (walk.version, lang, tuple(sorted(links.items())), current_app.config["TILES"])
-    parts = cached("map-page", key, lambda: _page_parts(walk, lang, links))
-    if focus is not None:
-        focus = next(s for s in parts["stops"] if s["id"] == focus["id"])
+    parts = cached("map-shell", key, lambda: _shell_parts(walk, lang, links))
+    if not current_urls().static:
+        allow_inline_script(parts["script_hash"])
+    return parts
+
+
+def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
+    """What a permalink's HTML says of its work (for link previews and for no script)."""
+    title, title_lang = localized(stop, "title", lang)
+    description, description_lang = localized(stop, "description", lang)
+    preview = " ".join(description.split())
+    if len(preview) > PREVIEW_CHARS:
+        preview = preview[: PREVIEW_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    facts = [kind_labels().get(stop["kind"], stop["kind"]), stop["festival"], stop.get("year")]
+    return {
+        "slug": stop["slug"],
+        "title": title,
+        "title_lang": title_lang,
+        "description": description,
+        "description_lang": description_lang,
+        "preview": preview,
+        "facts": " · ".join(str(f) for f in facts if f),
+        "km": f"{stop['chainage_m'] / 1000:.1f}",
+        "source_url": stop.get("source_url") or "",
+    }
+
+
+def render_map_page(focus: dict[str, Any] | None = None, status: int = 200):
+    """The walk map page in the current language (also used by the static export)."""
+    lang = current_language()
     return (
         render_template(
             "map.html",
-            focus=focus,
+            focus=None if focus is None else focus_card(focus, lang),
             settings_id=SETTINGS_ID,
-            scripts=[asset_url(p) for _n, p in maps.SCRIPTS],
-            styles=[asset_url(p) for _n, p in maps.STYLES],
-            **parts,
+            **shell_parts(),
         ),
         status,
     )
@@ -194,15 +232,78 @@ def render_map_page(
 
 @bp.get("/")
 def index():
-    return render_map_page()
+    if set(request.args) - {"lang"}:  # other arguments are kept in the links: not cached
+        return render_map_page()
+    shell_parts()  # allows the inline script for this response too
+    walk = current_walk()
+    key = (walk.version, current_language(), current_app.config["TILES"], request.script_root)
+    enc = cached_encoded("map-page", key, lambda: render_map_page()[0].encode(), "text/html")
+    return send(enc, REVALIDATE, vary="" if "lang" in request.args else "Accept-Language")
 
 
 @bp.get("/installations/<slug>")
 def installation(slug: str):
-    stop = next((s for s in current_walk().stops if s["slug"] == slug), None)
+    stop = current_walk().by_slug(slug)
     if stop is None:
         abort(404, description=_("There is no published work at this address."))
     return render_map_page(focus=stop)
+
+
+# the plain list ----------------------------------------------------------------------------
+
+
+def stops_page_count(walk: Walk) -> int:
+    return max(1, -(-len(walk.stops) // STOPS_PAGE_SIZE))
+
+
+def render_stops_page(page: int) -> str:
+    """One page of the plain list of stops in walking order (no script)."""
+    walk = current_walk()
+    lang = current_language()
+    urls = current_urls()
+    labels = kind_labels()
+    pages = stops_page_count(walk)
+    start = (page - 1) * STOPS_PAGE_SIZE
+    items = []
+    for stop in walk.stops[start : start + STOPS_PAGE_SIZE]:
+        title, title_lang = localized(stop, "title", lang)
+        meta = [_("km %(km)s", km=f"{stop['chainage_m'] / 1000:.1f}"), labels[stop["kind"]]]
+        if stop["festival"]:
+            meta.append(stop["festival"])
+        if stop["offset_m"] > contract.LIST_OFF_ROUTE_M:
+            meta.append(_("%(dist)s km from the river", dist=f"{stop['offset_m'] / 1000:.1f}"))
+        items.append(
+            {
+                "id": stop["id"],
+                "href": urls.work(stop["slug"]),
+                "title": title,
+                "lang": title_lang if title_lang != lang else None,
+                "meta": " · ".join(meta),
+            }
+        )
+    return render_template(
+        "stops.html",
+        items=items,
+        start=start,
+        total=len(walk.stops),
+        page=page,
+        prev_url=urls.stops_page(page - 1) if page > 1 else None,
+        next_url=urls.stops_page(page + 1) if page < pages else None,
+    )
+
+
+@bp.get("/stops")
+def stops():
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 0
+    walk = current_walk()
+    if not 1 <= page <= stops_page_count(walk):
+        abort(404, description=_("There is no such page of the list."))
+    if set(request.args) - {"lang", "page"}:
+        return render_stops_page(page)
+    key = (walk.version, current_language(), page, request.script_root)
+    enc = cached_encoded("stops-page", key, lambda: render_stops_page(page).encode(), "text/html")
+    return send(enc, REVALIDATE, vary="" if "lang" in request.args else "Accept-Language")
 
 
 @bp.get("/media/<path:name>")
