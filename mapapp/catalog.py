@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,13 +168,18 @@ class WalkCache:
         self._lock = threading.Lock()
         self._walks: dict[str, Walk] = {}
 
-    def get(self, store: Store, key: str) -> Walk:
-        version = store.data_version()
+    def get(self, store: Store | Callable[[], Store], key: str, version: str | None = None) -> Walk:
+        """The walk of ``key``'s database at ``version`` (read from the store if not given).
+
+        ``store`` may be a function that opens it: it is called only to build a walk.
+        """
+        if version is None:
+            version = (store() if callable(store) else store).data_version()
         with self._lock:
             walk = self._walks.get(key)
         if walk is not None and walk.version == version:
             return walk
-        walk = build_walk(store)
+        walk = build_walk(store() if callable(store) else store)
         with self._lock:
             self._walks[key] = walk
         return walk

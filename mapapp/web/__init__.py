@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
     """Register the shared handle, caches, parameter errors and error pages."""
     app.extensions["mapapp.walks"] = WalkCache()
     app.extensions["mapapp.cache"] = VersionedCache(int(app.config["CACHE_MAX_BYTES"]))
-    app.teardown_appcontext(db.close_store)
+    db.init_app(app)
     params.init_app(app)
     errors.init_app(app)
     labels.init_app(app)

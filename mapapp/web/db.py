@@ -1,8 +1,12 @@
-"""One database handle per request, opened on first use and closed at teardown."""
+"""One database handle per request, opened on first use and closed at teardown; and the
+data version, read on a connection each server thread keeps, so that a request the
+cache answers opens no database at all."""
 
 from __future__ import annotations
 
-from flask import current_app, g
+import threading
+
+from flask import Flask, current_app, g
 
 from ..store import Store
 
@@ -18,3 +22,28 @@ def close_store(exc: BaseException | None = None) -> None:
     store = g.pop("store", None)
     if store is not None:
         store.close()
+
+
+def data_version() -> str:
+    """The store's data version, read on this thread's long-lived connection.
+
+    Each read is its own transaction, so it sees every write committed before it.
+    """
+    version = app_data_version(current_app)
+    g.data_version = version  # what this response is built from (see web/replay.py)
+    return version
+
+
+def app_data_version(app: Flask) -> str:
+    """:func:`data_version` of ``app``, also outside a request (the replay layer)."""
+    readers = app.extensions["mapapp.version-readers"]
+    store = getattr(readers, "store", None)
+    if store is None:
+        store = readers.store = Store.open(app.config["DB"])
+    return store.data_version()
+
+
+def init_app(app: Flask) -> None:
+    # per app (closed with it), per server thread
+    app.extensions["mapapp.version-readers"] = threading.local()
+    app.teardown_appcontext(close_store)
