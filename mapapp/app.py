@@ -13,6 +13,7 @@ from flask_compress import Compress
 from . import DEFAULT_ATTRIBUTION, DEFAULT_TILES, PROJECT_ROOT, web
 from .web import assets, auth, i18n, security
 from .web.cache import DEFAULT_MAX_BYTES
+from .web.replay import Replay
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -83,6 +84,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for module in (vendor, public, api, offline, planner, account, curator, admin, curator_api):
         app.register_blueprint(module.bp)
+    app.extensions["mapapp.replay"] = replay = Replay(app)
+    app.wsgi_app = replay  # type: ignore[method-assign]
     return app
 
 

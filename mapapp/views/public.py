@@ -29,11 +29,11 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from .. import contract, geo, payloads
 from ..catalog import Walk, reference_layers
-from ..records import FESTIVALS, KINDS, localized
+from ..records import FESTIVALS, KINDS, LANGUAGES, localized
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
-from ..web.encoded import REVALIDATE, cached_encoded, send
+from ..web.encoded import REVALIDATE, Encoded, send_cached
 from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
 from ..web.security import allow_inline_script, script_hash
@@ -234,11 +234,20 @@ def render_map_page(focus: dict[str, Any] | None = None, status: int = 200):
 def index():
     if set(request.args) - {"lang"}:  # other arguments are kept in the links: not cached
         return render_map_page()
-    shell_parts()  # allows the inline script for this response too
     walk = current_walk()
     key = (walk.version, current_language(), current_app.config["TILES"], request.script_root)
-    enc = cached_encoded("map-page", key, lambda: render_map_page()[0].encode(), "text/html")
-    return send(enc, REVALIDATE, vary="" if "lang" in request.args else "Accept-Language")
+
+    def build() -> Encoded:
+        html, _status = render_map_page()
+        script = shell_parts()["script_hash"]
+        return Encoded.of(html.encode(), "text/html", scripts=(script,))
+
+    return send_cached("map-page", key, build, REVALIDATE, vary=_language_vary())
+
+
+def _language_vary() -> str:
+    """``Accept-Language`` unless the URL names a language (``?lang=``)."""
+    return "" if request.args.get("lang") in LANGUAGES else "Accept-Language"
 
 
 @bp.get("/installations/<slug>")
@@ -302,8 +311,11 @@ def stops():
     if set(request.args) - {"lang", "page"}:
         return render_stops_page(page)
     key = (walk.version, current_language(), page, request.script_root)
-    enc = cached_encoded("stops-page", key, lambda: render_stops_page(page).encode(), "text/html")
-    return send(enc, REVALIDATE, vary="" if "lang" in request.args else "Accept-Language")
+
+    def build() -> Encoded:
+        return Encoded.of(render_stops_page(page).encode(), "text/html")
+
+    return send_cached("stops-page", key, build, REVALIDATE, vary=_language_vary())
 
 
 @bp.get("/media/<path:name>")

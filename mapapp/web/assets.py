@@ -15,6 +15,7 @@ import xstatic.pkg.leaflet as leaflet
 import xstatic.pkg.leaflet_markercluster as markercluster
 from flask import Flask, Response, current_app, request, url_for
 
+from .cache import full_key
 from .encoded import IMMUTABLE, REVALIDATE, cached_encoded, send
 
 PACKAGES = {
@@ -73,11 +74,13 @@ def init_app(app: Flask) -> None:
             close()
         file, version = _requested_file()
         stat = file.stat()
+        key = (str(file), stat.st_mtime, stat.st_size)
         enc = cached_encoded(
             "static",
-            (str(file), stat.st_mtime, stat.st_size),
+            key,
             file.read_bytes,
             resp.mimetype or "application/octet-stream",
             compress=resp.mimetype in compressible,
         )
-        return send(enc, IMMUTABLE if request.args.get("v") == version else REVALIDATE)
+        control = IMMUTABLE if request.args.get("v") == version else REVALIDATE
+        return send(enc, control, replay=full_key("static", key), source=str(file))

@@ -84,6 +84,16 @@ class VersionedCache:
                 self.evictions += 1
         return value
 
+    def peek(self, key: Hashable) -> Any:
+        """The value kept under ``key``, or ``None`` (never builds)."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found[0]
+
     def stats(self) -> dict[str, int]:
         """Entries, bytes held and the bound, hits, misses, evictions."""
         with self._lock:
@@ -105,6 +115,11 @@ def app_cache() -> VersionedCache:
     return current_app.extensions["mapapp.cache"]
 
 
+def full_key(namespace: str, key: Hashable) -> Hashable:
+    """The key :func:`cached` keeps ``(namespace, key)`` under."""
+    return (namespace, current_app.config["DB"], key)
+
+
 def cached(namespace: str, key: Hashable, build: Callable[[], Any]) -> Any:
     """``build()`` once per ``(namespace, database, key)`` in the app's cache."""
-    return app_cache().get((namespace, current_app.config["DB"], key), build)
+    return app_cache().get(full_key(namespace, key), build)

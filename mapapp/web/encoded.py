@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable, Hashable
+import io
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 
-from .cache import cached
+from .cache import cached, full_key
+from .security import allow_inline_script
 
 try:  # Flask-Compress depends on it; without it, gzip alone
     import brotli
@@ -30,6 +33,10 @@ MIN_COMPRESS_BYTES = 500
 #: cent; above this size brotli 9 and gzip 6 (a tenth of the time; brotli 9 is still
 #: some 10 % smaller than gzip).
 BEST_MAX_BYTES = 128 * 1024
+#: Bodies at least this large go to the server as a file (``wsgi.file_wrapper``):
+#: waitress then sends them as they are instead of copying them into its buffers
+#: (and onto disk above 1 MB).
+FILE_WRAPPER_BYTES = 64 * 1024
 #: Versioned URLs (``?v=<hash>``, data with its version) never change.
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: Pages: keep a copy but ask each time (a 304 when nothing changed).
@@ -48,16 +55,20 @@ class Encoded:
     identity: bytes | None
     gzip: bytes | None
     br: bytes | None
+    #: CSP sources of the inline scripts a page holds (see :mod:`.security`)
+    scripts: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, body: bytes, mimetype: str, *, compress: bool = True) -> Encoded:
+    def of(
+        cls, body: bytes, mimetype: str, *, compress: bool = True, scripts: tuple[str, ...] = ()
+    ) -> Encoded:
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         if not compress or len(body) < MIN_COMPRESS_BYTES:
-            return cls(mimetype, etag, len(body), body, None, None)
+            return cls(mimetype, etag, len(body), body, None, None, scripts)
         small = len(body) <= BEST_MAX_BYTES
         gz = gzip.compress(body, 9 if small else 6, mtime=0)
         br = brotli.compress(body, quality=11 if small else 9) if brotli is not None else None
-        return cls(mimetype, etag, len(body), None, gz, br)
+        return cls(mimetype, etag, len(body), None, gz, br, scripts)
 
     @property
     def nbytes(self) -> int:
@@ -101,21 +112,50 @@ def _accepted(header: str) -> set[str]:
     return out
 
 
-def send(enc: Encoded, cache_control: str, *, vary: str = "") -> Response:
-    """``enc`` as this request accepts it, or a 304 when the client's copy is current."""
-    etag = f'W/"{enc.etag}"'
+def send(
+    enc: Encoded,
+    cache_control: str,
+    *,
+    vary: str = "",
+    replay: Hashable | None = None,
+    source: str | None = None,
+) -> Response:
+    """``enc`` as this request accepts it, or a 304 when the client's copy is current.
+
+    ``replay`` names the cache entry holding ``enc``: the replay layer
+    (:mod:`.replay`) may then answer the same request again without running the app,
+    while the data version is the same (or, with ``source``, while that file is).
+    """
+    for script in enc.scripts:
+        allow_inline_script(script)
     headers = {
-        "ETag": etag,
+        "ETag": f'W/"{enc.etag}"',
         "Cache-Control": cache_control,
         "Vary": ", ".join(filter(None, [vary, "Accept-Encoding"])),
     }
+    if replay is not None:
+        depends = ("file", source) if source else ("data", g.get("data_version"))
+        request.environ["mapapp.replay"] = (replay, depends, "Accept-Language" in vary)
     if request.if_none_match.contains_weak(enc.etag):
         return Response(status=304, headers=headers)
     body, encoding = enc.pick(request.headers.get("Accept-Encoding", ""))
-    resp = Response(body, mimetype=enc.mimetype, headers=headers)
+    resp = Response(
+        wsgi_body(request.environ, body),
+        mimetype=enc.mimetype,
+        headers={**headers, "Content-Length": str(len(body))},
+        direct_passthrough=True,
+    )
     if encoding:
         resp.headers["Content-Encoding"] = encoding
     return resp
+
+
+def wsgi_body(environ: dict[str, Any], body: bytes) -> Iterable[bytes]:
+    """``body`` as a WSGI response iterable: a large one as a file the server sends."""
+    wrapper = environ.get("wsgi.file_wrapper")
+    if wrapper is None or len(body) < FILE_WRAPPER_BYTES:
+        return [body]
+    return wrapper(io.BytesIO(body), FILE_WRAPPER_BYTES)
 
 
 def cached_encoded(
@@ -128,3 +168,17 @@ def cached_encoded(
 ) -> Encoded:
     """``build()``'s bytes, encoded once per ``(namespace, key)`` in the app's cache."""
     return cached(namespace, key, lambda: Encoded.of(build(), mimetype, compress=compress))
+
+
+def send_cached(
+    namespace: str,
+    key: Hashable,
+    build: Callable[[], Encoded],
+    cache_control: str,
+    *,
+    vary: str = "",
+) -> Response:
+    """The :class:`Encoded` ``build()`` makes, kept once per ``(namespace, key)`` and sent
+    (:func:`send`); the same request may be replayed from the cache."""
+    enc = cached(namespace, key, build)
+    return send(enc, cache_control, vary=vary, replay=full_key(namespace, key))

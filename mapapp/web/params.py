@@ -14,7 +14,7 @@ from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
 
 from ..numbers import NumberError, parse_float, parse_int
-from .encoded import IMMUTABLE, cached_encoded, send
+from .encoded import IMMUTABLE, Encoded, send_cached
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -61,8 +61,9 @@ def encoded_data(
     vary: str = "",
 ) -> Response:
     """JSON bytes built and compressed once per ``key``, sent with an ETag (and 304s)."""
-    enc = cached_encoded(namespace, key, build, mimetype)
-    return send(enc, data_cache_control(token), vary=vary)
+    return send_cached(
+        namespace, key, lambda: Encoded.of(build(), mimetype), data_cache_control(token), vary=vary
+    )
 
 
 def json_error(status: int, message: str, error: str | None = None, **extra: Any) -> Response:
