@@ -39,3 +39,25 @@ def test_encoded_bodies_go_out_as_the_client_accepts():
     assert enc.pick("") == (body, None)
     small = Encoded.of(b"{}", "application/json")
     assert small.pick("br, gzip") == (b"{}", None)
+
+
+def test_concurrent_requests_for_a_missing_value_build_it_once():
+    import threading
+    import time
+
+    cache = VersionedCache(max_bytes=1_000_000)
+    builds = []
+
+    def build():
+        builds.append(1)
+        time.sleep(0.2)
+        return b"built"
+
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(cache.get("k", build))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == [b"built"] * 6 and len(builds) == 1
+    assert cache.stats()["misses"] == 1 and cache.stats()["hits"] == 5

@@ -55,24 +55,57 @@ class VersionedCache:
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._lock = threading.Lock()
         self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._building: dict[Hashable, threading.Event] = {}
         self.max_bytes = max_bytes
         self.bytes = 0
         self.hits = self.misses = self.evictions = self.too_large = 0
 
     def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
+        """The value under ``key``, built by ``build()`` if missing.
+
+        One thread builds a missing key; others asking for it meanwhile wait for that
+        value instead of building their own copy (a cold 10,000-work GeoJSON asked for
+        by eight threads at once is built once, not eight times).
+        """
+        mine: threading.Event | None = None
+        while True:
+            with self._lock:
+                found = self._items.get(key)
+                if found is not None:
+                    self._items.move_to_end(key)
+                    self.hits += 1
+                    return found[0]
+                pending = self._building.get(key)
+                if pending is None:
+                    mine = self._building[key] = threading.Event()
+                    self.misses += 1
+                    break
+            pending.wait()
+            with self._lock:
+                found = self._items.get(key)
+                if found is None:  # too large to keep, or the build failed: build our own
+                    mine = None
+                    self.misses += 1
+                    break
                 self._items.move_to_end(key)
                 self.hits += 1
                 return found[0]
-            self.misses += 1
-        value = build()
+        try:
+            value = build()
+            self._store(key, value)
+            return value
+        finally:
+            if mine is not None:
+                with self._lock:
+                    del self._building[key]
+                mine.set()
+
+    def _store(self, key: Hashable, value: Any) -> None:
         size = approx_size(value)
         with self._lock:
             if size > self.max_bytes // 4:
                 self.too_large += 1
-                return value
+                return
             old = self._items.pop(key, None)
             if old is not None:
                 self.bytes -= old[1]
@@ -82,7 +115,6 @@ class VersionedCache:
                 _key, (_value, dropped) = self._items.popitem(last=False)
                 self.bytes -= dropped
                 self.evictions += 1
-        return value
 
     def peek(self, key: Hashable) -> Any:
         """The value kept under ``key``, or ``None`` (never builds)."""
