@@ -155,7 +155,43 @@ def wsgi_body(environ: dict[str, Any], body: bytes) -> Iterable[bytes]:
     wrapper = environ.get("wsgi.file_wrapper")
     if wrapper is None or len(body) < FILE_WRAPPER_BYTES:
         return [body]
+    if str(environ.get("SERVER_SOFTWARE", "")).startswith("waitress"):
+        return wrapper(_Views(body), FILE_WRAPPER_BYTES)  # sends memoryviews as they come
     return wrapper(io.BytesIO(body), FILE_WRAPPER_BYTES)
+
+
+class _Views:
+    """A read-only file over bytes whose reads are views into them, not copies.
+
+    waitress reads up to a socket buffer's worth (megabytes) on every send and sends
+    what it got as is: with views, a large body is never copied per request.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._view = memoryview(data)
+        self._pos = 0
+
+    def read(self, size: int = -1) -> memoryview:
+        end = (
+            len(self._view) if size is None or size < 0 else min(len(self._view), self._pos + size)
+        )
+        chunk = self._view[self._pos : end]
+        self._pos = end
+        return chunk
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, min(len(self._view), base + offset))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
 
 
 def cached_encoded(
