@@ -98,7 +98,8 @@
   function buildCluster(app) {
     app.cluster = L.markerClusterGroup({
       showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true,
-      chunkedLoading: true,
+      // in chunks of 200 ms so that the page answers meanwhile, with no pause between
+      chunkedLoading: true, chunkDelay: 1,
       chunkProgress: function (done, total) {
         // called before the group puts the clusters on the map: settle after that
         if (done === total) setTimeout(function () { clustered(app); }, 0);
