@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 
 import pytest
@@ -29,7 +30,10 @@ def add_hostile(store):
     )
 
 
-def test_map_page_is_a_shell_and_the_plain_list_has_every_stop(client, store):
+def test_map_page_is_a_shell_and_the_plain_list_has_every_stop(client, store, monkeypatch):
+    from mapapp.views import public
+
+    monkeypatch.setattr(public, "INLINE_DATA_BYTES", 0)  # as for a large walk
     resp = client.get("/")
     html = resp.get_data(as_text=True)
     assert "Есентай" in html and "Весновка" in html and "Esentai" in html
@@ -43,6 +47,17 @@ def test_map_page_is_a_shell_and_the_plain_list_has_every_stop(client, store):
     for row in rows:
         assert f'data-id="{row["id"]}"' in plain
     assert "<script" not in plain
+
+
+def test_a_small_walk_comes_in_the_page(client):
+    html = client.get("/?lang=ru").get_data(as_text=True)
+    settings = json.loads(
+        re.search(r'id="terrenkur-settings"[^>]*>(.*?)</script>', html, re.S).group(1)
+    )
+    table = client.get(settings["contract"]["urls"]["stops"]).get_json()
+    assert settings["inline"]["stops"] == table  # the same table, not fetched again
+    assert settings["inline"]["route"] == client.get("/api/route.geojson").get_json()
+    assert 'rel="preload"' not in html
 
 
 def test_text_from_the_data_is_escaped_everywhere(client, store):

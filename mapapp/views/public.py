@@ -12,6 +12,7 @@ title and text in the HTML for link previews and for browsers without JavaScript
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,9 @@ LIST_PAGE_SIZE = 50
 STOPS_PAGE_SIZE = 100
 #: A description is cut to this many characters for link previews.
 PREVIEW_CHARS = 200
+#: A walk whose stop table is this small (the shipped data) comes in the page itself:
+#: the map draws without waiting for a second request. Larger ones are fetched.
+INLINE_DATA_BYTES = 24 * 1024
 
 
 def js_strings() -> dict[str, str]:
@@ -117,9 +121,10 @@ def page_links(walk: Walk, lang: str) -> dict[str, str]:
 def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
     """The one JSON blob the map script reads: labels, strings, contract, where the data is.
 
-    No stop is in it (the script fetches them), and the focused work is not either
-    (the ``data-focus`` attribute, or the URL), so the blob is the same for every page
-    of one language and data version.
+    No stop is in it (the script fetches them) unless the walk is small
+    (:data:`INLINE_DATA_BYTES`: then its stop table and route are under ``inline``),
+    and the focused work is not either (the ``data-focus`` attribute, or the URL), so
+    the blob is the same for every page of one language and data version.
     """
     from .. import maps  # folium: loaded by the first page that draws a map
 
@@ -127,8 +132,16 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
     labels = kind_labels()
     present = {s["kind"] for s in walk.stops}
     w, s, e, n = walk.route.line_lonlat.bounds
+    inline = {}
+    table = payloads.slim_table(walk, lang)
+    if len(table) <= INLINE_DATA_BYTES:
+        inline = {
+            "stops": json.loads(table),
+            "route": json.loads(payloads.route_collection(walk)),
+        }
     return {
         "lang": lang,
+        "inline": inline,
         "version": payloads.data_token(walk),
         "count": len(walk.stops),
         "bounds": [[round(s, 6), round(w, 6)], [round(n, 6), round(e, 6)]],
@@ -165,19 +178,18 @@ def _shell_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
     parts = maps.render_parts(m)
     labels = kind_labels()
     present = {s["kind"] for s in walk.stops}
+    settings = map_settings(walk, lang, links)
     return {
         "map_parts": parts,
         "script_hash": script_hash(parts["script"]),
-        "settings_json": htmlsafe_json_dumps(
-            map_settings(walk, lang, links), separators=(",", ":")
-        ),
+        "settings_json": htmlsafe_json_dumps(settings, separators=(",", ":")),
         "count": len(walk.stops),
         "kinds": [(k, labels[k]) for k in KINDS if k in present],
         "festivals": sorted(
             {s["festival"] for s in walk.stops if s["festival"]}, key=FESTIVALS.index
         ),
         "headings": geo.compass_heading(walk.route),
-        "preload": [links["stops"], links["route"]],
+        "preload": [] if settings["inline"] else [links["stops"], links["route"]],
         "scripts": [asset_url(p) for _n, p in maps.SCRIPTS],
         "styles": [asset_url(p) for _n, p in maps.STYLES],
     }

@@ -3,7 +3,8 @@
  *
  * Reads one small JSON settings blob (labels, strings, the contract from
  * mapapp/contract.py, the URLs of the data), fetches the route and the slim stop
- * table (one column per field, mapapp/payloads.py), then builds the marker clusters
+ * table (one column per field, mapapp/payloads.py; a small walk has them inline in
+ * the settings), then builds the marker clusters
  * per kind, the legend, filters, the stop list in walking order (a page of
  * listPageSize at a time, so 10,000 stops stay a few hundred DOM nodes) and "locate
  * me". A card (popup) shows what the slim table has at once and fetches the rest of
@@ -101,8 +102,8 @@
       // in chunks of 200 ms so that the page answers meanwhile, with no pause between
       chunkedLoading: true, chunkDelay: 1,
       chunkProgress: function (done, total) {
-        // called before the group puts the clusters on the map: settle after that
-        if (done === total) setTimeout(function () { clustered(app); }, 0);
+        // called before the group puts the clusters on the map: settle right after that
+        if (done === total) Promise.resolve().then(function () { clustered(app); });
       }
     });
     app.map.addLayer(app.cluster);
@@ -700,9 +701,10 @@
       toggle: document.getElementById("panel-toggle")
     };
     S.kinds.forEach(function (k) { app.kinds[k.id] = k; });
-    var urls = S.contract.urls;
-    var route = getJson(urls.route);
-    var stops = getJson(urls.stops);
+    // a small walk comes in the page itself; a large one is fetched (preloaded)
+    var urls = S.contract.urls, inline = S.inline || {};
+    var route = inline.route ? Promise.resolve(inline.route) : getJson(urls.route);
+    var stops = inline.stops ? Promise.resolve(inline.stops) : getJson(urls.stops);
 
     window.Terrenkur.map = map;
     fitRoute(app);
