@@ -157,8 +157,14 @@ def test_default_tiles_are_openstreetmap_with_attribution(db_path, monkeypatch):
 
 def test_permalink_opens_the_map_on_the_work(client, store):
     row = store.installations()[0]
-    html = client.get(f"/installations/{row['slug']}").get_data(as_text=True)
+    resp = client.get(f"/installations/{row['slug']}")
+    html = resp.get_data(as_text=True)
     assert f'data-focus="{row["slug"]}"' in html
+    assert resp.headers["Cache-Control"] == "no-cache"
+    again = client.get(
+        f"/installations/{row['slug']}", headers={"If-None-Match": resp.headers["ETag"]}
+    )
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize("url", ["/installations/nope", "/no-such-page"])

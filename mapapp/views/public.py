@@ -12,6 +12,7 @@ title and text in the HTML for link previews and for browsers without JavaScript
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     render_template,
     request,
     send_from_directory,
@@ -264,10 +266,16 @@ def _language_vary() -> str:
 
 @bp.get("/installations/<slug>")
 def installation(slug: str):
+    """The shell focused on one work: rendered per request (there are as many as works),
+    from the parts cached for the language; revalidated with a weak ETag."""
     stop = current_walk().by_slug(slug)
     if stop is None:
         abort(404, description=_("There is no published work at this address."))
-    return render_map_page(focus=stop)
+    html, _status = render_map_page(focus=stop)
+    resp = make_response(html)
+    resp.headers["Cache-Control"] = REVALIDATE
+    resp.set_etag(hashlib.blake2b(resp.get_data(), digest_size=12).hexdigest(), weak=True)
+    return resp.make_conditional(request)
 
 
 # the plain list ----------------------------------------------------------------------------
