@@ -30,7 +30,7 @@ def test_the_library_loads_no_flask():
     code = (
         "import mapapp, mapapp.geo, mapapp.store, mapapp.coverage, mapapp.coverage_formats,"
         " mapapp.catalog, mapapp.editing, mapapp.exchange, mapapp.records, mapapp.maps,"
-        " mapapp.tiles, mapapp.accounts"
+        " mapapp.tiles, mapapp.accounts, mapapp.payloads"
     )
     assert loaded_after(code) == []
 
@@ -48,3 +48,17 @@ for args in (["export", "--format", "gpx"], ["coverage", "--format", "csv"]):
 
 def test_the_probe_sees_flask_when_it_is_loaded():
     assert "flask" in loaded_after("import mapapp.app")
+
+
+def test_the_app_starts_without_pandas_scipy_or_folium():
+    """Loaded when a request needs them (folium: the first map page; scipy: the first
+    nearest query), pandas never: they cost the server some 100 MB."""
+    probe = (
+        "import sys\nfrom mapapp.app import create_app\n"
+        "create_app({'TESTING': True, 'SECRET_KEY': 'x', 'DB': ':memory:'})\n"
+        "print(sorted(m for m in ('pandas', 'scipy', 'folium', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -5,6 +5,7 @@
 - :mod:`.cache`: one versioned LRU, bounded by bytes, for built pages, encoded data,
   reports and tiles;
 - :mod:`.encoded`: responses encoded once (gzip, brotli, ETag) and sent as negotiated;
+- :mod:`.replay`: answers again, before Flask runs, what the cache already holds;
 - :mod:`.params`: query and form parsing, JSON responses and JSON errors;
 - :mod:`.errors`: error pages (HTML, or JSON under ``/api/``);
 - :mod:`.labels`: translated labels of kinds, statuses, history actions and
