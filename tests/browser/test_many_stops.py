@@ -158,3 +158,19 @@ def test_without_javascript_every_stop_is_in_a_plain_list(open_page, many_server
     assert page.locator(".plain-stops").get_attribute("start") == "101"
     page.get_by_role("link", name="Paging probe 100").click()
     assert page.url.endswith("/installations/paging-probe-100")
+
+
+def test_the_paged_list_and_an_open_card_pass_the_audit(open_page, many_server: LiveServer):
+    from axe_playwright_python.sync_playwright import Axe
+
+    guarded: Guarded = open_page(many_server, "phone")
+    page = guarded.open_map()
+    guarded.open_panel()
+    page.locator("#stops-next").click()
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']}: {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, serious
