@@ -28,11 +28,13 @@ from .. import contract, payloads, tiles
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
+from ..web.encoded import REVALIDATE, cached_encoded, send
 from ..web.i18n import RIVER_NAMES, current_language
 from ..web.security import tile_origin
 from ..web.urls import current_urls
 from ..web.walk import current_walk
 from .public import SETTINGS_ID as MAP_SETTINGS_ID
+from .public import page_holds_its_data
 
 bp = Blueprint("offline", __name__)
 
@@ -63,13 +65,20 @@ def worker_csp(tiles_url: str | None) -> str:
 
 @bp.get("/sw.js")
 def service_worker() -> Response:
-    """The service worker, at the root so that its scope is the whole site."""
-    resp = Response(_worker_file().read_bytes(), mimetype="text/javascript")
-    resp.headers["Cache-Control"] = "no-cache"
+    """The service worker, at the root so that its scope is the whole site (compressed
+    once per version of the file, revalidated)."""
+    file = _worker_file()
+    stat = file.stat()
+    enc = cached_encoded(
+        "worker",
+        (str(file), stat.st_mtime, stat.st_size),
+        file.read_bytes,
+        "text/javascript",
+        best=True,
+    )
+    resp = send(enc, REVALIDATE)
     resp.headers["Service-Worker-Allowed"] = request.script_root + "/"
     resp.headers["Content-Security-Policy"] = worker_csp(current_app.config.get("TILES"))
-    resp.add_etag()
-    resp.make_conditional(request)
     return resp
 
 
@@ -216,17 +225,23 @@ class OfflinePage:
         return self._corridor()["changed_at"]
 
     def data_urls(self) -> list[str]:
-        """This language's data at the current version: route, stops, detail chunks."""
+        """This language's data at the current version to keep: route, stops, detail
+        chunks (the route and stops only when the page does not hold them itself)."""
         walk = current_walk()
         urls = current_urls()
         version = payloads.data_token(walk)
         lang = current_language()
         details = urls.details_template(version, lang)
-        return [
-            urls.route_data(version),
-            urls.stops_data(version, lang),
-            *(details.replace("{n}", str(n)) for n in range(payloads.chunk_count(len(walk.stops)))),
-        ]
+        chunks = range(payloads.chunk_count(len(walk.stops)))
+        tables = (
+            []
+            if page_holds_its_data(walk, lang)
+            else [
+                urls.route_data(version),
+                urls.stops_data(version, lang),
+            ]
+        )
+        return [*tables, *(details.replace("{n}", str(n)) for n in chunks)]
 
     @property
     def settings_json(self) -> str:

@@ -33,7 +33,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from .. import contract, geo, payloads
 from ..catalog import Walk, reference_layers
 from ..records import FESTIVALS, KINDS, LANGUAGES, localized
-from ..web.assets import asset_url
+from ..web.assets import asset_url, inline_icon_url
 from ..web.cache import cached
 from ..web.db import get_store
 from ..web.encoded import REVALIDATE, Encoded, send_cached
@@ -135,10 +135,9 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
     present = {s["kind"] for s in walk.stops}
     w, s, e, n = walk.route.line_lonlat.bounds
     inline = {}
-    table = payloads.slim_table(walk, lang)
-    if len(table) <= INLINE_DATA_BYTES:
+    if page_holds_its_data(walk, lang):
         inline = {
-            "stops": json.loads(table),
+            "stops": json.loads(payloads.slim_table(walk, lang)),
             "route": json.loads(payloads.route_collection(walk)),
         }
     return {
@@ -150,7 +149,7 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
         "listPageSize": LIST_PAGE_SIZE,
         "routeStyles": list(maps.ROUTE_STYLES),
         "kinds": [
-            {"id": k, "label": labels[k], "icon": asset_url(f"icons/{k}.svg")}
+            {"id": k, "label": labels[k], "icon": inline_icon_url(f"icons/{k}.svg")}
             for k in KINDS
             if k in present
         ],
@@ -164,6 +163,12 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
         },
         "contract": contract.browser_contract(links),
     }
+
+
+def page_holds_its_data(walk: Walk, lang: str) -> bool:
+    """Whether the map page carries its stop table and route (a small walk)."""
+    key = (walk.version, lang)
+    return cached("inline", key, lambda: len(payloads.slim_table(walk, lang)) <= INLINE_DATA_BYTES)
 
 
 def _shell_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 import xstatic.pkg.leaflet as leaflet
 import xstatic.pkg.leaflet_markercluster as markercluster
@@ -43,6 +44,19 @@ def asset_url(path: str) -> str:
     return url_for("static", filename=path, v=version)
 
 
+@lru_cache(maxsize=64)
+def _data_url(path: str, mtime: float) -> str:
+    svg = " ".join(Path(path).read_text(encoding="utf-8").split())
+    return "data:image/svg+xml," + quote(svg, safe=" /:=;,.-_'()!*~")
+
+
+def inline_icon_url(path: str) -> str:
+    """A small SVG under ``static/`` as a ``data:`` URL: in the page, not one more request
+    (the map page's icons: eight kinds and "locate me", a few hundred bytes each)."""
+    file = Path(current_app.static_folder or "") / path
+    return _data_url(str(file), file.stat().st_mtime)
+
+
 def _requested_file() -> tuple[Path, str]:
     """The file a static or vendor request names, and the version its URL should carry."""
     args = request.view_args or {}
@@ -62,6 +76,7 @@ def init_app(app: Flask) -> None:
     is revalidated. Flask-Compress leaves these alone (they carry their encoding).
     """
     app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.globals["inline_icon_url"] = inline_icon_url
     compressible = set(app.config.get("COMPRESS_MIMETYPES") or ())
 
     @app.after_request
@@ -81,6 +96,7 @@ def init_app(app: Flask) -> None:
             file.read_bytes,
             resp.mimetype or "application/octet-stream",
             compress=resp.mimetype in compressible,
+            best=True,
         )
         control = IMMUTABLE if request.args.get("v") == version else REVALIDATE
         return send(enc, control, replay=full_key("static", key), source=str(file))

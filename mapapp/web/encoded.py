@@ -60,12 +60,20 @@ class Encoded:
 
     @classmethod
     def of(
-        cls, body: bytes, mimetype: str, *, compress: bool = True, scripts: tuple[str, ...] = ()
+        cls,
+        body: bytes,
+        mimetype: str,
+        *,
+        compress: bool = True,
+        best: bool = False,
+        scripts: tuple[str, ...] = (),
     ) -> Encoded:
+        """``body`` encoded; ``best`` compresses as hard as possible whatever its size
+        (for files that are encoded once and kept: the scripts, the worker)."""
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         if not compress or len(body) < MIN_COMPRESS_BYTES:
             return cls(mimetype, etag, len(body), body, None, None, scripts)
-        small = len(body) <= BEST_MAX_BYTES
+        small = best or len(body) <= BEST_MAX_BYTES
         gz = gzip.compress(body, 9 if small else 6, mtime=0)
         br = brotli.compress(body, quality=11 if small else 9) if brotli is not None else None
         return cls(mimetype, etag, len(body), None, gz, br, scripts)
@@ -201,9 +209,12 @@ def cached_encoded(
     mimetype: str,
     *,
     compress: bool = True,
+    best: bool = False,
 ) -> Encoded:
     """``build()``'s bytes, encoded once per ``(namespace, key)`` in the app's cache."""
-    return cached(namespace, key, lambda: Encoded.of(build(), mimetype, compress=compress))
+    return cached(
+        namespace, key, lambda: Encoded.of(build(), mimetype, compress=compress, best=best)
+    )
 
 
 def send_cached(

@@ -89,8 +89,13 @@ def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: s
     missing = [m["title"] for m in shown if not (m["called"] and m["shown"])]
     assert not missing, f"markers never shown on the map: {missing}"
     kinds = {r["title"]: r["kind"] for r in rows}
+    icons = page.evaluate(  # the kinds' icons come in the page (data: URLs)
+        "() => Object.fromEntries(JSON.parse(document.getElementById('terrenkur-settings')"
+        ".textContent).kinds.map((k) => [k.id, k.icon]))"
+    )
     for m in shown:
-        assert f"/static/icons/{kinds[m['title']]}.svg" in m["src"], m
+        assert m["src"] == icons[kinds[m["title"]]], m
+        assert m["src"].startswith("data:image/svg+xml,")
 
 
 def test_river_names_are_not_clipped(guarded: Guarded):
