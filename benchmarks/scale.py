@@ -9,13 +9,13 @@ For each size:
    that counts the bytes it sends): its memory idle, and the time of the first page
    request (the walk, the encodings).
 2. Cold loads of the map in headless Chromium (a fresh context each: no HTTP cache,
-   no service worker) at phone size (390x844, touch, 2x) and desktop size
-   (1280x800), on loopback and with Chromium's CPU throttled 4x and a 10 Mbit/s,
-   40 ms link (CDP). Medians of the loads: the first marker (or cluster) icon on the
-   map, all markers clustered and drawn, usable (the list and popups ready,
-   ``data-ready``), the bytes the page itself received until all were drawn (as
-   Chromium counts them: compressed, headers included), DOM nodes and JS heap (CDP,
-   after a garbage collection).
+   no service worker; after one warm-up load of the browser) at phone size
+   (390x844, touch, 2x) and desktop size (1280x800), on loopback and with
+   Chromium's CPU throttled 4x and a 10 Mbit/s, 40 ms link (CDP). Medians of the
+   loads: the first marker (or cluster) icon on the map, all markers clustered and
+   drawn, usable (the list and popups ready, ``data-ready``), the bytes the page
+   itself received until all were drawn (as Chromium counts them: compressed,
+   headers included), DOM nodes and JS heap (CDP, after a garbage collection).
 3. One first visit, phone size: every byte the server sent until the service worker
    had kept the visit (page, assets, data and the detail chunks fetched in the
    background), by kind; browser storage (``navigator.storage.estimate()``) after
@@ -326,11 +326,12 @@ def bench_loads(
         ("JS heap used, bytes", "heap", "{:,.0f}"),
     ]
     medians: dict[str, dict[str, float]] = {}
+    load(browser, base, "phone", want, "/?lang=en")  # warm-up (the browser's own first load)
     for profile in profiles:
         runs = [load(browser, base, profile, want, "/?lang=en") for _ in range(loads)]
         medians[profile] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         medians[profile]["first_max"] = max(r["first"] for r in runs)
-    print(f"  medians of {loads} cold loads each    " + "".join(f"{p:>20}" for p in profiles))
+    print(f"  medians of {loads} cold loads each   " + "".join(f"{p:>20}" for p in profiles))
     for label, key, form in rows:
         print(f"  {label:36}" + "".join(f"{form.format(medians[p][key]):>20}" for p in profiles))
     return medians

@@ -368,8 +368,9 @@
     return !f || (f === "-" ? !fest : fest === f);
   }
 
-  /* Markers and list of the works the filters let through; the count; the boxes. */
-  function applyFilters(app) {
+  /* Markers and list of the works the filters let through; the count; the boxes.
+   * With listLater the list waits for the next frame (the first load: markers first). */
+  function applyFilters(app, listLater) {
     var n = app.D.id.length, shown = [];
     app.S.kinds.forEach(function (k) { app.kindOn[k.id] = app.map.hasLayer(app.kindLayers[k.id]); });
     for (var i = 0; i < n; i++) if (visible(app, i)) shown.push(i);
@@ -380,7 +381,7 @@
     document.querySelectorAll('#filters input[name="kind"]').forEach(function (box) {
       box.checked = !!app.kindOn[box.value];
     });
-    renderList(app, { keepAnchor: true });
+    if (!listLater) renderList(app, { keepAnchor: true });
     if (app.state.walker) reportPosition(app);
   }
 
@@ -660,9 +661,13 @@
     return new Promise(function (resolve) {
       app.onClustered.push(function () {
         mark("all-drawn");
-        resolve();
+        // the list once the markers are painted
+        requestAnimationFrame(function () {
+          renderList(app, { keepAnchor: true });
+          resolve();
+        });
       });
-      applyFilters(app);
+      applyFilters(app, true);
     });
   }
 
