@@ -327,10 +327,17 @@ def bench_loads(
     ]
     medians: dict[str, dict[str, float]] = {}
     load(browser, base, "phone", want, "/?lang=en")  # warm-up (the browser's own first load)
+    # the profiles in turn, round after round: a burst of other load on the machine
+    # falls on all of them alike
+    runs: dict[str, list[dict[str, float]]] = {p: [] for p in profiles}
+    for _ in range(loads):
+        for profile in profiles:
+            runs[profile].append(load(browser, base, profile, want, "/?lang=en"))
     for profile in profiles:
-        runs = [load(browser, base, profile, want, "/?lang=en") for _ in range(loads)]
-        medians[profile] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-        medians[profile]["first_max"] = max(r["first"] for r in runs)
+        medians[profile] = {
+            k: statistics.median(r[k] for r in runs[profile]) for k in runs[profile][0]
+        }
+        medians[profile]["first_max"] = max(r["first"] for r in runs[profile])
     print(f"  medians of {loads} cold loads each   " + "".join(f"{p:>20}" for p in profiles))
     for label, key, form in rows:
         print(f"  {label:36}" + "".join(f"{form.format(medians[p][key]):>20}" for p in profiles))
