@@ -4,7 +4,8 @@
  * Registers the service worker (sw.js at the site root), asks it to keep what this
  * visit needs, each thing once: the page shell of this language (never a copy per
  * permalink: the worker answers any permalink from the shell), its scripts, styles
- * and icons, this language's data at its version (route, stops, detail chunks),
+ * and icons, this language's data at its version (the detail chunks, and the route
+ * and stops unless the page holds them itself),
  * every stop's phone-sized photo and the tiles on screen. Shows a note when the map
  * is offline and how old its data is, and runs "save this route for offline": the
  * number of tiles and their estimated size first, then a download with progress.
