@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, current_app
 from flask_babel import gettext as _
 
 from .. import payloads
@@ -144,11 +144,14 @@ def next_stop():
 
 @bp.get("/status")
 def status():
-    """The data version and how full the server's cache is (never cached)."""
+    """The data version, how full the server's cache is and how many answers it replayed
+    (never cached)."""
     walk = current_walk()
+    replay = current_app.extensions.get("mapapp.replay")
     doc = {
         "version": payloads.data_token(walk),
         "stops": len(walk.stops),
         "cache": app_cache().stats(),
+        "replay": replay.stats() if replay is not None else None,
     }
     return json_response(doc, public=False)

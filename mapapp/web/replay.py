@@ -101,6 +101,8 @@ class Replay:
         kept = tuple((k, v) for k, v in headers if k.lower() not in _FRESH)
         with self._lock:
             if by_language:
+                if len(self._varies) >= MAX_ENTRIES:
+                    self._varies.clear()  # forgotten ones just go through the app again
                 self._varies.add(base)
             self._entries[self._key(environ, by_language)] = Entry(cache_key, depends, kept)
             while len(self._entries) > MAX_ENTRIES:
