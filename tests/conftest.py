@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from mapapp import PROJECT_ROOT
+from mapapp import resources
 from mapapp.app import create_app
 from mapapp.catalog import load_seed, seed
 from mapapp.store import Store
 
-DATA_DIR = PROJECT_ROOT / "data"
+DATA_DIR = resources.data_dir()
 
 
 def make_installation(**fields):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import json
 
-from mapapp import PROJECT_ROOT
+from mapapp import resources
 from mapapp.catalog import load_seed
 from mapapp.records import COLUMNS
 
-DATA = PROJECT_ROOT / "data"
+DATA = resources.data_dir()
 
 
 def rows():

@@ -84,12 +84,18 @@ def test_curators_edit_each_language(cclient, auth, client):
     assert 'name="title_kk" value="Винокуров муралы"' in form
 
 
-def test_catalogs_compile_and_are_complete():
+def test_catalogs_compile_into_the_given_folder_and_are_complete(tmp_path):
     from babel.messages.pofile import read_po
 
     from mapapp.web.i18n import TRANSLATIONS
 
-    compile_catalogs()
+    built = compile_catalogs(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in built) == [
+        "kk/LC_MESSAGES/messages.mo",
+        "ru/LC_MESSAGES/messages.mo",
+    ]
+    assert compile_catalogs(tmp_path) == []  # unchanged: nothing rewritten
+    assert not list(TRANSLATIONS.rglob("*.mo"))  # nothing beside the sources
     for lang in ("ru", "kk"):
         with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalog = read_po(f)

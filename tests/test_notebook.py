@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from mapapp import PROJECT_ROOT, coverage
+from mapapp import coverage
 from mapapp.catalog import build_walk
 
-NOTEBOOK = PROJECT_ROOT / "notebooks" / "coverage.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "coverage.ipynb"
 
 
 def test_notebook_is_stored_without_outputs():

@@ -7,14 +7,14 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from mapapp import PROJECT_ROOT
+from mapapp import resources
 from mapapp.catalog import build_walk, load_seed, seed
 from mapapp.cli import cli
 from mapapp.store import Store
 
 from .conftest import make_installation
 
-DATA = PROJECT_ROOT / "data"
+DATA = resources.data_dir()
 
 
 def test_seed_is_idempotent(tmp_path):

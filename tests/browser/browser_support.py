@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from mapapp import PROJECT_ROOT
+from mapapp import resources
 from mapapp.app import create_app
 from mapapp.catalog import load_seed, seed
 from mapapp.records import Installation
@@ -31,8 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-DATA_DIR = PROJECT_ROOT / "data"
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+DATA_DIR = resources.data_dir()
+ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 
 #: The two viewports every core check runs at.
 VIEWPORTS: dict[str, dict[str, Any]] = {
