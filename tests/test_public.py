@@ -105,8 +105,7 @@ def test_tiles_are_configurable(db_path):
     assert "tileLayer" not in app.test_client().get("/").get_data(as_text=True)
 
 
-def test_default_tiles_are_openstreetmap_with_attribution(db_path, monkeypatch):
-    monkeypatch.delenv("MAPAPP_TILES", raising=False)
+def test_default_tiles_are_openstreetmap_with_attribution(db_path):
     app = create_app({"TESTING": True, "DB": str(db_path)})
     html = app.test_client().get("/").get_data(as_text=True)
     assert "tile.openstreetmap.org" in html and "openstreetmap.org/copyright" in html

@@ -218,7 +218,6 @@ def test_link_rewriter_maps_app_urls_and_refuses_app_only_ones():
 
 def test_cli_exports_and_refuses_to_overwrite(db_path: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("MAPAPP_TILES", "")
-    monkeypatch.setenv("MAPAPP_SECRET_KEY", "test")  # not the instance folder's key file
     monkeypatch.setenv("MAPAPP_MEDIA_DIR", str(tmp_path / "media"))
     out = tmp_path / "public"
     runner = CliRunner()

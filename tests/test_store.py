@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import closing
 
 import pytest
 from click.testing import CliRunner
@@ -18,12 +19,12 @@ DATA = resources.data_dir()
 
 
 def test_seed_is_idempotent(tmp_path):
-    store = Store.open(tmp_path / "db.sqlite")
-    first = seed(store, load_seed(DATA))
-    assert first["route"] == 1 and first["installations"] >= 15
-    before = store.all_installations()
-    assert seed(store, load_seed(DATA)) == {"migrations": 0, "route": 0, "installations": 0}
-    assert store.all_installations() == before
+    with closing(Store.open(tmp_path / "db.sqlite")) as store:
+        first = seed(store, load_seed(DATA))
+        assert first["route"] == 1 and first["installations"] >= 15
+        before = store.all_installations()
+        assert seed(store, load_seed(DATA)) == {"migrations": 0, "route": 0, "installations": 0}
+        assert store.all_installations() == before
 
 
 def test_seeding_never_overwrites_a_curators_edit(store):

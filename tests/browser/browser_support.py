@@ -32,7 +32,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DATA_DIR = resources.data_dir()
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 
 #: The two viewports every core check runs at.
 VIEWPORTS: dict[str, dict[str, Any]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from browser_support import ARTIFACTS, Guarded, LiveServer, published_rows
+from browser_support import Guarded, LiveServer, published_rows
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -63,7 +63,7 @@ def visible_list_ids(page) -> list[str]:
 # 1. loads, draws the route, shows the river's names and every published stop ----------
 
 
-def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: str):
+def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: str, artifacts):
     page = guarded.open_map()
     rows = published_rows()
 
@@ -77,8 +77,7 @@ def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: s
     for name in ("Esentai", "Есентай", "Весновка"):
         assert name in names
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"map-{viewport}.png"))
+    page.screenshot(path=str(artifacts / f"map-{viewport}.png"))
 
     assert cluster_size(page) == len(rows)
     assert page.locator("#stops li").count() == len(rows)

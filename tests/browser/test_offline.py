@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    ARTIFACTS,
     Guarded,
     LiveServer,
     QuietHandler,
@@ -252,7 +251,7 @@ def reload_offline(page) -> None:
 
 
 def test_map_works_offline_after_one_visit(
-    open_page, offline_server, offline_app, tile_server, viewport
+    open_page, offline_server, offline_app, tile_server, viewport, artifacts
 ):
     _app, _config, probe = offline_app
     n_stops = len(published_rows()) + 1
@@ -270,7 +269,7 @@ def test_map_works_offline_after_one_visit(
     expect(note).to_contain_text(DATA_AGE["kk"])
     assert page.locator("html").get_attribute("lang") == "kk"
     expect(page.locator("#save-route")).to_be_disabled()
-    page.screenshot(path=str(ARTIFACTS / f"offline-map-{viewport}.png"))
+    page.screenshot(path=str(artifacts / f"offline-map-{viewport}.png"))
 
     # a permalink nobody opened: the language's map, focused on the work, photo included
     page.goto(offline_server.url(f"/installations/{probe.slug}?lang=kk"), wait_until="load")
@@ -297,7 +296,7 @@ def corridor(server: LiveServer) -> list[tuple[int, int, int]]:
 
 
 def test_save_route_shows_count_and_size_then_saves_the_corridor(
-    open_page, offline_server, tile_server
+    open_page, offline_server, tile_server, artifacts
 ):
     expected = corridor(offline_server)
     guarded = open_guarded(open_page, offline_server, "phone", tile_server.origin + "/")
@@ -322,7 +321,7 @@ def test_save_route_shows_count_and_size_then_saves_the_corridor(
     missing = int(page.locator("#save-route-confirm").get_attribute("data-missing") or "-1")
     assert 0 < missing <= len(expected)  # the tiles seen on this visit are saved already
     expect(page.get_by_role("button", name="Download")).to_be_focused()
-    page.screenshot(path=str(ARTIFACTS / "offline-save-confirm-phone.png"))
+    page.screenshot(path=str(artifacts / "offline-save-confirm-phone.png"))
 
     page.get_by_role("button", name="Download").click()
     progress = page.locator("#save-route-progress")
@@ -333,7 +332,7 @@ def test_save_route_shows_count_and_size_then_saves_the_corridor(
     stats = page.evaluate("() => TerrenkurOffline.stats()")
     route_cache = next(v for k, v in stats["caches"].items() if "route-tiles" in k)
     assert route_cache["entries"] == len(expected)
-    page.screenshot(path=str(ARTIFACTS / "offline-save-done-phone.png"))
+    page.screenshot(path=str(artifacts / "offline-save-done-phone.png"))
 
     # no signal, zoomed in on the walk: the saved tiles draw
     page.context.set_offline(True)
@@ -383,7 +382,7 @@ def test_exported_site_shows_every_marker(open_page, static_site, tile_server, l
     assert page.locator("html").get_attribute("lang") == other
 
 
-def test_exported_site_works_offline(open_page, static_site, tile_server):
+def test_exported_site_works_offline(open_page, static_site, tile_server, artifacts):
     server, _site = static_site
     n_stops = len(published_rows()) + 1
     guarded = open_guarded(open_page, server, "phone", tile_server.origin + "/")
@@ -393,4 +392,4 @@ def test_exported_site_works_offline(open_page, static_site, tile_server):
     assert_map_complete(page, n_stops)
     expect(page.locator("#offline-note")).to_contain_text(OFFLINE_NOTE["ru"])
     expect(page.locator("#offline-note")).to_contain_text(DATA_AGE["ru"])
-    page.screenshot(path=str(ARTIFACTS / "offline-static-site-phone.png"))
+    page.screenshot(path=str(artifacts / "offline-static-site-phone.png"))
