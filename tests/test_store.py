@@ -139,10 +139,3 @@ def test_swapped_coordinates_are_spotted(tmp_path):
     )
     assert result.exit_code == 1
     assert "lat and lon look swapped" in result.output
-
-
-def test_help_on_every_command():
-    runner = CliRunner()
-    for args in (["-h"], ["init-db", "-h"], ["serve", "--help"]):
-        result = runner.invoke(cli, args)
-        assert result.exit_code == 0 and "Example" in result.output
