@@ -28,6 +28,8 @@ from browser_support import (
     QuietHandler,
     build_db,
     published_rows,
+    timeout_ms,
+    timeout_s,
 )
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
@@ -41,7 +43,7 @@ from mapapp.site import export_site
 
 pytestmark = pytest.mark.browser
 
-READY_MS = 20_000
+READY_MS = timeout_ms(20_000)
 #: The start of the offline note and of its data age, per language.
 OFFLINE_NOTE = {"en": "You are offline", "ru": "Вы не в сети", "kk": "Сіз желіде емессіз"}
 DATA_AGE = {"en": "Data last changed", "ru": "Данные последний раз", "kk": "Деректер соңғы рет"}
@@ -93,7 +95,7 @@ class TileServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=timeout_s(10))
 
 
 @functools.lru_cache(maxsize=2048)
@@ -170,7 +172,7 @@ def offline_server(offline_app) -> Iterator[LiveServer]:
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{server.port}", server.port, Path(config["DB"]), config)
     server.shutdown()
-    thread.join(timeout=10)
+    thread.join(timeout=timeout_s(10))
     server.server_close()
 
 
@@ -195,7 +197,7 @@ def static_site(
     yield LiveServer(f"http://127.0.0.1:{port}", port, Path(config["DB"]), config), site
     httpd.shutdown()
     httpd.server_close()
-    thread.join(timeout=10)
+    thread.join(timeout=timeout_s(10))
 
 
 # helpers --------------------------------------------------------------------------------
@@ -325,7 +327,7 @@ def test_save_route_shows_count_and_size_then_saves_the_corridor(
 
     page.get_by_role("button", name="Download").click()
     progress = page.locator("#save-route-progress")
-    expect(progress).to_have_attribute("data-state", "saved", timeout=60_000)
+    expect(progress).to_have_attribute("data-state", "saved", timeout=timeout_ms(60_000))
     expect(page.locator("#save-route-status")).to_contain_text(f"Saved {len(expected)} map tiles")
     assert page.locator("#save-route-bar").evaluate("(p) => p.value === p.max")
     assert set(expected) <= tile_server.requested()
