@@ -219,6 +219,8 @@ def test_editing_an_off_route_seed_without_moving_it(cclient, auth, store):
     """Seeded works farther than the limit stay editable as long as they are not moved."""
     auth.login()
     far = next(r for r in store.all_installations() if r["slug"] == "park-fest-red-little-men")
+    offset = cclient.get(f"/api/curator/installations/{far['id']}").json["offset_m"]
+    assert offset > cclient.application.config["MAX_OFFSET_M"]  # the case this test is about
     resp = cclient.post(f"/curator/{far['id']}", data=edit_form(far, description="Edited"))
     assert resp.status_code == 302
 
