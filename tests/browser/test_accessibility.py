@@ -39,6 +39,11 @@ def test_no_serious_accessibility_violations(open_page, live_server, viewport, p
     g.page.goto(live_server.url(path.format(slug=slug)))
     if "/login" not in path:
         g.page.wait_for_selector(".folium-map[data-ready]")
+    if path.startswith("/installations/"):  # audit the popup once faded in, not half-way
+        g.page.wait_for_function(
+            "() => { const p = document.querySelector('.leaflet-popup');"
+            " return p !== null && getComputedStyle(p).opacity === '1'; }"
+        )
     problems = serious(AXE.run(g.page))
     assert not problems, "\n".join(problems)
 
