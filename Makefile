@@ -22,8 +22,8 @@ run: $(STAMP)
 	$(BIN)/mapapp serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mapapp tests benchmarks
-	$(BIN)/ruff format --check mapapp tests benchmarks
+	$(BIN)/ruff check mapapp tests benchmarks setup.py
+	$(BIN)/ruff format --check mapapp tests benchmarks setup.py
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_compress import Compress
 
-from . import DEFAULT_ATTRIBUTION, DEFAULT_TILES, PROJECT_ROOT, web
+from . import DEFAULT_ATTRIBUTION, DEFAULT_TILES, resources, web
 from .web import assets, auth, i18n, security
 
 
@@ -19,21 +19,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     Configuration comes from the defaults below, then ``MAPAPP_*`` environment
     variables (``MAPAPP_DB``, ``MAPAPP_TILES``, ``MAPAPP_SECRET_KEY``, ...), then
-    ``test_config``.
+    ``test_config``. The instance folder is ``MAPAPP_INSTANCE`` or ``./instance``
+    (:func:`mapapp.resources.instance_dir`), never inside an installed package.
     """
+    instance = resources.instance_dir()
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(instance),
+        static_folder=str(resources.static_dir()),
         static_url_path="/static",
     )
     app.config.from_mapping(
-        DB=str(Path(app.instance_path) / "mapapp.sqlite"),
-        DATA_DIR=str(PROJECT_ROOT / "data"),
+        DB=str(instance / "mapapp.sqlite"),
+        DATA_DIR=str(resources.data_dir()),
         TILES=DEFAULT_TILES,
         TILES_ATTRIBUTION=DEFAULT_ATTRIBUTION,
         SECRET_KEY=None,
-        MEDIA_DIR=str(Path(app.instance_path) / "media"),
+        MEDIA_DIR=str(instance / "media"),
         PHOTO_MAX_BYTES=8 * 1000 * 1000,
         IMPORT_MAX_BYTES=5 * 1000 * 1000,
         MAX_OFFSET_M=1000.0,

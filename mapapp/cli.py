@@ -5,27 +5,40 @@ A thin click layer over :mod:`mapapp.catalog` and :mod:`mapapp.store`.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from . import PROJECT_ROOT, editing
+from . import editing, resources
 from .accounts import hash_password
 from .catalog import SeedError, build_walk, load_seed, place_stops, seed
 from .exchange import export_csv, export_geojson, export_gpx, plan_import
 from .records import STATUSES
 from .store import ROLES, Store
 
-DEFAULT_DB = PROJECT_ROOT / "instance" / "mapapp.sqlite"
+
+def default_db() -> Path:
+    """``mapapp.sqlite`` in the instance folder (``MAPAPP_INSTANCE`` or ``./instance``)."""
+    return resources.instance_dir() / "mapapp.sqlite"
+
+
+def seed_dir() -> Path:
+    """The data to seed from: ``MAPAPP_DATA_DIR``, else the shipped ``data/``."""
+    configured = os.environ.get("MAPAPP_DATA_DIR", "").strip()
+    return Path(configured) if configured else resources.data_dir()
+
+
 DB_OPTION = click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="MAPAPP_DB",
-    default=DEFAULT_DB,
-    show_default=True,
-    help="SQLite database file (or set MAPAPP_DB).",
+    default=default_db,
+    show_default="instance/mapapp.sqlite",
+    help="SQLite database file (or set MAPAPP_DB); the instance folder is "
+    "MAPAPP_INSTANCE or ./instance.",
 )
 
 
@@ -47,9 +60,10 @@ def cli() -> None:
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=PROJECT_ROOT / "data",
-    show_default=True,
-    help="Folder holding installations.csv and geo/.",
+    envvar="MAPAPP_DATA_DIR",
+    default=seed_dir,
+    show_default="the shipped data/",
+    help="Folder holding installations.csv and geo/ (or set MAPAPP_DATA_DIR).",
 )
 def init_db(db_path: Path, data_dir: Path) -> None:
     """Create the database and seed it from the data files.
@@ -227,7 +241,7 @@ def _open_seeded(db_path: Path) -> Store:
     store = Store.open(db_path)
     if store.needs_migration() or store.current_route() is None:
         try:
-            seed(store, load_seed(PROJECT_ROOT / "data"))
+            seed(store, load_seed(seed_dir()))
         except SeedError as exc:
             store.close()
             raise click.ClickException(f"cannot seed {db_path}: {exc}") from None

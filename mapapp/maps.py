@@ -19,7 +19,7 @@ from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from . import contract
+from . import contract, resources
 
 #: Scripts and styles a map page needs, in load order, as (name, asset path).
 #: ``vendor/...`` paths are served from installed xstatic packages, the rest from
@@ -334,7 +334,6 @@ _VENDOR_MODULES = {
     "leaflet": "xstatic.pkg.leaflet",
     "leaflet-markercluster": "xstatic.pkg.leaflet_markercluster",
 }
-_STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def inline_asset_url(path: str) -> str:
@@ -351,7 +350,7 @@ def inline_asset_url(path: str) -> str:
         _, package, filename = path.split("/", 2)
         base = Path(importlib.import_module(_VENDOR_MODULES[package]).BASE_DIR)
     else:
-        base, filename = _STATIC_DIR, path
+        base, filename = resources.static_dir(), path
     file = base / filename
     mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"

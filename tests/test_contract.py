@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mapapp import PROJECT_ROOT, contract, geo
+from mapapp import contract, geo, resources
 from mapapp.records import LANGUAGES
 from mapapp.web.urls import current_urls
 
-SW_JS = PROJECT_ROOT / "static" / "sw.js"
+SW_JS = resources.static_dir() / "sw.js"
 
 
 def blob(html: str, element_id: str) -> dict:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import json
 
-from mapapp import PROJECT_ROOT
+from mapapp import resources
 from mapapp.catalog import load_seed
 from mapapp.records import COLUMNS
 
-DATA = PROJECT_ROOT / "data"
+DATA = resources.data_dir()
 
 
 def rows():
@@ -50,11 +50,15 @@ def test_route_runs_south_to_north_and_names_the_river_both_ways():
 
 
 def test_every_geo_layer_is_valid_geojson_in_lon_lat():
-    for path in (DATA / "geo").glob("*.geojson"):
+    paths = sorted((DATA / "geo").glob("*.geojson"))
+    assert {p.name for p in paths} >= {"vesnovka_route.geojson", "route_anchors.geojson"}
+    for path in paths:
         doc = json.loads(path.read_text(encoding="utf-8"))
         assert doc["type"] == "FeatureCollection", path.name
+        assert doc["features"], path.name
         for f in doc["features"]:
             g = f["geometry"]
+            assert g["type"] in ("Point", "LineString"), (path.name, g["type"])
             pts = [g["coordinates"]] if g["type"] == "Point" else g["coordinates"]
             for lon, lat in pts:
                 assert 76 < lon < 78 and 43 < lat < 44, path.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -84,12 +85,18 @@ def test_curators_edit_each_language(cclient, auth, client):
     assert 'name="title_kk" value="Винокуров муралы"' in form
 
 
-def test_catalogs_compile_and_are_complete():
+def test_catalogs_compile_into_the_given_folder_and_are_complete(tmp_path):
     from babel.messages.pofile import read_po
 
     from mapapp.web.i18n import TRANSLATIONS
 
-    compile_catalogs()
+    built = compile_catalogs(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in built) == [
+        "kk/LC_MESSAGES/messages.mo",
+        "ru/LC_MESSAGES/messages.mo",
+    ]
+    assert compile_catalogs(tmp_path) == []  # unchanged: nothing rewritten
+    assert not list(TRANSLATIONS.rglob("*.mo"))  # nothing beside the sources
     for lang in ("ru", "kk"):
         with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalog = read_po(f)
@@ -109,15 +116,15 @@ def test_every_string_in_the_code_is_in_each_catalogue():
     from babel.messages.frontend import parse_mapping_cfg
     from babel.messages.pofile import read_po
 
-    from mapapp import PROJECT_ROOT
+    root = Path(__file__).resolve().parents[1]
     from mapapp.web.i18n import TRANSLATIONS
 
-    with (PROJECT_ROOT / "babel.cfg").open() as f:
+    with (root / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     found = {
         msg if isinstance(msg, str) else msg[0]
         for _file, _line, msg, _comments, _context in extract_from_dir(
-            str(PROJECT_ROOT), method_map, options_map
+            str(root), method_map, options_map
         )
     }
     assert len(found) > 200  # the extraction really ran over the code and templates

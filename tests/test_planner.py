@@ -77,11 +77,15 @@ def test_page_obeys_the_content_security_policy(client):
     resp = client.get("/planner")
     html = resp.get_data(as_text=True)
     nonce = re.search(r"'nonce-([^']+)'", resp.headers["Content-Security-Policy"]).group(1)
-    for attrs in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html):
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline
+    for attrs in inline:
         assert f'nonce="{nonce}"' in attrs or 'type="application/json"' in attrs
     assert not re.search(r"<[^>]+\sstyle=", html), "inline style attribute"
     assert "<style" not in html
-    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls
+    for url in urls:
         assert url.startswith("/") or url.startswith("#"), url
 
 
@@ -137,6 +141,7 @@ def test_bad_values_are_echoed_escaped(client):
 def test_suggested_sites_table(client, store):
     html = client.get("/planner?k=3").text
     rep = expected_report(store, k=3)
+    assert len(rep.suggestions) == 3
     for site in rep.suggestions:
         assert f"{site.lat:.5f}," in html
     assert "No sites asked for." in client.get("/planner?k=0").text

@@ -55,11 +55,12 @@ def test_no_asset_comes_from_another_host(client):
     assert urls
     for url in urls:
         assert url.startswith("/") or url.startswith("#"), url
-    for url in urls:
-        if url.startswith("/vendor/") or url.startswith("/static/"):
-            resp = client.get(url)
-            assert resp.status_code == 200, url
-            resp.close()
+    assets = [u for u in urls if u.startswith(("/vendor/", "/static/"))]
+    assert {u.split("/")[1] for u in assets} == {"vendor", "static"}
+    for url in assets:
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        resp.close()
 
 
 def test_inline_script_carries_the_csp_nonce(client):
@@ -105,8 +106,7 @@ def test_tiles_are_configurable(db_path):
     assert "tileLayer" not in app.test_client().get("/").get_data(as_text=True)
 
 
-def test_default_tiles_are_openstreetmap_with_attribution(db_path, monkeypatch):
-    monkeypatch.delenv("MAPAPP_TILES", raising=False)
+def test_default_tiles_are_openstreetmap_with_attribution(db_path):
     app = create_app({"TESTING": True, "DB": str(db_path)})
     html = app.test_client().get("/").get_data(as_text=True)
     assert "tile.openstreetmap.org" in html and "openstreetmap.org/copyright" in html

@@ -235,7 +235,6 @@ def test_a_link_a_static_host_cannot_serve_is_reported(tmp_path: Path):
 
 def test_cli_exports_and_refuses_to_overwrite(db_path: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("MAPAPP_TILES", "")
-    monkeypatch.setenv("MAPAPP_SECRET_KEY", "test")  # not the instance folder's key file
     monkeypatch.setenv("MAPAPP_MEDIA_DIR", str(tmp_path / "media"))
     out = tmp_path / "public"
     runner = CliRunner()

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import closing
 
 import pytest
 from click.testing import CliRunner
 
-from mapapp import PROJECT_ROOT
+from mapapp import resources
 from mapapp.catalog import build_walk, load_seed, seed
 from mapapp.cli import cli
 from mapapp.store import Store
 
 from .conftest import make_installation
 
-DATA = PROJECT_ROOT / "data"
+DATA = resources.data_dir()
 
 
 def test_seed_is_idempotent(tmp_path):
-    store = Store.open(tmp_path / "db.sqlite")
-    first = seed(store, load_seed(DATA))
-    assert first["route"] == 1 and first["installations"] >= 15
-    before = store.all_installations()
-    assert seed(store, load_seed(DATA)) == {"migrations": 0, "route": 0, "installations": 0}
-    assert store.all_installations() == before
+    with closing(Store.open(tmp_path / "db.sqlite")) as store:
+        first = seed(store, load_seed(DATA))
+        assert first["route"] == 1 and first["installations"] >= 15
+        before = store.all_installations()
+        assert seed(store, load_seed(DATA)) == {"migrations": 0, "route": 0, "installations": 0}
+        assert store.all_installations() == before
 
 
 def test_seeding_never_overwrites_a_curators_edit(store):
@@ -65,9 +66,10 @@ def test_set_route_keeps_history(store):
 
 def test_walk_stops_are_in_route_order(store):
     walk = build_walk(store)
+    assert len(walk.stops) == len(store.installations())
     chainages = [s["chainage_m"] for s in walk.stops]
     assert chainages == sorted(chainages)
-    assert all(s["offset_m"] >= 0 for s in walk.stops)
+    assert len(set(chainages)) > len(chainages) / 2  # placed along the route, not all at 0
 
 
 # CLI ------------------------------------------------------------------------------
@@ -138,10 +140,3 @@ def test_swapped_coordinates_are_spotted(tmp_path):
     )
     assert result.exit_code == 1
     assert "lat and lon look swapped" in result.output
-
-
-def test_help_on_every_command():
-    runner = CliRunner()
-    for args in (["-h"], ["init-db", "-h"], ["serve", "--help"]):
-        result = runner.invoke(cli, args)
-        assert result.exit_code == 0 and "Example" in result.output

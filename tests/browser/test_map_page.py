@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from browser_support import ARTIFACTS, Guarded, LiveServer, published_rows
+from browser_support import Guarded, LiveServer, published_rows, timeout_ms
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -13,20 +13,20 @@ pytestmark = pytest.mark.browser
 
 #: How long a permalink's popup may take to open once the map is ready (zoom and
 #: spiderfy animations).
-POPUP_TIMEOUT_MS = 3000
+POPUP_TIMEOUT_MS = timeout_ms(3000)
 
 #: A point on the Esentai walk, between the KazNU campus and Satpaev Street.
 WALKER = {"latitude": 43.2300, "longitude": 76.9215}
 
 #: Zoom to each marker in turn and say whether its icon is then on the map.
 SHOW_EVERY_MARKER = """
-async () => {
+async (waitMs) => {
   const cluster = Terrenkur.cluster, map = Terrenkur.map;
   const pane = map.getPane("markerPane");
   const out = [];
   for (const marker of cluster.getLayers()) {
     const called = await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), 5000);
+      const timer = setTimeout(() => resolve(false), waitMs);
       cluster.zoomToShowLayer(marker, () => { clearTimeout(timer); resolve(true); });
     });
     const icon = marker.getElement();
@@ -63,7 +63,7 @@ def visible_list_ids(page) -> list[str]:
 # 1. loads, draws the route, shows the river's names and every published stop ----------
 
 
-def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: str):
+def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: str, artifacts):
     page = guarded.open_map()
     rows = published_rows()
 
@@ -77,14 +77,13 @@ def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: s
     for name in ("Esentai", "Есентай", "Весновка"):
         assert name in names
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"map-{viewport}.png"))
+    page.screenshot(path=str(artifacts / f"map-{viewport}.png"))
 
     assert cluster_size(page) == len(rows)
     assert page.locator("#stops li").count() == len(rows)
     assert page.locator("#stop-count").inner_text() == str(len(rows))
 
-    shown = page.evaluate(SHOW_EVERY_MARKER)
+    shown = page.evaluate(SHOW_EVERY_MARKER, timeout_ms(5000))
     assert sorted(m["title"] for m in shown) == sorted(r["title"] for r in rows)
     missing = [m["title"] for m in shown if not (m["called"] and m["shown"])]
     assert not missing, f"markers never shown on the map: {missing}"

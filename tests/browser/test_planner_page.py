@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import ARTIFACTS, Guarded, LiveServer
+from browser_support import Guarded, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def open_planner(open_page, live_server: LiveServer, size: str, path: str = "/pl
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_planner_draws_coverage_without_leaving_the_machine(
-    open_page, live_server: LiveServer, size: str
+    open_page, live_server: LiveServer, size: str, artifacts
 ):
     guarded, page = open_planner(open_page, live_server, size)
     report = live_server.get_json("/api/coverage")
@@ -68,8 +68,7 @@ def test_planner_draws_coverage_without_leaving_the_machine(
         "(img) => img.complete && img.naturalWidth > 0", arg=chart.element_handle()
     )
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"planner-{size}.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"planner-{size}.png"), full_page=True)
     assert guarded.blocked == [], guarded.blocked
     assert all(
         u.startswith(live_server.base_url) or u.startswith("data:") for u in guarded.requests
