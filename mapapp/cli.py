@@ -130,7 +130,13 @@ def create_user(db_path: Path, name: str, role: str, password: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Only report what would change.")
 @click.option("--user", default="cli", show_default=True, help="Name recorded in history.")
-@click.option("--max-offset", default=1000.0, show_default=True, help="Metres from the route.")
+@click.option(
+    "--max-offset",
+    default=1000.0,
+    show_default=True,
+    envvar="MAPAPP_MAX_OFFSET_M",
+    help="How far from the route a new or moved work may be, metres (or MAPAPP_MAX_OFFSET_M).",
+)
 def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offset: float) -> None:
     """Import works from CSV or GeoJSON (also OpenStreetMap tourism=artwork).
 
