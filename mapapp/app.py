@@ -11,6 +11,7 @@ from flask import Flask
 from flask_compress import Compress
 
 from . import DEFAULT_ATTRIBUTION, DEFAULT_TILES, PROJECT_ROOT, web
+from .store import DEFAULT_TIMEOUT
 from .web import assets, auth, i18n, security
 
 
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(
         DB=str(Path(app.instance_path) / "mapapp.sqlite"),
+        DB_TIMEOUT=DEFAULT_TIMEOUT,
         DATA_DIR=str(PROJECT_ROOT / "data"),
         TILES=DEFAULT_TILES,
         TILES_ATTRIBUTION=DEFAULT_ATTRIBUTION,

@@ -1,7 +1,12 @@
 """The only module that speaks SQL: the installations and the route in SQLite.
 
 Built on sqlite-utils: a :class:`sqlite_utils.Database` is passed in (no global
-state), the schema is a list of named migrations, and writes run in ``db.atomic()``.
+state) and the schema is a list of named migrations. The database runs in WAL mode
+(readers never wait for a writer) and every write runs in :meth:`Store.write`, a
+transaction that takes SQLite's write lock up front (``BEGIN IMMEDIATE``): a
+second writer then waits for the lock, up to the busy timeout, instead of failing
+when its read turns into a write. A write that still cannot get the lock raises
+:class:`DatabaseBusy` and has written nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +149,22 @@ class DuplicateSlug(ValueError):
     """Another installation already uses this slug."""
 
 
+class DatabaseBusy(Exception):
+    """Another writer held the database past the busy timeout; nothing was written."""
+
+
+#: How long a write waits for another writer's lock by default, in seconds.
+DEFAULT_TIMEOUT = 10.0
+_BUSY = ("database is locked", "database is busy", "database table is locked")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite giving up on a lock held by another connection."""
+    return isinstance(exc, DatabaseBusy) or (
+        isinstance(exc, sqlite3.OperationalError) and str(exc).startswith(_BUSY)
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -154,14 +176,17 @@ class Store:
         self.db = db
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the database file at ``path``."""
+    def open(cls, path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Store:
+        """Open (creating if needed) the database file at ``path``.
+
+        ``timeout`` is how long, in seconds, a write waits for another writer.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout)
         db = Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if str(path) != ":memory:":
             db.execute("PRAGMA journal_mode = WAL")
         return cls(db)
@@ -169,11 +194,45 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """A write transaction holding the write lock from its start (``BEGIN IMMEDIATE``).
+
+        Everything in the ``with`` block is committed together or not at all. Nested
+        blocks join the outer transaction (as a savepoint). Raises
+        :class:`DatabaseBusy` when another writer keeps the lock past the timeout.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():  # a savepoint inside the outer transaction
+                yield
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise DatabaseBusy(str(exc)) from exc
+            raise
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if is_busy(exc) and not isinstance(exc, DatabaseBusy):
+                raise DatabaseBusy(str(exc)) from exc
+            raise
+
     # schema -----------------------------------------------------------------
     def migrate(self) -> list[str]:
-        """Apply pending migrations; return their names."""
-        pending = [m.name for m in migrations.pending(self.db)]
-        migrations.apply(self.db)
+        """Apply pending migrations; return their names.
+
+        Runs under the write lock, so two processes starting at once apply each
+        migration once.
+        """
+        with self.write():
+            pending = [m.name for m in migrations.pending(self.db)]
+            migrations.apply(self.db)
         return pending
 
     def needs_migration(self) -> bool:
@@ -187,7 +246,7 @@ class Store:
         overwrites a curator's edits.
         """
         added = 0
-        with self.db.atomic():
+        with self.write():
             for rec in records:
                 row = rec.model_dump()
                 exists = self.db.execute(
@@ -284,7 +343,7 @@ class Store:
         self, fields: dict[str, Any], username: str | None, action: str = "create"
     ) -> dict[str, Any]:
         """Insert a new installation (id given or assigned) and record it in history."""
-        with self.db.atomic():
+        with self.write():
             return self._create(fields, username, action)
 
     def _create(self, fields: dict[str, Any], username: str | None, action: str) -> dict[str, Any]:
@@ -317,7 +376,7 @@ class Store:
         :class:`DuplicateSlug`. Returns the new row; a change to nothing is no new
         version.
         """
-        with self.db.atomic():
+        with self.write():
             return self._update(row_id, fields, expected_version, username, action)
 
     def _update(
@@ -374,7 +433,7 @@ class Store:
         self, row_id: int, history_id: int, expected_version: int, username: str | None
     ) -> dict[str, Any]:
         """Make the state recorded in history entry ``history_id`` current again."""
-        with self.db.atomic():
+        with self.write():
             entry = self.db.execute(
                 "SELECT after FROM history WHERE id = ? AND installation_id = ?",
                 [history_id, row_id],
@@ -397,7 +456,7 @@ class Store:
         username: str,
     ) -> None:
         """Create and update many installations in one transaction (all or nothing)."""
-        with self.db.atomic():
+        with self.write():
             for fields in creates:
                 self._create(fields, username, "import")
             for row_id, fields in updates:
@@ -414,7 +473,7 @@ class Store:
     def create_user(self, username: str, password_hash: str, role: str) -> dict[str, Any]:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        with self.db.atomic():
+        with self.write():
             if self.user_by_name(username) is not None:
                 raise ValueError(f"user {username!r} exists already")
             table = self.db.table("users")
@@ -450,11 +509,12 @@ class Store:
         if "role" in allowed and allowed["role"] not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if allowed:
-            self.db.table("users").update(user_id, allowed)
+            with self.write():
+                self.db.table("users").update(user_id, allowed)
 
     # pending imports -----------------------------------------------------------
     def save_pending_import(self, token: str, username: str, filename: str, content: bytes) -> None:
-        with self.db.atomic():
+        with self.write():
             cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(timespec="seconds")
             self.db.execute("DELETE FROM pending_imports WHERE created_at < ?", [cutoff])
             self.db.table("pending_imports").insert(
@@ -476,7 +536,8 @@ class Store:
         return rows[0] if rows else None
 
     def drop_pending_import(self, token: str) -> None:
-        self.db.execute("DELETE FROM pending_imports WHERE token = ?", [token])
+        with self.write():
+            self.db.execute("DELETE FROM pending_imports WHERE token = ?", [token])
 
     # backup --------------------------------------------------------------------
     def backup(self, path: str | Path) -> None:
@@ -510,7 +571,7 @@ class Store:
         username: str | None = None,
     ) -> int:
         """Store a new current route; earlier ones stay as history. Returns its id."""
-        with self.db.atomic():
+        with self.write():
             self.db.execute("UPDATE routes SET is_current = 0 WHERE is_current = 1")
             table = self.db.table("routes")
             table.insert(
@@ -535,7 +596,7 @@ class Store:
         ]
 
     def make_route_current(self, route_id: int) -> None:
-        with self.db.atomic():
+        with self.write():
             if self.db.execute("SELECT 1 FROM routes WHERE id = ?", [route_id]).fetchone() is None:
                 raise NotFound(route_id)
             self.db.execute("UPDATE routes SET is_current = (id = ?)", [route_id])
