@@ -128,6 +128,38 @@ def m004_translations(db: Database) -> None:
         db.table("installations").add_column(column, str, not_null_default="")
 
 
+#: When each trigger counts a change: only writes the public can see (published
+#: works, the current route), so a curator's drafts neither move "data last changed"
+#: nor invalidate the public caches.
+_PUBLIC_CHANGE = {
+    ("installations", "INSERT"): "NEW.status = 'published'",
+    ("installations", "UPDATE"): "OLD.status = 'published' OR NEW.status = 'published'",
+    ("installations", "DELETE"): "OLD.status = 'published'",
+    ("routes", "INSERT"): "NEW.is_current = 1",
+    ("routes", "UPDATE"): "OLD.is_current = 1 OR NEW.is_current = 1",
+    ("routes", "DELETE"): "OLD.is_current = 1",
+}
+
+
+@migrations()
+def m005_public_changes_only(db: Database) -> None:
+    """The change counter counts public changes only, and says when the last one was."""
+    db.execute("ALTER TABLE data_changes ADD COLUMN changed_at TEXT")
+    db.execute(
+        "UPDATE data_changes SET changed_at = (SELECT max(t) FROM ("
+        " SELECT max(updated_at) AS t FROM installations WHERE status = 'published'"
+        " UNION ALL SELECT max(created_at) FROM routes WHERE is_current = 1))"
+    )
+    body = (
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for (table, event), when in _PUBLIC_CHANGE.items():
+        name = f"{table}_{event.lower()}_counts"
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} WHEN {when} BEGIN {body} END")
+
+
 #: Fields a curator edits (everything but the id and bookkeeping).
 EDITABLE = tuple(c for c in COLUMNS if c != "id")
 ROLES = ("curator", "admin")
@@ -603,19 +635,20 @@ class Store:
 
     # change detection ---------------------------------------------------------
     def data_version(self) -> str:
-        """A token that changes whenever installations or the route change."""
+        """A token that changes whenever public data (published works, the route) changes.
+
+        Drafts and retired works can change without moving it, so caches of public
+        pages keyed by it stay valid while curators work on drafts.
+        """
         row = self.db.execute("SELECT n FROM data_changes WHERE id = 1").fetchone()
         return str(row[0])
 
     def data_changed_at(self) -> str | None:
-        """When a work or the route was last written (ISO 8601, UTC), or ``None``.
+        """When public data last changed (ISO 8601, UTC), or ``None``.
 
         Shown to walkers as the age of the data a map saved for offline use holds.
         """
-        row = self.db.execute(
-            "SELECT max(t) FROM (SELECT max(updated_at) AS t FROM installations"
-            " UNION ALL SELECT max(created_at) FROM routes)"
-        ).fetchone()
+        row = self.db.execute("SELECT changed_at FROM data_changes WHERE id = 1").fetchone()
         return row[0] if row and row[0] else None
 
 

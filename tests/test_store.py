@@ -145,3 +145,63 @@ def test_help_on_every_command():
     for args in (["-h"], ["init-db", "-h"], ["serve", "--help"]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 0 and "Example" in result.output
+
+
+# what counts as a change of public data ----------------------------------------------
+
+OLD = "2000-01-01T00:00:00+00:00"
+
+
+def _backdate(store):
+    """Make every stored time old, so that a change made now shows."""
+    with store.write():
+        store.db.execute("UPDATE installations SET updated_at = ?", [OLD])
+        store.db.execute("UPDATE routes SET created_at = ?", [OLD])
+        if "changed_at" in store.db["data_changes"].columns_dict:
+            store.db.execute("UPDATE data_changes SET changed_at = ?", [OLD])
+
+
+def test_draft_edits_do_not_move_the_public_data_version_or_time(store):
+    draft = store.create_installation(
+        make_installation(slug="a-draft", status="draft").model_dump(), "t"
+    )
+    _backdate(store)
+    before = (store.data_version(), store.data_changed_at())
+    assert before[1] == OLD
+    store.update_installation(draft["id"], {"title": "Still a draft"}, 1, "t")
+    store.create_installation(make_installation(slug="b-draft", status="draft").model_dump(), "t")
+    assert (store.data_version(), store.data_changed_at()) == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "publish a draft",
+        "edit a published work",
+        "retire a published work",
+        "replace the route",
+        "make an older route current",
+    ],
+)
+def test_public_changes_move_the_data_version_and_time(store, change):
+    draft = store.create_installation(
+        make_installation(slug="a-draft", status="draft").model_dump(), "t"
+    )
+    first_route = store.current_route()["id"]
+    if change == "make an older route current":
+        store.set_route([[76.92, 43.23], [76.93, 43.24]], {"name": "newer"})
+    _backdate(store)
+    before = (store.data_version(), store.data_changed_at())
+    if change == "publish a draft":
+        store.update_installation(draft["id"], {"status": "published"}, 1, "t")
+    elif change == "edit a published work":
+        store.update_installation(1, {"title": "New title"}, 1, "t")
+    elif change == "retire a published work":
+        store.update_installation(1, {"status": "retired"}, 1, "t")
+    elif change == "replace the route":
+        store.set_route([[76.92, 43.23], [76.93, 43.24]], {"name": "new"})
+    else:
+        store.make_route_current(first_route)
+    version, at = store.data_version(), store.data_changed_at()
+    assert version != before[0]
+    assert at > OLD
