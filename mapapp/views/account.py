@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -13,9 +16,18 @@ from ..web.db import get_store
 bp = Blueprint("account", __name__)
 
 
+#: A path on this site: one leading ``/``, then printable ASCII but no backslash.
+#: No whitespace or control characters: browsers drop tabs and newlines from a
+#: Location, so ``/<tab>/evil.example`` would lead to ``//evil.example``.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """``target`` when it is a relative path on this site, else the curators' start page."""
+    if target and _LOCAL_PATH.fullmatch(target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("curator.index")
 
 
