@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MEDIA_DIR=str(Path(app.instance_path) / "media"),
         PHOTO_MAX_BYTES=8 * 1000 * 1000,
         IMPORT_MAX_BYTES=5 * 1000 * 1000,
+        MAX_REQUEST_BYTES=1000 * 1000,
         MAX_OFFSET_M=1000.0,
         LOGIN_RATE_LIMIT="5 per minute; 30 per hour",
         RATELIMIT_ENABLED=True,  # explicit: the limiter object outlives one app
@@ -61,11 +62,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("MAPAPP")
     if test_config:
         app.config.update(test_config)
-    # every upload limit is checked with a clear message below this hard cap
-    app.config.setdefault(
-        "MAX_CONTENT_LENGTH",
-        max(app.config["PHOTO_MAX_BYTES"], app.config["IMPORT_MAX_BYTES"]) + 2_000_000,
-    )
     if not app.debug and not app.testing and "MAPAPP_SESSION_COOKIE_SECURE" not in os.environ:
         app.config["SESSION_COOKIE_SECURE"] = True  # browsers accept it on http://localhost
     if not app.config.get("SECRET_KEY"):

@@ -255,8 +255,13 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
         return
     import waitress
 
+    from .web.limits import largest_request
+
     click.echo(f"Cultural Terrenkur on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=8)
+    # waitress buffers a body before the app sees it: refuse larger ones unread
+    waitress.serve(
+        app, host=host, port=port, threads=8, max_request_body_size=largest_request(app.config)
+    )
 
 
 @cli.command("coverage")

@@ -125,7 +125,7 @@ def test_oversized_upload_is_refused_cleanly(db_path, users, tmp_path):
             "RATELIMIT_ENABLED": False,
             "PHOTO_MAX_BYTES": 2000,
             "IMPORT_MAX_BYTES": 2000,
-            "MAX_CONTENT_LENGTH": 50_000,
+            "MAX_REQUEST_BYTES": 50_000,
             "MEDIA_DIR": str(tmp_path / "m"),
         }
     )

@@ -12,6 +12,7 @@ from ..numbers import int_or_none
 from ..store import ROLES, NotFound
 from ..web.auth import role_required
 from ..web.db import get_store
+from ..web.limits import upload_limit
 
 bp = Blueprint("admin", __name__)
 
@@ -65,6 +66,7 @@ def users():
 
 
 @bp.route("/curator/route", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
 @role_required("admin")
 def route():
     store = get_store()

@@ -33,6 +33,7 @@ from ..web.assets import asset_url
 from ..web.auth import role_required
 from ..web.db import get_store
 from ..web.labels import field_errors, kind_labels, precision_labels
+from ..web.limits import upload_limit
 from ..web.walk import current_walk, workspace
 
 bp = Blueprint("curator", __name__)
@@ -152,6 +153,7 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
 
 
 @bp.route("/curator/new", methods=["GET", "POST"])
+@upload_limit("PHOTO_MAX_BYTES")
 @role_required("curator")
 def new():
     if request.method == "GET":
@@ -174,6 +176,7 @@ def _row_or_404(id: int) -> dict[str, Any]:
 
 
 @bp.route("/curator/<int:id>", methods=["GET", "POST"])
+@upload_limit("PHOTO_MAX_BYTES")
 @role_required("curator")
 def edit(id: int):
     row = _row_or_404(id)
@@ -243,6 +246,7 @@ def restore(id: int, entry: int):
 
 
 @bp.route("/curator/import", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
 @role_required("curator")
 def import_upload():
     if request.method == "GET":

@@ -11,7 +11,7 @@ import sqlite3
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
 
 from ..store import DatabaseBusy, is_busy
 
@@ -51,6 +51,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         return error_response(exc)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):
+        limit = request.max_content_length or 0
+        message = _(
+            "This request is larger than %(mb)s MB, the most this page accepts. "
+            "Nothing was saved.",
+            mb=f"{limit / 1e6:.1f}".removesuffix(".0"),
+        )
+        return error_response(RequestEntityTooLarge(description=message))
 
     @app.errorhandler(DatabaseBusy)
     def _busy(exc: DatabaseBusy):
