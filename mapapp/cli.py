@@ -14,8 +14,44 @@ from . import PROJECT_ROOT, editing
 from .accounts import hash_password
 from .catalog import SeedError, build_walk, load_seed, place_stops, seed
 from .exchange import export_csv, export_geojson, export_gpx, plan_import
+from .numbers import NumberError, parse_float, parse_int
 from .records import STATUSES
 from .store import ROLES, Store
+
+
+class Number(click.ParamType):
+    """A number from ``low`` to ``high`` read by :mod:`mapapp.numbers` (ASCII digits only).
+
+    ``low_open`` excludes ``low`` itself; ``whole`` asks for an integer.
+    """
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, *, whole: bool = False, low_open: bool = False):
+        self.low, self.high, self.whole, self.low_open = low, high, whole, low_open
+
+    def convert(self, value, param, ctx):
+        try:
+            number = (
+                parse_int(value, int(self.low), int(self.high))
+                if self.whole
+                else parse_float(value, self.low, self.high)
+            )
+        except NumberError:
+            number = None
+        if number is None or (self.low_open and number == self.low):
+            kind = "a whole number" if self.whole else "a number"
+            bounds = (
+                f"above {self.low:g} and at most {self.high:g}"
+                if self.low_open
+                else f"from {self.low:g} to {self.high:g}"
+            )
+            self.fail(f"{value!r} is not {kind} {bounds}", param, ctx)
+        return number
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "INTEGER" if self.whole else "NUMBER"
+
 
 DEFAULT_DB = PROJECT_ROOT / "instance" / "mapapp.sqlite"
 DB_OPTION = click.option(
@@ -116,7 +152,13 @@ def create_user(db_path: Path, name: str, role: str, password: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Only report what would change.")
 @click.option("--user", default="cli", show_default=True, help="Name recorded in history.")
-@click.option("--max-offset", default=1000.0, show_default=True, help="Metres from the route.")
+@click.option(
+    "--max-offset",
+    type=Number(0, 100_000),
+    default=1000.0,
+    show_default=True,
+    help="Metres from the route.",
+)
 def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offset: float) -> None:
     """Import works from CSV or GeoJSON (also OpenStreetMap tourism=artwork).
 
@@ -237,7 +279,9 @@ def _open_seeded(db_path: Path) -> Store:
 @cli.command()
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port", default=5000, show_default=True, type=Number(1, 65535, whole=True), help="Port."
+)
 @click.option("--debug/--no-debug", default=False, help="Reload on change and show tracebacks.")
 def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
     """Serve the map on HOST:PORT, seeding the database first if it is new.
@@ -268,21 +312,21 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
 @DB_OPTION
 @click.option(
     "--radius",
-    type=click.FloatRange(0, 5000, min_open=True),
+    type=Number(0, 5000, low_open=True),
     default=150.0,
     show_default=True,
     help="Walking radius in metres.",
 )
 @click.option(
     "--gap",
-    type=click.FloatRange(0, 100_000, min_open=True),
+    type=Number(0, 100_000, low_open=True),
     default=300.0,
     show_default=True,
     help="Shortest uncovered stretch reported as a gap, metres.",
 )
 @click.option(
     "--segment",
-    type=click.FloatRange(10, 10_000),
+    type=Number(10, 10_000),
     default=100.0,
     show_default=True,
     help="Length of the segments counted, metres.",
@@ -290,7 +334,7 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
 @click.option(
     "-k",
     "--sites",
-    type=click.IntRange(0, 50),
+    type=Number(0, 50, whole=True),
     default=5,
     show_default=True,
     help="How many sites to suggest for new works.",

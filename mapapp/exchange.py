@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +23,14 @@ from slugify import slugify
 
 from . import geo
 from .editing import area_error
+from .inputs import InputError, csv_records, load_json
 from .records import (
     COLUMNS,
     REQUIRED_COLUMNS,
     Installation,
     RowError,
     check_unique,
+    field_too_long,
     row_error,
     validate_row,
     write_csv,
@@ -122,14 +125,17 @@ def csv_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
         return [], [row_error(1, "header", "missing_columns", reason, columns=columns)]
     rows: list[tuple[int, dict]] = []
     errors: list[RowError] = []
-    for raw in reader:
+    for line, raw in csv_records(reader):
+        if raw is None:
+            errors.append(field_too_long(line))
+            continue
         if None in raw:
             reason = "more values than columns"
-            errors.append(row_error(reader.line_num, "row", "extra_values", reason))
+            errors.append(row_error(line, "row", "extra_values", reason))
             continue
         if all(not (v or "").strip() for v in raw.values()):
             continue
-        rows.append((reader.line_num, raw))
+        rows.append((line, raw))
     return rows, errors
 
 
@@ -141,10 +147,9 @@ def geojson_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     ``website``.
     """
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        reason = f"not valid JSON: {exc.msg} (line {exc.lineno})"
-        return [], [row_error(1, "file", "not_json", reason, line=exc.lineno)]
+        doc = load_json(text)
+    except InputError as exc:
+        return [], [row_error(1, "file", exc.code, str(exc), **exc.params)]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         reason = "expected a GeoJSON FeatureCollection"
         return [], [row_error(1, "file", "not_feature_collection", reason)]
@@ -192,7 +197,7 @@ def _osm_to_fields(props: dict[str, Any], feature: dict[str, Any]) -> dict[str, 
         "title": title,
         "kind": OSM_ARTWORK_KINDS.get(str(props.get("artwork_type", "")), "installation"),
         "artist": props.get("artist_name") or "",
-        "year": year if year.isdigit() else "",
+        "year": year if re.fullmatch(r"[0-9]{4}", year) else "",
         "description": props.get("description") or "",
         "address": " ".join(
             str(props[k]) for k in ("addr:street", "addr:housenumber") if props.get(k)
@@ -224,7 +229,8 @@ def plan_import(
         )
     by_id = {r["id"]: r for r in existing}
     by_slug = {r["slug"]: r for r in existing}
-    reports: list[RowReport] = []
+    # rows the reader refused (too many values, a field too long) are rejected rows too
+    reports = [RowReport(e.row, "reject", errors=[e]) for e in file_errors]
     checked: list[tuple[int, Installation]] = []
     creates: list[dict[str, Any]] = []
     updates: list[tuple[int, dict[str, Any]]] = []
@@ -287,6 +293,7 @@ def plan_import(
     errors.extend(dupes)
     if not raw_rows and not errors:
         errors.append(row_error(1, "file", "no_rows", "no rows to import"))
+    reports.sort(key=lambda r: r.row)
     return ImportPlan(reports, creates, updates, sorted(errors, key=lambda e: e.row))
 
 

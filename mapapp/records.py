@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -23,7 +22,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from .numbers import MAX_ID, NumberError, parse_float
+from .inputs import CSV_FIELD_LIMIT, InputError, csv_records, load_json
+from .numbers import MAX_ID, NumberError, parse_float, parse_int
 
 KINDS = (
     "sculpture",
@@ -108,6 +108,20 @@ class Installation(BaseModel):
                 "slug_format", "use lowercase letters, digits and single hyphens, e.g. red-men"
             )
         return v
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        try:  # ASCII digits only: not "1_000", "1e30", 3.0 or True
+            return parse_int(v, 1, MAX_ID)
+        except NumberError as exc:
+            if exc.code == "range":
+                raise PydanticCustomError(
+                    "out_of_range", "must be from {low} to {high}", {"low": 1, "high": MAX_ID}
+                ) from None
+            raise PydanticCustomError("not_whole_number", "give a whole number") from None
 
     @field_validator("year", mode="before")
     @classmethod
@@ -285,8 +299,10 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
         ]
     good: list[tuple[int, Installation]] = []
     errors: list[RowError] = []
-    for raw in reader:
-        row = reader.line_num
+    for row, raw in csv_records(reader):
+        if raw is None:
+            errors.append(field_too_long(row))
+            continue
         if None in raw:
             errors.append(row_error(row, "row", "extra_values", "more values than columns"))
             continue
@@ -300,6 +316,12 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
     if not good and not errors:
         errors.append(row_error(2, "file", "no_rows", "the file has a header but no rows"))
     return good, errors
+
+
+def field_too_long(row: int) -> RowError:
+    """The error for a CSV row with a field longer than the csv module reads."""
+    reason = f"a field is too long: more than {CSV_FIELD_LIMIT:,} characters"
+    return row_error(row, "row", "field_too_long", reason, max_length=CSV_FIELD_LIMIT)
 
 
 def read_csv(path: str | Path) -> tuple[list[tuple[int, Installation]], list[RowError]]:
@@ -336,9 +358,9 @@ def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
     LineString with valid lon/lat positions.
     """
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        doc = load_json(text)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
     features: list[Any] = []
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         raw = doc.get("features")

@@ -205,3 +205,20 @@ def test_public_changes_move_the_data_version_and_time(store, change):
     version, at = store.data_version(), store.data_changed_at()
     assert version != before[0]
     assert at > OLD
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["serve", "--port", "٣"], "is not a whole number from 1 to 65535"),
+        (["serve", "--port", "99999"], "is not a whole number from 1 to 65535"),
+        (["coverage", "--radius", "0"], "above 0 and at most 5000"),
+        (["coverage", "--radius", "nan"], "is not a number"),
+        (["coverage", "--radius", "1" * 5000], "is not a number"),
+        (["coverage", "-k", "²"], "is not a whole number"),
+        (["import", "--max-offset", "1e400", "x.csv"], "is not a number"),
+    ],
+)
+def test_cli_numbers_are_ascii_and_bounded(args, message):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and message in result.output

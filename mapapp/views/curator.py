@@ -26,7 +26,7 @@ from flask_login import current_user
 
 from .. import editing, exchange, maps, photos
 from ..catalog import place_stops
-from ..numbers import MAX_ID, int_or_none
+from ..numbers import int_or_none
 from ..records import COLUMNS, FESTIVALS, KINDS, STATUSES, RowError, row_error
 from ..store import NotFound, StaleEdit
 from ..web.assets import asset_url
@@ -169,7 +169,7 @@ def new():
 
 
 def _row_or_404(id: int) -> dict[str, Any]:
-    row = get_store().installation(id, published_only=False) if id <= MAX_ID else None
+    row = get_store().installation(id, published_only=False)
     if row is None:
         abort(404, description=_("There is no installation with this id."))
     return row
@@ -226,8 +226,6 @@ def restore(id: int, entry: int):
     version = int_or_none(request.form.get("version"), 1)
     if version is None:
         abort(400, description=_("The form is missing its version; reload the page."))
-    if id > MAX_ID or entry > MAX_ID:
-        abort(404, description=_("There is no such version."))
     try:
         row = editing.restore_work(workspace(), id, entry, version)
     except NotFound:

@@ -56,8 +56,7 @@ def init_app(app: Flask) -> None:
     def _too_large(exc: RequestEntityTooLarge):
         limit = request.max_content_length or 0
         message = _(
-            "This request is larger than %(mb)s MB, the most this page accepts. "
-            "Nothing was saved.",
+            "This request is larger than %(mb)s MB, the most this page accepts. Nothing was saved.",
             mb=f"{limit / 1e6:.1f}".removesuffix(".0"),
         )
         return error_response(RequestEntityTooLarge(description=message))
