@@ -147,6 +147,35 @@ def create_user(db_path: Path, name: str, role: str, password: str) -> None:
     click.echo(f"added {role} {name}")
 
 
+@cli.command("set-password")
+@DB_OPTION
+@click.argument("name")
+@click.password_option(
+    "--password",
+    prompt="New password",
+    envvar="MAPAPP_NEW_PASSWORD",
+    help="Asked for when not given (never echoed); or set MAPAPP_NEW_PASSWORD.",
+)
+def set_password(db_path: Path, name: str, password: str) -> None:
+    """Give an account a new password; every browser signed in to it is signed out.
+
+    \b
+    Example:
+        mapapp set-password aigerim
+    """
+    store = _open_seeded(db_path)
+    try:
+        row = store.user_by_name(name)
+        if row is None:
+            raise click.ClickException(f"there is no account {name!r}")
+        ended = store.update_user(row["id"], password_hash=hash_password(password))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"new password for {name}; {ended} session(s) signed out")
+
+
 @cli.command("import")
 @DB_OPTION
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))

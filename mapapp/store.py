@@ -160,6 +160,18 @@ def m005_public_changes_only(db: Database) -> None:
         db.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} WHEN {when} BEGIN {body} END")
 
 
+@migrations()
+def m006_sessions(db: Database) -> None:
+    """Sign-in sessions kept on the server, so that signing out ends one for good."""
+    db.table("sessions").create(
+        {"token_hash": str, "user_id": int, "created_at": str},
+        pk="token_hash",
+        not_null={"user_id", "created_at"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db.table("sessions").create_index(["user_id"])
+
+
 #: Fields a curator edits (everything but the id and bookkeeping).
 EDITABLE = tuple(c for c in COLUMNS if c != "id")
 ROLES = ("curator", "admin")
@@ -536,13 +548,63 @@ class Store:
             )
         ]
 
-    def update_user(self, user_id: int, **fields: Any) -> None:
-        allowed = {k: v for k, v in fields.items() if k in ("role", "active", "password_hash")}
+    def update_user(self, user_id: int, **fields: Any) -> int:
+        """Change an account's role, ``active`` flag or password hash (``None``: unchanged).
+
+        A new password or switching the account off ends all its sessions; returns
+        how many were ended.
+        """
+        allowed = {
+            k: v
+            for k, v in fields.items()
+            if k in ("role", "active", "password_hash") and v is not None
+        }
         if "role" in allowed and allowed["role"] not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if allowed:
-            with self.write():
-                self.db.table("users").update(user_id, allowed)
+        if not allowed:
+            return 0
+        with self.write():
+            self.db.table("users").update(user_id, allowed)
+            if "password_hash" in allowed or not allowed.get("active", 1):
+                return self.end_sessions(user_id)
+        return 0
+
+    # sessions ------------------------------------------------------------------
+    def start_session(self, user_id: int, token_hash: str, max_age_days: int) -> None:
+        """Record a new sign-in; sessions older than ``max_age_days`` are dropped."""
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=max_age_days)).isoformat(
+            timespec="seconds"
+        )
+        with self.write():
+            self.db.execute("DELETE FROM sessions WHERE created_at < ?", [cutoff])
+            self.db.table("sessions").insert(
+                {"token_hash": token_hash, "user_id": user_id, "created_at": _now()}
+            )
+
+    def session_user(self, token_hash: str, max_age_days: int) -> dict[str, Any] | None:
+        """The active account signed in with this session, or ``None``."""
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=max_age_days)).isoformat(
+            timespec="seconds"
+        )
+        rows = list(
+            self.db.query(
+                "SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id"
+                " WHERE sessions.token_hash = ? AND sessions.created_at >= ?"
+                " AND users.active = 1",
+                [token_hash, cutoff],
+            )
+        )
+        return rows[0] if rows else None
+
+    def end_session(self, token_hash: str) -> None:
+        with self.write():
+            self.db.execute("DELETE FROM sessions WHERE token_hash = ?", [token_hash])
+
+    def end_sessions(self, user_id: int) -> int:
+        """End every session of an account; return how many there were."""
+        with self.write():
+            cur = self.db.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
+            return cur.rowcount
 
     # pending imports -----------------------------------------------------------
     def save_pending_import(self, token: str, username: str, filename: str, content: bytes) -> None:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 
-from .conftest import PASSWORDS
+from mapapp.cli import cli
+from mapapp.store import Store
+
+from .conftest import PASSWORDS, AuthActions
 
 HOSTILE_NEXT = [
     "https://evil.example/",
@@ -50,3 +54,67 @@ def test_sign_in_leads_back_to_the_page_asked_for(cclient, target):
         data={"username": "cora", "password": PASSWORDS["cora"]},
     )
     assert resp.headers["Location"] == target
+
+
+# sessions end on the server -------------------------------------------------------------
+
+
+def _copy_of(client, app):
+    """A second browser holding a copy of ``client``'s session cookie."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def test_a_copied_cookie_stops_working_at_sign_out(cclient, auth, curator_app):
+    auth.login("cora")
+    stolen = _copy_of(cclient, curator_app)
+    assert stolen.get("/curator").status_code == 200
+    auth.logout()
+    assert stolen.get("/curator").status_code == 302
+    assert stolen.get("/api/curator/session").status_code == 401
+
+
+def test_signing_out_ends_only_that_session(cclient, auth, curator_app):
+    phone = curator_app.test_client()
+    AuthActions(phone).login("cora")
+    auth.login("cora")
+    auth.logout()
+    assert phone.get("/curator").status_code == 200
+
+
+def test_deactivating_an_account_ends_its_sessions_for_good(cclient, auth, curator_app, db_path):
+    auth.login("cora")
+    admin = curator_app.test_client()
+    AuthActions(admin).login("ada")
+    cora = Store.open(db_path).user_by_name("cora")
+    resp = admin.post("/curator/users", data={"action": "update", "user_id": cora["id"]})
+    assert resp.status_code == 303
+    assert cclient.get("/curator").status_code == 302
+    # switched back on, the old session stays ended: cora signs in again
+    data = {"action": "update", "user_id": cora["id"], "role": "curator", "active": "1"}
+    admin.post("/curator/users", data=data)
+    assert cclient.get("/curator").status_code == 302
+    assert auth.login("cora").status_code == 302
+    assert cclient.get("/curator").status_code == 200
+
+
+def test_a_new_password_ends_every_session(cclient, auth, db_path):
+    auth.login("cora")
+    result = CliRunner().invoke(
+        cli,
+        ["set-password", "cora", "--db", str(db_path)],
+        input="a brand new passphrase\na brand new passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "signed out" in result.output
+    assert cclient.get("/curator").status_code == 302
+    resp = cclient.post("/login", data={"username": "cora", "password": "a brand new passphrase"})
+    assert resp.status_code == 302
+
+
+def test_a_forged_session_id_is_refused(cclient, auth, curator_app):
+    auth.login("cora")
+    with cclient.session_transaction() as session:
+        session["_user_id"] = "1"  # the old cookie format: a bare user id
+    assert cclient.get("/curator").status_code == 302

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
-from ..accounts import authenticate
+from ..accounts import authenticate, end_session, start_session
 from ..web.auth import User, limiter
 from ..web.db import get_store
 
@@ -40,7 +40,7 @@ def login():
             get_store(), request.form.get("username", ""), request.form.get("password", "")
         )
         if row is not None:
-            login_user(User(row))
+            login_user(User(row, start_session(get_store(), row["id"])))
             return redirect(_safe_next(request.args.get("next")))
         error = _("Wrong user name or password.")
     return render_template("curator/login.html", error=error), 401 if error else 200
@@ -48,6 +48,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_session(get_store(), current_user.session_token)
     logout_user()
     flash(_("You are signed out."))
     return redirect(url_for("public.index"))

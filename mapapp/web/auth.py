@@ -1,5 +1,6 @@
 """Sign-in sessions, roles, CSRF and the sign-in rate limit (Flask-Login, Flask-WTF,
-Flask-Limiter). Password rules live in :mod:`mapapp.accounts`.
+Flask-Limiter). Password rules and the server-side sessions live in
+:mod:`mapapp.accounts`: the cookie holds a session token, not a user id.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
+from ..accounts import session_account
 from .db import get_store
 
 csrf = CSRFProtect()
@@ -23,11 +25,17 @@ login_manager = LoginManager()
 
 
 class User(UserMixin):
-    def __init__(self, row: dict[str, Any]):
+    """The signed-in account of one session; Flask-Login keeps the session's token."""
+
+    def __init__(self, row: dict[str, Any], session_token: str):
         self.id = row["id"]
         self.username = row["username"]
         self.role = row["role"]
         self.active = bool(row["active"])
+        self.session_token = session_token
+
+    def get_id(self) -> str:
+        return self.session_token
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -46,9 +54,9 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load(user_id: str) -> User | None:
-        row = get_store().user(int(user_id)) if user_id.isdigit() else None
-        return User(row) if row and row["active"] else None
+    def _load(session_token: str) -> User | None:
+        row = session_account(get_store(), session_token)
+        return User(row, session_token) if row else None
 
     @login_manager.unauthorized_handler
     def _unauthorized():
