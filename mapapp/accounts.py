@@ -33,12 +33,14 @@ def hash_password(password: str) -> str:
 
 
 def authenticate(store: Store, username: str, password: str) -> dict[str, Any] | None:
-    """The active account with this name and password, or ``None``."""
+    """The active account with this name and password, or ``None``.
+
+    Exactly one password hash is checked whether the account is unknown, switched
+    off or given a wrong password, so the time taken tells nothing about which.
+    """
     row = store.user_by_name(username.strip())
-    if row is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not row["active"] or not check_password_hash(row["password_hash"], password):
+    right = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password)
+    if row is None or not row["active"] or not right:
         return None
     return row
 

@@ -118,3 +118,64 @@ def test_a_forged_session_id_is_refused(cclient, auth, curator_app):
     with cclient.session_transaction() as session:
         session["_user_id"] = "1"  # the old cookie format: a bare user id
     assert cclient.get("/curator").status_code == 302
+
+
+# sign-in takes as long whoever tries ------------------------------------------------------
+
+
+@pytest.fixture
+def scrypt_users(tmp_path):
+    """A store with an active and a switched-off account, hashed as the app hashes."""
+    from mapapp.accounts import hash_password
+
+    store = Store.open(tmp_path / "u.sqlite")
+    store.migrate()
+    store.create_user("active", hash_password("the right passphrase"), "curator")
+    off = store.create_user("off", hash_password("the right passphrase"), "curator")
+    store.update_user(off["id"], active=0)
+    yield store
+    store.close()
+
+
+CASES = {
+    "unknown": ("nobody", "the right passphrase"),
+    "switched off": ("off", "the right passphrase"),
+    "wrong password": ("active", "a wrong passphrase"),
+}
+
+
+def test_every_failed_sign_in_checks_one_password_hash(scrypt_users, monkeypatch):
+    from mapapp import accounts
+
+    checked: list[str] = []
+    real = accounts.check_password_hash
+
+    def counting(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$", 1)[0])
+        return real(pwhash, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", counting)
+    methods = {}
+    for case, (name, password) in CASES.items():
+        checked.clear()
+        assert accounts.authenticate(scrypt_users, name, password) is None
+        assert len(checked) == 1, case
+        methods[case] = checked[0]
+    assert len(set(methods.values())) == 1, methods  # the same work factor for all
+
+
+def test_failed_sign_ins_take_about_as_long(scrypt_users):
+    import statistics
+    import time
+
+    from mapapp.accounts import authenticate
+
+    medians = {}
+    for case, (name, password) in CASES.items():
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            authenticate(scrypt_users, name, password)
+            times.append(time.perf_counter() - start)
+        medians[case] = statistics.median(times)
+    assert max(medians.values()) < 3 * min(medians.values()), medians
