@@ -246,12 +246,19 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
 )
 @click.option("--status", type=click.Choice(STATUSES), help="Only works with this status.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
-def export_command(db_path: Path, fmt: str, status: str | None, output) -> None:
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV cells exactly as stored; by default a text cell that a spreadsheet would "
+    "run as a formula (=, +, -, @, tab, CR first) gets a leading '.",
+)
+def export_command(db_path: Path, fmt: str, status: str | None, output, raw: bool) -> None:
     """Export works as CSV, GeoJSON, or GPX (route and published stops in walking order).
 
     \b
     Example:
         mapapp export --format gpx -o terrenkur.gpx
+        mapapp export --format csv --raw -o exact.csv
     """
     store = _open_seeded(db_path)
     try:
@@ -259,7 +266,7 @@ def export_command(db_path: Path, fmt: str, status: str | None, output) -> None:
         if status:
             rows = [r for r in rows if r["status"] == status]
         if fmt == "csv":
-            output.write(export_csv(rows))
+            output.write(export_csv(rows, raw=raw))
         elif fmt == "geojson":
             output.write(export_geojson(rows))
         else:

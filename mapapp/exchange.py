@@ -31,6 +31,7 @@ from .records import (
     RowError,
     check_unique,
     field_too_long,
+    from_spreadsheet,
     row_error,
     validate_row,
     write_csv,
@@ -135,7 +136,7 @@ def csv_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
             continue
         if all(not (v or "").strip() for v in raw.values()):
             continue
-        rows.append((line, raw))
+        rows.append((line, from_spreadsheet(raw)))
     return rows, errors
 
 
@@ -300,9 +301,14 @@ def plan_import(
 # exports ---------------------------------------------------------------------------
 
 
-def export_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """Rows as CSV in the columns of ``data/installations.csv``."""
-    return write_csv(rows)
+def export_csv(rows: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
+    """Rows as CSV in the columns of ``data/installations.csv``.
+
+    Curators open exports in spreadsheet programs, so a text cell that would run
+    as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a leading ``'``
+    unless ``raw``; importing the file takes it off again.
+    """
+    return write_csv(rows, raw=raw)
 
 
 def export_geojson(rows: Iterable[dict[str, Any]]) -> str:

@@ -308,7 +308,7 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
             continue
         if all(not (v or "").strip() for v in raw.values()):
             continue
-        rec, errs = validate_row(raw, row)
+        rec, errs = validate_row(from_spreadsheet(raw), row)
         errors.extend(errs)
         if rec is not None:
             good.append((row, rec))
@@ -341,13 +341,40 @@ def read_csv(path: str | Path) -> tuple[list[tuple[int, Installation]], list[Row
     return read_csv_text(text)
 
 
-def write_csv(records: Iterable[dict[str, Any]]) -> str:
-    """Installation records as CSV text in the columns of ``data/installations.csv``."""
+#: How a cell that a spreadsheet would run as a formula begins (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet shows as text: ``'`` before a formula's first sign.
+
+    Numbers stay numbers (a negative longitude is not text).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet(raw: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row with the ``'`` of :func:`spreadsheet_safe` taken off again."""
+    return {
+        k: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:].startswith(FORMULA_START) else v
+        for k, v in raw.items()
+    }
+
+
+def write_csv(records: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
+    """Installation records as CSV text in the columns of ``data/installations.csv``.
+
+    Text cells are spreadsheet-safe (:func:`spreadsheet_safe`) unless ``raw``;
+    reading the file back (:func:`read_csv_text`, imports) undoes it.
+    """
+    cell = (lambda v: v) if raw else spreadsheet_safe
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for rec in records:
-        writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in COLUMNS})
+        writer.writerow({k: ("" if rec.get(k) is None else cell(rec.get(k))) for k in COLUMNS})
     return out.getvalue()
 
 

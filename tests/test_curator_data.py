@@ -544,3 +544,60 @@ def test_cli_import_applies(tmp_path, db_path):
     assert result.exit_code == 0 and "imported" in result.output
     row = Store.open(db_path).installation_by_slug("cli-work")
     assert row is not None and Store.open(db_path).history(row["id"])[0]["username"] == "ops"
+
+
+# spreadsheet-safe CSV ----------------------------------------------------------------------
+
+FORMULAS = {
+    "title": '=HYPERLINK("https://evil.example","click")',
+    "artist": "+cmd|' /C calc'!A0",
+    "description": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "address": "-2+3+cmd|' /C calc'!A0",
+    "source_note": "\t=1+1",
+    "title_ru": "\r=1+1",
+}
+
+
+def _formula_work(cclient):
+    data = {**NEW_WORK, **FORMULAS, "slug": "formula-work", "status": "published"}
+    assert cclient.post("/curator/new", data=data).status_code == 302
+
+
+def _csv_row(text: str, slug: str) -> dict:
+    import csv
+
+    return next(r for r in csv.DictReader(io.StringIO(text, newline="")) if r["slug"] == slug)
+
+
+def test_csv_export_neutralises_formulas(cclient, auth):
+    auth.login()
+    _formula_work(cclient)
+    row = _csv_row(export(cclient).decode(), "formula-work")
+    for field, value in FORMULAS.items():
+        assert row[field] == "'" + value.strip(), field  # stored stripped of white space
+    assert row["lat"] == "43.2399" and row["lon"] == "76.9203"  # numbers stay numbers
+
+
+def test_a_spreadsheet_safe_export_imports_back_unchanged(cclient, auth):
+    auth.login()
+    _formula_work(cclient)
+    resp = upload(cclient, export(cclient), "all.csv")
+    assert resp.status_code == 200
+    assert "0 to add, 0 to change" in resp.text
+
+
+def test_cli_exports_raw_cells_only_when_asked(tmp_path, db_path):
+    store = Store.open(db_path)
+    store.update_installation(1, {"title": FORMULAS["title"]}, 1, "t")
+    store.close()
+    runner = CliRunner()
+    safe = runner.invoke(cli, ["export", "--db", str(db_path)])
+    assert _csv_row(safe.output, Store.open(db_path).installation(1)["slug"])["title"] == (
+        "'" + FORMULAS["title"]
+    )
+    raw = runner.invoke(cli, ["export", "--db", str(db_path), "--raw"])
+    assert raw.exit_code == 0, raw.output
+    assert (
+        _csv_row(raw.output, Store.open(db_path).installation(1)["slug"])["title"]
+        == (FORMULAS["title"])
+    )
