@@ -331,9 +331,24 @@ def export_geojson(rows: Iterable[dict[str, Any]]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
+#: Characters XML 1.0 forbids or that are control characters: C0 but tab, LF and CR,
+#: DEL and C1, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: Any) -> str:
+    """``text`` as a string fit for an XML document: control characters taken out."""
+    return _NOT_XML_TEXT.sub("", "" if text is None else str(text))
+
+
 def export_gpx(route: geo.Route, stops: list[dict[str, Any]], name: str) -> str:
-    """The route as a track and the stops, in walking order, as waypoints and a route."""
+    """The route as a track and the stops, in walking order, as waypoints and a route.
+
+    Every text passes through :func:`xml_text`, so the file is well-formed XML
+    whatever a work's texts hold.
+    """
     doc = gpxpy.gpx.GPX()
+    name = xml_text(name)
     doc.name = name
     doc.creator = "Cultural Terrenkur"
     track = gpxpy.gpx.GPXTrack(name=name)
@@ -344,10 +359,12 @@ def export_gpx(route: geo.Route, stops: list[dict[str, Any]], name: str) -> str:
     doc.tracks.append(track)
     walk = gpxpy.gpx.GPXRoute(name=f"{name}: stops in walking order")
     for n, s in enumerate(stops, start=1):
-        label = f"{n}. {s['title']}"
-        desc = f"km {s['chainage_m'] / 1000:.1f}; {s['kind']}; {s.get('description') or ''}".strip()
+        label = xml_text(f"{n}. {s['title']}")
+        desc = f"km {s['chainage_m'] / 1000:.1f}; {s['kind']}; {s.get('description') or ''}"
         doc.waypoints.append(
-            gpxpy.gpx.GPXWaypoint(s["lat"], s["lon"], name=label, description=desc, type=s["kind"])
+            gpxpy.gpx.GPXWaypoint(
+                s["lat"], s["lon"], name=label, description=xml_text(desc).strip(), type=s["kind"]
+            )
         )
         walk.points.append(gpxpy.gpx.GPXRoutePoint(s["lat"], s["lon"], name=label))
     doc.routes.append(walk)

@@ -601,3 +601,28 @@ def test_cli_exports_raw_cells_only_when_asked(tmp_path, db_path):
         _csv_row(raw.output, Store.open(db_path).installation(1)["slug"])["title"]
         == (FORMULAS["title"])
     )
+
+
+# XML exports ------------------------------------------------------------------------------
+
+CONTROL = "Bad\x00 \x01title\x0b\x0c\x1b\x7f\x85\ufffe end"
+
+
+def test_gpx_export_is_well_formed_whatever_the_text_holds(cclient, auth, db_path, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    store = Store.open(db_path)
+    store.update_installation(1, {"title": CONTROL, "description": "a\x02b\nc"}, 1, "t")
+    store.close()
+    auth.login()
+    out = tmp_path / "x.gpx"
+    cli_result = CliRunner().invoke(
+        cli, ["export", "--db", str(db_path), "--format", "gpx", "-o", str(out)]
+    )
+    assert cli_result.exit_code == 0
+    for text in (export(cclient, "gpx").decode(), out.read_text(encoding="utf-8")):
+        root = ET.fromstring(text)  # noqa: S314 (our own output)
+        names = [e.text for e in root.iter() if e.tag.endswith("name") and e.text]
+        assert any(n.endswith("Bad title end") for n in names), names
+        descriptions = [e.text for e in root.iter() if e.tag.endswith("desc") and e.text]
+        assert any("ab\nc" in d for d in descriptions)
