@@ -626,3 +626,72 @@ def test_gpx_export_is_well_formed_whatever_the_text_holds(cclient, auth, db_pat
         assert any(n.endswith("Bad title end") for n in names), names
         descriptions = [e.text for e in root.iter() if e.tag.endswith("desc") and e.text]
         assert any("ab\nc" in d for d in descriptions)
+
+
+# a photo survives a form that comes back with errors ----------------------------------------
+
+
+def _pending_token(page: str) -> str:
+    import re
+
+    match = re.search(r'name="pending_photo" value="([^"]+)"', page)
+    assert match, "the form does not keep the photo"
+    return match.group(1)
+
+
+def test_a_photo_is_kept_when_the_new_form_has_errors(cclient, auth, curator_app, tmp_path):
+    auth.login()
+    media = Path(curator_app.config["MEDIA_DIR"])
+    data = {**NEW_WORK, "title": "", "photo_file": (io.BytesIO(jpeg_with_gps()), "me.jpg")}
+    resp = cclient.post("/curator/new", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 400
+    token = _pending_token(resp.text)
+    assert "photo you chose is kept" in resp.text
+    assert not list(media.glob("*.jpg"))  # nothing stored where /media/ serves from
+    assert cclient.get(f"/media/.pending/{token}").status_code == 404
+    assert curator_app.test_client().get(f"/media/.pending/{token}").status_code == 404
+    resp = cclient.post("/curator/new", data={**NEW_WORK, "pending_photo": token})
+    assert resp.status_code == 302
+    new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    row = cclient.get(f"/api/curator/installations/{new_id}").json
+    assert row["photo"].endswith(".jpg") and (media / row["photo"]).exists()
+    assert not any((media / ".pending").iterdir())  # the pending copy is gone
+
+
+def test_a_photo_is_kept_when_the_edit_form_has_errors(cclient, auth, db_path):
+    auth.login()
+    row = Store.open(db_path).installation(1)
+    from .test_curator import edit_form
+
+    data = {**edit_form(row, year="12"), "photo_file": (io.BytesIO(png_bytes()), "p.png")}
+    resp = cclient.post("/curator/1", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 400
+    token = _pending_token(resp.text)
+    resp = cclient.post("/curator/1", data={**edit_form(row), "pending_photo": token})
+    assert resp.status_code == 302
+    assert Store.open(db_path).installation(1)["photo"].endswith(".png")
+
+
+@pytest.mark.parametrize("token", ["../secret_key", "..%2F..%2Fsecret_key", "x" * 22, ""])
+def test_an_unknown_or_hostile_pending_token_keeps_no_photo(cclient, auth, token):
+    auth.login()
+    resp = cclient.post(
+        "/curator/new", data={**NEW_WORK, "slug": "no-photo", "pending_photo": token}
+    )
+    assert resp.status_code == 302
+    new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert cclient.get(f"/api/curator/installations/{new_id}").json["photo"] == ""
+
+
+def test_pending_photos_are_cleaned_up_after_a_day(tmp_path):
+    import os
+    import time
+
+    old = photos.keep_pending(png_bytes(), tmp_path)
+    path = tmp_path / photos.PENDING_DIR / old
+    day_ago = time.time() - 25 * 3600
+    os.utime(path, (day_ago, day_ago))
+    fresh = photos.keep_pending(png_bytes(), tmp_path)
+    assert not path.exists()
+    assert photos.pending_upload(fresh, tmp_path) == png_bytes()
+    assert photos.pending_upload(old, tmp_path) is None

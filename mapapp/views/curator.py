@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -90,16 +92,53 @@ def _form_fields() -> dict[str, Any]:
     return {k: request.form.get(k, "") for k in COLUMNS if k not in ("id", "photo")}
 
 
-def _uploaded_photo() -> tuple[photos.CheckedPhoto | None, list[RowError]]:
-    """The form's photo, checked (nothing stored yet), or the reason it was refused."""
+@dataclass
+class FormPhoto:
+    """The form's photo: a new file or the one kept from the form's last try."""
+
+    checked: photos.CheckedPhoto | None = None
+    errors: list[RowError] = field(default_factory=list)
+    data: bytes = b""
+    token: str | None = None  # the kept upload it came from
+
+    def keep(self) -> str | None:
+        """Keep a good photo while the form is shown again; the hidden field's token."""
+        if self.checked is None:
+            return None
+        return self.token or photos.keep_pending(self.data, _media_dir())
+
+    def done(self) -> None:
+        """The work is saved with it: the kept copy is no longer needed."""
+        if self.token:
+            photos.drop_pending(self.token, _media_dir())
+
+
+def _media_dir() -> Path:
+    return Path(current_app.config["MEDIA_DIR"])
+
+
+def _uploaded_photo() -> FormPhoto:
+    """The form's photo, checked (nothing stored yet), or the reason it was refused.
+
+    Without a new file, the photo kept from the form's last try (``pending_photo``).
+    """
     upload = request.files.get("photo_file")
-    if upload is None or not upload.filename:
-        return None, []
+    token = request.form.get("pending_photo", "")
     limit = current_app.config["PHOTO_MAX_BYTES"]
+    if upload is not None and upload.filename:
+        data: bytes | None = upload.read(limit + 1)
+        if token:
+            photos.drop_pending(token, _media_dir())  # a new choice replaces the kept one
+            token = ""
+    else:
+        data = photos.pending_upload(token, _media_dir()) if token else None
+    if data is None:
+        return FormPhoto()
     try:
-        return photos.check_photo(upload.read(limit + 1), limit), []
+        checked = photos.check_photo(data, limit)
     except photos.PhotoError as exc:
-        return None, [row_error(0, "photo_file", exc.code, str(exc), **exc.params)]
+        return FormPhoto(errors=[row_error(0, "photo_file", exc.code, str(exc), **exc.params)])
+    return FormPhoto(checked, [], data, token or None)
 
 
 def _messages(errors: list[RowError]) -> dict[str, str]:
@@ -110,7 +149,13 @@ def _messages(errors: list[RowError]) -> dict[str, str]:
     return messages
 
 
-def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None, status: int):
+def _edit_page(
+    values: dict[str, Any],
+    errors: dict[str, str],
+    row: dict | None,
+    status: int,
+    pending_photo: str | None = None,
+):
     walk = current_walk()
     config = current_app.config
     m = maps.point_picker_map(
@@ -146,6 +191,7 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
             settings_id=PICKER_ID,
             picker_scripts=[asset_url("vendor/leaflet/leaflet.js"), asset_url("js/curator.js")],
             max_offset_m=config["MAX_OFFSET_M"],
+            pending_photo=pending_photo,
             **_choices(),
         ),
         status,
@@ -159,11 +205,12 @@ def new():
     if request.method == "GET":
         return _edit_page({"status": "draft", "location_precision": "surveyed"}, {}, None, 200)
     data = _form_fields()
-    photo, upload_errors = _uploaded_photo()
+    photo = _uploaded_photo()
     try:
-        row = editing.create_work(workspace(), data, photo, errors=upload_errors)
+        row = editing.create_work(workspace(), data, photo.checked, errors=photo.errors)
     except editing.Invalid as exc:
-        return _edit_page(data, _messages(exc.errors), None, 400)
+        return _edit_page(data, _messages(exc.errors), None, 400, photo.keep())
+    photo.done()
     flash(_("Added “%(title)s”.", title=row["title"]))
     return redirect(url_for("curator.edit", id=row["id"]))
 
@@ -183,32 +230,32 @@ def edit(id: int):
     if request.method == "GET":
         return _edit_page(row, {}, row, 200)
     data = _form_fields()
-    photo, upload_errors = _uploaded_photo()
+    photo = _uploaded_photo()
+    errors = list(photo.errors)
     version = int_or_none(request.form.get("version"), 1)
     if version is None:
-        upload_errors.append(
-            row_error(0, "version", "version_missing", "the form is missing its version")
-        )
+        errors.append(row_error(0, "version", "version_missing", "the form is missing its version"))
     try:
         saved = editing.save_work(
             workspace(),
             id,
             data,
             version or 0,
-            photo=photo,
+            photo=photo.checked,
             remove_photo=bool(request.form.get("remove_photo")),
-            errors=upload_errors,
+            errors=errors,
         )
     except editing.Invalid as exc:
         values = {**data, "photo": row["photo"], "version": row["version"]}
-        return _edit_page(values, _messages(exc.errors), row, 400)
+        return _edit_page(values, _messages(exc.errors), row, 400, photo.keep())
     except StaleEdit as exc:
         message = _(
             "Someone else saved this work (now version %(v)s) after you opened it. "
             "Nothing was overwritten: review their version below and apply your change again.",
             v=exc.current["version"],
         )
-        return _edit_page(exc.current, {"version": message}, exc.current, 409)
+        return _edit_page(exc.current, {"version": message}, exc.current, 409, photo.keep())
+    photo.done()
     flash(_("Saved “%(title)s” (version %(v)s).", title=saved["title"], v=saved["version"]))
     return redirect(url_for("curator.edit", id=id))
 
