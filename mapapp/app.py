@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         IMPORT_MAX_BYTES=5 * 1000 * 1000,
         MAX_REQUEST_BYTES=1000 * 1000,
         MAX_OFFSET_M=1000.0,
+        SERVICE_AREA_KM=50.0,
         LOGIN_RATE_LIMIT="5 per minute; 30 per hour",
         RATELIMIT_ENABLED=True,  # explicit: the limiter object outlives one app
         RATELIMIT_HEADERS_ENABLED=True,

@@ -172,6 +172,12 @@ def m006_sessions(db: Database) -> None:
     db.table("sessions").create_index(["user_id"])
 
 
+@migrations()
+def m007_pending_purpose(db: Database) -> None:
+    """A pending upload says what it is for (an import or a new route)."""
+    db.table("pending_imports").add_column("purpose", str, not_null_default="import")
+
+
 #: Fields a curator edits (everything but the id and bookkeeping).
 EDITABLE = tuple(c for c in COLUMNS if c != "id")
 ROLES = ("curator", "admin")
@@ -607,7 +613,10 @@ class Store:
             return cur.rowcount
 
     # pending imports -----------------------------------------------------------
-    def save_pending_import(self, token: str, username: str, filename: str, content: bytes) -> None:
+    def save_pending_import(
+        self, token: str, username: str, filename: str, content: bytes, purpose: str = "import"
+    ) -> None:
+        """Keep an upload between its dry run or preview and its applying (a day at most)."""
         with self.write():
             cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(timespec="seconds")
             self.db.execute("DELETE FROM pending_imports WHERE created_at < ?", [cutoff])
@@ -618,13 +627,18 @@ class Store:
                     "filename": filename,
                     "content": content,
                     "created_at": _now(),
+                    "purpose": purpose,
                 }
             )
 
-    def pending_import(self, token: str, username: str) -> dict[str, Any] | None:
+    def pending_import(
+        self, token: str, username: str, purpose: str = "import"
+    ) -> dict[str, Any] | None:
+        """The upload kept under ``token`` for this user and purpose, or ``None``."""
         rows = list(
             self.db.query(
-                "SELECT * FROM pending_imports WHERE token = ? AND username = ?", [token, username]
+                "SELECT * FROM pending_imports WHERE token = ? AND username = ? AND purpose = ?",
+                [token, username, purpose],
             )
         )
         return rows[0] if rows else None
@@ -678,6 +692,24 @@ class Store:
                 }
             )
             return int(table.last_pk or 0)
+
+    def route(self, route_id: int | None = None) -> dict[str, Any] | None:
+        """A stored route with its coordinates: ``route_id``, or the first one stored
+        (the route the database was seeded with) when ``None``.
+        """
+        if route_id is None:
+            rows = list(self.db.query("SELECT * FROM routes ORDER BY id LIMIT 1"))
+        else:
+            rows = list(self.db.query("SELECT * FROM routes WHERE id = ?", [route_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return {
+            "id": row["id"],
+            "coordinates": json.loads(row["coordinates"]),
+            "properties": json.loads(row["properties"]),
+            "created_at": row["created_at"],
+        }
 
     def routes(self) -> list[dict[str, Any]]:
         """Every stored route, newest first, without coordinates."""

@@ -324,6 +324,17 @@ def test_gpx_export_has_route_and_stops_in_walking_order(cclient, auth):
 # the route -------------------------------------------------------------------------------------
 
 
+def replace_route(client, content: bytes, name: str):
+    """Upload a route, check its preview, then apply it."""
+    import re
+
+    data = {"file": (io.BytesIO(content), name)}
+    resp = client.post("/curator/route", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.text
+    token = re.search(r'name="token" value="([^"]+)"', resp.text).group(1)
+    return client.post("/curator/route", data={"action": "apply", "token": token})
+
+
 def test_admin_replaces_the_route_and_chainage_follows(cclient, db_path, client):
     AuthActions(cclient).login("ada")
     before = client.get("/api/installations/3").json["properties"]["chainage_m"]
@@ -340,11 +351,7 @@ def test_admin_replaces_the_route_and_chainage_follows(cclient, db_path, client)
             ],
         },
     }
-    resp = cclient.post(
-        "/curator/route",
-        data={"file": (io.BytesIO(json.dumps(reversed_route).encode()), "r.geojson")},
-        content_type="multipart/form-data",
-    )
+    resp = replace_route(cclient, json.dumps(reversed_route).encode(), "r.geojson")
     assert resp.status_code == 303
     after = client.get("/api/installations/3").json["properties"]["chainage_m"]
     assert after != before
@@ -372,11 +379,7 @@ def test_route_from_gpx_track(cclient, db_path):
         seg.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))
     track.segments.append(seg)
     gpx.tracks.append(track)
-    resp = cclient.post(
-        "/curator/route",
-        data={"file": (io.BytesIO(gpx.to_xml().encode()), "walk.gpx")},
-        content_type="multipart/form-data",
-    )
+    resp = replace_route(cclient, gpx.to_xml().encode(), "walk.gpx")
     assert resp.status_code == 303
     current = Store.open(db_path).current_route()
     assert len(current["coordinates"]) == 4 and current["properties"]["name"] == "Surveyed walk"
