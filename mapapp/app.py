@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -9,9 +10,11 @@ from typing import Any
 
 from flask import Flask
 from flask_compress import Compress
+from limits import parse_many
 
 from . import DEFAULT_ATTRIBUTION, DEFAULT_TILES, PROJECT_ROOT, web
-from .store import DEFAULT_TIMEOUT
+from .numbers import NumberError, parse_float, parse_int
+from .store import DEFAULT_TIMEOUT, DatabaseUnusable, Store, check_database
 from .web import assets, auth, i18n, security
 
 
@@ -20,7 +23,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     Configuration comes from the defaults below, then ``MAPAPP_*`` environment
     variables (``MAPAPP_DB``, ``MAPAPP_TILES``, ``MAPAPP_SECRET_KEY``, ...), then
-    ``test_config``.
+    ``test_config``. A bad number setting is a :class:`ConfigError`; a database
+    that cannot be used (missing, empty, damaged, read-only, full disk) a
+    :class:`~mapapp.store.DatabaseUnusable`; pending migrations are applied.
     """
     app = Flask(
         __name__,
@@ -63,6 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("MAPAPP")
     if test_config:
         app.config.update(test_config)
+    _check_settings(app.config)
+    _check_database(app.config["DB"])
     if not app.debug and not app.testing and "MAPAPP_SESSION_COOKIE_SECURE" not in os.environ:
         app.config["SESSION_COOKIE_SECURE"] = True  # browsers accept it on http://localhost
     if not app.config.get("SECRET_KEY"):
@@ -83,13 +90,90 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+class ConfigError(ValueError):
+    """A setting is wrong; the message names it and says what it must be."""
+
+
+#: Number settings: (lowest, highest, whole number?). Read with mapapp.numbers, so
+#: ``MAPAPP_PHOTO_MAX_BYTES=lots`` stops the start with a message, not a traceback later.
+NUMBER_SETTINGS: dict[str, tuple[float, float, bool]] = {
+    "DB_TIMEOUT": (0.0, 600.0, False),
+    "PHOTO_MAX_BYTES": (1, 10**9, True),
+    "IMPORT_MAX_BYTES": (1, 10**9, True),
+    "MAX_REQUEST_BYTES": (1000, 10**9, True),
+    "MAX_OFFSET_M": (0.0, 100_000.0, False),
+    "SERVICE_AREA_KM": (1.0, 20_000.0, False),
+    "API_MAX_AGE": (0, 31_536_000, True),
+}
+
+
+def _check_settings(config: Any) -> None:
+    for name, (low, high, whole) in NUMBER_SETTINGS.items():
+        value = config[name]
+        if whole and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        try:
+            if whole:
+                config[name] = parse_int(value, int(low), int(high))
+            else:
+                config[name] = parse_float(value, low, high)
+        except NumberError:
+            kind = "a whole number" if whole else "a number"
+            raise ConfigError(
+                f"MAPAPP_{name} must be {kind} from {low:g} to {high:g}, not {value!r}"
+            ) from None
+    try:
+        parse_many(str(config["LOGIN_RATE_LIMIT"]))
+    except ValueError:
+        raise ConfigError(
+            "MAPAPP_LOGIN_RATE_LIMIT must read like '5 per minute; 30 per hour', "
+            f"not {config['LOGIN_RATE_LIMIT']!r}"
+        ) from None
+
+
+def _check_database(path: str) -> None:
+    """Start only on a usable, migrated database with a route (see ``check_database``)."""
+    check_database(path)
+    store = Store.open(path)
+    try:
+        if store.needs_migration():
+            store.migrate()  # under the write lock: several workers starting at once are fine
+        if store.current_route() is None:
+            raise DatabaseUnusable(f"{path} has no route yet: run `mapapp init-db`")
+    finally:
+        store.close()
+
+
 def _instance_secret(instance: Path) -> str:
-    """A secret key kept in the instance folder, so sessions survive restarts."""
+    """A secret key kept in the instance folder, so sessions survive restarts.
+
+    Written atomically (a complete temporary file hard-linked into place, which
+    fails if the key exists), so processes starting at once all read one key.
+    """
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:
+        if not path.exists():
+            instance.mkdir(parents=True, exist_ok=True)
+            tmp = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(32))
+                    f.flush()
+                    os.fsync(f.fileno())
+                with contextlib.suppress(FileExistsError):  # another process was first
+                    os.link(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot keep the secret key in {path} ({exc.strerror}): make {instance} writable"
+            " or set MAPAPP_SECRET_KEY"
+        ) from None
+    if len(key) < 32:
+        raise ConfigError(
+            f"{path} is empty or too short: delete it (everyone is signed out) or set"
+            " MAPAPP_SECRET_KEY"
+        )
     return key

@@ -16,7 +16,7 @@ from .catalog import SeedError, build_walk, load_seed, place_stops, seed
 from .exchange import export_csv, export_geojson, export_gpx, plan_import
 from .numbers import NumberError, parse_float, parse_int
 from .records import STATUSES
-from .store import ROLES, Store
+from .store import ROLES, DatabaseUnusable, Store, check_database
 
 
 class Number(click.ParamType):
@@ -107,6 +107,7 @@ def init_db(db_path: Path, data_dir: Path) -> None:
         for error in exc.errors:
             click.echo(f"  {error}", err=True)
         sys.exit(1)
+    _usable(db_path)
     store = Store.open(db_path)
     try:
         counts = seed(store, loaded)
@@ -300,8 +301,17 @@ def backup(db_path: Path, path: Path) -> None:
     click.echo(f"backed up {db_path} to {path}")
 
 
+def _usable(db_path: Path, *, new_ok: bool = True) -> None:
+    """Stop with a clear message when the database file cannot be used as it is."""
+    try:
+        check_database(db_path, new_ok=new_ok)
+    except DatabaseUnusable as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _open_seeded(db_path: Path) -> Store:
     """Open the database, creating and seeding it first if it is new."""
+    _usable(db_path)
     store = Store.open(db_path)
     if store.needs_migration() or store.current_route() is None:
         try:
@@ -310,6 +320,16 @@ def _open_seeded(db_path: Path) -> Store:
             store.close()
             raise click.ClickException(f"cannot seed {db_path}: {exc}") from None
     return store
+
+
+def _app(config: dict):
+    """The Flask app, or a clear message for a bad setting or database."""
+    from .app import ConfigError, create_app
+
+    try:
+        return create_app(config)
+    except (ConfigError, DatabaseUnusable) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -326,10 +346,8 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
     Example:
         MAPAPP_TILES="" mapapp serve --port 8000   # no base map tiles
     """
-    from .app import create_app
-
     _open_seeded(db_path).close()
-    app = create_app({"DB": str(db_path), "DEBUG": debug})
+    app = _app({"DB": str(db_path), "DEBUG": debug})
     if debug:
         app.run(host=host, port=port, debug=True)
         return
@@ -469,11 +487,10 @@ def export_site_command(db_path: Path, directory: Path, base_url: str, force: bo
         mapapp export-site site/
         cd site && python -m http.server 8000
     """
-    from .app import create_app
     from .site import ExportError, export_site
 
     _open_seeded(db_path).close()
-    app = create_app({"DB": str(db_path)})
+    app = _app({"DB": str(db_path)})
     try:
         report = export_site(app, directory, base_url=base_url, force=force)
     except ExportError as exc:

@@ -12,7 +12,10 @@ when its read turns into a write. A write that still cannot get the lock raises
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -206,6 +209,98 @@ class DatabaseBusy(Exception):
 #: How long a write waits for another writer's lock by default, in seconds.
 DEFAULT_TIMEOUT = 10.0
 _BUSY = ("database is locked", "database is busy", "database table is locked")
+
+
+class DatabaseUnusable(Exception):
+    """The database file cannot serve the app as it is; the message says why and what to do."""
+
+
+#: Below this much free space the disk holding the database counts as full.
+MIN_FREE_BYTES = 1_000_000
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_FULL = ("database or disk is full", "disk I/O error")  # a full tmpfs gives the latter
+_READ_ONLY = ("attempt to write a readonly database", "unable to open database file")
+
+
+def is_disk_problem(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite (or the OS) unable to write: a full, read-only or failing disk."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return str(exc).startswith(_FULL + _READ_ONLY)
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
+
+
+def _check_disk(folder: Path, path: Path) -> None:
+    if not os.access(folder, os.W_OK):
+        raise DatabaseUnusable(
+            f"{path} cannot be written: its folder {folder} is read-only (a read-only disk,"
+            " or no permission); the database needs a writable folder for its journal"
+        )
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        raise DatabaseUnusable(
+            f"the disk holding {path} is full ({free // 1000:,} kB free); free some space"
+            " and start again"
+        )
+
+
+def check_database(path: str | Path, *, new_ok: bool = False) -> None:
+    """Refuse, with a message saying what to do, a database file that cannot be used.
+
+    A missing file is refused unless ``new_ok`` (it will be created and seeded); an
+    empty (0-byte) file always is, so a file someone expected to hold data is never
+    seeded over. Also refused: a file that is not SQLite, a damaged database, one
+    holding someone else's tables, a read-only disk or folder, a full disk.
+    """
+    path = Path(path)
+    if not path.exists():
+        if not new_ok:
+            raise DatabaseUnusable(f"there is no database at {path}: run `mapapp init-db`")
+        folder = path.parent
+        while not folder.exists():
+            folder = folder.parent
+        _check_disk(folder, path)
+        return
+    wal = path.with_name(path.name + "-wal")
+    if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+        raise DatabaseUnusable(
+            f"{path} is empty (0 bytes). If it should hold the map's data, restore it from a"
+            " backup (made with `mapapp backup`); to start afresh, delete the file and run"
+            " `mapapp init-db`. Nothing was written."
+        )
+    with path.open("rb") as f:
+        if f.read(16) != _SQLITE_HEADER:
+            raise DatabaseUnusable(
+                f"{path} is not an SQLite database (it is damaged, or another kind of file);"
+                " restore it from a backup"
+            )
+    _check_disk(path.parent, path)
+    conn = sqlite3.connect(str(path), timeout=DEFAULT_TIMEOUT, isolation_level=None)
+    try:
+        problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise DatabaseUnusable(
+                f"{path} is damaged ({problem}); restore it from a backup (`mapapp backup`)"
+            )
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "_sqlite_migrations" not in tables:
+            raise DatabaseUnusable(
+                f"{path} is not a Cultural Terrenkur database (it holds other tables:"
+                f" {', '.join(sorted(tables)[:5])}); check MAPAPP_DB or --db"
+            )
+        conn.execute("BEGIN IMMEDIATE")  # can we take the write lock at all?
+        conn.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        if is_disk_problem(exc):
+            raise DatabaseUnusable(
+                f"{path} cannot be written ({exc}): the disk is read-only or full"
+            ) from None
+        if is_busy(exc):
+            return  # another process is writing: the database is in use, and fine
+        raise DatabaseUnusable(
+            f"{path} is damaged ({exc}); restore it from a backup (`mapapp backup`)"
+        ) from None
+    finally:
+        conn.close()
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -13,7 +13,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
 
-from ..store import DatabaseBusy, is_busy
+from ..store import DatabaseBusy, is_busy, is_disk_problem
 
 #: Seconds a client is asked to wait before sending a refused write again.
 RETRY_AFTER_S = 2
@@ -70,7 +70,21 @@ def init_app(app: Flask) -> None:
     def _operational(exc: sqlite3.OperationalError):
         if is_busy(exc):
             return _busy(DatabaseBusy(str(exc)))
+        if is_disk_problem(exc):
+            return _disk(exc)
         return _unexpected(exc)
+
+    @app.errorhandler(OSError)
+    def _os_error(exc: OSError):
+        return _disk(exc) if is_disk_problem(exc) else _unexpected(exc)
+
+    def _disk(exc: Exception):
+        app.logger.error("cannot write on %s: %s", request.path, exc)
+        message = _(
+            "The server cannot store anything right now (its disk is full, read-only or failing), "
+            "so nothing was saved. Please tell the site's administrator."
+        )
+        return error_response(ServiceUnavailable(description=message))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
