@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from flask_compress import Compress
 from limits import parse_many
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import DEFAULT_ATTRIBUTION, DEFAULT_TILES, PROJECT_ROOT, web
 from .numbers import NumberError, parse_float, parse_int
@@ -18,10 +19,36 @@ from .store import DEFAULT_TIMEOUT, DatabaseUnusable, Store, check_database
 from .web import assets, auth, i18n, security
 
 
+def settings(instance: Path) -> dict[str, Any]:
+    """Our settings and their defaults: each is ``MAPAPP_<name>`` in the environment and
+    a row of the README's Configuration table (a test checks that it is there).
+    """
+    return {
+        "DB": str(instance / "mapapp.sqlite"),
+        "DB_TIMEOUT": DEFAULT_TIMEOUT,
+        "DATA_DIR": str(PROJECT_ROOT / "data"),
+        "TILES": DEFAULT_TILES,
+        "TILES_ATTRIBUTION": DEFAULT_ATTRIBUTION,
+        "SECRET_KEY": None,
+        "MEDIA_DIR": str(instance / "media"),
+        "PHOTO_MAX_BYTES": 8 * 1000 * 1000,
+        "IMPORT_MAX_BYTES": 5 * 1000 * 1000,
+        "MAX_REQUEST_BYTES": 1000 * 1000,
+        "MAX_OFFSET_M": 1000.0,
+        "SERVICE_AREA_KM": 50.0,
+        "LOGIN_RATE_LIMIT": "5 per minute; 30 per hour",
+        "RATELIMIT_STORAGE": "memory://",
+        "PROXY_COUNT": 0,
+        "API_MAX_AGE": 60,
+        "SESSION_COOKIE_SECURE": False,  # True outside debug and tests, unless set
+    }
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app.
 
-    Configuration comes from the defaults below, then ``MAPAPP_*`` environment
+    Configuration comes from :func:`settings` (and the extensions' settings below),
+    then ``MAPAPP_*`` environment
     variables (``MAPAPP_DB``, ``MAPAPP_TILES``, ``MAPAPP_SECRET_KEY``, ...), then
     ``test_config``. A bad number setting is a :class:`ConfigError`; a database
     that cannot be used (missing, empty, damaged, read-only, full disk) a
@@ -33,23 +60,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         static_url_path="/static",
     )
+    app.config.from_mapping(settings(Path(app.instance_path)))
     app.config.from_mapping(
-        DB=str(Path(app.instance_path) / "mapapp.sqlite"),
-        DB_TIMEOUT=DEFAULT_TIMEOUT,
-        DATA_DIR=str(PROJECT_ROOT / "data"),
-        TILES=DEFAULT_TILES,
-        TILES_ATTRIBUTION=DEFAULT_ATTRIBUTION,
-        SECRET_KEY=None,
-        MEDIA_DIR=str(Path(app.instance_path) / "media"),
-        PHOTO_MAX_BYTES=8 * 1000 * 1000,
-        IMPORT_MAX_BYTES=5 * 1000 * 1000,
-        MAX_REQUEST_BYTES=1000 * 1000,
-        MAX_OFFSET_M=1000.0,
-        SERVICE_AREA_KM=50.0,
-        LOGIN_RATE_LIMIT="5 per minute; 30 per hour",
         RATELIMIT_ENABLED=True,  # explicit: the limiter object outlives one app
+        # Redis unreachable while running: each process limits on its own meanwhile
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,
-        API_MAX_AGE=60,
         BABEL_DEFAULT_LOCALE="en",
         COMPRESS_MIMETYPES=[
             "text/html",
@@ -70,6 +86,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     _check_settings(app.config)
     _check_database(app.config["DB"])
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE"]
+    if app.config["PROXY_COUNT"]:  # behind a proxy: the client's address, for the limit
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     if not app.debug and not app.testing and "MAPAPP_SESSION_COOKIE_SECURE" not in os.environ:
         app.config["SESSION_COOKIE_SECURE"] = True  # browsers accept it on http://localhost
     if not app.config.get("SECRET_KEY"):
@@ -80,6 +100,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    if app.config["RATELIMIT_ENABLED"] and not auth.limit_storage_reachable():
+        raise ConfigError(
+            f"MAPAPP_RATELIMIT_STORAGE: cannot reach {app.config['RATELIMIT_STORAGE']}"
+            " (is the Redis server running?)"
+        )
     assets.init_app(app)  # after Compress: its hook must run before compression
 
     from .views import account, admin, api, curator, curator_api, offline, planner, public
@@ -104,6 +129,7 @@ NUMBER_SETTINGS: dict[str, tuple[float, float, bool]] = {
     "MAX_OFFSET_M": (0.0, 100_000.0, False),
     "SERVICE_AREA_KM": (1.0, 20_000.0, False),
     "API_MAX_AGE": (0, 31_536_000, True),
+    "PROXY_COUNT": (0, 10, True),
 }
 
 

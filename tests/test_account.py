@@ -179,3 +179,45 @@ def test_failed_sign_ins_take_about_as_long(scrypt_users):
             times.append(time.perf_counter() - start)
         medians[case] = statistics.median(times)
     assert max(medians.values()) < 3 * min(medians.values()), medians
+
+
+# behind a proxy --------------------------------------------------------------------------
+
+
+def _limited_app(db_path, **extra):
+    from mapapp.app import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "SECRET_KEY": "t",
+            "TILES": "",
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "2 per minute",
+            **extra,
+        }
+    )
+
+
+def _attempts(client, forwarded_for: str, n: int) -> list[int]:
+    return [
+        client.post(
+            "/login",
+            data={"username": "cora", "password": "wrong"},
+            headers={"X-Forwarded-For": forwarded_for},
+        ).status_code
+        for _ in range(n)
+    ]
+
+
+def test_behind_a_proxy_each_client_has_its_own_sign_in_limit(db_path, users):
+    client = _limited_app(db_path, PROXY_COUNT=1).test_client()
+    assert _attempts(client, "203.0.113.1", 3) == [401, 401, 429]
+    assert _attempts(client, "203.0.113.2", 1) == [401]  # another walker is not locked out
+
+
+def test_without_a_proxy_forwarded_headers_are_ignored(db_path, users):
+    client = _limited_app(db_path).test_client()
+    assert _attempts(client, "203.0.113.1", 2) == [401, 401]
+    assert _attempts(client, "203.0.113.2", 1) == [429]  # a forged header changes nothing

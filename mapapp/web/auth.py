@@ -20,7 +20,9 @@ from ..accounts import session_account
 from .db import get_store
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+#: Storage comes from the app's ``RATELIMIT_STORAGE_URI`` (``MAPAPP_RATELIMIT_STORAGE``):
+#: memory (each process counts alone) by default, Redis to share the counts.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 
 
@@ -65,6 +67,14 @@ def init_app(app: Flask) -> None:
             resp.status_code = 401
             return resp
         return redirect(url_for("account.login", next=request.full_path.rstrip("?")))
+
+
+def limit_storage_reachable() -> bool:
+    """Whether the rate limit's storage answers (always, for memory)."""
+    try:
+        return bool(limiter.storage.check())
+    except Exception:  # a storage client raises its own errors when it cannot connect
+        return False
 
 
 def role_required(role: str) -> Callable:
