@@ -165,20 +165,19 @@ def test_every_failed_sign_in_checks_one_password_hash(scrypt_users, monkeypatch
 
 
 def test_failed_sign_ins_take_about_as_long(scrypt_users):
-    import statistics
     import time
 
     from mapapp.accounts import authenticate
 
-    medians = {}
+    fastest = {}  # the least disturbed run of each: other processes only add time
     for case, (name, password) in CASES.items():
         times = []
-        for _ in range(5):
+        for _ in range(7):
             start = time.perf_counter()
             authenticate(scrypt_users, name, password)
             times.append(time.perf_counter() - start)
-        medians[case] = statistics.median(times)
-    assert max(medians.values()) < 3 * min(medians.values()), medians
+        fastest[case] = min(times)
+    assert max(fastest.values()) < 3 * min(fastest.values()), fastest
 
 
 # behind a proxy --------------------------------------------------------------------------
