@@ -473,7 +473,7 @@ def test_api_errors_are_json(cclient, auth, method, path, body, status, check):
     resp = cclient.open(path, method=method, **({} if body is None else kwargs))
     assert resp.status_code == status and resp.mimetype == "application/json"
     assert check in json.dumps(resp.json)
-    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Cache-Control"] == "private, no-store"  # a curator's: never kept
 
 
 def test_api_slug_conflict(cclient, auth):

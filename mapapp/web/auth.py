@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort, jsonify, redirect, request, url_for
+from flask import Flask, Response, abort, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -24,6 +24,8 @@ csrf = CSRFProtect()
 #: memory (each process counts alone) by default, Redis to share the counts.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
+#: Endpoints whose responses are the same for everyone, signed in or not.
+PUBLIC_FILES = ("static", "assets.vendor", "offline.service_worker", "offline.manifest")
 
 
 class User(UserMixin):
@@ -59,6 +61,15 @@ def init_app(app: Flask) -> None:
     def _load(session_token: str) -> User | None:
         row = session_account(get_store(), session_token)
         return User(row, session_token) if row else None
+
+    @app.after_request
+    def _private_when_signed_in(resp: Response) -> Response:
+        """What a signed-in curator gets is for that browser alone: never kept by a
+        proxy or by our service worker (which skips private responses)."""
+        if request.endpoint not in PUBLIC_FILES and current_user.is_authenticated:
+            resp.headers["Cache-Control"] = "private, no-store"
+            resp.headers.pop("Expires", None)
+        return resp
 
     @login_manager.unauthorized_handler
     def _unauthorized():
