@@ -342,9 +342,14 @@ def _app(config: dict):
 def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
     """Serve the map on HOST:PORT, seeding the database first if it is new.
 
+    Several processes may serve one database (behind a proxy): set
+    MAPAPP_RATELIMIT_STORAGE to a Redis URI so that they share the sign-in limit,
+    and MAPAPP_PROXY_COUNT to trust the proxy's X-Forwarded-For.
+
     \b
     Example:
         MAPAPP_TILES="" mapapp serve --port 8000   # no base map tiles
+        MAPAPP_RATELIMIT_STORAGE=redis://127.0.0.1:6379/0 mapapp serve --port 5002
     """
     _open_seeded(db_path).close()
     app = _app({"DB": str(db_path), "DEBUG": debug})
