@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, redirect, request, url_for
+from flask import Flask, Response, abort, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -65,8 +65,12 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _private_when_signed_in(resp: Response) -> Response:
         """What a signed-in curator gets is for that browser alone: never kept by a
-        proxy or by our service worker (which skips private responses)."""
-        if request.endpoint not in PUBLIC_FILES and current_user.is_authenticated:
+        proxy or by our service worker (which skips private responses).
+
+        Decided from the session cookie alone, without loading the account: this
+        also runs for error pages, when the database may be what failed.
+        """
+        if request.endpoint not in PUBLIC_FILES and "_user_id" in session:
             resp.headers["Cache-Control"] = "private, no-store"
             resp.headers.pop("Expires", None)
         return resp
