@@ -287,6 +287,7 @@ def check_database(path: str | Path, *, new_ok: bool = False) -> None:
                 f"{path} is not a Cultural Terrenkur database (it holds other tables:"
                 f" {', '.join(sorted(tables)[:5])}); check MAPAPP_DB or --db"
             )
+        conn.execute("PRAGMA busy_timeout = 100")  # busy is fine: someone is writing
         conn.execute("BEGIN IMMEDIATE")  # can we take the write lock at all?
         conn.execute("ROLLBACK")
     except sqlite3.DatabaseError as exc:
