@@ -48,10 +48,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app.
 
     Configuration comes from :func:`settings` (and the extensions' settings below),
-    then ``MAPAPP_*`` environment
-    variables (``MAPAPP_DB``, ``MAPAPP_TILES``, ``MAPAPP_SECRET_KEY``, ...), then
-    ``test_config``. A bad number setting is a :class:`ConfigError`; a database
-    that cannot be used (missing, empty, damaged, read-only, full disk) a
+    then ``MAPAPP_*`` environment variables (``MAPAPP_DB``, ``MAPAPP_TILES``,
+    ``MAPAPP_SECRET_KEY``, ...), then ``test_config``. A bad number setting or an
+    unreachable rate-limit storage is a :class:`ConfigError`; a database that
+    cannot be used (missing, empty, damaged, read-only, full disk) a
     :class:`~mapapp.store.DatabaseUnusable`; pending migrations are applied.
     """
     app = Flask(
