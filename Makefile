@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/coverage.py
 	$(BIN)/python benchmarks/offline.py
+	$(BIN)/python benchmarks/writes.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

@@ -284,12 +284,13 @@ def seed(store: Store, loaded: tuple[list[list[float]], dict[str, Any], list]) -
     Returns how many migrations, routes and installations were added.
     """
     coords, props, records = loaded
-    applied = store.migrate()
-    route_added = 0
-    if store.current_route() is None:
-        store.set_route(coords, props)
-        route_added = 1
-    added = store.insert_missing(records)
+    with store.write():  # one transaction: two first starts at once seed once
+        applied = store.migrate()
+        route_added = 0
+        if store.current_route() is None:
+            store.set_route(coords, props)
+            route_added = 1
+        added = store.insert_missing(records)
     return {"migrations": len(applied), "route": route_added, "installations": added}
 
 

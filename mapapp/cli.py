@@ -15,8 +15,43 @@ from . import editing, resources
 from .accounts import hash_password
 from .catalog import SeedError, build_walk, load_seed, place_stops, seed
 from .exchange import export_csv, export_geojson, export_gpx, plan_import
+from .numbers import NumberError, parse_float, parse_int
 from .records import STATUSES
-from .store import ROLES, Store
+from .store import ROLES, DatabaseUnusable, Store, check_database
+
+
+class Number(click.ParamType):
+    """A number from ``low`` to ``high`` read by :mod:`mapapp.numbers` (ASCII digits only).
+
+    ``low_open`` excludes ``low`` itself; ``whole`` asks for an integer.
+    """
+
+    name = "number"
+
+    def __init__(self, low: float, high: float, *, whole: bool = False, low_open: bool = False):
+        self.low, self.high, self.whole, self.low_open = low, high, whole, low_open
+
+    def convert(self, value, param, ctx):
+        try:
+            number = (
+                parse_int(value, int(self.low), int(self.high))
+                if self.whole
+                else parse_float(value, self.low, self.high)
+            )
+        except NumberError:
+            number = None
+        if number is None or (self.low_open and number == self.low):
+            kind = "a whole number" if self.whole else "a number"
+            bounds = (
+                f"above {self.low:g} and at most {self.high:g}"
+                if self.low_open
+                else f"from {self.low:g} to {self.high:g}"
+            )
+            self.fail(f"{value!r} is not {kind} {bounds}", param, ctx)
+        return number
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "INTEGER" if self.whole else "NUMBER"
 
 
 def default_db() -> Path:
@@ -85,6 +120,7 @@ def init_db(db_path: Path, data_dir: Path) -> None:
         for error in exc.errors:
             click.echo(f"  {error}", err=True)
         sys.exit(1)
+    _usable(db_path)
     store = Store.open(db_path)
     try:
         counts = seed(store, loaded)
@@ -125,6 +161,35 @@ def create_user(db_path: Path, name: str, role: str, password: str) -> None:
     click.echo(f"added {role} {name}")
 
 
+@cli.command("set-password")
+@DB_OPTION
+@click.argument("name")
+@click.password_option(
+    "--password",
+    prompt="New password",
+    envvar="MAPAPP_NEW_PASSWORD",
+    help="Asked for when not given (never echoed); or set MAPAPP_NEW_PASSWORD.",
+)
+def set_password(db_path: Path, name: str, password: str) -> None:
+    """Give an account a new password; every browser signed in to it is signed out.
+
+    \b
+    Example:
+        mapapp set-password aigerim
+    """
+    store = _open_seeded(db_path)
+    try:
+        row = store.user_by_name(name)
+        if row is None:
+            raise click.ClickException(f"there is no account {name!r}")
+        ended = store.update_user(row["id"], password_hash=hash_password(password))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"new password for {name}; {ended} session(s) signed out")
+
+
 @cli.command("import")
 @DB_OPTION
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
@@ -132,6 +197,7 @@ def create_user(db_path: Path, name: str, role: str, password: str) -> None:
 @click.option("--user", default="cli", show_default=True, help="Name recorded in history.")
 @click.option(
     "--max-offset",
+    type=Number(0, 100_000),
     default=1000.0,
     show_default=True,
     envvar="MAPAPP_MAX_OFFSET_M",
@@ -195,12 +261,19 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
 )
 @click.option("--status", type=click.Choice(STATUSES), help="Only works with this status.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
-def export_command(db_path: Path, fmt: str, status: str | None, output) -> None:
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV cells exactly as stored; by default a text cell that a spreadsheet would "
+    "run as a formula (=, +, -, @, tab, CR first) gets a leading '.",
+)
+def export_command(db_path: Path, fmt: str, status: str | None, output, raw: bool) -> None:
     """Export works as CSV, GeoJSON, or GPX (route and published stops in walking order).
 
     \b
     Example:
         mapapp export --format gpx -o terrenkur.gpx
+        mapapp export --format csv --raw -o exact.csv
     """
     store = _open_seeded(db_path)
     try:
@@ -208,7 +281,7 @@ def export_command(db_path: Path, fmt: str, status: str | None, output) -> None:
         if status:
             rows = [r for r in rows if r["status"] == status]
         if fmt == "csv":
-            output.write(export_csv(rows))
+            output.write(export_csv(rows, raw=raw))
         elif fmt == "geojson":
             output.write(export_geojson(rows))
         else:
@@ -242,8 +315,17 @@ def backup(db_path: Path, path: Path) -> None:
     click.echo(f"backed up {db_path} to {path}")
 
 
+def _usable(db_path: Path, *, new_ok: bool = True) -> None:
+    """Stop with a clear message when the database file cannot be used as it is."""
+    try:
+        check_database(db_path, new_ok=new_ok)
+    except DatabaseUnusable as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _open_seeded(db_path: Path) -> Store:
     """Open the database, creating and seeding it first if it is new."""
+    _usable(db_path)
     store = Store.open(db_path)
     if store.needs_migration() or store.current_route() is None:
         try:
@@ -254,50 +336,70 @@ def _open_seeded(db_path: Path) -> Store:
     return store
 
 
+def _app(config: dict):
+    """The Flask app, or a clear message for a bad setting or database."""
+    from .app import ConfigError, create_app
+
+    try:
+        return create_app(config)
+    except (ConfigError, DatabaseUnusable) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @cli.command()
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port", default=5000, show_default=True, type=Number(1, 65535, whole=True), help="Port."
+)
 @click.option("--debug/--no-debug", default=False, help="Reload on change and show tracebacks.")
 def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
     """Serve the map on HOST:PORT, seeding the database first if it is new.
 
+    Several processes may serve one database (behind a proxy): set
+    MAPAPP_RATELIMIT_STORAGE to a Redis URI so that they share the sign-in limit,
+    and MAPAPP_PROXY_COUNT to trust the proxy's X-Forwarded-For.
+
     \b
     Example:
         MAPAPP_TILES="" mapapp serve --port 8000   # no base map tiles
+        MAPAPP_RATELIMIT_STORAGE=redis://127.0.0.1:6379/0 mapapp serve --port 5002
     """
-    from .app import create_app
-
     _open_seeded(db_path).close()
-    app = create_app({"DB": str(db_path), "DEBUG": debug})
+    app = _app({"DB": str(db_path), "DEBUG": debug})
     if debug:
         app.run(host=host, port=port, debug=True)
         return
     import waitress
 
+    from .web.limits import largest_request
+
     click.echo(f"Cultural Terrenkur on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=8)
+    # waitress buffers a body before the app sees it: refuse larger ones unread
+    waitress.serve(
+        app, host=host, port=port, threads=8, max_request_body_size=largest_request(app.config)
+    )
 
 
 @cli.command("coverage")
 @DB_OPTION
 @click.option(
     "--radius",
-    type=click.FloatRange(0, 5000, min_open=True),
+    type=Number(0, 5000, low_open=True),
     default=150.0,
     show_default=True,
     help="Walking radius in metres.",
 )
 @click.option(
     "--gap",
-    type=click.FloatRange(0, 100_000, min_open=True),
+    type=Number(0, 100_000, low_open=True),
     default=300.0,
     show_default=True,
     help="Shortest uncovered stretch reported as a gap, metres.",
 )
 @click.option(
     "--segment",
-    type=click.FloatRange(10, 10_000),
+    type=Number(10, 10_000),
     default=100.0,
     show_default=True,
     help="Length of the segments counted, metres.",
@@ -305,7 +407,7 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
 @click.option(
     "-k",
     "--sites",
-    type=click.IntRange(0, 50),
+    type=Number(0, 50, whole=True),
     default=5,
     show_default=True,
     help="How many sites to suggest for new works.",
@@ -404,11 +506,10 @@ def export_site_command(db_path: Path, directory: Path, base_url: str, force: bo
         mapapp export-site site/
         cd site && python -m http.server 8000
     """
-    from .app import create_app
     from .site import ExportError, export_site
 
     _open_seeded(db_path).close()
-    app = create_app({"DB": str(db_path)})
+    app = _app({"DB": str(db_path)})
     try:
         report = export_site(app, directory, base_url=base_url, force=force)
     except ExportError as exc:

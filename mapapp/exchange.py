@@ -12,28 +12,32 @@ import csv
 import io
 import json
 import math
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import gpxpy
 import gpxpy.gpx
+import numpy as np
 from slugify import slugify
 
 from . import geo
 from .editing import area_error
+from .inputs import InputError, csv_records, load_json
+from .numbers import NumberError, parse_float
 from .records import (
     COLUMNS,
     REQUIRED_COLUMNS,
     Installation,
     RowError,
     check_unique,
+    field_too_long,
+    from_spreadsheet,
     row_error,
     validate_row,
     write_csv,
-)
-from .records import (
-    read_route_geojson as read_route_geojson,
 )
 
 #: OpenStreetMap ``artwork_type`` values and the kind we file them under.
@@ -122,14 +126,17 @@ def csv_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
         return [], [row_error(1, "header", "missing_columns", reason, columns=columns)]
     rows: list[tuple[int, dict]] = []
     errors: list[RowError] = []
-    for raw in reader:
+    for line, raw in csv_records(reader):
+        if raw is None:
+            errors.append(field_too_long(line))
+            continue
         if None in raw:
             reason = "more values than columns"
-            errors.append(row_error(reader.line_num, "row", "extra_values", reason))
+            errors.append(row_error(line, "row", "extra_values", reason))
             continue
         if all(not (v or "").strip() for v in raw.values()):
             continue
-        rows.append((reader.line_num, raw))
+        rows.append((line, from_spreadsheet(raw)))
     return rows, errors
 
 
@@ -141,10 +148,9 @@ def geojson_rows(text: str) -> tuple[list[tuple[int, dict]], list[RowError]]:
     ``website``.
     """
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        reason = f"not valid JSON: {exc.msg} (line {exc.lineno})"
-        return [], [row_error(1, "file", "not_json", reason, line=exc.lineno)]
+        doc = load_json(text)
+    except InputError as exc:
+        return [], [row_error(1, "file", exc.code, str(exc), **exc.params)]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         reason = "expected a GeoJSON FeatureCollection"
         return [], [row_error(1, "file", "not_feature_collection", reason)]
@@ -192,7 +198,7 @@ def _osm_to_fields(props: dict[str, Any], feature: dict[str, Any]) -> dict[str, 
         "title": title,
         "kind": OSM_ARTWORK_KINDS.get(str(props.get("artwork_type", "")), "installation"),
         "artist": props.get("artist_name") or "",
-        "year": year if year.isdigit() else "",
+        "year": year if re.fullmatch(r"[0-9]{4}", year) else "",
         "description": props.get("description") or "",
         "address": " ".join(
             str(props[k]) for k in ("addr:street", "addr:housenumber") if props.get(k)
@@ -224,7 +230,8 @@ def plan_import(
         )
     by_id = {r["id"]: r for r in existing}
     by_slug = {r["slug"]: r for r in existing}
-    reports: list[RowReport] = []
+    # rows the reader refused (too many values, a field too long) are rejected rows too
+    reports = [RowReport(e.row, "reject", errors=[e]) for e in file_errors]
     checked: list[tuple[int, Installation]] = []
     creates: list[dict[str, Any]] = []
     updates: list[tuple[int, dict[str, Any]]] = []
@@ -287,15 +294,21 @@ def plan_import(
     errors.extend(dupes)
     if not raw_rows and not errors:
         errors.append(row_error(1, "file", "no_rows", "no rows to import"))
+    reports.sort(key=lambda r: r.row)
     return ImportPlan(reports, creates, updates, sorted(errors, key=lambda e: e.row))
 
 
 # exports ---------------------------------------------------------------------------
 
 
-def export_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """Rows as CSV in the columns of ``data/installations.csv``."""
-    return write_csv(rows)
+def export_csv(rows: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
+    """Rows as CSV in the columns of ``data/installations.csv``.
+
+    Curators open exports in spreadsheet programs, so a text cell that would run
+    as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a leading ``'``
+    unless ``raw``; importing the file takes it off again.
+    """
+    return write_csv(rows, raw=raw)
 
 
 def export_geojson(rows: Iterable[dict[str, Any]]) -> str:
@@ -318,9 +331,24 @@ def export_geojson(rows: Iterable[dict[str, Any]]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
+#: Characters XML 1.0 forbids or that are control characters: C0 but tab, LF and CR,
+#: DEL and C1, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: Any) -> str:
+    """``text`` as a string fit for an XML document: control characters taken out."""
+    return _NOT_XML_TEXT.sub("", "" if text is None else str(text))
+
+
 def export_gpx(route: geo.Route, stops: list[dict[str, Any]], name: str) -> str:
-    """The route as a track and the stops, in walking order, as waypoints and a route."""
+    """The route as a track and the stops, in walking order, as waypoints and a route.
+
+    Every text passes through :func:`xml_text`, so the file is well-formed XML
+    whatever a work's texts hold.
+    """
     doc = gpxpy.gpx.GPX()
+    name = xml_text(name)
     doc.name = name
     doc.creator = "Cultural Terrenkur"
     track = gpxpy.gpx.GPXTrack(name=name)
@@ -331,10 +359,12 @@ def export_gpx(route: geo.Route, stops: list[dict[str, Any]], name: str) -> str:
     doc.tracks.append(track)
     walk = gpxpy.gpx.GPXRoute(name=f"{name}: stops in walking order")
     for n, s in enumerate(stops, start=1):
-        label = f"{n}. {s['title']}"
-        desc = f"km {s['chainage_m'] / 1000:.1f}; {s['kind']}; {s.get('description') or ''}".strip()
+        label = xml_text(f"{n}. {s['title']}")
+        desc = f"km {s['chainage_m'] / 1000:.1f}; {s['kind']}; {s.get('description') or ''}"
         doc.waypoints.append(
-            gpxpy.gpx.GPXWaypoint(s["lat"], s["lon"], name=label, description=desc, type=s["kind"])
+            gpxpy.gpx.GPXWaypoint(
+                s["lat"], s["lon"], name=label, description=xml_text(desc).strip(), type=s["kind"]
+            )
         )
         walk.points.append(gpxpy.gpx.GPXRoutePoint(s["lat"], s["lon"], name=label))
     doc.routes.append(walk)
@@ -343,9 +373,149 @@ def export_gpx(route: geo.Route, stops: list[dict[str, Any]], name: str) -> str:
 
 # routes ----------------------------------------------------------------------------
 
+#: Most points a route may have (a GPS track of a long walk at one point a second).
+MAX_ROUTE_POINTS = 50_000
+#: Longest step between consecutive points; a longer one is a glitch, not a walk.
+#: (The shipped route's longest is 2.5 km.)
+MAX_ROUTE_STEP_M = 5_000.0
+#: How many offending point numbers a message names.
+_NAMED = 10
 
-def read_route_upload(content: bytes, filename: str) -> tuple[list[list[float]], dict[str, Any]]:
-    """A route from an uploaded GeoJSON LineString or GPX track; ``ValueError`` if bad."""
+
+@dataclass(frozen=True)
+class ServiceArea:
+    """Where a route may run: within ``radius_m`` of a centre point (lon/lat)."""
+
+    lon: float
+    lat: float
+    radius_m: float
+
+    @classmethod
+    def around(cls, coords: list[list[float]], radius_km: float) -> ServiceArea:
+        """The area of ``radius_km`` around the centre of a route's bounding box."""
+        lons, lats = [c[0] for c in coords], [c[1] for c in coords]
+        centre = ((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
+        return cls(round(centre[0], 5), round(centre[1], 5), float(radius_km) * 1000.0)
+
+    def describe(self) -> str:
+        return f"{self.radius_m / 1000:g} km from the city centre ({self.lon:g}, {self.lat:g})"
+
+
+def _numbers(points: list[int]) -> str:
+    """``point 6``, ``points 4 and 6``, ``points 1, 2, 3 and 9 more``."""
+    named = [str(n) for n in points[:_NAMED]]
+    more = len(points) - len(named)
+    if len(named) == 1:
+        return f"point {named[0]}"
+    if more:
+        return f"points {', '.join(named)} and {more} more"
+    return f"points {', '.join(named[:-1])} and {named[-1]}"
+
+
+def check_route(raw: list[list[Any]], area: ServiceArea | None) -> list[list[float]]:
+    """A route's positions as numbers, once they pass every check; ``ValueError`` if not.
+
+    Each position must be two numbers (ASCII digits, :mod:`mapapp.numbers`), a
+    longitude within ±180 and a latitude within ±90, inside ``area`` when given;
+    consecutive points at most :data:`MAX_ROUTE_STEP_M` apart; at most
+    :data:`MAX_ROUTE_POINTS` of them. Messages name the offending points (from 1).
+    """
+    if len(raw) > MAX_ROUTE_POINTS:
+        raise ValueError(f"the route has {len(raw):,} points; at most {MAX_ROUTE_POINTS:,}")
+    if len(raw) < 2:
+        raise ValueError("a route needs at least two points")
+    coords: list[list[float]] = []
+    invalid: list[int] = []
+    for n, position in enumerate(raw, start=1):
+        try:
+            if not isinstance(position, list | tuple) or len(position) < 2:
+                raise NumberError("not_number", "not a position")
+            coords.append([parse_float(position[0], -180, 180), parse_float(position[1], -90, 90)])
+        except NumberError:
+            invalid.append(n)
+    if invalid:
+        verb = "is not a valid position" if len(invalid) == 1 else "are not valid positions"
+        first = raw[invalid[0] - 1]
+        shown = repr(first)[:60]
+        raise ValueError(f"{_numbers(invalid)} {verb} (lon, lat numbers): {shown}")
+    lons = np.array([c[0] for c in coords])
+    lats = np.array([c[1] for c in coords])
+    if area is not None:
+        away = geo.great_circle_m(area.lon, area.lat, lons, lats)
+        outside = [int(i) + 1 for i in np.flatnonzero(away > area.radius_m)]
+        if len(outside) == 1:
+            km = f"{away[outside[0] - 1] / 1000:,.1f}"
+            raise ValueError(
+                f"point {outside[0]} is {km} km from the city centre ({area.lon:g}, {area.lat:g});"
+                f" a route must stay within {area.radius_m / 1000:g} km of it"
+            )
+        if outside:
+            raise ValueError(f"{_numbers(outside)} are more than {area.describe()}")
+    steps = geo.great_circle_m(lons[:-1], lats[:-1], lons[1:], lats[1:])
+    jumps = [int(i) for i in np.flatnonzero(steps > MAX_ROUTE_STEP_M)]
+    if jumps:
+        named = [f"points {i + 1} and {i + 2} are {steps[i] / 1000:,.1f} km apart" for i in jumps]
+        shown = ", ".join(named[:_NAMED]) + (
+            f" and {len(named) - _NAMED} more" if len(named) > _NAMED else ""
+        )
+        raise ValueError(
+            f"{shown}; consecutive points must be within {MAX_ROUTE_STEP_M / 1000:g} km"
+        )
+    geo.Route.from_coords(coords)  # raises ValueError for a degenerate line
+    return coords
+
+
+#: A work "moves" when its distance along the route changes by more than this.
+CHAINAGE_CHANGE_M = 10.0
+
+
+@dataclass(frozen=True)
+class RoutePreview:
+    """What replacing the route would do, shown before it takes effect."""
+
+    points: int
+    length_m: float
+    current_length_m: float
+    bounds: tuple[float, float, float, float]  # west, south, east, north
+    works: int  # published works
+    moved: int  # of them, how many change chainage by more than CHAINAGE_CHANGE_M
+    far: int  # of them, how many would be farther than the allowed offset
+
+
+def preview_route(
+    current: geo.Route,
+    coords: list[list[float]],
+    works: list[dict[str, Any]],
+    max_offset_m: float,
+) -> RoutePreview:
+    """Length, bounding box and effect on ``works`` of a checked route ``coords``."""
+    new = geo.Route.from_coords(coords)
+    moved = far = 0
+    if works:
+        lons, lats = [w["lon"] for w in works], [w["lat"] for w in works]
+        before, _ = current.locate(lons, lats)
+        after, offset = new.locate(lons, lats)
+        moved = int(np.sum(np.abs(after - before) > CHAINAGE_CHANGE_M))
+        far = int(np.sum(offset > max_offset_m))
+    west, south, east, north = new.line_lonlat.bounds
+    return RoutePreview(
+        points=len(coords),
+        length_m=new.length_m,
+        current_length_m=current.length_m,
+        bounds=(west, south, east, north),
+        works=len(works),
+        moved=moved,
+        far=far,
+    )
+
+
+def read_route_upload(
+    content: bytes, filename: str, area: ServiceArea | None = None
+) -> tuple[list[list[float]], dict[str, Any]]:
+    """A route from an uploaded GeoJSON LineString or GPX track; ``ValueError`` if bad.
+
+    The positions are checked by :func:`check_route` (inside ``area`` when given).
+    """
     try:
         text = content.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
@@ -353,26 +523,69 @@ def read_route_upload(content: bytes, filename: str) -> tuple[list[list[float]],
     if not text.strip():
         raise ValueError("the file is empty")
     if text.lstrip().startswith("<") or filename.lower().endswith(".gpx"):
-        coords, props = _gpx_route(text)
+        raw, props = _gpx_route(text)
     else:
-        coords, props = read_route_geojson(text)
-    if len(coords) > MAX_ROUTE_POINTS:
-        raise ValueError(f"the route has {len(coords):,} points; at most {MAX_ROUTE_POINTS:,}")
-    geo.Route.from_coords(coords)  # raises ValueError for a degenerate line
-    return coords, props
+        raw, props = _geojson_route(text)
+    return check_route(raw, area), props
 
 
-def _gpx_route(text: str) -> tuple[list[list[float]], dict[str, Any]]:
+def _geojson_route(text: str) -> tuple[list[list[Any]], dict[str, Any]]:
+    """The positions (unchecked) and properties of the first LineString of a GeoJSON text."""
     try:
-        doc = gpxpy.parse(text)
-    except Exception as exc:  # gpxpy raises several error types for bad XML
+        doc = load_json(text)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    features: list[Any] = []
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        found = doc.get("features")
+        features = found if isinstance(found, list) else []
+    elif isinstance(doc, dict) and doc.get("type") == "Feature":
+        features = [doc]
+    elif isinstance(doc, dict) and doc.get("type") == "LineString":
+        features = [{"type": "Feature", "geometry": doc, "properties": {}}]
+    for feature in features:
+        geom = feature.get("geometry") if isinstance(feature, dict) else None
+        if isinstance(geom, dict) and geom.get("type") == "LineString":
+            coords = geom.get("coordinates")
+            if not isinstance(coords, list) or len(coords) < 2:
+                raise ValueError("a LineString needs at least two positions")
+            props = feature.get("properties")
+            return coords, props if isinstance(props, dict) else {}
+    raise ValueError("no LineString feature found")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _gpx_route(text: str) -> tuple[list[list[Any]], dict[str, Any]]:
+    """The points (unchecked) of the first track, else route, of a GPX text.
+
+    Read with the standard library's XML parser; a document type declaration
+    (entities, external files) is refused outright.
+    """
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise ValueError("not a readable GPX file: a DOCTYPE or ENTITY declaration is not allowed")
+    try:
+        root = ET.fromstring(text)  # noqa: S314 (no DOCTYPE, so no entities to expand)
+    except ET.ParseError as exc:
         raise ValueError(f"not a readable GPX file: {exc}") from None
-    for track in doc.tracks:
-        coords = [[p.longitude, p.latitude] for seg in track.segments for p in seg.points]
-        if len(coords) >= 2:
-            return coords, {"name": track.name or doc.name or "Route", "source": "GPX upload"}
-    for rte in doc.routes:
-        coords = [[p.longitude, p.latitude] for p in rte.points]
-        if len(coords) >= 2:
-            return coords, {"name": rte.name or doc.name or "Route", "source": "GPX upload"}
+    if _local(root.tag) != "gpx":
+        raise ValueError("not a readable GPX file: the document is not <gpx>")
+    doc_name = _child_text(root, "metadata", "name") or _child_text(root, "name")
+    for kind, point in (("trk", "trkpt"), ("rte", "rtept")):
+        for part in (e for e in root if _local(e.tag) == kind):
+            points = [[p.get("lon"), p.get("lat")] for p in part.iter() if _local(p.tag) == point]
+            if len(points) >= 2:
+                name = _child_text(part, "name") or doc_name or "Route"
+                return points, {"name": name, "source": "GPX upload"}
     raise ValueError("the GPX file has no track or route with at least two points")
+
+
+def _child_text(element: ET.Element, *path: str) -> str:
+    for step in path:
+        found = next((e for e in element if _local(e.tag) == step), None)
+        if found is None:
+            return ""
+        element = found
+    return (element.text or "").strip()

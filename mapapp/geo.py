@@ -52,6 +52,26 @@ def to_lonlat(x: np.typing.ArrayLike, y: np.typing.ArrayLike, crs: str = METRIC_
     return np.asarray(lon, float), np.asarray(lat, float)
 
 
+#: Mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def great_circle_m(
+    lon1: np.typing.ArrayLike,
+    lat1: np.typing.ArrayLike,
+    lon2: np.typing.ArrayLike,
+    lat2: np.typing.ArrayLike,
+) -> np.ndarray:
+    """Great-circle distances in metres between lon/lat points (haversine, any distance).
+
+    Unlike :func:`to_metric`, right for points anywhere on Earth: used to check
+    that uploaded positions lie near the city at all.
+    """
+    x1, y1, x2, y2 = (np.radians(np.asarray(v, float)) for v in (lon1, lat1, lon2, lat2))
+    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
 def walking_minutes(distance_m: float, speed_kmh: float = WALKING_SPEED_KMH) -> float:
     """Minutes needed to walk ``distance_m`` metres at ``speed_kmh``."""
     return abs(distance_m) / (speed_kmh * 1000.0 / 60.0)
@@ -74,7 +94,12 @@ class Route:
         arr = np.asarray(coords, float)
         if arr.ndim != 2 or arr.shape[0] < 2 or arr.shape[1] < 2:
             raise ValueError("a route needs at least two [lon, lat] positions")
-        x, y = to_metric(arr[:, 0], arr[:, 1], crs)
+        lon, lat = arr[:, 0], arr[:, 1]
+        bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"position {first + 1} is not a valid [lon, lat] pair")
+        x, y = to_metric(lon, lat, crs)
         line_m = LineString(np.column_stack([x, y]))
         if line_m.length <= 0:
             raise ValueError("a route must have a length greater than zero")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 import re
 from collections.abc import Iterable
@@ -23,7 +22,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from .numbers import MAX_ID, NumberError, parse_float
+from .inputs import CSV_FIELD_LIMIT, InputError, csv_records, load_json
+from .numbers import MAX_ID, NumberError, parse_float, parse_int
 
 KINDS = (
     "sculpture",
@@ -108,6 +108,20 @@ class Installation(BaseModel):
                 "slug_format", "use lowercase letters, digits and single hyphens, e.g. red-men"
             )
         return v
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        try:  # ASCII digits only: not "1_000", "1e30", 3.0 or True
+            return parse_int(v, 1, MAX_ID)
+        except NumberError as exc:
+            if exc.code == "range":
+                raise PydanticCustomError(
+                    "out_of_range", "must be from {low} to {high}", {"low": 1, "high": MAX_ID}
+                ) from None
+            raise PydanticCustomError("not_whole_number", "give a whole number") from None
 
     @field_validator("year", mode="before")
     @classmethod
@@ -285,14 +299,16 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
         ]
     good: list[tuple[int, Installation]] = []
     errors: list[RowError] = []
-    for raw in reader:
-        row = reader.line_num
+    for row, raw in csv_records(reader):
+        if raw is None:
+            errors.append(field_too_long(row))
+            continue
         if None in raw:
             errors.append(row_error(row, "row", "extra_values", "more values than columns"))
             continue
         if all(not (v or "").strip() for v in raw.values()):
             continue
-        rec, errs = validate_row(raw, row)
+        rec, errs = validate_row(from_spreadsheet(raw), row)
         errors.extend(errs)
         if rec is not None:
             good.append((row, rec))
@@ -300,6 +316,12 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
     if not good and not errors:
         errors.append(row_error(2, "file", "no_rows", "the file has a header but no rows"))
     return good, errors
+
+
+def field_too_long(row: int) -> RowError:
+    """The error for a CSV row with a field longer than the csv module reads."""
+    reason = f"a field is too long: more than {CSV_FIELD_LIMIT:,} characters"
+    return row_error(row, "row", "field_too_long", reason, max_length=CSV_FIELD_LIMIT)
 
 
 def read_csv(path: str | Path) -> tuple[list[tuple[int, Installation]], list[RowError]]:
@@ -319,13 +341,40 @@ def read_csv(path: str | Path) -> tuple[list[tuple[int, Installation]], list[Row
     return read_csv_text(text)
 
 
-def write_csv(records: Iterable[dict[str, Any]]) -> str:
-    """Installation records as CSV text in the columns of ``data/installations.csv``."""
+#: How a cell that a spreadsheet would run as a formula begins (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet shows as text: ``'`` before a formula's first sign.
+
+    Numbers stay numbers (a negative longitude is not text).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet(raw: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row with the ``'`` of :func:`spreadsheet_safe` taken off again."""
+    return {
+        k: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:].startswith(FORMULA_START) else v
+        for k, v in raw.items()
+    }
+
+
+def write_csv(records: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
+    """Installation records as CSV text in the columns of ``data/installations.csv``.
+
+    Text cells are spreadsheet-safe (:func:`spreadsheet_safe`) unless ``raw``;
+    reading the file back (:func:`read_csv_text`, imports) undoes it.
+    """
+    cell = (lambda v: v) if raw else spreadsheet_safe
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for rec in records:
-        writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in COLUMNS})
+        writer.writerow({k: ("" if rec.get(k) is None else cell(rec.get(k))) for k in COLUMNS})
     return out.getvalue()
 
 
@@ -336,9 +385,9 @@ def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
     LineString with valid lon/lat positions.
     """
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        doc = load_json(text)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
     features: list[Any] = []
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         raw = doc.get("features")

@@ -16,6 +16,10 @@
  * - Tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
  *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
  *   "save this route for offline" are kept apart and are not evicted.
+ * - Nothing private is kept: a response marked Cache-Control private or no-store
+ *   (the server marks everything a signed-in curator gets: drafts, their photos,
+ *   curator pages) is never stored, and signing out (POST logout) drops the kept
+ *   pages and photos before it goes through; the next map visit keeps them again.
  *
  * The page talks to it with postMessage over a MessageChannel:
  *   {type: "keep", urls}        cache what a visit needs -> {type: "kept", ok, failed}
@@ -34,9 +38,9 @@ var TILE_TEMPLATE = PARAMS.get("tiles") || "";
 var LANGUAGES = (PARAMS.get("langs") || "").split(",").filter(Boolean);
 var TILES_ID = hash(TILE_TEMPLATE);
 var CACHES = {
-  pages: PREFIX + "pages-v1",
+  pages: PREFIX + "pages-v2",  // v2: drops what workers before the privacy rule kept
   assets: PREFIX + "assets-v1",
-  photos: PREFIX + "photos-v1",
+  photos: PREFIX + "photos-v2",
   tiles: PREFIX + "tiles-" + TILES_ID,
   route: PREFIX + "route-tiles-" + TILES_ID
 };
@@ -132,7 +136,14 @@ function stamped(response) {
   });
 }
 
+/* Whether a response may not be kept: private to whoever asked (a signed-in curator). */
+function isPrivate(response) {
+  if (response.type === "opaque") return false; // tiles from another server: unreadable, public
+  return /(^|[\s,])(private|no-store)([\s,;=]|$)/i.test(response.headers.get("Cache-Control") || "");
+}
+
 function put(cacheName, key, response) {
+  if (isPrivate(response)) return Promise.resolve();
   return stamped(response).then(function (copy) {
     return caches.open(cacheName).then(function (cache) { return cache.put(key, copy); });
   }).catch(function () { /* quota or a body that cannot be read: keep going */ });
@@ -303,8 +314,23 @@ function tileResponse(event, key) {
 
 /* --- fetch --- */
 
+/* Signing out: drop the kept pages and photos first, then let the sign-out through. */
+function isSignOut(request) {
+  return request.method === "POST" && relative(new URL(request.url)) === "logout";
+}
+
+function forgetKeptPages() {
+  return Promise.all([caches.delete(CACHES.pages), caches.delete(CACHES.photos)]);
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
+  if (isSignOut(request)) {
+    event.respondWith(forgetKeptPages().catch(function () {}).then(function () {
+      return fetch(request);
+    }));
+    return;
+  }
   if (request.method !== "GET") return;
   var key = tileKey(request.url);
   if (key) {

@@ -131,7 +131,7 @@ def test_oversized_upload_is_refused_cleanly(db_path, users, tmp_path):
             "RATELIMIT_ENABLED": False,
             "PHOTO_MAX_BYTES": 2000,
             "IMPORT_MAX_BYTES": 2000,
-            "MAX_CONTENT_LENGTH": 50_000,
+            "MAX_REQUEST_BYTES": 50_000,
             "MEDIA_DIR": str(tmp_path / "m"),
         }
     )
@@ -325,6 +325,17 @@ def test_gpx_export_has_route_and_stops_in_walking_order(cclient, auth):
 # the route -------------------------------------------------------------------------------------
 
 
+def replace_route(client, content: bytes, name: str):
+    """Upload a route, check its preview, then apply it."""
+    import re
+
+    data = {"file": (io.BytesIO(content), name)}
+    resp = client.post("/curator/route", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.text
+    token = re.search(r'name="token" value="([^"]+)"', resp.text).group(1)
+    return client.post("/curator/route", data={"action": "apply", "token": token})
+
+
 def test_admin_replaces_the_route_and_chainage_follows(cclient, store, client):
     AuthActions(cclient).login("ada")
     before = client.get("/api/installations/3").json["properties"]["chainage_m"]
@@ -341,11 +352,7 @@ def test_admin_replaces_the_route_and_chainage_follows(cclient, store, client):
             ],
         },
     }
-    resp = cclient.post(
-        "/curator/route",
-        data={"file": (io.BytesIO(json.dumps(reversed_route).encode()), "r.geojson")},
-        content_type="multipart/form-data",
-    )
+    resp = replace_route(cclient, json.dumps(reversed_route).encode(), "r.geojson")
     assert resp.status_code == 303
     after = client.get("/api/installations/3").json["properties"]["chainage_m"]
     assert after != before
@@ -373,11 +380,7 @@ def test_route_from_gpx_track(cclient, store):
         seg.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))
     track.segments.append(seg)
     gpx.tracks.append(track)
-    resp = cclient.post(
-        "/curator/route",
-        data={"file": (io.BytesIO(gpx.to_xml().encode()), "walk.gpx")},
-        content_type="multipart/form-data",
-    )
+    resp = replace_route(cclient, gpx.to_xml().encode(), "walk.gpx")
     assert resp.status_code == 303
     current = store.current_route()
     assert len(current["coordinates"]) == 4 and current["properties"]["name"] == "Surveyed walk"
@@ -471,7 +474,7 @@ def test_api_errors_are_json(cclient, auth, method, path, body, status, check):
     resp = cclient.open(path, method=method, **({} if body is None else kwargs))
     assert resp.status_code == status and resp.mimetype == "application/json"
     assert check in json.dumps(resp.json)
-    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Cache-Control"] == "private, no-store"  # a curator's: never kept
 
 
 def test_api_slug_conflict(cclient, auth):
@@ -547,3 +550,148 @@ def test_cli_import_applies(tmp_path, db_path, store):
     assert result.exit_code == 0 and "imported" in result.output
     row = store.installation_by_slug("cli-work")
     assert row is not None and store.history(row["id"])[0]["username"] == "ops"
+
+
+# spreadsheet-safe CSV ----------------------------------------------------------------------
+
+FORMULAS = {
+    "title": '=HYPERLINK("https://evil.example","click")',
+    "artist": "+cmd|' /C calc'!A0",
+    "description": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "address": "-2+3+cmd|' /C calc'!A0",
+    "source_note": "\t=1+1",
+    "title_ru": "\r=1+1",
+}
+
+
+def _formula_work(cclient):
+    data = {**NEW_WORK, **FORMULAS, "slug": "formula-work", "status": "published"}
+    assert cclient.post("/curator/new", data=data).status_code == 302
+
+
+def _csv_row(text: str, slug: str) -> dict:
+    import csv
+
+    return next(r for r in csv.DictReader(io.StringIO(text, newline="")) if r["slug"] == slug)
+
+
+def test_csv_export_neutralises_formulas(cclient, auth):
+    auth.login()
+    _formula_work(cclient)
+    row = _csv_row(export(cclient).decode(), "formula-work")
+    for field, value in FORMULAS.items():
+        assert row[field] == "'" + value.strip(), field  # stored stripped of white space
+    assert row["lat"] == "43.2399" and row["lon"] == "76.9203"  # numbers stay numbers
+
+
+def test_a_spreadsheet_safe_export_imports_back_unchanged(cclient, auth):
+    auth.login()
+    _formula_work(cclient)
+    resp = upload(cclient, export(cclient), "all.csv")
+    assert resp.status_code == 200
+    assert "0 to add, 0 to change" in resp.text
+
+
+def test_cli_exports_raw_cells_only_when_asked(tmp_path, db_path, store):
+    store.update_installation(1, {"title": FORMULAS["title"]}, 1, "t")
+    slug = store.installation(1)["slug"]
+    runner = CliRunner()
+    safe = runner.invoke(cli, ["export", "--db", str(db_path)])
+    assert _csv_row(safe.output, slug)["title"] == "'" + FORMULAS["title"]
+    raw = runner.invoke(cli, ["export", "--db", str(db_path), "--raw"])
+    assert raw.exit_code == 0, raw.output
+    assert _csv_row(raw.output, slug)["title"] == FORMULAS["title"]
+
+
+# XML exports ------------------------------------------------------------------------------
+
+CONTROL = "Bad\x00 \x01title\x0b\x0c\x1b\x7f\x85\ufffe end"
+
+
+def test_gpx_export_is_well_formed_whatever_the_text_holds(cclient, auth, db_path, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    store = Store.open(db_path)
+    store.update_installation(1, {"title": CONTROL, "description": "a\x02b\nc"}, 1, "t")
+    store.close()
+    auth.login()
+    out = tmp_path / "x.gpx"
+    cli_result = CliRunner().invoke(
+        cli, ["export", "--db", str(db_path), "--format", "gpx", "-o", str(out)]
+    )
+    assert cli_result.exit_code == 0
+    for text in (export(cclient, "gpx").decode(), out.read_text(encoding="utf-8")):
+        root = ET.fromstring(text)  # noqa: S314 (our own output)
+        names = [e.text for e in root.iter() if e.tag.endswith("name") and e.text]
+        assert any(n.endswith("Bad title end") for n in names), names
+        descriptions = [e.text for e in root.iter() if e.tag.endswith("desc") and e.text]
+        assert any("ab\nc" in d for d in descriptions)
+
+
+# a photo survives a form that comes back with errors ----------------------------------------
+
+
+def _pending_token(page: str) -> str:
+    import re
+
+    match = re.search(r'name="pending_photo" value="([^"]+)"', page)
+    assert match, "the form does not keep the photo"
+    return match.group(1)
+
+
+def test_a_photo_is_kept_when_the_new_form_has_errors(cclient, auth, curator_app, tmp_path):
+    auth.login()
+    media = Path(curator_app.config["MEDIA_DIR"])
+    data = {**NEW_WORK, "title": "", "photo_file": (io.BytesIO(jpeg_with_gps()), "me.jpg")}
+    resp = cclient.post("/curator/new", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 400
+    token = _pending_token(resp.text)
+    assert "photo you chose is kept" in resp.text
+    assert not list(media.glob("*.jpg"))  # nothing stored where /media/ serves from
+    assert cclient.get(f"/media/.pending/{token}").status_code == 404
+    assert curator_app.test_client().get(f"/media/.pending/{token}").status_code == 404
+    resp = cclient.post("/curator/new", data={**NEW_WORK, "pending_photo": token})
+    assert resp.status_code == 302
+    new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    row = cclient.get(f"/api/curator/installations/{new_id}").json
+    assert row["photo"].endswith(".jpg") and (media / row["photo"]).exists()
+    assert not any((media / ".pending").iterdir())  # the pending copy is gone
+
+
+def test_a_photo_is_kept_when_the_edit_form_has_errors(cclient, auth, db_path, store):
+    auth.login()
+    row = store.installation(1)
+    from .test_curator import edit_form
+
+    data = {**edit_form(row, year="12"), "photo_file": (io.BytesIO(png_bytes()), "p.png")}
+    resp = cclient.post("/curator/1", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 400
+    token = _pending_token(resp.text)
+    resp = cclient.post("/curator/1", data={**edit_form(row), "pending_photo": token})
+    assert resp.status_code == 302
+    assert store.installation(1)["photo"].endswith(".png")
+
+
+@pytest.mark.parametrize("token", ["../secret_key", "..%2F..%2Fsecret_key", "x" * 22, ""])
+def test_an_unknown_or_hostile_pending_token_keeps_no_photo(cclient, auth, token):
+    auth.login()
+    resp = cclient.post(
+        "/curator/new", data={**NEW_WORK, "slug": "no-photo", "pending_photo": token}
+    )
+    assert resp.status_code == 302
+    new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert cclient.get(f"/api/curator/installations/{new_id}").json["photo"] == ""
+
+
+def test_pending_photos_are_cleaned_up_after_a_day(tmp_path):
+    import os
+    import time
+
+    old = photos.keep_pending(png_bytes(), tmp_path)
+    path = tmp_path / photos.PENDING_DIR / old
+    day_ago = time.time() - 25 * 3600
+    os.utime(path, (day_ago, day_ago))
+    fresh = photos.keep_pending(png_bytes(), tmp_path)
+    assert not path.exists()
+    assert photos.pending_upload(fresh, tmp_path) == png_bytes()
+    assert photos.pending_upload(old, tmp_path) is None

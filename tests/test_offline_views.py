@@ -128,6 +128,7 @@ def test_data_age_is_the_last_change_in_the_page_language(store):
     long_ago = "2020-01-01T00:00:00+00:00"
     store.db.execute("UPDATE installations SET updated_at = ?", [long_ago])
     store.db.execute("UPDATE routes SET created_at = ?", [long_ago])
+    store.db.execute("UPDATE data_changes SET changed_at = ?", [long_ago])
     store.db.conn.commit()
     assert store.data_changed_at() == long_ago
     store.update_installation(1, {"title": "Renamed"}, 1, "test")

@@ -308,10 +308,10 @@ def test_cli_csv_and_geojson(db_path, store):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--radius", "0"], "0<x<=5000"),
-        (["--radius", "abc"], "not a valid float"),
-        (["--segment", "5"], "10<=x<=10000"),
-        (["-k", "99"], "0<=x<=50"),
+        (["--radius", "0"], "above 0 and at most 5000"),
+        (["--radius", "abc"], "'abc' is not a number"),
+        (["--segment", "5"], "from 10 to 10000"),
+        (["-k", "99"], "not a whole number from 0 to 50"),
         (["--kind", "spaceship"], "must be one of"),
         (["--festival", "x"], "must be one of"),
         (["--format", "xml"], "xml"),

@@ -140,3 +140,80 @@ def test_swapped_coordinates_are_spotted(tmp_path):
     )
     assert result.exit_code == 1
     assert "lat and lon look swapped" in result.output
+
+
+# what counts as a change of public data ----------------------------------------------
+
+OLD = "2000-01-01T00:00:00+00:00"
+
+
+def _backdate(store):
+    """Make every stored time old, so that a change made now shows."""
+    with store.write():
+        store.db.execute("UPDATE installations SET updated_at = ?", [OLD])
+        store.db.execute("UPDATE routes SET created_at = ?", [OLD])
+        if "changed_at" in store.db["data_changes"].columns_dict:
+            store.db.execute("UPDATE data_changes SET changed_at = ?", [OLD])
+
+
+def test_draft_edits_do_not_move_the_public_data_version_or_time(store):
+    draft = store.create_installation(
+        make_installation(slug="a-draft", status="draft").model_dump(), "t"
+    )
+    _backdate(store)
+    before = (store.data_version(), store.data_changed_at())
+    assert before[1] == OLD
+    store.update_installation(draft["id"], {"title": "Still a draft"}, 1, "t")
+    store.create_installation(make_installation(slug="b-draft", status="draft").model_dump(), "t")
+    assert (store.data_version(), store.data_changed_at()) == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "publish a draft",
+        "edit a published work",
+        "retire a published work",
+        "replace the route",
+        "make an older route current",
+    ],
+)
+def test_public_changes_move_the_data_version_and_time(store, change):
+    draft = store.create_installation(
+        make_installation(slug="a-draft", status="draft").model_dump(), "t"
+    )
+    first_route = store.current_route()["id"]
+    if change == "make an older route current":
+        store.set_route([[76.92, 43.23], [76.93, 43.24]], {"name": "newer"})
+    _backdate(store)
+    before = (store.data_version(), store.data_changed_at())
+    if change == "publish a draft":
+        store.update_installation(draft["id"], {"status": "published"}, 1, "t")
+    elif change == "edit a published work":
+        store.update_installation(1, {"title": "New title"}, 1, "t")
+    elif change == "retire a published work":
+        store.update_installation(1, {"status": "retired"}, 1, "t")
+    elif change == "replace the route":
+        store.set_route([[76.92, 43.23], [76.93, 43.24]], {"name": "new"})
+    else:
+        store.make_route_current(first_route)
+    version, at = store.data_version(), store.data_changed_at()
+    assert version != before[0]
+    assert at > OLD
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["serve", "--port", "٣"], "is not a whole number from 1 to 65535"),
+        (["serve", "--port", "99999"], "is not a whole number from 1 to 65535"),
+        (["coverage", "--radius", "0"], "above 0 and at most 5000"),
+        (["coverage", "--radius", "nan"], "is not a number"),
+        (["coverage", "--radius", "1" * 5000], "is not a number"),
+        (["coverage", "-k", "²"], "is not a whole number"),
+        (["import", "--max-offset", "1e400", "x.csv"], "is not a number"),
+    ],
+)
+def test_cli_numbers_are_ascii_and_bounded(args, message):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and message in result.output

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -26,13 +28,14 @@ from flask_login import current_user
 
 from .. import contract, editing, exchange, maps, photos
 from ..catalog import place_stops
-from ..numbers import MAX_ID, int_or_none
+from ..numbers import int_or_none
 from ..records import COLUMNS, FESTIVALS, KINDS, STATUSES, RowError, row_error
 from ..store import NotFound, StaleEdit
 from ..web.assets import asset_url
 from ..web.auth import role_required
 from ..web.db import get_store
 from ..web.labels import field_errors, kind_labels, precision_labels
+from ..web.limits import upload_limit
 from ..web.walk import current_walk, workspace
 
 bp = Blueprint("curator", __name__)
@@ -89,16 +92,53 @@ def _form_fields() -> dict[str, Any]:
     return {k: request.form.get(k, "") for k in COLUMNS if k not in ("id", "photo")}
 
 
-def _uploaded_photo() -> tuple[photos.CheckedPhoto | None, list[RowError]]:
-    """The form's photo, checked (nothing stored yet), or the reason it was refused."""
+@dataclass
+class FormPhoto:
+    """The form's photo: a new file or the one kept from the form's last try."""
+
+    checked: photos.CheckedPhoto | None = None
+    errors: list[RowError] = field(default_factory=list)
+    data: bytes = b""
+    token: str | None = None  # the kept upload it came from
+
+    def keep(self) -> str | None:
+        """Keep a good photo while the form is shown again; the hidden field's token."""
+        if self.checked is None:
+            return None
+        return self.token or photos.keep_pending(self.data, _media_dir())
+
+    def done(self) -> None:
+        """The work is saved with it: the kept copy is no longer needed."""
+        if self.token:
+            photos.drop_pending(self.token, _media_dir())
+
+
+def _media_dir() -> Path:
+    return Path(current_app.config["MEDIA_DIR"])
+
+
+def _uploaded_photo() -> FormPhoto:
+    """The form's photo, checked (nothing stored yet), or the reason it was refused.
+
+    Without a new file, the photo kept from the form's last try (``pending_photo``).
+    """
     upload = request.files.get("photo_file")
-    if upload is None or not upload.filename:
-        return None, []
+    token = request.form.get("pending_photo", "")
     limit = current_app.config["PHOTO_MAX_BYTES"]
+    if upload is not None and upload.filename:
+        data: bytes | None = upload.read(limit + 1)
+        if token:
+            photos.drop_pending(token, _media_dir())  # a new choice replaces the kept one
+            token = ""
+    else:
+        data = photos.pending_upload(token, _media_dir()) if token else None
+    if data is None:
+        return FormPhoto()
     try:
-        return photos.check_photo(upload.read(limit + 1), limit), []
+        checked = photos.check_photo(data, limit)
     except photos.PhotoError as exc:
-        return None, [row_error(0, "photo_file", exc.code, str(exc), **exc.params)]
+        return FormPhoto(errors=[row_error(0, "photo_file", exc.code, str(exc), **exc.params)])
+    return FormPhoto(checked, [], data, token or None)
 
 
 def _messages(errors: list[RowError]) -> dict[str, str]:
@@ -109,7 +149,13 @@ def _messages(errors: list[RowError]) -> dict[str, str]:
     return messages
 
 
-def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None, status: int):
+def _edit_page(
+    values: dict[str, Any],
+    errors: dict[str, str],
+    row: dict | None,
+    status: int,
+    pending_photo: str | None = None,
+):
     walk = current_walk()
     config = current_app.config
     m = maps.point_picker_map(
@@ -145,6 +191,7 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
             settings_id=PICKER_ID,
             picker_scripts=[asset_url(p) for _n, p in maps.PICKER_SCRIPTS],
             max_offset_m=config["MAX_OFFSET_M"],
+            pending_photo=pending_photo,
             **_choices(),
         ),
         status,
@@ -152,60 +199,63 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
 
 
 @bp.route("/curator/new", methods=["GET", "POST"])
+@upload_limit("PHOTO_MAX_BYTES")
 @role_required("curator")
 def new():
     if request.method == "GET":
         return _edit_page({"status": "draft", "location_precision": "surveyed"}, {}, None, 200)
     data = _form_fields()
-    photo, upload_errors = _uploaded_photo()
+    photo = _uploaded_photo()
     try:
-        row = editing.create_work(workspace(), data, photo, errors=upload_errors)
+        row = editing.create_work(workspace(), data, photo.checked, errors=photo.errors)
     except editing.Invalid as exc:
-        return _edit_page(data, _messages(exc.errors), None, 400)
+        return _edit_page(data, _messages(exc.errors), None, 400, photo.keep())
+    photo.done()
     flash(_("Added “%(title)s”.", title=row["title"]))
     return redirect(url_for("curator.edit", id=row["id"]))
 
 
 def _row_or_404(id: int) -> dict[str, Any]:
-    row = get_store().installation(id, published_only=False) if id <= MAX_ID else None
+    row = get_store().installation(id, published_only=False)
     if row is None:
         abort(404, description=_("There is no installation with this id."))
     return row
 
 
 @bp.route("/curator/<int:id>", methods=["GET", "POST"])
+@upload_limit("PHOTO_MAX_BYTES")
 @role_required("curator")
 def edit(id: int):
     row = _row_or_404(id)
     if request.method == "GET":
         return _edit_page(row, {}, row, 200)
     data = _form_fields()
-    photo, upload_errors = _uploaded_photo()
+    photo = _uploaded_photo()
+    errors = list(photo.errors)
     version = int_or_none(request.form.get("version"), 1)
     if version is None:
-        upload_errors.append(
-            row_error(0, "version", "version_missing", "the form is missing its version")
-        )
+        errors.append(row_error(0, "version", "version_missing", "the form is missing its version"))
     try:
         saved = editing.save_work(
             workspace(),
             id,
             data,
             version or 0,
-            photo=photo,
+            photo=photo.checked,
             remove_photo=bool(request.form.get("remove_photo")),
-            errors=upload_errors,
+            errors=errors,
         )
     except editing.Invalid as exc:
         values = {**data, "photo": row["photo"], "version": row["version"]}
-        return _edit_page(values, _messages(exc.errors), row, 400)
+        return _edit_page(values, _messages(exc.errors), row, 400, photo.keep())
     except StaleEdit as exc:
         message = _(
             "Someone else saved this work (now version %(v)s) after you opened it. "
             "Nothing was overwritten: review their version below and apply your change again.",
             v=exc.current["version"],
         )
-        return _edit_page(exc.current, {"version": message}, exc.current, 409)
+        return _edit_page(exc.current, {"version": message}, exc.current, 409, photo.keep())
+    photo.done()
     flash(_("Saved “%(title)s” (version %(v)s).", title=saved["title"], v=saved["version"]))
     return redirect(url_for("curator.edit", id=id))
 
@@ -223,8 +273,6 @@ def restore(id: int, entry: int):
     version = int_or_none(request.form.get("version"), 1)
     if version is None:
         abort(400, description=_("The form is missing its version; reload the page."))
-    if id > MAX_ID or entry > MAX_ID:
-        abort(404, description=_("There is no such version."))
     try:
         row = editing.restore_work(workspace(), id, entry, version)
     except NotFound:
@@ -243,6 +291,7 @@ def restore(id: int, entry: int):
 
 
 @bp.route("/curator/import", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
 @role_required("curator")
 def import_upload():
     if request.method == "GET":

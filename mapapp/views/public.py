@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from .. import contract, geo, maps
 from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
-from ..records import FESTIVALS, KINDS
+from ..records import FESTIVALS, KINDS, PHOTO_RE
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
@@ -207,8 +207,14 @@ def installation(slug: str):
 
 @bp.get("/media/<path:name>")
 def media(name: str):
-    """Photos, full size or ``phone/<name>``; only those of published works are public."""
+    """Photos, full size or ``phone/<name>``; only those of published works are public.
+
+    Only stored photo names are served: nothing else in the media folder (such as
+    uploads waiting for their form) is reachable, signed in or not.
+    """
     file_name = name.removeprefix("phone/")
+    if not PHOTO_RE.fullmatch(file_name):
+        abort(404)
     if not current_user.is_authenticated and not get_store().photo_is_public(file_name):
         abort(404)
     return send_from_directory(current_app.config["MEDIA_DIR"], name, max_age=7 * 24 * 3600)

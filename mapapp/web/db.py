@@ -10,7 +10,8 @@ from ..store import Store
 def get_store() -> Store:
     """The request's database handle, opened on first use."""
     if "store" not in g:
-        g.store = Store.open(current_app.config["DB"])
+        config = current_app.config
+        g.store = Store.open(config["DB"], timeout=float(config["DB_TIMEOUT"]))
     return g.store
 
 

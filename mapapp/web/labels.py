@@ -118,6 +118,11 @@ def _error_templates() -> dict[str, str]:
         "file_empty": _("The file is empty."),
         "not_utf8": _("The file is not UTF-8 text (at byte %(byte)s).", byte="{byte}"),
         "not_json": _("Not valid JSON (line %(line)s).", line="{line}"),
+        "too_deep": _("The JSON is nested more than %(n)s levels deep.", n="{depth}"),
+        "json_number": _(
+            "The file holds a number that is not allowed (NaN, Infinity or too many digits)."
+        ),
+        "field_too_long": _("A field is too long: more than %(n)s characters.", n="{max_length}"),
         "not_feature_collection": _("Expected a GeoJSON FeatureCollection."),
         "no_features": _("The FeatureCollection has no features."),
         "not_point": _("Only Point features can be imported."),
