@@ -26,11 +26,13 @@ from .records import (
     COLUMNS,
     REQUIRED_COLUMNS,
     Installation,
+    References,
     RowError,
     check_unique,
     row_error,
     validate_row,
     write_csv,
+    write_records_csv,
 )
 from .records import (
     read_route_geojson as read_route_geojson,
@@ -210,12 +212,15 @@ def plan_import(
     existing: list[dict[str, Any]],
     route: geo.Route,
     max_offset_m: float,
+    refs: References | None = None,
 ) -> ImportPlan:
     """Check an upload against the stored rows: what would be added, changed, rejected.
 
     A row with a known ``id`` (or, without an id, a known ``slug``) changes that
     installation; any other row adds one. Rows whose values equal the stored ones
-    are unchanged. New rows without a status arrive as drafts.
+    are unchanged. New rows without a status arrive as drafts. With ``refs`` (the
+    stored festivals, editions and artists), a row naming one that does not exist
+    is rejected; a festival may be given by its key or its name.
     """
     raw_rows, file_errors = parse_upload(content, filename)
     if file_errors and not raw_rows:
@@ -235,7 +240,7 @@ def plan_import(
             raw["slug"] = slugify(str(raw["title"]), max_length=80)
         if not raw.get("status"):
             raw["status"] = "draft"
-        rec, row_errors = validate_row(raw, row)
+        rec, row_errors = validate_row(raw, row, refs)
         report = RowReport(row, "reject", str(raw.get("slug") or ""), str(raw.get("title") or ""))
         reports.append(report)
         if rec is None:
@@ -296,6 +301,11 @@ def plan_import(
 def export_csv(rows: Iterable[dict[str, Any]]) -> str:
     """Rows as CSV in the columns of ``data/installations.csv``."""
     return write_csv(rows)
+
+
+def export_records_csv(kind: str, rows: Iterable[dict[str, Any]]) -> str:
+    """Festivals, editions or artists as CSV in the columns of their seed file."""
+    return write_records_csv(kind, rows)
 
 
 def export_geojson(rows: Iterable[dict[str, Any]]) -> str:
