@@ -49,8 +49,10 @@ def test_filters_by_kind_festival_and_bbox(store):
     assert murals and all(r["kind"] == "mural" for r in murals)
     park = store.installations(festival="park-fest")
     assert park and all(r["festival"] == "park-fest" for r in park)
-    red_men = store.installations(artist="andrey-lyublinsky")
-    assert {r["slug"] for r in red_men} == {"park-fest-red-little-men"}
+    waterstream = store.installations(edition="artbat-fest-9")
+    assert waterstream and all(r["edition"] == "artbat-fest-9" for r in waterstream)
+    shorokhov = store.installations(artist="pavel-shorokhov")
+    assert {r["slug"] for r in shorokhov} == {"pavel-shorokhov-kasteyev-park", "clown-and-gymnast"}
     box = store.installations(bbox=(76.91, 43.235, 76.93, 43.245))
     assert box and all(76.91 <= r["lon"] <= 76.93 and 43.235 <= r["lat"] <= 43.245 for r in box)
 

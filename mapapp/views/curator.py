@@ -27,7 +27,7 @@ from flask_login import current_user
 from .. import editing, exchange, maps, photos
 from ..catalog import place_stops
 from ..numbers import MAX_ID, int_or_none
-from ..records import COLUMNS, FESTIVALS, KINDS, STATUSES, RowError, row_error
+from ..records import COLUMNS, FESTIVALS, KEY_SEPARATOR, KINDS, STATUSES, RowError, row_error
 from ..store import NotFound, StaleEdit
 from ..web.assets import asset_url
 from ..web.auth import role_required
@@ -86,7 +86,16 @@ def _choices() -> dict[str, Any]:
 
 
 def _form_fields() -> dict[str, Any]:
-    return {k: request.form.get(k, "") for k in COLUMNS if k not in ("id", "photo")}
+    """The fields the form sent; those it did not send keep their stored values.
+
+    The artists are a multiple choice, sent once per artist chosen; the form also
+    sends an empty ``artists`` so that choosing none is told apart from not asking.
+    """
+    skip = ("id", "photo", "artists")
+    fields = {k: request.form.get(k, "") for k in COLUMNS if k not in skip and k in request.form}
+    if "artists" in request.form:
+        fields["artists"] = KEY_SEPARATOR.join(a for a in request.form.getlist("artists") if a)
+    return fields
 
 
 def _uploaded_photo() -> tuple[photos.CheckedPhoto | None, list[RowError]]:
@@ -197,7 +206,7 @@ def edit(id: int):
             errors=upload_errors,
         )
     except editing.Invalid as exc:
-        values = {**data, "photo": row["photo"], "version": row["version"]}
+        values = {**row, **data, "photo": row["photo"], "version": row["version"]}
         return _edit_page(values, _messages(exc.errors), row, 400)
     except StaleEdit as exc:
         message = _(

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from .. import geo, maps
 from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
-from ..records import FESTIVALS, KINDS
+from ..records import KINDS
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
@@ -162,7 +162,7 @@ def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
         "settings_json": htmlsafe_json_dumps(settings, separators=(",", ":")),
         "stop_list": stop_list_html(stops, lang, links),
         "kinds": [(k, labels[k]) for k in KINDS if any(s["kind"] == k for s in stops)],
-        "festivals": sorted({s["festival"] for s in stops if s["festival"]}, key=FESTIVALS.index),
+        "festivals": sorted({s["festival"] for s in stops if s["festival"]}),
         "headings": geo.compass_heading(walk.route),
     }
 
