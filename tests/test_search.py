@@ -1,4 +1,4 @@
-"""Search in every language and script: the folding and the index."""
+"""Search in every language and script: the folding, the index, the API, the curators' list."""
 
 from __future__ import annotations
 
@@ -79,3 +79,55 @@ def test_the_index_follows_edits_of_works_and_of_artists(store):
     assert work["id"] in store.search("Молдақұл")
     assert store.rebuild_search_index() == len(store.all_installations())
     assert work["id"] in store.search("Молдақұл")
+
+
+# the public API -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["Кастеев", "kasteyev", "Қастеев"])
+def test_search_api_finds_published_works_in_any_script(client, store, query):
+    resp = client.get("/api/search", query_string={"q": query, "lang": "kk"})
+    assert resp.status_code == 200 and resp.mimetype == "application/geo+json"
+    doc = resp.json
+    assert doc["type"] == "FeatureCollection" and doc["query"] == query
+    slugs = [f["properties"]["slug"] for f in doc["features"]]
+    assert "kasteyev-state-museum-of-arts" in slugs
+    museum = next(f for f in doc["features"] if f["properties"]["slug"].startswith("kasteyev-s"))
+    assert museum["properties"]["title"].startswith("Ә. Қастеев")  # localized on request
+    assert {f["id"] for f in doc["features"]} <= published_ids(store)
+
+
+def test_search_api_never_shows_drafts(client, store):
+    draft = store.installation_by_slug("afterglow", published_only=False)
+    assert draft["status"] == "draft"
+    assert draft["id"] in store.search("afterglow", statuses=("draft",))
+    assert client.get("/api/search?q=afterglow").json["features"] == []
+    assert client.get("/api/search?q=Fujita").json["features"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("", "q is required"), ("q=", "q is required"), ("q=" + "x" * 201, "at most 200")],
+)
+def test_search_api_bad_queries(client, query, message):
+    resp = client.get(f"/api/search?{query}")
+    assert resp.status_code == 400 and message in resp.json["message"]
+
+
+def test_search_api_limit(client):
+    doc = client.get("/api/search?q=museum&limit=1").json
+    assert len(doc["features"]) == 1
+    assert client.get("/api/search?q=museum&limit=0").status_code == 400
+
+
+# curators ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["Кастеев", "kasteyev", "Қастеев"])
+def test_curator_search_in_any_script_includes_drafts(cclient, auth, query):
+    auth.login()
+    html = cclient.get("/curator", query_string={"q": query}).text
+    assert ">Kasteyev State Museum of Arts</a>" in html
+    assert ">Auezov Theatre</a>" not in html
+    drafts = cclient.get("/curator", query_string={"q": "Fujita"}).text
+    assert ">Afterglow</a>" in drafts

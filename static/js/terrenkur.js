@@ -198,10 +198,24 @@
     function popupContent(p) {
       var box = el("div", { className: "tk-popup" });
       box.appendChild(el("h2", { tabindex: "-1", lang: textLang(p, "title") }, p.title));
-      if (p.artist) box.appendChild(el("p", { className: "artist" }, fmt(T.by, { artist: p.artist })));
-      var facts = [kinds[p.kind] ? kinds[p.kind].label : p.kind, p.festival, p.year ? String(p.year) : ""]
+      if (p.artists && p.artists.length) {
+        // "by {artist}" with a link to each artist's page in place of {artist}
+        var by = String(T.by).split("{artist}");
+        var line = el("p", { className: "artist" }, by[0]);
+        p.artists.forEach(function (a, i) {
+          if (i) line.appendChild(document.createTextNode(", "));
+          line.appendChild(el("a", { href: fmt(S.artistUrl, { slug: a.slug }) }, a.name));
+        });
+        line.appendChild(document.createTextNode(by.slice(1).join("")));
+        box.appendChild(line);
+      } else if (p.artist) {
+        box.appendChild(el("p", { className: "artist" }, fmt(T.by, { artist: p.artist })));
+      }
+      var festival = p.edition_name || p.festival_name || p.festival;
+      var facts = [kinds[p.kind] ? kinds[p.kind].label : p.kind, festival, p.year ? String(p.year) : ""]
         .filter(Boolean).join(" · ");
       box.appendChild(el("p", { className: "meta" }, facts));
+      if (p.dates) box.appendChild(el("p", { className: "meta dates" }, T.dates + ": " + p.dates));
       if (p.photo) {
         box.appendChild(el("img", {
           className: "photo", src: fmt(S.photoUrl, { name: p.photo }), alt: fmt(T.photoOf, { title: p.title }),
@@ -235,7 +249,9 @@
     function visible(s) {
       var kindOn = map.hasLayer(kindLayers[s.props.kind]);
       var f = state.festival;
-      var festOn = !f || (f === "-" ? !s.props.festival : s.props.festival === f);
+      var edition = f.indexOf("edition:") === 0 ? f.slice(8) : null;
+      var festOn = !f || (f === "-" ? !s.props.festival :
+        edition ? s.props.edition === edition : s.props.festival === f);
       return kindOn && festOn;
     }
 

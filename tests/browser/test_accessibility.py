@@ -18,6 +18,7 @@ PAGES = [
     "/?lang=ru",
     "/?lang=kk",
     "/installations/{slug}",
+    "/artists/pavel-shorokhov?lang=kk",
     "/planner",
     "/login",
 ]
