@@ -152,3 +152,30 @@ def test_help_on_every_command():
     for args in (["-h"], ["init-db", "-h"], ["serve", "--help"]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_bad_record_files_stop_init_db_with_file_row_and_reason(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    editions = data / "editions.csv"
+    lines = editions.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("artbat-fest-1,artbat-fest,", "artbat-fest-1,no-such-fest,", 1)
+    editions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    artists = data / "artists.csv"
+    lines = artists.read_text(encoding="utf-8").splitlines()
+    artists.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # a repeated key
+    works = data / "installations.csv"
+    works.write_text(
+        works.read_text(encoding="utf-8").replace(",dmn-repas,", ",dmn-repass,", 1),
+        encoding="utf-8",
+    )
+    db = tmp_path / "none.sqlite"
+    result = CliRunner().invoke(cli, ["init-db", "--db", str(db), "--data", str(data)])
+    assert result.exit_code == 1 and not db.exists()
+    assert "editions.csv: row 2, festival: no festival has the key or name 'no-such-fest'" in (
+        result.output
+    )
+    assert f"artists.csv: row {len(lines) + 1}, slug: " in result.output
+    assert "installations.csv: row 8, artists: no artist has the key or name 'dmn-repass'" in (
+        result.output
+    )
