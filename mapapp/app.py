@@ -110,10 +110,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
     assets.init_app(app)  # after Compress: its hook must run before compression
 
-    from .views import account, admin, api, curator, curator_api, offline, planner, public
+    from .views import (
+        account,
+        admin,
+        api,
+        curator,
+        curator_api,
+        curator_records,
+        offline,
+        planner,
+        public,
+    )
     from .views import assets as vendor
 
-    for module in (vendor, public, api, offline, planner, account, curator, admin, curator_api):
+    for module in (
+        vendor,
+        public,
+        api,
+        offline,
+        planner,
+        account,
+        curator,
+        curator_records,
+        admin,
+        curator_api,
+    ):
         app.register_blueprint(module.bp)
     return app
 

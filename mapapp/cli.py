@@ -14,7 +14,7 @@ import click
 from . import editing, resources
 from .accounts import hash_password
 from .catalog import SeedError, build_walk, load_seed, place_stops, seed
-from .exchange import export_csv, export_geojson, export_gpx, plan_import
+from .exchange import export_csv, export_geojson, export_gpx, export_records_csv, plan_import
 from .numbers import NumberError, parse_float, parse_int
 from .records import STATUSES
 from .store import ROLES, DatabaseUnusable, Store, check_database
@@ -128,7 +128,9 @@ def init_db(db_path: Path, data_dir: Path) -> None:
         store.close()
     click.echo(
         f"{db_path}: {counts['migrations']} migration(s) applied, "
-        f"{counts['route']} route and {counts['installations']} installation(s) added"
+        f"{counts['route']} route and {counts['installations']} installation(s) added, "
+        f"with {counts['festivals']} festival(s), {counts['editions']} edition(s) and "
+        f"{counts['artists']} artist(s)"
     )
 
 
@@ -218,7 +220,12 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
     try:
         walk = build_walk(store)
         plan = plan_import(
-            file.read_bytes(), file.name, store.all_installations(), walk.route, max_offset
+            file.read_bytes(),
+            file.name,
+            store.all_installations(),
+            walk.route,
+            max_offset,
+            store.references(),
         )
         for r in plan.rows:
             if r.errors:
@@ -255,9 +262,10 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "geojson", "gpx"]),
+    type=click.Choice(["csv", "geojson", "gpx", "festivals", "editions", "artists"]),
     default="csv",
     show_default=True,
+    help="Works as csv, geojson or gpx; or the festivals, editions or artists as CSV.",
 )
 @click.option("--status", type=click.Choice(STATUSES), help="Only works with this status.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
@@ -270,13 +278,20 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
 def export_command(db_path: Path, fmt: str, status: str | None, output, raw: bool) -> None:
     """Export works as CSV, GeoJSON, or GPX (route and published stops in walking order).
 
+    The festivals, editions and artists come out as CSV in the columns of their
+    seed files (data/festivals.csv, data/editions.csv, data/artists.csv).
+
     \b
     Example:
         mapapp export --format gpx -o terrenkur.gpx
         mapapp export --format csv --raw -o exact.csv
+        mapapp export --format artists -o artists.csv
     """
     store = _open_seeded(db_path)
     try:
+        if fmt in ("festivals", "editions", "artists"):
+            output.write(export_records_csv(fmt[:-1], store.records(fmt[:-1]), raw=raw))
+            return
         rows = store.all_installations()
         if status:
             rows = [r for r in rows if r["status"] == status]
@@ -413,7 +428,7 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
     help="How many sites to suggest for new works.",
 )
 @click.option("--kind", help="Only works of this kind: sculpture, mural, installation, ...")
-@click.option("--festival", help='Only works of this festival ("PARK FEST", "ARTBAT FEST").')
+@click.option("--festival", help='Only works of this festival, by name or key ("PARK FEST").')
 @click.option(
     "--format",
     "fmt",
@@ -445,11 +460,10 @@ def coverage_command(
     import json
 
     from . import coverage, coverage_formats
-    from .records import FESTIVALS, KINDS
+    from .records import KINDS
 
-    for name, value, allowed in (("--kind", kind, KINDS), ("--festival", festival, FESTIVALS)):
-        if value is not None and value not in allowed:
-            raise click.BadParameter(f"must be one of: {', '.join(allowed)}", param_hint=name)
+    if kind is not None and kind not in KINDS:
+        raise click.BadParameter(f"must be one of: {', '.join(KINDS)}", param_hint="--kind")
     if not db_path.exists():
         raise click.ClickException(f"{db_path} does not exist: run `mapapp init-db`")
     store = Store.open(db_path)
@@ -459,6 +473,9 @@ def coverage_command(
         raise click.ClickException(str(exc)) from None
     finally:
         store.close()
+    if festival is not None and festival not in walk.festival_names():
+        allowed = ", ".join(walk.festival_names())
+        raise click.BadParameter(f"must be one of: {allowed}", param_hint="--festival")
     works = walk.filtered(kind=kind, festival=festival)
     report = coverage.coverage_report(
         walk.route,

@@ -31,6 +31,7 @@ from .records import (
     COLUMNS,
     REQUIRED_COLUMNS,
     Installation,
+    References,
     RowError,
     check_unique,
     field_too_long,
@@ -38,6 +39,7 @@ from .records import (
     row_error,
     validate_row,
     write_csv,
+    write_records_csv,
 )
 
 #: OpenStreetMap ``artwork_type`` values and the kind we file them under.
@@ -216,12 +218,15 @@ def plan_import(
     existing: list[dict[str, Any]],
     route: geo.Route,
     max_offset_m: float,
+    refs: References | None = None,
 ) -> ImportPlan:
     """Check an upload against the stored rows: what would be added, changed, rejected.
 
     A row with a known ``id`` (or, without an id, a known ``slug``) changes that
     installation; any other row adds one. Rows whose values equal the stored ones
-    are unchanged. New rows without a status arrive as drafts.
+    are unchanged. New rows without a status arrive as drafts. With ``refs`` (the
+    stored festivals, editions and artists), a row naming one that does not exist
+    is rejected; a festival may be given by its key or its name.
     """
     raw_rows, file_errors = parse_upload(content, filename)
     if file_errors and not raw_rows:
@@ -242,7 +247,7 @@ def plan_import(
             raw["slug"] = slugify(str(raw["title"]), max_length=80)
         if not raw.get("status"):
             raw["status"] = "draft"
-        rec, row_errors = validate_row(raw, row)
+        rec, row_errors = validate_row(raw, row, refs)
         report = RowReport(row, "reject", str(raw.get("slug") or ""), str(raw.get("title") or ""))
         reports.append(report)
         if rec is None:
@@ -309,6 +314,12 @@ def export_csv(rows: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
     unless ``raw``; importing the file takes it off again.
     """
     return write_csv(rows, raw=raw)
+
+
+def export_records_csv(kind: str, rows: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
+    """Festivals, editions or artists as CSV in the columns of their seed file,
+    spreadsheet-safe unless ``raw`` (as :func:`export_csv`)."""
+    return write_records_csv(kind, rows, raw=raw)
 
 
 def export_geojson(rows: Iterable[dict[str, Any]]) -> str:

@@ -9,11 +9,12 @@ page is then checked against the written files (:func:`check_site`), so a link t
 something a static host cannot serve (``/curator``, ``/api/nearest``...) stops the
 export and nothing on the site can 404.
 
-Written into DIR: the map in each language and a permalink page per published work
-and language; ``api/route.geojson`` and ``api/installations.geojson``; the full and
-phone-sized photos of published works only; the vendored libraries and our static
-files; the service worker at the root and a manifest per language. With
-``python -m http.server`` in DIR (or any static host or CDN) the site works with no
+Written into DIR: the map in each language, a permalink page per published work
+and language, and a page per artist of a published work (``/ru/artists/<key>/``);
+``api/route.geojson`` and ``api/installations.geojson``; the full and phone-sized
+photos of published works only; the vendored libraries and our static files; the
+service worker at the root and a manifest per language. With ``python -m
+http.server`` in DIR (or any static host or CDN) the site works with no
 Python behind it, offline use included.
 """
 
@@ -35,7 +36,7 @@ from werkzeug.exceptions import NotFound
 
 from .records import LANGUAGES
 from .views.offline import manifest_doc, manifest_json
-from .views.public import SETTINGS_ID, render_map_page
+from .views.public import SETTINGS_ID, render_artist_page, render_map_page
 from .web import assets
 from .web.urls import ExportUrls, language_dir, use
 from .web.walk import current_walk
@@ -178,6 +179,12 @@ def export_site(
                 body, _status = render_map_page(focus=stop)
             out.write(urls.page(lang, slug).removeprefix(prefix) + "index.html", body)
             report.pages += 1
+        for artist in walk.artist_keys():
+            urls = ExportUrls(prefix, default, artist, folder="artists")
+            with _page_request(app, base, f"/artists/{artist}", lang), use(urls):
+                body = render_artist_page(artist)
+            out.write(urls.page(lang, artist, "artists").removeprefix(prefix) + "index.html", body)
+            report.pages += 1
         urls = ExportUrls(prefix, default)
         with _page_request(app, base, "/manifest.webmanifest", lang), use(urls):
             doc = manifest_doc(lang, urls.page(lang), prefix)
@@ -245,6 +252,9 @@ def local_urls(page_html: str, prefix: str) -> set[str]:
             photos = [f["properties"]["photo"] for f in features if f["properties"].get("photo")]
             templates = doc["contract"]["urls"]
             strings += [templates["permalink"].format(slug=s) for s in slugs]
+            artists = [a["slug"] for f in features for a in f["properties"].get("artists", [])]
+            if "artistUrl" in templates:
+                strings += [templates["artistUrl"].format(slug=a) for a in artists]
             strings += [templates["photoUrl"].format(name=p) for p in photos]
         urls.update(s for s in strings if s.startswith(prefix) and "{" not in s)
     return {u for u in urls if u.startswith(prefix) or (u.startswith("/") and "//" not in u[:2])}

@@ -22,10 +22,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from slugify import slugify
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from .records import COLUMNS, TRANSLATION_COLUMNS, Installation
+from .folding import fold, fold_word, words
+from .records import (
+    COLUMNS,
+    RECORD_TYPES,
+    TRANSLATION_COLUMNS,
+    Installation,
+    References,
+    split_keys,
+)
 
 migrations = Migrations("mapapp")
 
@@ -181,8 +190,159 @@ def m007_pending_purpose(db: Database) -> None:
     db.table("pending_imports").add_column("purpose", str, not_null_default="import")
 
 
+def _table_of_texts(
+    db: Database, name: str, texts: tuple[str, ...], numbers: tuple[str, ...] = ()
+) -> None:
+    """A table of text columns (never NULL, empty by default) with a key and a version."""
+    columns: dict[str, Any] = {"id": int, "slug": str}
+    columns.update((c, str) for c in texts)
+    columns.update((c, int) for c in numbers)
+    columns.update(version=int, created_at=str, updated_at=str)
+    db.table(name).create(
+        columns,
+        pk="id",
+        not_null={"slug", "version", *texts},
+        defaults={"version": 1, **{c: "" for c in texts}},
+    )
+    db.table(name).create_index(["slug"], unique=True)
+
+
+_STATUS_COLUMNS = ("text_status_en", "text_status_ru", "text_status_kk")
+_SOURCE_COLUMNS = ("link", "source_url", "source_note", *_STATUS_COLUMNS)
+
+
+def _free_slug(db: Database, table: str, wanted: str) -> str:
+    slug, n = wanted, 1
+    while db.execute(f"SELECT 1 FROM {table} WHERE slug = ?", [slug]).fetchone():  # noqa: S608
+        n += 1
+        slug = f"{wanted[:76]}-{n}"
+    return slug
+
+
+@migrations()
+def m008_data_festivals_editions_artists(db: Database) -> None:
+    """Festivals, their editions and artists as records that works refer to by key.
+
+    Today's values move over without loss: each festival name becomes a festival
+    record and the works' ``festival`` its key; each artist text becomes an artist
+    record linked from its works (``artists``), the text staying as the credit. The
+    history's snapshots are rewritten to the festival keys, so a restored version
+    refers to a festival that exists. Works also gain dates and, per language, the
+    status of their texts.
+    """
+    now = _now()
+    names = ("name", "name_ru", "name_kk")
+    _table_of_texts(db, "festivals", (*names, "organiser", *_SOURCE_COLUMNS))
+    _table_of_texts(
+        db,
+        "editions",
+        ("festival", *names, "start_date", "end_date", "curator", *_SOURCE_COLUMNS),
+        ("number", "year"),
+    )
+    db.table("editions").create_index(["festival"])
+    _table_of_texts(db, "artists", (*names, "bio", "bio_ru", "bio_kk", *_SOURCE_COLUMNS))
+    db.table("record_history").create(
+        {
+            "id": int,
+            "record_type": str,  # festival, edition, artist
+            "record_id": int,
+            "version": int,
+            "action": str,
+            "username": str,
+            "at": str,
+            "changed": str,
+            "before": str,
+            "after": str,
+        },
+        pk="id",
+        not_null={"record_type", "record_id", "version", "action", "at", "after"},
+    )
+    db.table("record_history").create_index(["record_type", "record_id", "version"])
+    for column in ("edition", "artists", "start_date", "end_date", *_STATUS_COLUMNS):
+        db.table("installations").add_column(column, str, not_null_default="")
+    body = (  # festivals, editions and artists are public: every change counts
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for table in ("festivals", "editions", "artists"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"{table}_{event.lower()}_counts"
+            db.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {body} END")
+
+    festival_keys: dict[str, str] = {}
+    rows = db.execute("SELECT DISTINCT festival FROM installations WHERE festival != ''")
+    for (name,) in rows.fetchall():
+        slug = _free_slug(db, "festivals", slugify(name, max_length=80) or "festival")
+        db.table("festivals").insert(
+            {
+                "slug": slug,
+                "name": name,
+                "text_status_en": "original",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        festival_keys[name] = slug
+        db.execute("UPDATE installations SET festival = ? WHERE festival = ?", [slug, name])
+    rows = db.execute("SELECT DISTINCT artist FROM installations WHERE artist != ''")
+    for (credit,) in rows.fetchall():
+        slug = _free_slug(db, "artists", slugify(credit, max_length=80) or "artist")
+        db.table("artists").insert(
+            {
+                "slug": slug,
+                "name": credit[:200],
+                "text_status_en": "original",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        db.execute("UPDATE installations SET artists = ? WHERE artist = ?", [slug, credit])
+    for lang, suffix in (("en", ""), ("ru", "_ru"), ("kk", "_kk")):
+        status = "original" if lang == "en" else "translated"
+        has_text = " OR ".join(f"[{f}{suffix}] != ''" for f in ("title", "description", "address"))
+        db.execute(
+            f"UPDATE installations SET text_status_{lang} = ? WHERE {has_text}",  # noqa: S608
+            [status],
+        )
+    for entry_id, before, after in db.execute("SELECT id, before, after FROM history").fetchall():
+        snapshots = [json.loads(x) if x else None for x in (before, after)]
+        for snap in snapshots:
+            if snap and snap.get("festival") in festival_keys:
+                snap["festival"] = festival_keys[snap["festival"]]
+        db.execute(
+            "UPDATE history SET before = ?, after = ? WHERE id = ?",
+            [
+                None if snapshots[0] is None else json.dumps(snapshots[0], ensure_ascii=False),
+                json.dumps(snapshots[1], ensure_ascii=False),
+                entry_id,
+            ],
+        )
+
+
+@migrations()
+def m009_data_search_index(db: Database) -> None:
+    """A full-text index of the works in every language (SQLite FTS5, unicode61).
+
+    ``title`` holds the titles, credits, artists' and festivals' names as written,
+    ``body`` the descriptions and addresses; the ``_latin`` columns hold the same
+    words folded by :func:`mapapp.folding.fold`, so Cyrillic and Latin spellings meet.
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE installation_search USING fts5("
+        "title, title_latin, body, body_latin, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    Store(db).rebuild_search_index()
+
+
 #: Fields a curator edits (everything but the id and bookkeeping).
 EDITABLE = tuple(c for c in COLUMNS if c != "id")
+#: Each record type's table, and the fields a curator edits.
+RECORD_TABLES = {"festival": "festivals", "edition": "editions", "artist": "artists"}
+RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
+#: The texts of a work that the search index holds besides its names.
+_BODY_COLUMNS = tuple(f"{f}{s}" for f in ("description", "address") for s in ("", "_ru", "_kk"))
+#: The most words of a query that the search looks at.
+MAX_SEARCH_WORDS = 12
 ROLES = ("curator", "admin")
 
 
@@ -199,7 +359,11 @@ class StaleEdit(Exception):
 
 
 class DuplicateSlug(ValueError):
-    """Another installation already uses this slug."""
+    """Another installation (or record of the same type) already uses this slug."""
+
+
+class KeyInUse(ValueError):
+    """Works or editions refer to this record's key, so the key cannot change."""
 
 
 class DatabaseBusy(Exception):
@@ -416,8 +580,13 @@ class Store:
         kind: str | None = None,
         festival: str | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        edition: str | None = None,
+        artist: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Installations matching the filters, by id. ``bbox`` is (W, S, E, N)."""
+        """Installations matching the filters, by id. ``bbox`` is (W, S, E, N).
+
+        ``festival``, ``edition`` and ``artist`` are keys of those records.
+        """
         where = [f"status IN ({', '.join('?' for _ in statuses)})"]
         params: list[Any] = list(statuses)
         if kind is not None:
@@ -426,6 +595,12 @@ class Store:
         if festival is not None:
             where.append("festival = ?")
             params.append(festival)
+        if edition is not None:
+            where.append("edition = ?")
+            params.append(edition)
+        if artist is not None:
+            where.append("(';' || artists || ';') LIKE ?")
+            params.append(f"%;{artist};%")
         if bbox is not None:
             where.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
             params.extend([bbox[0], bbox[2], bbox[1], bbox[3]])
@@ -510,6 +685,7 @@ class Store:
         after = self._snapshot(row_id)
         assert after is not None
         self._record(row_id, 1, action, username, None, _public_fields(after))
+        self._index_works([after])
         return after
 
     def update_installation(
@@ -563,6 +739,7 @@ class Store:
         self._record(
             row_id, version, action, username, _public_fields(before), _public_fields(after)
         )
+        self._index_works([after])
         return after
 
     def history(self, row_id: int) -> list[dict[str, Any]]:
@@ -593,7 +770,8 @@ class Store:
             snapshot = json.loads(entry[0])
             return self._update(
                 row_id,
-                {k: snapshot.get(k) for k in EDITABLE},
+                # fields added since that version keep their current values
+                {k: snapshot[k] for k in EDITABLE if k in snapshot},
                 expected_version,
                 username,
                 "restore",
@@ -611,6 +789,291 @@ class Store:
                 self._create(fields, username, "import")
             for row_id, fields in updates:
                 self._update(row_id, fields, None, username, "import")
+
+    # festivals, editions and artists ---------------------------------------------------
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        """Every festival, edition or artist (``kind``), in a reading order."""
+        order = {
+            "festival": "name COLLATE NOCASE",
+            "edition": "festival, year, number, name COLLATE NOCASE",
+            "artist": "name COLLATE NOCASE",
+        }[kind]
+        sql = f"SELECT * FROM {RECORD_TABLES[kind]} ORDER BY {order}, id"  # noqa: S608
+        return [dict(r) for r in self.db.query(sql)]
+
+    def record(self, kind: str, id: int) -> dict[str, Any] | None:
+        sql = f"SELECT * FROM {RECORD_TABLES[kind]} WHERE id = ?"  # noqa: S608
+        rows = list(self.db.query(sql, [id]))
+        return rows[0] if rows else None
+
+    def record_by_slug(self, kind: str, slug: str) -> dict[str, Any] | None:
+        sql = f"SELECT * FROM {RECORD_TABLES[kind]} WHERE slug = ?"  # noqa: S608
+        rows = list(self.db.query(sql, [slug]))
+        return rows[0] if rows else None
+
+    def references(self) -> References:
+        """Every festival, edition and artist by key, for checking what works refer to."""
+        return References.from_rows(
+            self.records("festival"), self.records("edition"), self.records("artist")
+        )
+
+    def uses_of(self, kind: str, slug: str) -> int:
+        """How many works (and, for a festival, editions) refer to a record's key."""
+        count = len(self._works_referring(kind, slug))
+        if kind == "festival":
+            row = self.db.execute("SELECT count(*) FROM editions WHERE festival = ?", [slug])
+            count += row.fetchone()[0]
+        return count
+
+    def _works_referring(self, kind: str, slug: str) -> list[dict[str, Any]]:
+        if kind == "artist":
+            sql = "SELECT * FROM installations WHERE (';' || artists || ';') LIKE ?"
+            return [dict(r) for r in self.db.query(sql, [f"%;{slug};%"])]
+        sql = f"SELECT * FROM installations WHERE [{kind}] = ?"  # noqa: S608
+        return [dict(r) for r in self.db.query(sql, [slug])]
+
+    def insert_missing_records(self, kind: str, records: Iterable[Any]) -> int:
+        """Insert festivals, editions or artists whose key is not stored yet; how many.
+
+        As :meth:`insert_missing`: a stored record is never touched.
+        """
+        added = 0
+        with self.write():
+            for rec in records:
+                row = rec.model_dump()
+                if self.record_by_slug(kind, row["slug"]) is not None:
+                    continue
+                row.pop("id", None)
+                self._create_record(kind, row, None, "seed")
+                added += 1
+        return added
+
+    def create_record(
+        self, kind: str, fields: dict[str, Any], username: str | None, action: str = "create"
+    ) -> dict[str, Any]:
+        """Insert a festival, edition or artist and record it in history."""
+        with self.write():
+            return self._create_record(kind, fields, username, action)
+
+    def _create_record(
+        self, kind: str, fields: dict[str, Any], username: str | None, action: str
+    ) -> dict[str, Any]:
+        if self.record_by_slug(kind, fields["slug"]) is not None:
+            raise DuplicateSlug(fields["slug"])
+        now = _now()
+        # fields not given take the table's defaults
+        row = {k: fields[k] for k in RECORD_EDITABLE[kind] if k in fields}
+        row.update(version=1, created_at=now, updated_at=now)
+        table = self.db.table(RECORD_TABLES[kind])
+        table.insert(row)
+        after = self.record(kind, int(table.last_pk or 0))
+        assert after is not None
+        self._record_change(kind, after["id"], 1, action, username, None, after)
+        return after
+
+    def update_record(
+        self,
+        kind: str,
+        record_id: int,
+        fields: dict[str, Any],
+        expected_version: int,
+        username: str | None,
+        action: str = "update",
+    ) -> dict[str, Any]:
+        """Change a festival, edition or artist still at ``expected_version``.
+
+        Raises :class:`NotFound`, :class:`StaleEdit` (nothing written),
+        :class:`DuplicateSlug`, or :class:`KeyInUse` when the key would change while
+        works refer to it. The works that show its name are indexed again.
+        """
+        with self.write():
+            return self._update_record(kind, record_id, fields, expected_version, username, action)
+
+    def _update_record(
+        self,
+        kind: str,
+        record_id: int,
+        fields: dict[str, Any],
+        expected_version: int | None,
+        username: str | None,
+        action: str,
+    ) -> dict[str, Any]:
+        table = RECORD_TABLES[kind]
+        before = self.record(kind, record_id)
+        if before is None:
+            raise NotFound(record_id)
+        if expected_version is not None and before["version"] != expected_version:
+            raise StaleEdit(before)
+        editable = RECORD_EDITABLE[kind]
+        changes = {k: v for k, v in fields.items() if k in editable and before.get(k) != v}
+        if not changes:
+            return before
+        if "slug" in changes:
+            taken = self.record_by_slug(kind, changes["slug"])
+            if taken is not None and taken["id"] != record_id:
+                raise DuplicateSlug(changes["slug"])
+            if self.uses_of(kind, before["slug"]):
+                raise KeyInUse(before["slug"])
+        version = before["version"] + 1
+        sets = ", ".join(f"[{k}] = ?" for k in changes)
+        cur = self.db.execute(
+            f"UPDATE {table} SET {sets}, version = ?, updated_at = ?"  # noqa: S608
+            " WHERE id = ? AND version = ?",
+            [*changes.values(), version, _now(), record_id, before["version"]],
+        )
+        if cur.rowcount != 1:
+            current = self.record(kind, record_id)
+            assert current is not None
+            raise StaleEdit(current)
+        after = self.record(kind, record_id)
+        assert after is not None
+        self._record_change(kind, record_id, version, action, username, before, after)
+        if any(c.startswith("name") for c in changes):
+            self._index_works(self._works_referring(kind, after["slug"]))
+        return after
+
+    def _record_change(
+        self,
+        kind: str,
+        record_id: int,
+        version: int,
+        action: str,
+        username: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+    ) -> None:
+        editable = RECORD_EDITABLE[kind]
+        snap_before = None if before is None else {k: before.get(k) for k in ("id", *editable)}
+        snap_after = {k: after.get(k) for k in ("id", *editable)}
+        changed = [k for k in editable if before is None or before.get(k) != after.get(k)]
+        self.db.table("record_history").insert(
+            {
+                "record_type": kind,
+                "record_id": record_id,
+                "version": version,
+                "action": action,
+                "username": username,
+                "at": _now(),
+                "changed": json.dumps(changed),
+                "before": None
+                if snap_before is None
+                else json.dumps(snap_before, ensure_ascii=False),
+                "after": json.dumps(snap_after, ensure_ascii=False),
+            }
+        )
+
+    def record_history(self, kind: str, record_id: int) -> list[dict[str, Any]]:
+        """Every recorded change of one festival, edition or artist, newest first."""
+        rows = self.db.query(
+            "SELECT * FROM record_history WHERE record_type = ? AND record_id = ? ORDER BY id DESC",
+            [kind, record_id],
+        )
+        out = []
+        for r in rows:
+            r = dict(r)
+            r["changed"] = json.loads(r["changed"] or "[]")
+            r["before"] = json.loads(r["before"]) if r["before"] else None
+            r["after"] = json.loads(r["after"])
+            out.append(r)
+        return out
+
+    def restore_record(
+        self,
+        kind: str,
+        record_id: int,
+        history_id: int,
+        expected_version: int,
+        username: str | None,
+    ) -> dict[str, Any]:
+        """Make the state recorded in history entry ``history_id`` current again."""
+        with self.write():
+            entry = self.db.execute(
+                "SELECT after FROM record_history WHERE id = ? AND record_type = ?"
+                " AND record_id = ?",
+                [history_id, kind, record_id],
+            ).fetchone()
+            if entry is None:
+                raise NotFound(history_id)
+            snapshot = json.loads(entry[0])
+            fields = {k: snapshot[k] for k in RECORD_EDITABLE[kind] if k in snapshot}
+            return self._update_record(
+                kind, record_id, fields, expected_version, username, "restore"
+            )
+
+    # search ------------------------------------------------------------------------
+    def _search_document(self, row: dict[str, Any]) -> dict[str, str]:
+        """What the search index holds for one work: its names, and its other texts."""
+        names = [row.get(c) or "" for c in ("title", "title_ru", "title_kk", "artist")]
+        keys = {
+            "festivals": [row.get("festival") or ""],
+            "editions": [row.get("edition") or ""],
+            "artists": split_keys(row.get("artists")),
+        }
+        for table, wanted in keys.items():
+            wanted = [k for k in wanted if k]
+            if not wanted:
+                continue
+            marks = ", ".join("?" for _ in wanted)
+            for found in self.db.execute(
+                f"SELECT name, name_ru, name_kk FROM {table} WHERE slug IN ({marks})",  # noqa: S608
+                wanted,
+            ).fetchall():
+                names.extend(found)
+        title_text = " ".join(n for n in names if n)
+        body_text = " ".join(row.get(c) or "" for c in _BODY_COLUMNS)
+        return {
+            "title": title_text,
+            "title_latin": fold(title_text),
+            "body": body_text,
+            "body_latin": fold(body_text),
+        }
+
+    def _index_works(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self.db.execute("DELETE FROM installation_search WHERE rowid = ?", [row["id"]])
+            doc = self._search_document(row)
+            self.db.execute(
+                "INSERT INTO installation_search (rowid, title, title_latin, body, body_latin)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [row["id"], doc["title"], doc["title_latin"], doc["body"], doc["body_latin"]],
+            )
+
+    def rebuild_search_index(self) -> int:
+        """Index every work again (after a migration, or to repair); returns how many."""
+        with self.write():
+            self.db.execute("DELETE FROM installation_search")
+            rows = [dict(r) for r in self.db.query("SELECT * FROM installations")]
+            self._index_works(rows)
+        return len(rows)
+
+    def search(
+        self, query: str, *, statuses: tuple[str, ...] = ("published",), limit: int = 50
+    ) -> list[int]:
+        """Ids of the works matching every word of ``query``, best first.
+
+        Each word matches as written or as the beginning of a word (``kaste`` finds
+        Kasteyev), in any language, case-insensitively, and across Cyrillic and Latin
+        through the folded columns (``kasteyev`` finds Кастеев and Қастеев). Titles,
+        credits, artists' and festivals' names count more than descriptions.
+        """
+        parts = []
+        for word in words(query)[:MAX_SEARCH_WORDS]:
+            as_written = f'{{title body}} : "{word}" *'
+            folded = fold_word(word)
+            if folded:
+                as_written = f'({as_written} OR {{title_latin body_latin}} : "{folded}" *)'
+            parts.append(as_written)
+        if not parts:
+            return []
+        marks = ", ".join("?" for _ in statuses)
+        sql = (
+            "SELECT s.rowid FROM installation_search AS s"  # noqa: S608 (marks are "?")
+            " JOIN installations AS i ON i.id = s.rowid"
+            f" WHERE installation_search MATCH ? AND i.status IN ({marks})"
+            " ORDER BY bm25(installation_search, 10.0, 10.0, 1.0, 1.0), i.id LIMIT ?"
+        )
+        rows = self.db.execute(sql, [" AND ".join(parts), *statuses, limit]).fetchall()
+        return [r[0] for r in rows]
 
     def photo_is_public(self, name: str) -> bool:
         """Whether a stored photo belongs to a published installation."""

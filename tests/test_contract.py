@@ -70,7 +70,11 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
     walk = blob(html, "terrenkur-settings")["contract"]
     assert walk == {
         **expected,
-        "urls": {"permalink": "/installations/{slug}?lang=ru", "photoUrl": "/media/phone/{name}"},
+        "urls": {
+            "permalink": "/installations/{slug}?lang=ru",
+            "photoUrl": "/media/phone/{name}",
+            "artistUrl": "/artists/{slug}?lang=ru",
+        },
     }
     assert blob(html, "offline-settings")["contract"] == expected
     planner = client.get("/planner").get_data(as_text=True)

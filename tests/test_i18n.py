@@ -10,6 +10,8 @@ import pytest
 from mapapp.records import localized
 from mapapp.web.i18n import compile_catalogs
 
+from .conftest import make_installation
+
 NAMES = {"en": "Cultural Terrenkur", "ru": "Культурный терренкур", "kk": "Мәдени терренкур"}
 
 
@@ -45,12 +47,13 @@ def test_river_name_follows_the_language(client):
     assert "Esentai (Vesnovka)" in en and "Есентай" in en and "Весновка" in en
 
 
-def test_installation_texts_fall_back_and_are_marked(client):
+def test_installation_texts_fall_back_and_are_marked(client, store):
+    store.insert_missing([make_installation(id=900, slug="only-english", title="Only English")])
     html = client.get("/?lang=ru").text
     # translated in the data
     assert "Казахский государственный цирк" in html
     # not translated: English text marked as English for screen readers
-    assert re.search(r'<span class="stop-title" lang="en">Vinokurov mural</span>', html)
+    assert re.search(r'<span class="stop-title" lang="en">Only English</span>', html)
 
 
 def test_fallback_order():

@@ -65,7 +65,7 @@ def test_two_first_starts_on_a_new_database_seed_it_once(tmp_path):
     store = Store.open(db)
     try:
         assert len(store.routes()) == 1
-        assert len(store.all_installations()) == len(load_seed(DATA_DIR)[2])
+        assert len(store.all_installations()) == len(load_seed(DATA_DIR).installations)
     finally:
         store.close()
 

@@ -17,7 +17,7 @@ from mapapp.store import Store
 
 from .conftest import DATA_DIR, AuthActions
 
-SHIPPED, _, _ = load_seed(DATA_DIR)
+SHIPPED = load_seed(DATA_DIR).route_coordinates
 AREA = exchange.ServiceArea.around(SHIPPED, 50)
 
 

@@ -23,7 +23,10 @@ def test_seed_is_idempotent(tmp_path):
         first = seed(store, load_seed(DATA))
         assert first["route"] == 1 and first["installations"] >= 15
         before = store.all_installations()
-        assert seed(store, load_seed(DATA)) == {"migrations": 0, "route": 0, "installations": 0}
+        again = seed(store, load_seed(DATA))
+        assert again == dict.fromkeys(
+            ("migrations", "route", "festivals", "editions", "artists", "installations"), 0
+        )
         assert store.all_installations() == before
 
 
@@ -45,8 +48,12 @@ def test_only_published_rows_are_public(store):
 def test_filters_by_kind_festival_and_bbox(store):
     murals = store.installations(kind="mural")
     assert murals and all(r["kind"] == "mural" for r in murals)
-    park = store.installations(festival="PARK FEST")
-    assert park and all(r["festival"] == "PARK FEST" for r in park)
+    park = store.installations(festival="park-fest")
+    assert park and all(r["festival"] == "park-fest" for r in park)
+    waterstream = store.installations(edition="artbat-fest-9")
+    assert waterstream and all(r["edition"] == "artbat-fest-9" for r in waterstream)
+    shorokhov = store.installations(artist="pavel-shorokhov")
+    assert {r["slug"] for r in shorokhov} == {"pavel-shorokhov-kasteyev-park", "clown-and-gymnast"}
     box = store.installations(bbox=(76.91, 43.235, 76.93, 43.245))
     assert box and all(76.91 <= r["lon"] <= 76.93 and 43.235 <= r["lat"] <= 43.245 for r in box)
 
@@ -69,7 +76,9 @@ def test_walk_stops_are_in_route_order(store):
     assert len(walk.stops) == len(store.installations())
     chainages = [s["chainage_m"] for s in walk.stops]
     assert chainages == sorted(chainages)
-    assert len(set(chainages)) > len(chainages) / 2  # placed along the route, not all at 0
+    # placed along the route, not all at one end: the works span most of it
+    assert chainages[-1] - chainages[0] > walk.route.length_m / 2
+    assert len(set(chainages)) > 5
 
 
 # CLI ------------------------------------------------------------------------------
@@ -217,3 +226,30 @@ def test_public_changes_move_the_data_version_and_time(store, change):
 def test_cli_numbers_are_ascii_and_bounded(args, message):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_bad_record_files_stop_init_db_with_file_row_and_reason(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    editions = data / "editions.csv"
+    lines = editions.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("artbat-fest-1,artbat-fest,", "artbat-fest-1,no-such-fest,", 1)
+    editions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    artists = data / "artists.csv"
+    lines = artists.read_text(encoding="utf-8").splitlines()
+    artists.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # a repeated key
+    works = data / "installations.csv"
+    works.write_text(
+        works.read_text(encoding="utf-8").replace(",dmn-repas,", ",dmn-repass,", 1),
+        encoding="utf-8",
+    )
+    db = tmp_path / "none.sqlite"
+    result = CliRunner().invoke(cli, ["init-db", "--db", str(db), "--data", str(data)])
+    assert result.exit_code == 1 and not db.exists()
+    assert "editions.csv: row 2, festival: no festival has the key or name 'no-such-fest'" in (
+        result.output
+    )
+    assert f"artists.csv: row {len(lines) + 1}, slug: " in result.output
+    assert "installations.csv: row 8, artists: no artist has the key or name 'dmn-repass'" in (
+        result.output
+    )

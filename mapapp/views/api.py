@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 
 from ..catalog import localize_stop, route_feature, stop_feature, stops_collection
 from ..geo import DIRECTIONS
-from ..records import FESTIVALS, KINDS, LANGUAGES
+from ..records import KINDS, LANGUAGES
+from ..web.db import get_store
 from ..web.params import (
     GEOJSON,
+    ParamError,
     bbox_arg,
     choice_arg,
     float_arg,
@@ -23,6 +25,9 @@ from ..web.walk import current_walk
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_NEAREST = 50
+MAX_SEARCH = 100
+#: The longest search query taken, in characters.
+MAX_QUERY = 200
 
 
 def _localized(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -39,10 +44,15 @@ def route():
 
 @bp.get("/installations.geojson")
 def installations():
+    """Published works; ``festival`` by name (``PARK FEST``) or key, ``edition`` and
+    ``artist`` by key."""
+    walk = current_walk()
     kind = choice_arg("kind", KINDS)
-    festival = choice_arg("festival", FESTIVALS)
+    festival = choice_arg("festival", walk.festival_names())
+    edition = choice_arg("edition", walk.edition_keys())
+    artist = choice_arg("artist", walk.artist_keys())
     bbox = bbox_arg()
-    stops = current_walk().filtered(kind=kind, festival=festival)
+    stops = walk.filtered(kind=kind, festival=festival, edition=edition, artist=artist)
     if bbox is not None:
         w, s, e, n = bbox
         stops = [x for x in stops if w <= x["lon"] <= e and s <= x["lat"] <= n]
@@ -75,3 +85,26 @@ def next_stop():
     if result["next"] is not None:
         result["next"] = stop_feature(result["next"])
     return json_response(result)
+
+
+@bp.get("/search")
+def search():
+    """Published works matching ``q`` in any language and script, best first.
+
+    Each word of ``q`` must match a title, description, address, credit, artist's
+    or festival's name, as written or as the start of a word; ``kasteyev`` finds
+    Кастеев and Қастеев. ``lang`` localizes the texts as elsewhere.
+    """
+    q = (request.args.get("q") or "").strip()
+    if not q:
+        raise ParamError(_("q is required"))
+    if len(q) > MAX_QUERY:
+        raise ParamError(_("q may be at most %(n)s characters", n=MAX_QUERY))
+    limit = int_arg("limit", 1, MAX_SEARCH, default=20)
+    walk = current_walk()
+    by_id = {s["id"]: s for s in walk.stops}
+    ids = get_store().search(q, statuses=("published",), limit=limit)
+    found = [by_id[i] for i in ids if i in by_id]
+    doc = stops_collection(_localized(found))
+    doc["query"] = q
+    return json_response(doc, GEOJSON)

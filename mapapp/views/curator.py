@@ -29,11 +29,21 @@ from flask_login import current_user
 from .. import contract, editing, exchange, maps, photos
 from ..catalog import place_stops
 from ..numbers import int_or_none
-from ..records import COLUMNS, FESTIVALS, KINDS, STATUSES, RowError, row_error
+from ..records import (
+    COLUMNS,
+    KEY_SEPARATOR,
+    KINDS,
+    STATUSES,
+    TEXT_STATUSES,
+    References,
+    RowError,
+    row_error,
+)
 from ..store import NotFound, StaleEdit
 from ..web.assets import asset_url
 from ..web.auth import role_required
 from ..web.db import get_store
+from ..web.i18n import LANGUAGE_NAMES
 from ..web.labels import field_errors, kind_labels, precision_labels
 from ..web.limits import upload_limit
 from ..web.walk import current_walk, workspace
@@ -51,45 +61,76 @@ PICKER_ID = "picker-settings"
 # installations ---------------------------------------------------------------------
 
 
+#: The list's filter on the state of translations.
+REVIEW_FILTERS = ("needs_review", "missing")
+
+
 @bp.get("/curator")
 @role_required("curator")
 def index():
-    q = request.args.get("q", "").strip().lower()
-    kind = request.args.get("kind") or None
-    festival = request.args.get("festival") or None
+    """The works, filtered; ``q`` searches every language and script (full-text index)."""
+    store = get_store()
+    refs = store.references()
+    q = request.args.get("q", "").strip()
+    args = {k: request.args.get(k) or None for k in ("kind", "festival", "edition", "artist")}
     status = request.args.get("status") or None
-    rows = get_store().installations(
+    review = request.args.get("review") or None
+    rows = store.installations(
         statuses=(status,) if status in STATUSES else STATUSES,
-        kind=kind if kind in KINDS else None,
-        festival=festival if festival in (*FESTIVALS, "") else None,
+        kind=args["kind"] if args["kind"] in KINDS else None,
+        festival=args["festival"] if args["festival"] in refs.festivals else None,
+        edition=args["edition"] if args["edition"] in refs.editions else None,
+        artist=args["artist"] if args["artist"] in refs.artists else None,
     )
     if q:
-        rows = [
-            r
-            for r in rows
-            if q
-            in " ".join(str(r.get(k) or "") for k in ("title", "artist", "slug", "address")).lower()
-        ]
+        ranked = store.search(q[:200], statuses=STATUSES, limit=10_000)
+        order = {row_id: n for n, row_id in enumerate(ranked)}
+        rows = sorted((r for r in rows if r["id"] in order), key=lambda r: order[r["id"]])
+    if review in REVIEW_FILTERS:
+        wanted = ("translated",) if review == "needs_review" else ("",)
+        rows = [r for r in rows if any(r[f"text_status_{x}"] in wanted for x in ("ru", "kk"))]
     return render_template(
         "curator/index.html",
         rows=place_stops(current_walk().route, rows),
-        q=request.args.get("q", ""),
-        filters={"kind": kind, "festival": festival, "status": status},
-        **_choices(),
+        q=q,
+        filters={**args, "status": status, "review": review},
+        **_choices(refs),
     )
 
 
-def _choices() -> dict[str, Any]:
+def _choices(refs: References | None = None) -> dict[str, Any]:
+    refs = refs or get_store().references()
+    festivals = sorted(refs.festivals.values(), key=lambda f: f["name"].casefold())
+    editions = {
+        f["slug"]: [e for e in refs.editions.values() if e["festival"] == f["slug"]]
+        for f in festivals
+    }
+    for group in editions.values():
+        group.sort(key=lambda e: (e.get("year") or 0, e.get("number") or 0, e["name"]))
     return {
         "kinds": kind_labels(),
-        "festivals": FESTIVALS,
+        "festivals": festivals,
+        "editions": editions,
+        "artists": sorted(refs.artists.values(), key=lambda a: a["name"].casefold()),
+        "refs": refs,
         "precisions": precision_labels(),
         "statuses": STATUSES,
+        "text_statuses": TEXT_STATUSES,
+        "languages": LANGUAGE_NAMES,
     }
 
 
 def _form_fields() -> dict[str, Any]:
-    return {k: request.form.get(k, "") for k in COLUMNS if k not in ("id", "photo")}
+    """The fields the form sent; those it did not send keep their stored values.
+
+    The artists are a multiple choice, sent once per artist chosen; the form also
+    sends an empty ``artists`` so that choosing none is told apart from not asking.
+    """
+    skip = ("id", "photo", "artists")
+    fields = {k: request.form.get(k, "") for k in COLUMNS if k not in skip and k in request.form}
+    if "artists" in request.form:
+        fields["artists"] = KEY_SEPARATOR.join(a for a in request.form.getlist("artists") if a)
+    return fields
 
 
 @dataclass
@@ -246,7 +287,7 @@ def edit(id: int):
             errors=errors,
         )
     except editing.Invalid as exc:
-        values = {**data, "photo": row["photo"], "version": row["version"]}
+        values = {**row, **data, "photo": row["photo"], "version": row["version"]}
         return _edit_page(values, _messages(exc.errors), row, 400, photo.keep())
     except StaleEdit as exc:
         message = _(
@@ -317,12 +358,14 @@ def import_upload():
 
 
 def _plan(content: bytes, filename: str) -> exchange.ImportPlan:
+    store = get_store()
     return exchange.plan_import(
         content,
         filename,
-        get_store().all_installations(),
+        store.all_installations(),
         current_walk().route,
         current_app.config["MAX_OFFSET_M"],
+        store.references(),
     )
 
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from .. import charts, coverage, coverage_formats, maps
 from ..catalog import Walk
 from ..numbers import NumberError, parse_float, parse_int
-from ..records import FESTIVALS, KINDS
+from ..records import KINDS
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.labels import kind_labels
@@ -66,13 +66,18 @@ def _echo(raw: str) -> str:
 
 
 def parse_params(
-    args: Mapping[str, str], labels: Mapping[str, str] | None = None
+    args: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    festivals: tuple[str, ...] | None = None,
 ) -> tuple[CoverageParams, dict[str, str]]:
     """Read and check coverage parameters; return them and a message per bad field.
 
     Missing or empty fields take their defaults. ``labels`` names the fields in the
-    messages (the page uses its form labels, the API the parameter names).
+    messages (the page uses its form labels, the API the parameter names);
+    ``festivals`` are the festival names allowed (those of the current walk's).
     """
+    if festivals is None:
+        festivals = festival_names(current_walk())
     names = {f: f for f in ("radius", "gap", "segment", "k", "kind", "festival")}
     names.update(labels or {})
     errors: dict[str, str] = {}
@@ -141,8 +146,13 @@ def parse_params(
                 high=coverage.MAX_SUGGESTIONS,
             )
     choice("kind", KINDS)
-    choice("festival", FESTIVALS)
+    choice("festival", festivals)
     return CoverageParams(**values), errors
+
+
+def festival_names(walk: Walk) -> tuple[str, ...]:
+    """The names of the festivals that published works belong to."""
+    return tuple(f["name"] for f, _editions in walk.festival_choices())
 
 
 # reports, cached per database version and parameters ------------------------------
@@ -276,7 +286,7 @@ def page() -> ResponseReturnValue:
         "params": params,
         "kinds": [(k, kinds[k]) for k in KINDS],
         "kind_labels": kinds,
-        "festivals": FESTIVALS,
+        "festivals": festival_names(walk),
         "limits": {
             "radius_max": coverage.MAX_RADIUS_M,
             "gap_max": coverage.MAX_GAP_M,

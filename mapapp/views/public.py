@@ -18,8 +18,15 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from .. import contract, geo, maps
-from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
-from ..records import FESTIVALS, KINDS, PHOTO_RE
+from ..catalog import (
+    Walk,
+    localize_stop,
+    period_text,
+    reference_layers,
+    route_feature,
+    stops_collection,
+)
+from ..records import KINDS, LANGUAGES, PHOTO_RE, localized
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
@@ -42,6 +49,7 @@ def js_strings() -> dict[str, str]:
         "source": _("Source"),
         "by": _("by %(artist)s", artist="{artist}"),
         "festival": _("Festival"),
+        "dates": _("Dates"),
         "year": _("Year"),
         "address": _("Address"),
         "locating": _("Finding your position…"),
@@ -105,7 +113,21 @@ def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str])
 def page_links() -> dict[str, str]:
     """URL templates for the map script, from this request's URL builder."""
     urls = current_urls()
-    return {"permalink": urls.work_template(), "photoUrl": urls.photo_template()}
+    return {
+        "permalink": urls.work_template(),
+        "photoUrl": urls.photo_template(),
+        "artistUrl": urls.artist_template(),
+    }
+
+
+def artist_links_html(artists: list[dict[str, Any]], links: dict[str, str]) -> Markup:
+    """``by <a>A</a>, <a>B</a>`` linking each artist's page; every text is escaped."""
+    names = ", ".join(
+        f'<a href="{escape(links["artistUrl"].format(slug=a["slug"]))}">{escape(a["name"])}</a>'
+        for a in artists
+    )
+    template = str(escape(_("by %(artist)s", artist="{artist}")))
+    return Markup(template.replace("{artist}", names))  # noqa: S704 (names escaped above)
 
 
 def stop_list_html(stops: list[dict[str, Any]], lang: str, links: dict[str, str]) -> Markup:
@@ -122,23 +144,27 @@ def stop_list_html(stops: list[dict[str, Any]], lang: str, links: dict[str, str]
     items = []
     for s in stops:
         meta = [escape(km.format(km=f"{s['chainage_m'] / 1000:.1f}")), labels[s["kind"]]]
-        if s["festival"]:
-            meta.append(escape(s["festival"]))
+        if s["edition_name"] or s["festival_name"] or s["festival"]:
+            meta.append(escape(s["edition_name"] or s["festival_name"] or s["festival"]))
         if s["offset_m"] > contract.LIST_OFF_ROUTE_M:
             meta.append(escape(off.format(dist=f"{s['offset_m'] / 1000:.1f}")))
         title = escape(s["title"])
         title_lang = s["text_lang"]["title"]
         lang_attr = f' lang="{escape(title_lang)}"' if title_lang != lang else ""
         href = escape(links["permalink"].format(slug=s["slug"]))
+        by = ""
+        if s["artists"]:
+            by = f'<p class="stop-artists">{artist_links_html(s["artists"], links)}</p>'
         items.append(
             f'<li data-id="{s["id"]}" data-kind="{escape(s["kind"])}"'
-            f' data-festival="{escape(s["festival"])}" data-chainage="{s["chainage_m"]}">'
+            f' data-festival="{escape(s["festival"])}" data-edition="{escape(s["edition"])}"'
+            f' data-chainage="{s["chainage_m"]}">'
             f'<button type="button" class="stop" data-id="{s["id"]}">'
             f'<img src="{icons[s["kind"]]}" alt="" width="20" height="25">'
             f'<span class="stop-title"{lang_attr}>{title}</span>'
             f'<span class="stop-meta">{" · ".join(meta)}</span></button>'
             f'<a class="permalink" href="{href}">{link}'
-            f'<span class="visually-hidden">: {title}</span></a></li>'
+            f'<span class="visually-hidden">: {title}</span></a>{by}</li>'
         )
     return Markup("\n".join(items))  # noqa: S704 (every value above is escaped)
 
@@ -162,9 +188,32 @@ def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
         "settings_json": htmlsafe_json_dumps(settings, separators=(",", ":")),
         "stop_list": stop_list_html(stops, lang, links),
         "kinds": [(k, labels[k]) for k in KINDS if any(s["kind"] == k for s in stops)],
-        "festivals": sorted({s["festival"] for s in stops if s["festival"]}, key=FESTIVALS.index),
+        "festivals": festival_options(walk, lang),
         "headings": geo.compass_heading(walk.route),
     }
+
+
+def festival_options(walk: Walk, lang: str) -> list[dict[str, Any]]:
+    """The map's festival filter: each festival, and its editions that have stops.
+
+    A festival's value is its name (as the API's ``festival=``), an edition's
+    ``edition:<key>``.
+    """
+    out = []
+    for festival, editions in walk.festival_choices():
+        name = localized(festival, "name", lang)[0]
+        out.append(
+            {
+                "value": festival["name"],
+                "label": name,
+                "all": _("%(festival)s: all editions", festival=name),
+                "editions": [
+                    {"value": f"edition:{e['slug']}", "label": localized(e, "name", lang)[0]}
+                    for e in editions
+                ],
+            }
+        )
+    return out
 
 
 def render_map_page(
@@ -203,6 +252,58 @@ def installation(slug: str):
     if stop is None:
         abort(404, description=_("There is no published work at this address."))
     return render_map_page(focus=stop)
+
+
+def artist_page_parts(slug: str, lang: str) -> dict[str, Any] | None:
+    """What an artist's page shows: the artist in ``lang`` and their published works.
+
+    ``None`` when no published work is theirs: the public sees artists only through
+    their works.
+    """
+    walk = current_walk()
+    artist = walk.references.artists.get(slug)
+    works = [localize_stop(s, lang) for s in walk.filtered(artist=slug)]
+    if artist is None or not works:
+        return None
+    name, name_lang = localized(artist, "name", lang)
+    bio, bio_lang = localized(artist, "bio", lang)
+    other: dict[str, str] = {}
+    for code in LANGUAGES:
+        text = artist.get("name" if code == LANGUAGES[0] else f"name_{code}") or ""
+        if text and text != name and text not in other:
+            other[text] = code
+    labels = kind_labels()
+    return {
+        "artist": artist,
+        "name": name,
+        "name_lang": name_lang,
+        "bio": bio,
+        "bio_lang": bio_lang,
+        "other_names": list(other.items()),
+        "works": [
+            {
+                **w,
+                "kind_label": labels[w["kind"]],
+                "km": f"{w['chainage_m'] / 1000:.1f}",
+                "period": period_text(w.get("start_date") or "", w.get("end_date") or "", lang),
+            }
+            for w in works
+        ],
+        "text_status": artist.get(f"text_status_{bio_lang if bio else name_lang}") or "",
+    }
+
+
+def render_artist_page(slug: str):
+    """An artist's page in the current language (also used by the static export)."""
+    parts = artist_page_parts(slug, current_language())
+    if parts is None:
+        abort(404, description=_("There is no published work by an artist at this address."))
+    return render_template("artist.html", **parts)
+
+
+@bp.get("/artists/<slug>")
+def artist(slug: str):
+    return render_artist_page(slug)
 
 
 @bp.get("/media/<path:name>")

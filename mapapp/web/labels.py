@@ -48,6 +48,28 @@ def action_labels() -> dict[str, str]:
     }
 
 
+def text_status_labels() -> dict[str, str]:
+    """How far a language's texts of a record can be trusted (see records.TEXT_STATUSES)."""
+    return {
+        "": _("no text"),
+        "original": _("original"),
+        "translated": _("translated by the project, not reviewed"),
+        "reviewed": _("reviewed by a native speaker"),
+    }
+
+
+def record_labels() -> dict[str, str]:
+    """The kinds of records besides works, singular and plural."""
+    return {
+        "festival": _("Festival"),
+        "edition": _("Edition"),
+        "artist": _("Artist"),
+        "festivals": _("Festivals and editions"),
+        "editions": _("Editions"),
+        "artists": _("Artists"),
+    }
+
+
 def history_labels() -> dict[str, str]:
     return {
         "seed": _("loaded from the data files"),
@@ -66,6 +88,8 @@ def init_app(app: Flask) -> None:
             "status_labels": status_labels,
             "action_labels": action_labels,
             "history_labels": history_labels,
+            "text_status_labels": text_status_labels,
+            "record_labels": record_labels,
             "error_text": error_text,
         }
 
@@ -131,6 +155,21 @@ def _error_templates() -> dict[str, str]:
         "extra_values": _("More values than columns."),
         "no_rows": _("There are no rows to import."),
         "repeats": _("“%(value)s” repeats row %(first)s.", value="{value}", first="{first}"),
+        "unknown_festival": _("There is no festival “%(value)s”.", value="{value}"),
+        "unknown_edition": _("There is no edition “%(value)s”.", value="{value}"),
+        "unknown_artist": _("There is no artist “%(value)s”.", value="{value}"),
+        "edition_festival": _(
+            "Edition “%(edition)s” belongs to the festival “%(festival)s”.",
+            edition="{edition}",
+            festival="{festival}",
+        ),
+        "date_format": _("Give a date as 2018-08-24, or only 2018-08 or 2018."),
+        "date_order": _("The end date is before the start date."),
+        "keys_format": _(
+            "Give artist keys separated by semicolons, e.g. pavel-shorokhov;ruslan-akanayev."
+        ),
+        "key_taken": _("This key is used by another record of this kind."),
+        "key_in_use": _("Works refer to this key, so it cannot change; add a new record instead."),
     }
 
 

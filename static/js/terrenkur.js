@@ -136,10 +136,24 @@
     var S = app.S, T = app.T, contract = S.contract;
     var box = el("div", { className: "tk-popup" });
     box.appendChild(el("h2", { tabindex: "-1", lang: textLang(app, p, "title") }, p.title));
-    if (p.artist) box.appendChild(el("p", { className: "artist" }, fmt(T.by, { artist: p.artist })));
-    var facts = [app.kinds[p.kind] ? app.kinds[p.kind].label : p.kind, p.festival, p.year ? String(p.year) : ""]
+    if (p.artists && p.artists.length) {
+      // "by {artist}" with a link to each artist's page in place of {artist}
+      var by = String(T.by).split("{artist}");
+      var line = el("p", { className: "artist" }, by[0]);
+      p.artists.forEach(function (a, i) {
+        if (i) line.appendChild(document.createTextNode(", "));
+        line.appendChild(el("a", { href: fmt(app.S.contract.urls.artistUrl, { slug: a.slug }) }, a.name));
+      });
+      line.appendChild(document.createTextNode(by.slice(1).join("")));
+      box.appendChild(line);
+    } else if (p.artist) {
+      box.appendChild(el("p", { className: "artist" }, fmt(T.by, { artist: p.artist })));
+    }
+    var festival = p.edition_name || p.festival_name || p.festival;
+    var facts = [app.kinds[p.kind] ? app.kinds[p.kind].label : p.kind, festival, p.year ? String(p.year) : ""]
       .filter(Boolean).join(" · ");
     box.appendChild(el("p", { className: "meta" }, facts));
+    if (p.dates) box.appendChild(el("p", { className: "meta dates" }, T.dates + ": " + p.dates));
     if (p.photo) {
       box.appendChild(el("img", {
         className: "photo", src: fmt(contract.urls.photoUrl, { name: p.photo }),
@@ -174,7 +188,9 @@
   function visible(app, s) {
     var kindOn = app.map.hasLayer(app.kindLayers[s.props.kind]);
     var f = app.state.festival;
-    var festOn = !f || (f === "-" ? !s.props.festival : s.props.festival === f);
+    var edition = f.indexOf("edition:") === 0 ? f.slice(8) : null;
+    var festOn = !f || (f === "-" ? !s.props.festival :
+      edition ? s.props.edition === edition : s.props.festival === f);
     return kindOn && festOn;
   }
 

@@ -85,8 +85,13 @@ EXPECT_TIMEOUT_MS = timeout_ms(5_000)
 
 def published_rows() -> list[dict[str, str]]:
     """The rows of ``data/installations.csv`` that are published, in file order."""
-    with (DATA_DIR / "installations.csv").open(encoding="utf-8", newline="") as fh:
-        return [r for r in csv.DictReader(fh) if (r.get("status") or "published") == "published"]
+    return [r for r in data_rows() if (r.get("status") or "published") == "published"]
+
+
+def data_rows(name: str = "installations.csv") -> list[dict[str, str]]:
+    """The rows of a file in ``data/`` (works, festivals, editions, artists)."""
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 # live servers -----------------------------------------------------------------------
