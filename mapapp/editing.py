@@ -24,12 +24,15 @@ from .records import Installation, RowError, row_error, validate_row
 from .store import EDITABLE, DuplicateSlug, NotFound, Store
 
 __all__ = [
+    "ROUTE_PROVENANCE",
     "Invalid",
     "Workspace",
     "apply_import",
+    "apply_pull",
     "area_error",
     "check_installation",
     "create_work",
+    "replace_route",
     "restore_work",
     "retire_work",
     "save_work",
@@ -50,6 +53,23 @@ class Invalid(Exception):
         for e in self.errors:
             out.setdefault(e.field, e)
         return out
+
+
+#: Fields only imports set (an OpenStreetMap id is checked against the others there).
+IMPORT_ONLY = ("osm_ref",)
+#: Route properties about where a line came from: a new line does not inherit them.
+ROUTE_PROVENANCE = (
+    "source",
+    "source_urls",
+    "licence",
+    "attribution",
+    "attribution_url",
+    "geometry_precision",
+    "precision_note",
+    "description",
+    "osm_name",
+    "osm_ways",
+)
 
 
 @dataclass
@@ -173,7 +193,7 @@ def create_work(
     ``errors`` are problems the caller found already (e.g. with an upload), reported
     together with the rules' own; with any error nothing is stored.
     """
-    data = {k: v for k, v in data.items() if k != "id"}
+    data = {k: v for k, v in data.items() if k not in ("id", *IMPORT_ONLY)}
     data.setdefault("status", "draft")
     rec, found = check_installation(data, ws.route, ws.max_offset_m)
     found = [*(errors or []), *found]
@@ -203,7 +223,7 @@ def save_work(
     if previous is None:
         raise NotFound(work_id)
     merged = {k: previous[k] for k in EDITABLE}
-    merged.update((k, v) for k, v in data.items() if k in EDITABLE)
+    merged.update((k, v) for k, v in data.items() if k in EDITABLE and k not in IMPORT_ONLY)
     if remove_photo:
         merged["photo"] = ""
     rec, found = check_installation(merged, ws.route, ws.max_offset_m, previous=previous)
@@ -245,3 +265,32 @@ def apply_import(
         ws.store.apply_changes(creates, updates, ws.username)
     except DuplicateSlug as exc:
         raise _slug_taken(str(exc.args[0])) from None
+
+
+def replace_route(ws: Workspace, coords: list[list[float]], properties: dict[str, Any]) -> int:
+    """Make ``coords`` the current route; the old one stays in history.
+
+    The new route keeps the current one's names but none of its provenance
+    (:data:`ROUTE_PROVENANCE`): a line from OpenStreetMap says so, and a later
+    upload does not claim OSM's licence. Returns the new route's id.
+    """
+    current = ws.store.current_route()
+    kept = {
+        k: v
+        for k, v in (current["properties"] if current else {}).items()
+        if k not in ROUTE_PROVENANCE
+    }
+    return ws.store.set_route(coords, {**kept, **properties}, ws.username)
+
+
+def apply_pull(
+    ws: Workspace,
+    route: tuple[list[list[float]], dict[str, Any]] | None,
+    creates: list[dict[str, Any]],
+    updates: list[tuple[int, dict[str, Any]]],
+) -> None:
+    """Apply an OpenStreetMap pull: the new route and the works, in one transaction."""
+    with ws.store.atomic():
+        if route is not None:
+            replace_route(ws, *route)
+        apply_import(ws, creates, updates)

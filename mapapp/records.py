@@ -70,6 +70,9 @@ REQUIRED_COLUMNS = ("slug", "title", "kind", "lat", "lon", "location_precision",
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+\.[^\s<>\"']+$")
 PHOTO_RE = re.compile(r"^[A-Za-z0-9_-]+\.(?:jpg|png|webp)$")
+#: An OpenStreetMap element, e.g. ``node/123``: set by imports from OSM, so a later
+#: pull updates the work instead of adding it again. Stored, not a CSV column.
+OSM_REF_RE = re.compile(r"^(node|way|relation)/[1-9][0-9]{0,14}$")
 
 
 class Installation(BaseModel):
@@ -99,6 +102,7 @@ class Installation(BaseModel):
     description_kk: str = Field(default="", max_length=4000)
     address_ru: str = Field(default="", max_length=300)
     address_kk: str = Field(default="", max_length=300)
+    osm_ref: str = Field(default="", max_length=40)
 
     @field_validator("slug")
     @classmethod
@@ -164,7 +168,14 @@ class Installation(BaseModel):
             )
         return v
 
-    @field_validator("festival", *TRANSLATION_COLUMNS, mode="before")
+    @field_validator("osm_ref")
+    @classmethod
+    def _osm_ref(cls, v: str) -> str:
+        if v and not OSM_REF_RE.match(v):
+            raise PydanticCustomError("osm_ref_format", "give an OSM id such as node/123")
+        return v
+
+    @field_validator("festival", "osm_ref", *TRANSLATION_COLUMNS, mode="before")
     @classmethod
     def _empty(cls, v: Any) -> Any:
         return "" if v is None else v
@@ -244,9 +255,9 @@ def check_unique(records: Iterable[tuple[int, Installation]]) -> list[RowError]:
     errors: list[RowError] = []
     seen: dict[tuple[str, Any], int] = {}
     for row, rec in records:
-        for field in ("id", "slug"):
+        for field in ("id", "slug", "osm_ref"):
             value = getattr(rec, field)
-            if value is None:
+            if value is None or value == "":
                 continue
             if (field, value) in seen:
                 first = seen[(field, value)]

@@ -122,8 +122,15 @@ def m004_translations(db: Database) -> None:
         db.table("installations").add_column(column, str, not_null_default="")
 
 
-#: Fields a curator edits (everything but the id and bookkeeping).
-EDITABLE = tuple(c for c in COLUMNS if c != "id")
+@migrations()
+def m005_osm_ref(db: Database) -> None:
+    """The OpenStreetMap element a work came from (``node/123``), for the next pull."""
+    db.table("installations").add_column("osm_ref", str, not_null_default="")
+    db.execute("CREATE INDEX installations_osm_ref ON installations (osm_ref) WHERE osm_ref != ''")
+
+
+#: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
+EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 ROLES = ("curator", "admin")
 
 
@@ -168,6 +175,10 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def atomic(self):
+        """One transaction around several writes (the writes inside use savepoints)."""
+        return self.db.atomic()
 
     # schema -----------------------------------------------------------------
     def migrate(self) -> list[str]:
@@ -243,7 +254,7 @@ class Store:
 
     def all_installations(self) -> list[dict[str, Any]]:
         """Every installation in every status, in the CSV's columns plus version."""
-        cols = ", ".join([*COLUMNS, "version"])
+        cols = ", ".join([*COLUMNS, "osm_ref", "version"])
         return [dict(r) for r in self.db.query(f"SELECT {cols} FROM installations ORDER BY id")]  # noqa: S608
 
     # editing ---------------------------------------------------------------
@@ -384,7 +395,8 @@ class Store:
             snapshot = json.loads(entry[0])
             return self._update(
                 row_id,
-                {k: snapshot.get(k) for k in EDITABLE},
+                # an entry older than a field's migration leaves that field as it is
+                {k: snapshot[k] for k in EDITABLE if k in snapshot},
                 expected_version,
                 username,
                 "restore",
