@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import exchange
+from .. import editing, exchange, gis, osm
 from ..accounts import hash_password
 from ..numbers import int_or_none
 from ..store import ROLES, NotFound
 from ..web.auth import role_required
 from ..web.db import get_store
+from ..web.labels import error_text
+from ..web.walk import current_walk, workspace
 
 bp = Blueprint("admin", __name__)
 
@@ -78,22 +82,76 @@ def route():
                 abort(404)
             flash(_("The route is replaced; chainage of every work follows it."))
             return redirect(url_for("admin.route")), 303
+        if request.form.get("action") == "apply-checked":
+            return _apply_checked_route(request.form.get("token", ""))
         upload = request.files.get("file")
         limit = current_app.config["IMPORT_MAX_BYTES"]
         content = upload.read(limit + 1) if upload and upload.filename else b""
+        filename = (upload.filename or "") if upload else ""
         try:
             if len(content) > limit:
                 raise ValueError(_("The file is larger than %(mb)s MB.", mb=f"{limit / 1e6:.0f}"))
-            coords, props = exchange.read_route_upload(content, upload.filename if upload else "")
+            coords, props = _read_route(content, filename)
         except ValueError as exc:
-            error = str(exc) if content else _("Choose a GeoJSON or GPX file.")
+            error = _route_error(exc) if content else _("Choose a route file.")
         else:
-            current = store.current_route()
-            merged = {**(current["properties"] if current else {}), **props}
-            merged["source"] = props.get("source") or f"Upload {upload.filename if upload else ''}"
-            store.set_route(coords, merged, current_user.username)
+            if request.form.get("action") == "check":
+                return _route_dry_run(content, filename, coords, props)
+            editing.replace_route(workspace(), coords, props)
             flash(_("The new route is in place; chainage of every work follows it."))
             return redirect(url_for("admin.route")), 303
-    return render_template("curator/route.html", routes=store.routes(), error=error), (
-        400 if error else 200
+    return _route_page(error=error), (400 if error else 200)
+
+
+#: Marks a route waiting in the pending uploads, so an import cannot take it.
+PENDING_ROUTE = "route:"
+
+
+def _route_page(**context):
+    return render_template(
+        "curator/route.html",
+        routes=get_store().routes(),
+        route_types=",".join(exchange.ROUTE_TYPES),
+        **context,
     )
+
+
+def _read_route(content: bytes, filename: str) -> tuple[list[list[float]], dict]:
+    """Any route file (GeoJSON, GPX, OpenStreetMap, GIS), checked as every route is."""
+    coords, props = exchange.read_route_file(content, filename, current_walk().route)
+    props.setdefault("source", f"Upload {filename}")
+    return coords, props
+
+
+def _route_error(exc: ValueError) -> str:
+    """The reason a route file was refused, translated where it has a code."""
+    if isinstance(exc, osm.OsmError | gis.GisError):
+        return error_text(exc.row_error())
+    return str(exc)
+
+
+def _route_dry_run(content: bytes, filename: str, coords, props):
+    """What replacing the route would change; the file waits for the admin's go-ahead."""
+    store = get_store()
+    replacement = exchange.route_replacement(
+        current_walk().route, coords, props, store.all_installations()
+    )
+    token = secrets.token_urlsafe(16)
+    store.save_pending_import(token, current_user.username, PENDING_ROUTE + filename, content)
+    return _route_page(error=None, check=replacement, token=token, filename=filename)
+
+
+def _apply_checked_route(token: str):
+    store = get_store()
+    pending = store.pending_import(token, current_user.username) if token else None
+    if pending is None or not pending["filename"].startswith(PENDING_ROUTE):
+        abort(404, description=_("This route has expired or was applied already."))
+    filename = pending["filename"].removeprefix(PENDING_ROUTE)
+    try:
+        coords, props = _read_route(pending["content"], filename)
+    except ValueError as exc:  # the current route changed since the dry run
+        return _route_page(error=_route_error(exc)), 409
+    editing.replace_route(workspace(), coords, props)
+    store.drop_pending_import(token)
+    flash(_("The new route is in place; chainage of every work follows it."))
+    return redirect(url_for("admin.route")), 303

@@ -18,7 +18,14 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from .. import geo, maps
-from ..catalog import Walk, localize_stop, reference_layers, route_feature, stops_collection
+from ..catalog import (
+    Walk,
+    localize_stop,
+    reference_layers,
+    route_credit,
+    route_feature,
+    stops_collection,
+)
 from ..records import FESTIVALS, KINDS
 from ..web.assets import asset_url
 from ..web.cache import cached
@@ -164,6 +171,7 @@ def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
         "kinds": [(k, labels[k]) for k in KINDS if any(s["kind"] == k for s in stops)],
         "festivals": sorted({s["festival"] for s in stops if s["festival"]}, key=FESTIVALS.index),
         "headings": geo.compass_heading(walk.route),
+        "route_credit": route_credit(walk.route_properties),
     }
 
 

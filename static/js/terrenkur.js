@@ -395,6 +395,14 @@
       }
     });
 
+    // a route line from OpenStreetMap is ODbL: credit it where the map credits its tiles
+    if (routeProps.attribution && map.attributionControl) {
+      var credit = safeHttpUrl(routeProps.attribution_url)
+        ? el("a", { href: routeProps.attribution_url }, routeProps.attribution)
+        : el("span", {}, routeProps.attribution);
+      map.attributionControl.addAttribution(credit.outerHTML);
+    }
+
     applyFilters();
     orderList();
     map.invalidateSize();
