@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import osmium
@@ -474,3 +475,9 @@ def test_route_replacement_reports_what_changes(seeded_route):
     same = exchange.route_replacement(seeded_route, coords, {}, [{"lon": 76.92, "lat": 43.24}])
     assert same.change.max_shift_m == pytest.approx(0, abs=0.01)
     assert same.change.works_moved == 0 and same.change.works == 1
+
+
+def test_the_readme_documents_the_overpass_settings():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in ("MAPAPP_OVERPASS_URL", "MAPAPP_OVERPASS_TIMEOUT", "MAPAPP_IMPORT_MAX_BYTES"):
+        assert f"| `{name}` |" in readme
