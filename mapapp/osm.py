@@ -38,7 +38,7 @@ LICENCE = "ODbL 1.0"
 COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
 #: Stored in the source note of every work taken from OpenStreetMap.
 NOTE = "Imported from OpenStreetMap (ODbL 1.0, © OpenStreetMap contributors)."
-USER_AGENT = "Cultural Terrenkur (mapapp; https://github.com/) python-requests"
+USER_AGENT = "CulturalTerrenkur-mapapp/0.1 (Esentai river art map; python-requests)"
 
 #: Largest Overpass answer or OSM file read, and most elements in it.
 MAX_BYTES = 50_000_000
