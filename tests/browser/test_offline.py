@@ -47,6 +47,8 @@ READY_MS = 20_000
 OFFLINE_NOTE = {"en": "You are offline", "ru": "Вы не в сети", "kk": "Сіз желіде емессіз"}
 DATA_AGE = {"en": "Data last changed", "ru": "Данные последний раз", "kk": "Деректер соңғы рет"}
 BACK_ONLINE = {"en": "You are back online", "ru": "Связь восстановлена", "kk": "Байланыс қалпына"}
+#: A tile of the loopback tile server that could not load (offline, never seen).
+TILE_FAILED = re.compile(r"net::ERR_FAILED \[http://127\.0\.0\.1:\d+/\d+/\d+/\d+\.png\]$")
 
 
 # a loopback tile server -----------------------------------------------------------------
@@ -273,6 +275,7 @@ def test_map_works_offline_after_one_visit(
     page.screenshot(path=str(ARTIFACTS / f"offline-map-{viewport}.png"))
 
     # a permalink nobody opened: the language's map, focused on the work, photo included
+    seen_errors = len(guarded.console_errors)
     page.goto(offline_server.url(f"/installations/{probe.slug}?lang=kk"), wait_until="load")
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
     photo = page.locator(".leaflet-popup-content img.photo")
@@ -286,6 +289,11 @@ def test_map_works_offline_after_one_visit(
     page.context.set_offline(False)
     expect(note).to_contain_text(BACK_ONLINE["kk"], timeout=READY_MS)
     expect(page.locator("#offline-reload")).to_be_visible()
+    # on a phone the focused work's popup pans the map over tiles this visit never
+    # loaded; offline they cannot load, which is expected (only seen tiles are kept)
+    guarded.console_errors[seen_errors:] = [
+        e for e in guarded.console_errors[seen_errors:] if not TILE_FAILED.search(e)
+    ]
 
 
 # 2. save this route for offline -----------------------------------------------------------
