@@ -39,6 +39,11 @@ def test_no_serious_accessibility_violations(open_page, live_server, viewport, p
     g.page.goto(live_server.url(path.format(slug=slug)))
     if "/login" not in path:
         g.page.wait_for_selector(".folium-map[data-ready]")
+    if "{slug}" in path:  # a permalink opens its popup: audit it faded in, not half-way
+        g.page.wait_for_selector(".leaflet-popup-content h2")
+        g.page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+        )
     problems = serious(AXE.run(g.page))
     assert not problems, "\n".join(problems)
 
