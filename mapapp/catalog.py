@@ -333,6 +333,15 @@ def route_feature(walk: Walk) -> dict[str, Any]:
     }
 
 
+def route_credit(props: dict[str, Any]) -> dict[str, str] | None:
+    """Whom the route line credits (a line from OpenStreetMap: its contributors, ODbL)."""
+    text = str(props.get("attribution") or "").strip()
+    if not text:
+        return None
+    url = str(props.get("attribution_url") or "")
+    return {"text": text, "url": url if url.startswith(("https://", "http://")) else ""}
+
+
 # reference layers ------------------------------------------------------------------
 
 #: Point layers shipped in ``data/geo/`` that help a walker find their way.

@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from . import editing, resources
+from . import editing, exchange, geo, osm, resources
 from .accounts import hash_password
 from .catalog import SeedError, build_walk, load_seed, place_stops, seed
 from .exchange import export_csv, export_geojson, export_gpx, export_records_csv, plan_import
@@ -192,6 +193,46 @@ def set_password(db_path: Path, name: str, password: str) -> None:
     click.echo(f"new password for {name}; {ended} session(s) signed out")
 
 
+def _import_limit() -> int:
+    """``MAPAPP_IMPORT_MAX_BYTES``, as the web pages use it."""
+    try:
+        return int(os.environ.get("MAPAPP_IMPORT_MAX_BYTES", "5000000"))
+    except ValueError:
+        raise click.ClickException("MAPAPP_IMPORT_MAX_BYTES must be a number of bytes") from None
+
+
+def _read_limited(path: Path, limit: int) -> bytes:
+    with path.open("rb") as f:
+        content = f.read(limit + 1)
+    if len(content) > limit:
+        raise click.ClickException(
+            f"{path} is larger than {limit / 1e6:.0f} MB (MAPAPP_IMPORT_MAX_BYTES); nothing changed"
+        )
+    return content
+
+
+def _echo_plan(plan: exchange.ImportPlan) -> None:
+    """The per-row report and the summary of an import plan."""
+    for r in plan.rows:
+        ref = f" ({r.ref})" if r.ref else ""
+        if r.errors:
+            for e in r.errors:
+                click.echo(f"row {e.row}{ref}: reject: {e.field}: {e.reason}")
+        else:
+            detail = f" ({', '.join(r.changed)})" if r.changed else ""
+            click.echo(f"row {r.row}{ref}: {r.action}: {r.title}{detail}")
+    s = plan.summary()
+    click.echo(
+        f"{s['add']} to add, {s['change']} to change, {s['unchanged']} unchanged, "
+        f"{s['reject']} rejected"
+    )
+    if plan.left_out:
+        click.echo(f"{plan.left_out} OpenStreetMap work(s) farther from the route left out")
+    for e in plan.errors:
+        if not any(e in r.errors for r in plan.rows):
+            click.echo(f"{e}", err=True)
+
+
 @cli.command("import")
 @DB_OPTION
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
@@ -206,43 +247,35 @@ def set_password(db_path: Path, name: str, password: str) -> None:
     help="How far from the route a new or moved work may be, metres (or MAPAPP_MAX_OFFSET_M).",
 )
 def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offset: float) -> None:
-    """Import works from CSV or GeoJSON (also OpenStreetMap tourism=artwork).
+    """Import works from CSV, GeoJSON, OpenStreetMap or GIS files.
 
+    Formats: our CSV and GeoJSON; OpenStreetMap as GeoJSON, Overpass JSON, .osm
+    or .osm.pbf (tourism=artwork and cultural places); a zipped Shapefile, a
+    GeoPackage, KML or KMZ, and GeoJSON in any CRS (reprojected to EPSG:4326).
     Every row is checked first; if any row is rejected nothing is written and the
-    per-row report says why (row, field, reason).
+    per-row report says why (row, field, reason). Files larger than
+    MAPAPP_IMPORT_MAX_BYTES are refused.
 
     \b
     Example:
         mapapp import festival-2026.csv --dry-run
         mapapp import osm-artworks.geojson
+        mapapp import city-art.zip --dry-run     # a zipped Shapefile
     """
+    content = _read_limited(file, _import_limit())
     store = _open_seeded(db_path)
     try:
         walk = build_walk(store)
         plan = plan_import(
-            file.read_bytes(),
+            content,
             file.name,
             store.all_installations(),
             walk.route,
             max_offset,
             store.references(),
         )
-        for r in plan.rows:
-            if r.errors:
-                for e in r.errors:
-                    click.echo(f"row {e.row}: reject: {e.field}: {e.reason}")
-            else:
-                detail = f" ({', '.join(r.changed)})" if r.changed else ""
-                click.echo(f"row {r.row}: {r.action}: {r.title}{detail}")
-        s = plan.summary()
-        click.echo(
-            f"{s['add']} to add, {s['change']} to change, {s['unchanged']} unchanged, "
-            f"{s['reject']} rejected"
-        )
+        _echo_plan(plan)
         if not plan.ok:
-            for e in plan.errors:
-                if not any(e in r.errors for r in plan.rows):
-                    click.echo(f"{e}", err=True)
             raise click.ClickException("nothing imported: fix the rejected rows first")
         if dry_run:
             click.echo("dry run: nothing written")
@@ -262,13 +295,13 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "geojson", "gpx", "festivals", "editions", "artists"]),
+    type=click.Choice(["csv", "geojson", "gpx", "gpkg", "festivals", "editions", "artists"]),
     default="csv",
     show_default=True,
     help="Works as csv, geojson or gpx; or the festivals, editions or artists as CSV.",
 )
 @click.option("--status", type=click.Choice(STATUSES), help="Only works with this status.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+@click.option("-o", "--output", type=click.File("wb"), default="-")
 @click.option(
     "--raw",
     is_flag=True,
@@ -276,7 +309,10 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
     "run as a formula (=, +, -, @, tab, CR first) gets a leading '.",
 )
 def export_command(db_path: Path, fmt: str, status: str | None, output, raw: bool) -> None:
-    """Export works as CSV, GeoJSON, or GPX (route and published stops in walking order).
+    """Export works as CSV, GeoJSON, GeoPackage or GPX.
+
+    GPX holds the route and the published stops in walking order; the others every
+    column of every work (or those with --status).
 
     The festivals, editions and artists come out as CSV in the columns of their
     seed files (data/festivals.csv, data/editions.csv, data/artists.csv).
@@ -286,23 +322,29 @@ def export_command(db_path: Path, fmt: str, status: str | None, output, raw: boo
         mapapp export --format gpx -o terrenkur.gpx
         mapapp export --format csv --raw -o exact.csv
         mapapp export --format artists -o artists.csv
+        mapapp export --format gpkg -o terrenkur.gpkg
     """
+    if fmt == "gpkg" and output.isatty():
+        raise click.ClickException("a GeoPackage is binary: write it to a file with -o FILE")
     store = _open_seeded(db_path)
     try:
         if fmt in ("festivals", "editions", "artists"):
-            output.write(export_records_csv(fmt[:-1], store.records(fmt[:-1]), raw=raw))
+            output.write(export_records_csv(fmt[:-1], store.records(fmt[:-1]), raw=raw).encode())
             return
         rows = store.all_installations()
         if status:
             rows = [r for r in rows if r["status"] == status]
         if fmt == "csv":
-            output.write(export_csv(rows, raw=raw))
+            output.write(export_csv(rows, raw=raw).encode("utf-8"))
         elif fmt == "geojson":
-            output.write(export_geojson(rows))
+            output.write(export_geojson(rows).encode("utf-8"))
+        elif fmt == "gpkg":
+            output.write(exchange.export_gpkg(rows))
         else:
             walk = build_walk(store)
             stops = place_stops(walk.route, [r for r in rows if r["status"] == "published"])
-            output.write(export_gpx(walk.route, stops, "Cultural Terrenkur: Esentai (Vesnovka)"))
+            gpx = export_gpx(walk.route, stops, "Cultural Terrenkur: Esentai (Vesnovka)")
+            output.write(gpx.encode("utf-8"))
     finally:
         store.close()
 
@@ -432,10 +474,17 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "geojson"]),
+    type=click.Choice(["table", "csv", "geojson", "gpkg"]),
     default="table",
     show_default=True,
-    help="Text tables, CSV (one row per segment, gap and site) or GeoJSON.",
+    help="Text tables, CSV (one row per segment, gap and site), GeoJSON or GeoPackage.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("wb"),
+    default="-",
+    help="File to write (standard output by default; a GeoPackage needs a file).",
 )
 def coverage_command(
     db_path: Path,
@@ -446,6 +495,7 @@ def coverage_command(
     kind: str | None,
     festival: str | None,
     fmt: str,
+    output,
 ) -> None:
     """How much of the route has a published work within walking distance.
 
@@ -456,6 +506,7 @@ def coverage_command(
     Example:
         mapapp coverage --radius 150 --gap 300
         mapapp coverage --kind sculpture --format csv > coverage.csv
+        mapapp coverage --format gpkg -o coverage.gpkg
     """
     import json
 
@@ -464,6 +515,8 @@ def coverage_command(
 
     if kind is not None and kind not in KINDS:
         raise click.BadParameter(f"must be one of: {', '.join(KINDS)}", param_hint="--kind")
+    if fmt == "gpkg" and output.isatty():
+        raise click.ClickException("a GeoPackage is binary: write it to a file with -o FILE")
     if not db_path.exists():
         raise click.ClickException(f"{db_path} does not exist: run `mapapp init-db`")
     store = Store.open(db_path)
@@ -487,13 +540,19 @@ def coverage_command(
         k=sites,
     )
     if fmt == "csv":
-        click.echo(coverage_formats.coverage_csv(walk.route, report), nl=False)
+        text = coverage_formats.coverage_csv(walk.route, report)
     elif fmt == "geojson":
         doc = coverage_formats.coverage_geojson(walk.route, report)
-        click.echo(json.dumps(doc, ensure_ascii=False))
+        text = json.dumps(doc, ensure_ascii=False) + "\n"
+    elif fmt == "gpkg":
+        from . import gis
+
+        output.write(gis.coverage_gpkg(walk.route, report))
+        return
     else:
         works_name = " ".join(filter(None, [festival, kind])) or "published"
-        click.echo(coverage_formats.coverage_table(report, f"{works_name} works"), nl=False)
+        text = coverage_formats.coverage_table(report, f"{works_name} works")
+    output.write(text.encode("utf-8"))
 
 
 @cli.command("export-site")
@@ -538,3 +597,302 @@ def export_site_command(db_path: Path, directory: Path, base_url: str, force: bo
         f"{report.photos} photo(s), {len(report.files)} files, {report.bytes / 1e6:.1f} MB; "
         f"served at {report.base_path}"
     )
+
+
+# routes and OpenStreetMap ---------------------------------------------------------------
+
+
+def _echo_route_change(replacement: exchange.RouteReplacement) -> None:
+    c = replacement.change
+    delta = (c.length_after_m - c.length_before_m) / 1000
+    click.echo(
+        f"route: {c.length_before_m / 1000:.2f} km -> {c.length_after_m / 1000:.2f} km"
+        f" ({delta:+.2f} km), {len(replacement.coords)} points; the line moves by up to"
+        f" {c.max_shift_m:,.0f} m"
+    )
+    click.echo(
+        f"route: {c.works_moved} of {c.works} work(s) change chainage by more than"
+        f" {c.moved_m:g} m (at most {c.max_chainage_change_m:,.0f} m)"
+    )
+    if replacement.clipped:
+        click.echo("route: cut to the stretch between the current route's ends")
+    if replacement.dropped:
+        click.echo(f"route: {replacement.dropped} side channel(s) left out")
+
+
+@cli.command("import-route")
+@DB_OPTION
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+@click.option("--user", default="cli", show_default=True, help="Name recorded in history.")
+@click.option(
+    "--river",
+    default=osm.DEFAULT_RIVER_NAME,
+    show_default=True,
+    help="For OpenStreetMap files: regular expression for the river's name.",
+)
+@click.option(
+    "--whole-river",
+    is_flag=True,
+    help="For OpenStreetMap files: keep the whole river, not just the current route's stretch.",
+)
+def import_route_command(
+    db_path: Path, file: Path, dry_run: bool, user: str, river: str, whole_river: bool
+) -> None:
+    """Replace the route with the line in FILE, after showing what changes.
+
+    FILE is GeoJSON or GPX; an OpenStreetMap file (Overpass JSON, .osm, .osm.pbf),
+    whose river ways are joined in walking order; or a zipped Shapefile, GeoPackage,
+    KML or KMZ, whose lines are joined and reprojected to EPSG:4326. The report
+    gives the length before and after, how far the line moves and how many works
+    change chainage. The old route stays in history (admin route page).
+
+    \b
+    Example:
+        mapapp import-route survey.gpx --dry-run
+        mapapp import-route embankment.zip
+    """
+    _check_pattern(river)
+    content = _read_limited(file, _import_limit())
+    store = _open_seeded(db_path)
+    try:
+        walk = build_walk(store)
+        try:
+            coords, props = exchange.read_route_file(
+                content, file.name, walk.route, river_name=river, clip=not whole_river
+            )
+        except ValueError as exc:
+            raise click.ClickException(f"route not replaced: {exc}") from None
+        props.setdefault("source", f"Upload {file.name}")
+        replacement = exchange.route_replacement(
+            walk.route, coords, props, store.all_installations()
+        )
+        _echo_route_change(replacement)
+        if dry_run:
+            click.echo("dry run: nothing written")
+            return
+        ws = editing.Workspace(store, walk.route, user)
+        route_id = editing.replace_route(ws, coords, props)
+        click.echo(f"route {route_id} is now current; the previous one stays in history")
+    finally:
+        store.close()
+
+
+def _check_pattern(pattern: str) -> None:
+    import re
+
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise click.BadParameter(f"not a regular expression: {exc}", param_hint="--river") from None
+
+
+@cli.group("osm")
+def osm_group() -> None:
+    """OpenStreetMap: pull the river line and artworks, export our works for OSM.
+
+    Data from OpenStreetMap is ODbL 1.0 (© OpenStreetMap contributors); what is
+    imported carries that attribution.
+
+    \b
+    Example:
+        mapapp osm pull                 # dry run against the Overpass API
+        mapapp osm pull --apply
+        mapapp osm export -o terrenkur-artworks.geojson
+    """
+
+
+@osm_group.command("pull")
+@DB_OPTION
+@click.option(
+    "--from",
+    "source_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read an Overpass JSON, .osm or .osm.pbf file instead of asking Overpass.",
+)
+@click.option(
+    "--river",
+    default=osm.DEFAULT_RIVER_NAME,
+    show_default=True,
+    help="Regular expression for the river's name (name, name:kk, name:ru, ...).",
+)
+@click.option(
+    "--corridor",
+    type=click.FloatRange(10, 5000),
+    default=300.0,
+    show_default=True,
+    help="Metres either side of the route searched for works.",
+)
+@click.option("--venues", is_flag=True, help="Also museums, galleries, theatres, arts centres.")
+@click.option("--route/--no-route", "with_route", default=True, help="Replace the route.")
+@click.option("--works/--no-works", "with_works", default=True, help="Add and update works.")
+@click.option(
+    "--whole-river", is_flag=True, help="Keep the whole river, not just the current stretch."
+)
+@click.option("--apply", "apply_it", is_flag=True, help="Write the changes (default: dry run).")
+@click.option("--print-query", is_flag=True, help="Print the Overpass query and stop.")
+@click.option(
+    "--url",
+    envvar="MAPAPP_OVERPASS_URL",
+    default=osm.DEFAULT_OVERPASS_URL,
+    show_default=True,
+    help="Overpass API endpoint (or set MAPAPP_OVERPASS_URL).",
+)
+@click.option(
+    "--timeout",
+    envvar="MAPAPP_OVERPASS_TIMEOUT",
+    type=click.FloatRange(1, 900),
+    default=90.0,
+    show_default=True,
+    help="Seconds to wait for Overpass (or set MAPAPP_OVERPASS_TIMEOUT).",
+)
+@click.option("--user", default="cli", show_default=True, help="Name recorded in history.")
+@click.option("--max-offset", default=1000.0, show_default=True, help="Metres from the route.")
+def osm_pull(
+    db_path: Path,
+    source_file: Path | None,
+    river: str,
+    corridor: float,
+    venues: bool,
+    with_route: bool,
+    with_works: bool,
+    whole_river: bool,
+    apply_it: bool,
+    print_query: bool,
+    url: str,
+    timeout: float,
+    user: str,
+    max_offset: float,
+) -> None:
+    """Pull the river's line and the artworks along it from OpenStreetMap.
+
+    Asks Overpass for the ways of the river named --river near the route and for
+    tourism=artwork (with --venues also museums, galleries, theatres and arts
+    centres) within --corridor metres of it, or reads the same from --from FILE.
+    Shows a dry run: how the route changes (length, largest shift, works whose
+    chainage moves) and the works to add, change or leave unchanged. With --apply
+    the route and the works are written together, all or nothing: new works are
+    drafts, every change is in the history, and each work keeps its OSM id so the
+    next pull updates it instead of adding it again. Nothing changes when Overpass
+    is busy, times out or the data is bad.
+
+    \b
+    Example:
+        mapapp osm pull --print-query > river.overpassql
+        mapapp osm pull --venues
+        mapapp osm pull --from export.osm --no-route --apply
+    """
+    _check_pattern(river)
+    store = _open_seeded(db_path)
+    try:
+        walk = build_walk(store)
+        if print_query:
+            click.echo(
+                osm.build_query(
+                    walk.route,
+                    river_name=river,
+                    corridor_m=corridor,
+                    venues=venues,
+                    river=with_route,
+                    works=with_works,
+                    timeout_s=timeout,
+                ),
+                nl=False,
+            )
+            return
+        if source_file is not None:
+            with source_file.open("rb") as f:
+                content = f.read(osm.MAX_BYTES + 1)
+            name = source_file.name
+        else:
+            query = osm.build_query(
+                walk.route,
+                river_name=river,
+                corridor_m=corridor,
+                venues=venues,
+                river=with_route,
+                works=with_works,
+                timeout_s=timeout,
+            )
+            click.echo(f"asking {url} ...", err=True)
+            try:
+                content = osm.fetch_overpass(query, url, timeout)
+            except osm.OverpassError as exc:
+                raise click.ClickException(f"{exc} Nothing changed.") from None
+            name = "overpass.json"
+        try:
+            data = osm.parse(content, name)
+        except osm.OsmError as exc:
+            raise click.ClickException(f"{exc}; nothing changed") from None
+        pull = exchange.plan_osm_pull(
+            data,
+            store.all_installations(),
+            walk.route,
+            max_offset,
+            river_name=river,
+            with_route=with_route,
+            with_works=with_works,
+            clip=not whole_river,
+            corridor_m=corridor,
+        )
+        _echo_pull(pull)
+        if not pull.ok:
+            raise click.ClickException("nothing changed: see the problems above")
+        if not apply_it:
+            click.echo("dry run: nothing written (add --apply to write it)")
+            return
+        new_route = geo.Route.from_coords(pull.route.coords) if pull.route else walk.route
+        ws = editing.Workspace(store, new_route, user, max_offset_m=max_offset)
+        plan = pull.works
+        try:
+            editing.apply_pull(
+                ws,
+                (pull.route.coords, pull.route.properties) if pull.route else None,
+                plan.creates if plan else [],
+                plan.updates if plan else [],
+            )
+        except editing.Invalid as exc:
+            raise click.ClickException(f"nothing changed: {exc}") from None
+        click.echo("applied")
+    finally:
+        store.close()
+
+
+def _echo_pull(pull: exchange.OsmPull) -> None:
+    for problem in pull.errors:
+        click.echo(problem, err=True)
+    if pull.route is not None:
+        _echo_route_change(pull.route)
+    if pull.works is not None:
+        _echo_plan(pull.works)
+
+
+@osm_group.command("export")
+@DB_OPTION
+@click.option(
+    "--status",
+    type=click.Choice([*STATUSES, "all"]),
+    default="published",
+    show_default=True,
+    help="Which works to write.",
+)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+def osm_export(db_path: Path, status: str, output: Any) -> None:
+    """Write our artworks as GeoJSON tagged for OpenStreetMap.
+
+    Tags: tourism=artwork, artwork_type, name, name:en/ru/kk, artist_name,
+    start_date. Venues, parks and events are not artworks and are left out. Check
+    each position on site and the source's licence before adding anything to OSM.
+
+    \b
+    Example:
+        mapapp osm export -o terrenkur-artworks.geojson
+    """
+    store = _open_seeded(db_path)
+    try:
+        rows = store.all_installations()
+    finally:
+        store.close()
+    if status != "all":
+        rows = [r for r in rows if r["status"] == status]
+    output.write(exchange.export_osm_geojson(rows) + "\n")

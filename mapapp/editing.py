@@ -31,15 +31,18 @@ from .records import (
 from .store import EDITABLE, RECORD_EDITABLE, DuplicateSlug, KeyInUse, NotFound, Store
 
 __all__ = [
+    "ROUTE_PROVENANCE",
     "Invalid",
     "Workspace",
     "apply_import",
+    "apply_pull",
     "area_error",
     "check_installation",
     "check_record",
     "create_record",
     "create_work",
     "restore_record",
+    "replace_route",
     "restore_work",
     "retire_work",
     "save_record",
@@ -61,6 +64,23 @@ class Invalid(Exception):
         for e in self.errors:
             out.setdefault(e.field, e)
         return out
+
+
+#: Fields only imports set (an OpenStreetMap id is checked against the others there).
+IMPORT_ONLY = ("osm_ref",)
+#: Route properties about where a line came from: a new line does not inherit them.
+ROUTE_PROVENANCE = (
+    "source",
+    "source_urls",
+    "licence",
+    "attribution",
+    "attribution_url",
+    "geometry_precision",
+    "precision_note",
+    "description",
+    "osm_name",
+    "osm_ways",
+)
 
 
 @dataclass
@@ -185,7 +205,7 @@ def create_work(
     ``errors`` are problems the caller found already (e.g. with an upload), reported
     together with the rules' own; with any error nothing is stored.
     """
-    data = {k: v for k, v in data.items() if k != "id"}
+    data = {k: v for k, v in data.items() if k not in ("id", *IMPORT_ONLY)}
     data.setdefault("status", "draft")
     rec, found = check_installation(data, ws.route, ws.max_offset_m, refs=ws.store.references())
     found = [*(errors or []), *found]
@@ -215,7 +235,7 @@ def save_work(
     if previous is None:
         raise NotFound(work_id)
     merged = {k: previous[k] for k in EDITABLE}
-    merged.update((k, v) for k, v in data.items() if k in EDITABLE)
+    merged.update((k, v) for k, v in data.items() if k in EDITABLE and k not in IMPORT_ONLY)
     if remove_photo:
         merged["photo"] = ""
     rec, found = check_installation(
@@ -330,3 +350,32 @@ def restore_record(
         return ws.store.restore_record(kind, record_id, history_id, expected_version, ws.username)
     except (DuplicateSlug, KeyInUse) as exc:
         raise _key_error(exc) from None
+
+
+def replace_route(ws: Workspace, coords: list[list[float]], properties: dict[str, Any]) -> int:
+    """Make ``coords`` the current route; the old one stays in history.
+
+    The new route keeps the current one's names but none of its provenance
+    (:data:`ROUTE_PROVENANCE`): a line from OpenStreetMap says so, and a later
+    upload does not claim OSM's licence. Returns the new route's id.
+    """
+    current = ws.store.current_route()
+    kept = {
+        k: v
+        for k, v in (current["properties"] if current else {}).items()
+        if k not in ROUTE_PROVENANCE
+    }
+    return ws.store.set_route(coords, {**kept, **properties}, ws.username)
+
+
+def apply_pull(
+    ws: Workspace,
+    route: tuple[list[list[float]], dict[str, Any]] | None,
+    creates: list[dict[str, Any]],
+    updates: list[tuple[int, dict[str, Any]]],
+) -> None:
+    """Apply an OpenStreetMap pull: the new route and the works, in one transaction."""
+    with ws.store.write():
+        if route is not None:
+            replace_route(ws, *route)
+        apply_import(ws, creates, updates)

@@ -207,6 +207,45 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return float(Point(x[0], y[0]).distance(Point(x[1], y[1])))
 
 
+@dataclass(frozen=True)
+class RouteComparison:
+    """What replacing one route with another changes, in metres."""
+
+    length_before_m: float
+    length_after_m: float
+    max_shift_m: float  # the farthest any point of either line is from the other
+    works: int
+    works_moved: int  # works whose chainage changes by more than ``moved_m``
+    max_chainage_change_m: float
+    moved_m: float
+
+
+def compare_routes(
+    old: Route,
+    new: Route,
+    lon: Sequence[float],
+    lat: Sequence[float],
+    moved_m: float = 10.0,
+) -> RouteComparison:
+    """Lengths, the largest shift (Hausdorff distance) and the works whose chainage moves."""
+    a, b = old.line_m.simplify(0.5), new.line_m.simplify(0.5)
+    shift = float(shapely.hausdorff_distance(a, b, densify=0.1))
+    delta = np.zeros(0)
+    if len(lon):
+        before, _ = old.locate(lon, lat)
+        after, _ = new.locate(lon, lat)
+        delta = np.abs(after - before)
+    return RouteComparison(
+        length_before_m=old.length_m,
+        length_after_m=new.length_m,
+        max_shift_m=shift,
+        works=int(delta.size),
+        works_moved=int((delta > moved_m).sum()),
+        max_chainage_change_m=float(delta.max()) if delta.size else 0.0,
+        moved_m=moved_m,
+    )
+
+
 def _check_direction(direction: str) -> None:
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}")

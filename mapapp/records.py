@@ -199,6 +199,11 @@ def _set_text_statuses(model: BaseModel, fields: tuple[str, ...]) -> None:
 TextStatus = Literal[("", *TEXT_STATUSES)]  # type: ignore[valid-type]
 
 
+#: An OpenStreetMap element, e.g. ``node/123``: set by imports from OSM, so a later
+#: pull updates the work instead of adding it again. Stored, not a CSV column.
+OSM_REF_RE = re.compile(r"^(node|way|relation)/[1-9][0-9]{0,14}$")
+
+
 class Installation(BaseModel):
     """An installation (artwork or cultural place) as stored and exchanged.
 
@@ -238,6 +243,7 @@ class Installation(BaseModel):
     text_status_en: TextStatus = ""
     text_status_ru: TextStatus = ""
     text_status_kk: TextStatus = ""
+    osm_ref: str = Field(default="", max_length=40)
 
     _slug = field_validator("slug")(_slug_value)
     _year = field_validator("year", mode="before")(_year_value)
@@ -287,8 +293,15 @@ class Installation(BaseModel):
             )
         return v
 
+    @field_validator("osm_ref")
+    @classmethod
+    def _osm_ref(cls, v: str) -> str:
+        if v and not OSM_REF_RE.match(v):
+            raise PydanticCustomError("osm_ref_format", "give an OSM id such as node/123")
+        return v
+
     @field_validator(
-        "festival", "edition", *TRANSLATION_COLUMNS, *TEXT_STATUS_COLUMNS, mode="before"
+        "festival", "edition", "osm_ref", *TRANSLATION_COLUMNS, *TEXT_STATUS_COLUMNS, mode="before"
     )
     @classmethod
     def _empty(cls, v: Any) -> Any:
@@ -645,9 +658,9 @@ def check_unique(records: Iterable[tuple[int, BaseModel]]) -> list[RowError]:
     errors: list[RowError] = []
     seen: dict[tuple[str, Any], int] = {}
     for row, rec in records:
-        for name in ("id", "slug"):
-            value = getattr(rec, name)
-            if value is None:
+        for name in ("id", "slug", "osm_ref"):
+            value = getattr(rec, name, None)
+            if value is None or value == "":
                 continue
             if (name, value) in seen:
                 first = seen[(name, value)]

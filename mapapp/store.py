@@ -334,8 +334,15 @@ def m009_data_search_index(db: Database) -> None:
     Store(db).rebuild_search_index()
 
 
-#: Fields a curator edits (everything but the id and bookkeeping).
-EDITABLE = tuple(c for c in COLUMNS if c != "id")
+@migrations()
+def m010_osm_ref(db: Database) -> None:
+    """The OpenStreetMap element a work came from (``node/123``), for the next pull."""
+    db.table("installations").add_column("osm_ref", str, not_null_default="")
+    db.execute("CREATE INDEX installations_osm_ref ON installations (osm_ref) WHERE osm_ref != ''")
+
+
+#: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
+EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
 RECORD_TABLES = {"festival": "festivals", "edition": "editions", "artist": "artists"}
 RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
@@ -627,7 +634,7 @@ class Store:
 
     def all_installations(self) -> list[dict[str, Any]]:
         """Every installation in every status, in the CSV's columns plus version."""
-        cols = ", ".join([*COLUMNS, "version"])
+        cols = ", ".join([*COLUMNS, "osm_ref", "version"])
         return [dict(r) for r in self.db.query(f"SELECT {cols} FROM installations ORDER BY id")]  # noqa: S608
 
     # editing ---------------------------------------------------------------

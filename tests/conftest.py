@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,12 @@ from mapapp.store import Store
 
 DATA_DIR = resources.data_dir()
 CHECKOUT = Path(__file__).resolve().parent.parent
+# Hypothesis keeps a cache of its own (".hypothesis/" in the working folder by default):
+# keep it out of the checkout, as everything else the tests write.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "terrenkur-hypothesis")
+)
+
 #: Folders that tools, not the tests, write in a checkout: not compared.
 TOOL_FOLDERS = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 #: Where screenshots of the browser tests go when set (else pytest's temporary folder).

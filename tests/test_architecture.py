@@ -30,7 +30,7 @@ def test_the_library_loads_no_flask():
     code = (
         "import mapapp, mapapp.geo, mapapp.store, mapapp.coverage, mapapp.coverage_formats,"
         " mapapp.catalog, mapapp.editing, mapapp.exchange, mapapp.records, mapapp.maps,"
-        " mapapp.tiles, mapapp.accounts"
+        " mapapp.tiles, mapapp.accounts, mapapp.osm, mapapp.gis"
     )
     assert loaded_after(code) == []
 
@@ -39,7 +39,7 @@ def test_the_cli_data_commands_load_no_flask(db_path: Path):
     code = f"""
 from click.testing import CliRunner
 from mapapp.cli import cli
-for args in (["export", "--format", "gpx"], ["coverage", "--format", "csv"]):
+for args in (["export", "--format", "gpx"], ["coverage", "--format", "csv"], ["osm", "export"]):
     result = CliRunner().invoke(cli, [*args, "--db", {str(db_path)!r}])
     assert result.exit_code == 0, result.output
 """

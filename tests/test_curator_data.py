@@ -391,7 +391,7 @@ def test_route_from_gpx_track(cclient, store):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "Choose a GeoJSON or GPX file"),
+        (b"", "Choose a route file"),
         (b"<gpx><trk></trk>", "not a readable GPX"),
         (b'{"type": "LineString", "coordinates": [[1, 2]]}', "at least two"),
         (b'{"type": "Point", "coordinates": [1, 2]}', "no LineString"),

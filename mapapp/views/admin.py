@@ -8,14 +8,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import exchange
+from .. import editing, exchange, geo, gis, osm
 from ..accounts import hash_password
 from ..numbers import int_or_none
 from ..store import ROLES
 from ..web.auth import role_required
 from ..web.db import get_store
+from ..web.labels import error_text
 from ..web.limits import upload_limit
-from ..web.walk import current_walk
+from ..web.walk import current_walk, workspace
 
 bp = Blueprint("admin", __name__)
 
@@ -95,15 +96,10 @@ def route():
         if pending is None:
             abort(404, description=_("This preview has expired or was applied already."))
         try:
-            coords, props = exchange.read_route_upload(
-                pending["content"], pending["filename"], service_area()
-            )
-        except ValueError as exc:
-            return _route_page(str(exc))
-        current = store.current_route()
-        merged = {**(current["properties"] if current else {}), **props}
-        merged["source"] = props.get("source") or f"Upload {pending['filename']}"
-        store.set_route(coords, merged, current_user.username)
+            coords, props = _read_route(pending["content"], pending["filename"])
+        except ValueError as exc:  # the current route changed since the preview
+            return _route_page(_route_error(exc))
+        editing.replace_route(workspace(), coords, props)
         store.drop_pending_import(pending["token"])
         flash(_("The new route is in place; chainage of every work follows it."))
         return redirect(url_for("admin.route")), 303
@@ -112,22 +108,42 @@ def route():
     content = upload.read(limit + 1) if upload and upload.filename else b""
     filename = upload.filename if upload and upload.filename else ""
     if not content:
-        return _route_page(_("Choose a GeoJSON or GPX file."))
+        return _route_page(_("Choose a route file."))
     if len(content) > limit:
         return _route_page(_("The file is larger than %(mb)s MB.", mb=f"{limit / 1e6:.0f}"))
     try:
-        coords, _props = exchange.read_route_upload(content, filename, service_area())
+        coords, props = _read_route(content, filename)
     except ValueError as exc:
-        return _route_page(str(exc))
+        return _route_page(_route_error(exc))
+    works = store.installations()
+    current = current_walk().route
     preview = exchange.preview_route(
-        current_walk().route,
-        coords,
-        store.installations(),
-        float(current_app.config["MAX_OFFSET_M"]),
+        current, coords, works, float(current_app.config["MAX_OFFSET_M"])
+    )
+    change = geo.compare_routes(
+        current, geo.Route.from_coords(coords), [w["lon"] for w in works], [w["lat"] for w in works]
     )
     token = secrets.token_urlsafe(16)
     store.save_pending_import(token, current_user.username, filename, content, purpose="route")
-    return _route_page(preview=preview, token=token, filename=filename)
+    return _route_page(
+        preview=preview, shift_m=change.max_shift_m, props=props, token=token, filename=filename
+    )
+
+
+def _read_route(content: bytes, filename: str) -> tuple[list[list[float]], dict]:
+    """Any route file (GeoJSON, GPX, OpenStreetMap, GIS), checked as every route is."""
+    coords, props = exchange.read_route_file(
+        content, filename, current_walk().route, area=service_area()
+    )
+    props.setdefault("source", f"Upload {filename}")
+    return coords, props
+
+
+def _route_error(exc: ValueError) -> str:
+    """The reason a route file was refused, translated where it has a code."""
+    if isinstance(exc, osm.OsmError | gis.GisError):
+        return error_text(exc.row_error())
+    return str(exc)
 
 
 def service_area() -> exchange.ServiceArea:
@@ -146,5 +162,6 @@ def _route_page(error: str | None = None, **preview):
         max_offset_m=current_app.config["MAX_OFFSET_M"],
         chainage_change_m=exchange.CHAINAGE_CHANGE_M,
         max_step_km=exchange.MAX_ROUTE_STEP_M / 1000,
+        route_types=",".join(exchange.ROUTE_TYPES),
         **preview,
     ), (400 if error else 200)

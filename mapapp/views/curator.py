@@ -54,6 +54,7 @@ EXPORT_TYPES = {
     "csv": "text/csv",
     "geojson": "application/geo+json",
     "gpx": "application/gpx+xml",
+    "gpkg": "application/geopackage+sqlite3",
 }
 PICKER_ID = "picker-settings"
 
@@ -357,6 +358,14 @@ def import_upload():
     ), 200 if plan.ok else 400
 
 
+@bp.context_processor
+def _import_types() -> dict[str, Any]:
+    return {
+        "import_types": ",".join(exchange.IMPORT_TYPES),
+        "import_corridor_m": f"{current_app.config['MAX_OFFSET_M']:,.0f}",
+    }
+
+
 def _plan(content: bytes, filename: str) -> exchange.ImportPlan:
     store = get_store()
     return exchange.plan_import(
@@ -374,7 +383,7 @@ def _plan(content: bytes, filename: str) -> exchange.ImportPlan:
 def import_apply(token: str):
     store = get_store()
     pending = store.pending_import(token, current_user.username)
-    if pending is None:
+    if pending is None or pending["filename"].startswith("route:"):  # see admin.PENDING_ROUTE
         abort(404, description=_("This import has expired or was applied already."))
     plan = _plan(pending["content"], pending["filename"])
     if not plan.ok:  # the data changed since the dry run
@@ -416,12 +425,14 @@ def export(fmt: str):
     return resp
 
 
-def export_document(fmt: str, rows: list[dict[str, Any]]) -> str:
+def export_document(fmt: str, rows: list[dict[str, Any]]) -> str | bytes:
     walk = current_walk()
     if fmt == "csv":
         return exchange.export_csv(rows)
     if fmt == "geojson":
         return exchange.export_geojson(rows)
+    if fmt == "gpkg":
+        return exchange.export_gpkg(rows)
     published = place_stops(walk.route, [r for r in rows if r["status"] == "published"])
     return exchange.export_gpx(walk.route, published, "Cultural Terrenkur: Esentai (Vesnovka)")
 

@@ -1,7 +1,7 @@
 """The planner: coverage of the route by art, its gaps, and where the next work could go.
 
 ``/planner`` is the page (map, form, tables, chart), ``/planner/chart.svg`` its chart
-and ``/api/coverage`` the same report as JSON, GeoJSON or CSV. The figures come
+and ``/api/coverage`` the same report as JSON, GeoJSON, CSV or GeoPackage. The figures come
 from :func:`mapapp.coverage.coverage_report`; this module only reads parameters,
 filters the published works and shapes the responses.
 """
@@ -16,8 +16,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import charts, coverage, coverage_formats, maps
-from ..catalog import Walk
+from .. import charts, coverage, coverage_formats, gis, maps
+from ..catalog import Walk, route_credit
 from ..numbers import NumberError, parse_float, parse_int
 from ..records import KINDS
 from ..web.assets import asset_url
@@ -30,7 +30,7 @@ from ..web.walk import current_walk
 bp = Blueprint("planner", __name__)
 
 SETTINGS_ID = "planner-settings"
-FORMATS = ("json", "geojson", "csv")
+FORMATS = ("json", "geojson", "csv", "gpkg")
 #: A raw value longer than this is cut short when quoted back in a message.
 ECHO_MAX = 40
 
@@ -296,6 +296,7 @@ def page() -> ResponseReturnValue:
         },
         "styles": [asset_url(p) for _n, p in maps.PLANNER_STYLES],
         "report": None,
+        "route_credit": route_credit(walk.route_properties),
     }
     if errors:
         return render_template("planner.html", **context), 400
@@ -322,6 +323,8 @@ def page() -> ResponseReturnValue:
         chart_narrow_url=url_for("planner.chart", size="narrow", **query),
         csv_url=url_for("planner.api_coverage", format="csv", **query),
         geojson_url=url_for("planner.api_coverage", format="geojson", **query),
+        gpkg_url=url_for("planner.api_coverage", format="gpkg", **query),
+        gpkg_name=filename(params, "gpkg"),
         json_url=url_for("planner.api_coverage", **query),
         csv_name=filename(params, "csv"),
         geojson_name=filename(params, "geojson"),
@@ -355,7 +358,7 @@ def chart() -> ResponseReturnValue:
 
 @bp.get("/api/coverage")
 def api_coverage() -> ResponseReturnValue:
-    """The coverage report: ``format=json`` (default), ``geojson`` or ``csv``."""
+    """The coverage report: ``format=json`` (default), ``geojson``, ``csv`` or ``gpkg``."""
     params, errors = parse_params(request.args)
     fmt = request.args.get("format") or "json"
     if fmt not in FORMATS:
@@ -369,5 +372,14 @@ def api_coverage() -> ResponseReturnValue:
     if fmt == "csv":
         resp = Response(coverage_formats.coverage_csv(walk.route, report), mimetype="text/csv")
         resp.headers["Content-Disposition"] = f'attachment; filename="{filename(params, "csv")}"'
+        return cacheable(resp)
+    if fmt == "gpkg":
+        body = cached(
+            "coverage-gpkg",
+            (walk.version, tuple(sorted(params.query().items()))),
+            lambda: gis.coverage_gpkg(walk.route, report),
+        )
+        resp = Response(body, mimetype=gis.GPKG_MIMETYPE)
+        resp.headers["Content-Disposition"] = f'attachment; filename="{filename(params, "gpkg")}"'
         return cacheable(resp)
     return _json({"parameters": asdict(params), **report.to_dict()})

@@ -23,6 +23,7 @@ from ..catalog import (
     localize_stop,
     period_text,
     reference_layers,
+    route_credit,
     route_feature,
     stops_collection,
 )
@@ -190,6 +191,7 @@ def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
         "kinds": [(k, labels[k]) for k in KINDS if any(s["kind"] == k for s in stops)],
         "festivals": festival_options(walk, lang),
         "headings": geo.compass_heading(walk.route),
+        "route_credit": route_credit(walk.route_properties),
     }
 
 

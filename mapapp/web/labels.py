@@ -170,6 +170,76 @@ def _error_templates() -> dict[str, str]:
         ),
         "key_taken": _("This key is used by another record of this kind."),
         "key_in_use": _("Works refer to this key, so it cannot change; add a new record instead."),
+        # OpenStreetMap data
+        "osm_ref_format": _("Give an OpenStreetMap id such as node/123."),
+        "osm_ref_taken": _(
+            "%(ref)s belongs to installation %(owner)s already.", ref="{ref}", owner="{owner}"
+        ),
+        "osm_no_position": _(
+            "%(ref)s has no position; export it with its centre (Overpass: out center).",
+            ref="{ref}",
+        ),
+        "osm_bad_element": _("Not an OpenStreetMap node, way or relation."),
+        "osm_all_left_out": _("No work in the file lies near the route."),
+        "not_osm": _("Not an Overpass JSON answer, OSM XML or .osm.pbf file."),
+        "not_pbf": _("Not a readable .osm.pbf file."),
+        "not_xml": _("Not well-formed XML (line %(line)s).", line="{line}"),
+        "xml_forbidden": _(
+            "The XML declares a DTD or entities, which are refused (an entity expansion attack?)."
+        ),
+        "overpass_remark": _("Overpass stopped part way: %(remark)s", remark="{remark}"),
+        "too_many_elements": _(
+            "More than %(limit)s OpenStreetMap elements; cut the export to the river's corridor.",
+            limit="{limit}",
+        ),
+        "file_too_big": _(
+            "The file is %(mb)s MB; at most %(limit)s MB.", mb="{mb}", limit="{limit}"
+        ),
+        "no_river": _("No waterway named %(name)s in the OpenStreetMap data.", name="{name}"),
+        "river_gap": _(
+            "The river's ways leave a gap of %(gap)s m near %(at)s; at most %(max)s m is bridged.",
+            gap="{gap}",
+            at="{at}",
+            max="{max}",
+        ),
+        "river_not_along_route": _("The river line does not run along the current route."),
+        # GIS files
+        "gis_unreadable": _("GDAL cannot read the file."),
+        "no_layer": _("The file holds no layer."),
+        "no_layer_features": _("The layer has no features."),
+        "too_many_features": _("The layer has more than %(limit)s features.", limit="{limit}"),
+        "wrong_geometry": _(
+            "The file holds %(found)s geometries: works must be points, a route a line.",
+            found="{found}",
+        ),
+        "no_crs": _("The file does not say which coordinate reference system it uses."),
+        "bad_crs": _("Cannot convert from %(crs)s to longitude and latitude.", crs="{crs}"),
+        "not_lonlat": _(
+            "The coordinates are not longitude and latitude: the file is in a projected "
+            "coordinate system but does not say which."
+        ),
+        "shapefile_parts": _(
+            "The Shapefile lacks %(missing)s; zip the .shp with its .shx, .dbf and .prj.",
+            missing="{missing}",
+        ),
+        "zip_bad": _("Not a readable zip file."),
+        "zip_encrypted": _("The zip is encrypted."),
+        "zip_too_many": _(
+            "The zip holds %(n)s files; at most %(limit)s.", n="{n}", limit="{limit}"
+        ),
+        "zip_too_big": _(
+            "The zip unpacks to %(mb)s MB; at most %(limit)s MB.", mb="{mb}", limit="{limit}"
+        ),
+        "zip_bomb": _(
+            "A file in the zip would unpack %(ratio)s times larger than it is packed: "
+            "refused as a zip bomb.",
+            ratio="{ratio}",
+        ),
+        "zip_no_layer": _("The zip holds no Shapefile (.shp) or KML."),
+        "zip_several_layers": _("The zip holds %(n)s Shapefiles; zip one.", n="{n}"),
+        "kml_network_link": _(
+            "The KML links to other files on the network; export the features themselves."
+        ),
     }
 
 

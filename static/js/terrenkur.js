@@ -371,6 +371,16 @@
     });
   }
 
+  /* A route line from OpenStreetMap is ODbL: credit it where the map credits its tiles. */
+  function creditRoute(app) {
+    var props = app.S.route.properties || {};
+    if (!props.attribution || !app.map.attributionControl) return;
+    var credit = C.safeHttpUrl(props.attribution_url)
+      ? el("a", { href: props.attribution_url }, props.attribution)
+      : el("span", {}, props.attribution);
+    app.map.attributionControl.addAttribution(credit.outerHTML);
+  }
+
   function fitRoute(app) {
     var routeLine = app.S.route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
     // room at the top for the marker pins above the northernmost point
@@ -409,6 +419,7 @@
     buildStopList(app);
     locateMe(app);
     watchTiles(map);
+    creditRoute(app);
 
     applyFilters(app);
     orderList(app);

@@ -48,6 +48,8 @@ READY_MS = timeout_ms(20_000)
 OFFLINE_NOTE = {"en": "You are offline", "ru": "Вы не в сети", "kk": "Сіз желіде емессіз"}
 DATA_AGE = {"en": "Data last changed", "ru": "Данные последний раз", "kk": "Деректер соңғы рет"}
 BACK_ONLINE = {"en": "You are back online", "ru": "Связь восстановлена", "kk": "Байланыс қалпына"}
+#: A tile of the loopback tile server that could not load (offline, never seen).
+TILE_FAILED = re.compile(r"net::ERR_FAILED \[http://127\.0\.0\.1:\d+/\d+/\d+/\d+\.png\]$")
 
 
 # a loopback tile server -----------------------------------------------------------------
