@@ -73,6 +73,7 @@ class Server:
 def server_env(db: Path, media: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAPAPP_")}
     env.update(
+        MAPAPP_INSTANCE=str(db.parent / "instance"),  # never the checkout's instance/
         MAPAPP_DB=str(db),
         MAPAPP_MEDIA_DIR=str(media),
         MAPAPP_TILES="",
