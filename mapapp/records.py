@@ -43,6 +43,11 @@ KINDS = (
     "park",
     "landmark",
 )
+#: Art is what the planner's coverage counts by default; context (venues, parks,
+#: landmarks) helps a walker find their way and is counted only when asked for.
+ART_KINDS = ("sculpture", "mural", "installation", "pavilion", "event")
+CONTEXT_KINDS = ("venue", "park", "landmark")
+assert sorted((*ART_KINDS, *CONTEXT_KINDS)) == sorted(KINDS), "every kind is art or context"
 #: The two festival names of the schema before festivals became records; files
 #: written then still carry them, and the migration turned them into records.
 FESTIVALS = ("PARK FEST", "ARTBAT FEST")
