@@ -341,6 +341,26 @@ def m010_osm_ref(db: Database) -> None:
     db.execute("CREATE INDEX installations_osm_ref ON installations (osm_ref) WHERE osm_ref != ''")
 
 
+@migrations()
+def m011_plan_scenarios(db: Database) -> None:
+    """The planner's saved scenarios: proposed sites, and drafts made from them."""
+    db.table("plan_scenarios").create(
+        {
+            "id": int,
+            "name": str,
+            "sites": str,  # JSON [[lon, lat], ...]
+            "settings": str,  # JSON object: the report's parameters when saved
+            "drafts": str,  # JSON object: site number -> installation id
+            "username": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"name", "sites", "settings", "drafts", "created_at"},
+        defaults={"settings": "{}", "drafts": "{}"},
+    )
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
@@ -1297,6 +1317,61 @@ class Store:
                 raise NotFound(route_id)
             self.db.execute("UPDATE routes SET is_current = (id = ?)", [route_id])
 
+    # planner scenarios ---------------------------------------------------------
+    def save_scenario(
+        self,
+        name: str,
+        sites: list[list[float]],
+        settings: dict[str, Any],
+        username: str | None,
+    ) -> dict[str, Any]:
+        """Store a scenario (``sites`` as ``[[lon, lat], ...]``); return it."""
+        now = _now()
+        table = self.db.table("plan_scenarios")
+        with self.write():
+            table.insert(
+                {
+                    "name": name,
+                    "sites": json.dumps(sites),
+                    "settings": json.dumps(settings, ensure_ascii=False),
+                    "drafts": "{}",
+                    "username": username,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            found = self.scenario(int(table.last_pk or 0))
+        assert found is not None
+        return found
+
+    def scenarios(self) -> list[dict[str, Any]]:
+        """Every saved scenario, newest first."""
+        rows = self.db.query("SELECT * FROM plan_scenarios ORDER BY id DESC")
+        return [_scenario_row(r) for r in rows]
+
+    def scenario(self, scenario_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM plan_scenarios WHERE id = ?", [scenario_id]))
+        return _scenario_row(rows[0]) if rows else None
+
+    def delete_scenario(self, scenario_id: int) -> None:
+        """Remove a saved scenario (drafts made from it stay, as works)."""
+        with self.write():
+            cur = self.db.execute("DELETE FROM plan_scenarios WHERE id = ?", [scenario_id])
+            if cur.rowcount != 1:
+                raise NotFound(scenario_id)
+
+    def record_scenario_drafts(self, scenario_id: int, drafts: dict[int, int]) -> None:
+        """Note which installation each of a scenario's sites became."""
+        with self.write():
+            found = self.scenario(scenario_id)
+            if found is None:
+                raise NotFound(scenario_id)
+            merged = {**found["drafts"], **drafts}
+            self.db.execute(
+                "UPDATE plan_scenarios SET drafts = ?, updated_at = ? WHERE id = ?",
+                [json.dumps({str(k): v for k, v in merged.items()}), _now(), scenario_id],
+            )
+
     # change detection ---------------------------------------------------------
     def data_version(self) -> str:
         """A token that changes whenever public data (published works, the route) changes.
@@ -1314,6 +1389,14 @@ class Store:
         """
         row = self.db.execute("SELECT changed_at FROM data_changes WHERE id = 1").fetchone()
         return row[0] if row and row[0] else None
+
+
+def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["sites"] = [tuple(p) for p in json.loads(row["sites"])]
+    out["settings"] = json.loads(row["settings"] or "{}")
+    out["drafts"] = {int(k): int(v) for k, v in json.loads(row["drafts"] or "{}").items()}
+    return out
 
 
 def _public_fields(row: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,8 @@ def test_the_library_loads_no_flask():
     code = (
         "import mapapp, mapapp.geo, mapapp.store, mapapp.coverage, mapapp.coverage_formats,"
         " mapapp.catalog, mapapp.editing, mapapp.exchange, mapapp.records, mapapp.maps,"
-        " mapapp.tiles, mapapp.accounts, mapapp.osm, mapapp.gis"
+        " mapapp.tiles, mapapp.accounts, mapapp.osm, mapapp.gis, mapapp.selection,"
+        " mapapp.lifecycle, mapapp.timeline, mapapp.uncertainty, mapapp.scenarios"
     )
     assert loaded_after(code) == []
 

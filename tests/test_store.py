@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from mapapp import resources
 from mapapp.catalog import build_walk, load_seed, seed
 from mapapp.cli import cli
-from mapapp.store import Store
+from mapapp.store import NotFound, Store, migrations
 
 from .conftest import make_installation
 
@@ -82,6 +82,26 @@ def test_walk_stops_are_in_route_order(store):
 
 
 # CLI ------------------------------------------------------------------------------
+
+
+def test_planner_scenarios_are_saved_listed_and_deleted(store):
+    assert "m011_plan_scenarios" in {m.name for m in migrations.applied(store.db)}
+    version = store.data_version()
+    a = store.save_scenario("Bridges", [[76.92, 43.24], [76.93, 43.22]], {"radius": "150"}, "cora")
+    b = store.save_scenario("Два «места»", [[76.91, 43.25]], {}, None)
+    assert [s["name"] for s in store.scenarios()] == ["Два «места»", "Bridges"]
+    assert a["sites"] == [(76.92, 43.24), (76.93, 43.22)]
+    assert a["settings"] == {"radius": "150"} and a["drafts"] == {} and a["username"] == "cora"
+    store.record_scenario_drafts(a["id"], {2: 951})
+    store.record_scenario_drafts(a["id"], {1: 950})
+    assert store.scenario(a["id"])["drafts"] == {1: 950, 2: 951}
+    store.delete_scenario(b["id"])
+    assert store.scenario(b["id"]) is None
+    with pytest.raises(NotFound):
+        store.delete_scenario(b["id"])
+    with pytest.raises(NotFound):
+        store.record_scenario_drafts(b["id"], {1: 1})
+    assert store.data_version() == version  # scenarios are not the walk's data
 
 
 def test_cli_init_db_twice(tmp_path):
