@@ -120,6 +120,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         offline,
         planner,
         public,
+        scenarios,
     )
     from .views import assets as vendor
 
@@ -129,6 +130,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api,
         offline,
         planner,
+        scenarios,
         account,
         curator,
         curator_records,

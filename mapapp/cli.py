@@ -469,8 +469,25 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
     show_default=True,
     help="How many sites to suggest for new works.",
 )
-@click.option("--kind", help="Only works of this kind: sculpture, mural, installation, ...")
-@click.option("--festival", help='Only works of this festival, by name or key ("PARK FEST").')
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Kinds counted (repeat, or a comma list); art, context and all name groups. Default: art.",
+)
+@click.option(
+    "--festival",
+    "festivals",
+    multiple=True,
+    help='Only works of these festivals (by name or key, "PARK FEST") or editions (by key, '
+    '"artbat-fest-9"); "-" for works of none. Repeat for several.',
+)
+@click.option(
+    "--corridor",
+    type=Number(0, 20_000, low_open=True),
+    default=None,
+    help="Works farther from the route are not counted (default 1000 m, or the radius).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -492,29 +509,34 @@ def coverage_command(
     gap: float,
     segment: float,
     sites: int,
-    kind: str | None,
-    festival: str | None,
+    kinds: tuple[str, ...],
+    festivals: tuple[str, ...],
+    corridor: float | None,
     fmt: str,
     output,
 ) -> None:
-    """How much of the route has a published work within walking distance.
+    """How much of the route has a published art work within walking distance.
 
-    Prints the covered share, the gaps longest first, the suggested sites and the
-    count of works near each segment, as a table, CSV or GeoJSON.
+    Art (sculptures, murals, installations, pavilions, art events) is counted
+    unless --kind says otherwise; venues, parks and landmarks are context. Prints
+    the covered share with its likely range, the gaps longest first, the suggested
+    sites and the count of works near each segment, as a table, CSV or GeoJSON.
 
     \b
     Example:
         mapapp coverage --radius 150 --gap 300
-        mapapp coverage --kind sculpture --format csv > coverage.csv
+        mapapp coverage --kind art --kind venue --format csv > coverage.csv
         mapapp coverage --format gpkg -o coverage.gpkg
     """
     import json
 
-    from . import coverage, coverage_formats
-    from .records import KINDS
+    from . import coverage, coverage_formats, geo, selection, uncertainty
+    from .records import ART_KINDS, KINDS
 
-    if kind is not None and kind not in KINDS:
-        raise click.BadParameter(f"must be one of: {', '.join(KINDS)}", param_hint="--kind")
+    chosen, unknown = selection.expand_kinds(kinds)
+    if unknown:
+        allowed = ", ".join([*selection.KIND_GROUPS, *KINDS])
+        raise click.BadParameter(f"must be one of: {allowed}", param_hint="--kind")
     if fmt == "gpkg" and output.isatty():
         raise click.ClickException("a GeoPackage is binary: write it to a file with -o FILE")
     if not db_path.exists():
@@ -526,10 +548,13 @@ def coverage_command(
         raise click.ClickException(str(exc)) from None
     finally:
         store.close()
-    if festival is not None and festival not in walk.festival_names():
-        allowed = ", ".join(walk.festival_names())
-        raise click.BadParameter(f"must be one of: {allowed}", param_hint="--festival")
-    works = walk.filtered(kind=kind, festival=festival)
+    wanted = selection.split_values(festivals)
+    known = selection.festival_values(walk)
+    if any(f not in known for f in wanted):
+        raise click.BadParameter(f"must be one of: {', '.join(known)}", param_hint="--festival")
+    picked = selection.Selection(chosen or ART_KINDS, tuple(wanted))
+    span = selection.corridor_for(radius, corridor)
+    works, excluded = selection.split_by_corridor(picked.apply(walk.stops), span)
     report = coverage.coverage_report(
         walk.route,
         [w["lon"] for w in works],
@@ -540,19 +565,41 @@ def coverage_command(
         k=sites,
     )
     if fmt == "csv":
-        text = coverage_formats.coverage_csv(walk.route, report)
-    elif fmt == "geojson":
+        output.write(coverage_formats.coverage_csv(walk.route, report).encode("utf-8"))
+        return
+    if fmt == "geojson":
         doc = coverage_formats.coverage_geojson(walk.route, report)
-        text = json.dumps(doc, ensure_ascii=False) + "\n"
-    elif fmt == "gpkg":
+        output.write((json.dumps(doc, ensure_ascii=False) + "\n").encode("utf-8"))
+        return
+    if fmt == "gpkg":
         from . import gis
 
         output.write(gis.coverage_gpkg(walk.route, report))
         return
-    else:
-        works_name = " ".join(filter(None, [festival, kind])) or "published"
-        text = coverage_formats.coverage_table(report, f"{works_name} works")
-    output.write(text.encode("utf-8"))
+    what = "art" if picked.is_art else ", ".join(picked.kinds)
+    works_name = " ".join(filter(None, [", ".join(wanted), what]))
+    x, y = geo.to_metric([w["lon"] for w in works], [w["lat"] for w in works])
+    route_error = uncertainty.route_error_m(walk.route_properties)
+    likely = uncertainty.share_range(
+        walk.route,
+        x,
+        y,
+        radius,
+        uncertainty.work_errors_m([w.get("location_precision") for w in works]),
+        route_error,
+        draws=uncertainty.draws_for(len(works)),
+    )
+    lines = [
+        coverage_formats.coverage_table(report, f"{works_name} works"),
+        f"Likely covered share, allowing for position errors (route ±{route_error:g} m): "
+        f"{likely.low * 100:.1f}–{likely.high * 100:.1f} % "
+        f"(Monte Carlo, {likely.draws} draws, seed {likely.seed}); "
+        f"worst case {likely.bound_low * 100:.1f}–{likely.bound_high * 100:.1f} %\n",
+        f"Not counted, beyond the {span:g} m corridor: {len(excluded)}\n",
+        *(f"  {item.offset_m / 1000:6.2f} km  {item.work['title']}\n" for item in excluded),
+    ]
+    output.write("\n".join(lines[:1]).encode("utf-8"))
+    output.write(("\n" + "".join(lines[1:])).encode("utf-8"))
 
 
 @cli.command("export-site")

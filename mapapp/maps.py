@@ -233,6 +233,25 @@ PLANNER_STRINGS = {
     "layerWorks": "Works and their radius",
     "layerGaps": "Gap labels",
     "layerSites": "Suggested sites",
+    "excludedTip": "{title}: not counted, {why}",
+    "excluded": "Work too far from the route to count",
+    "proposal": "Proposed site and its radius",
+    "newly": "Newly covered by the scenario",
+    "layerExcluded": "Works not counted",
+    "layerProposals": "Scenario",
+    "addSite": "Add a site",
+    "addSiteHelp": "Click the map to add a proposed site; drag a site to move it.",
+    "addSiteOn": "Adding sites: click the map. Press again to stop.",
+    "proposalTip": "Proposed site {n}: drag to move",
+    "removeSite": "Remove site {n}",
+    "noSites": "No proposed sites yet.",
+    "updating": "Updating the comparison…",
+    "updated": "Comparison updated for {n} proposed site(s).",
+    "failed": "The comparison could not be updated; use the Update button.",
+    "year": "Year",
+    "yearNow": "Today: every work counted, dated or not",
+    "yearText": "{year}: {n} work(s) standing, {share} % of the route covered",
+    "yearLayer": "Covered in the chosen year",
 }
 
 
@@ -267,6 +286,7 @@ def planner_settings(
     report: Any,
     works: list[dict[str, Any]],
     strings: dict[str, str] | None = None,
+    links: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The planner script's settings: the report as GeoJSON, the works and strings.
 
@@ -278,9 +298,13 @@ def planner_settings(
         The coverage report.
     works : list of dict
         The works counted (after filtering), each with ``lon``, ``lat``,
-        ``title``, ``kind`` and ``chainage_m``.
+        ``title``, ``kind`` and ``chainage_m``. The page adds what it knows more
+        (works left out, proposed sites, the timeline); the script draws what it gets.
     strings : dict, optional
         Translated strings; any missing key falls back to :data:`PLANNER_STRINGS`.
+    links : dict, optional
+        URLs the script calls (``scenario``, ``page``, ``report``); without them
+        (a notebook) the map shows the scenario but cannot change it.
     """
     from . import coverage_formats
 
@@ -300,7 +324,7 @@ def planner_settings(
             for w in works
         ],
         "strings": {**PLANNER_STRINGS, **(strings or {})},
-        "contract": contract.browser_contract(),
+        "contract": contract.browser_contract(links),
     }
 
 

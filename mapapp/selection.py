@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import lifecycle
-from .records import ART_KINDS, CONTEXT_KINDS, FESTIVALS, KINDS
+from .records import ART_KINDS, CONTEXT_KINDS, KINDS
 
 #: The festival filter's value for works that belong to no festival.
 NO_FESTIVAL = "-"
@@ -27,8 +27,6 @@ KIND_GROUPS: dict[str, tuple[str, ...]] = {
 #: the distance within which curators may place a work (``MAPAPP_MAX_OFFSET_M``).
 DEFAULT_CORRIDOR_M = 1000.0
 MAX_CORRIDOR_M = 20_000.0
-#: Longest festival or edition name accepted in a filter.
-MAX_FESTIVAL_CHARS = 80
 
 
 def split_values(values: Iterable[str]) -> list[str]:
@@ -53,11 +51,10 @@ def expand_kinds(values: Iterable[str]) -> tuple[tuple[str, ...], list[str]]:
     return tuple(k for k in KINDS if k in chosen), unknown
 
 
-def festival_value_ok(value: str) -> bool:
-    """A festival, an edition of one (``ARTBAT FEST 2018``) or :data:`NO_FESTIVAL`."""
-    if value == NO_FESTIVAL or value in FESTIVALS:
-        return True
-    return len(value) <= MAX_FESTIVAL_CHARS and any(value.startswith(f"{f} ") for f in FESTIVALS)
+def festival_values(walk: Any) -> tuple[str, ...]:
+    """The festival filter's values for a :class:`mapapp.catalog.Walk`: each festival's
+    name and key, each edition's key, and :data:`NO_FESTIVAL`."""
+    return (*walk.festival_names(), *walk.edition_keys(), NO_FESTIVAL)
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,11 @@ class Selection:
         return set(self.kinds) == set(ART_KINDS)
 
     def matches(self, work: Mapping[str, Any]) -> bool:
+        """Of a chosen kind and, when festivals are chosen, of one of them.
+
+        A festival is named by its name or key (``festival``, ``festival_slug``), an
+        edition by its key (``edition``; for records without one, festival and year).
+        """
         if work.get("kind") not in self.kinds:
             return False
         if not self.festivals:
@@ -79,7 +81,8 @@ class Selection:
         festival = work.get("festival") or ""
         if not festival:
             return NO_FESTIVAL in self.festivals
-        return festival in self.festivals or lifecycle.edition(work) in self.festivals
+        names = (festival, work.get("festival_slug"), lifecycle.edition(work))
+        return any(n and n in self.festivals for n in names)
 
     def apply(self, works: Iterable[Mapping[str, Any]]) -> list[Any]:
         return [w for w in works if self.matches(w)]

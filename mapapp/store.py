@@ -1382,6 +1382,20 @@ class Store:
         row = self.db.execute("SELECT n FROM data_changes WHERE id = 1").fetchone()
         return str(row[0])
 
+    def works_version(self, statuses: tuple[str, ...]) -> str:
+        """A token that changes whenever a work of these statuses (drafts too) changes.
+
+        Every change of a work raises its version, and a work leaving or joining the
+        statuses changes the count, so the sum of versions and the count say it.
+        """
+        marks = ", ".join("?" for _ in statuses)
+        row = self.db.execute(
+            f"SELECT count(*), coalesce(sum(version), 0), coalesce(max(id), 0)"  # noqa: S608
+            f" FROM installations WHERE status IN ({marks})",
+            list(statuses),
+        ).fetchone()
+        return f"{row[0]}.{row[1]}.{row[2]}"
+
     def data_changed_at(self) -> str | None:
         """When public data last changed (ISO 8601, UTC), or ``None``.
 

@@ -78,7 +78,10 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
     }
     assert blob(html, "offline-settings")["contract"] == expected
     planner = client.get("/planner").get_data(as_text=True)
-    assert blob(planner, "planner-settings")["contract"] == expected
+    assert blob(planner, "planner-settings")["contract"] == {
+        **expected,
+        "urls": {"scenario": "/api/scenario", "page": "/planner", "report": "/planner/report"},
+    }
     auth.login()
     edit = cclient.get("/curator/new").get_data(as_text=True)
     assert blob(edit, "picker-settings")["contract"] == {

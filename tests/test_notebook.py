@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from mapapp import coverage, resources
+from mapapp import coverage, resources, selection
 from mapapp.catalog import build_walk, load_seed, seed
 from mapapp.store import Store
 
@@ -70,13 +70,22 @@ def outputs(nb, mime: str) -> list[str]:
     return found
 
 
+def art_report(walk):
+    """The notebook's default: art works within the corridor, and the report on them."""
+    works, excluded = selection.split_by_corridor(
+        selection.Selection().apply(walk.stops), selection.corridor_for(150.0)
+    )
+    rep = coverage.coverage_report(walk.route, [s["lon"] for s in works], [s["lat"] for s in works])
+    return works, excluded, rep
+
+
 def test_notebook_reproduces_the_report(executed, store):
     walk = build_walk(store)
-    rep = coverage.coverage_report(
-        walk.route, [s["lon"] for s in walk.stops], [s["lat"] for s in walk.stops]
-    )
+    works, excluded, rep = art_report(walk)
     text = "\n".join(outputs(executed, "text/plain"))
-    assert f"{len(walk.stops)} of {len(walk.stops)} published works" in text
+    assert f"{len(works)} of {len(walk.stops)} published works counted" in text
+    assert f"{len(excluded)} beyond the corridor" in text
+    assert "have no date" in text
     html = "\n".join(outputs(executed, "text/html"))
     assert f"{round(rep.covered_m, 1)}" in html  # the summary table
     assert f"{round(rep.gaps[0].length_m, 1)}" in html  # the gaps table
@@ -97,9 +106,7 @@ def test_notebook_writes_the_layers_as_a_geopackage(executed, gpkg, store):
     import geopandas as gpd
 
     walk = build_walk(store)
-    rep = coverage.coverage_report(
-        walk.route, [s["lon"] for s in walk.stops], [s["lat"] for s in walk.stops]
-    )
+    works, _excluded, rep = art_report(walk)
     counts = {
         name: len(gpd.read_file(gpkg, layer=name)) for name in ("segment", "gap", "site", "work")
     }
@@ -107,7 +114,7 @@ def test_notebook_writes_the_layers_as_a_geopackage(executed, gpkg, store):
         "segment": len(rep.segments),
         "gap": len(rep.gaps),
         "site": len(rep.suggestions),
-        "work": len(walk.stops),
+        "work": len(works),
     }
     gaps = gpd.read_file(gpkg, layer="gap")
     assert gaps.crs.to_epsg() == 4326
