@@ -138,3 +138,10 @@ def test_every_string_in_the_code_is_in_each_catalogue():
             }
         missing = sorted(found - translated)
         assert not missing, f"{lang} lacks {len(missing)}: {missing[:5]}"
+
+
+def test_language_links_keep_repeated_arguments(app):
+    from mapapp.web.urls import AppUrls
+
+    with app.test_request_context("/planner?kind=mural&kind=park&lang=ru&radius=200"):
+        assert AppUrls().in_language("kk") == "/planner?kind=mural&kind=park&radius=200&lang=kk"

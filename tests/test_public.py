@@ -135,3 +135,11 @@ def test_static_and_vendor_assets_are_compressed(client):
     resp.close()
     assert client.get("/vendor/nothing/x.js").status_code == 404
     assert client.get("/vendor/leaflet/../../../etc/passwd").status_code == 404
+
+
+def test_the_map_and_the_curators_link_to_the_planner(client, cclient, auth):
+    html = client.get("/?lang=ru").text
+    assert '<a class="planner-link" href="/planner?lang=ru">Планировщик</a>' in html
+    assert html.count('href="/planner?lang=ru"') == 2  # the top bar and the foot of the panel
+    auth.login()
+    assert '<a href="/planner">Planner</a>' in cclient.get("/curator").text

@@ -52,8 +52,8 @@ class AppUrls:
 
     def in_language(self, code: str) -> str:
         """This page in another language, keeping its other query arguments."""
-        args = {k: v for k, v in request.args.items() if k != "lang"}
-        args["lang"] = code
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+        args.append(("lang", code))
         return f"{request.script_root}{request.path}?{urlencode(args)}"
 
     def manifest(self) -> str:

@@ -205,6 +205,30 @@ def test_the_year_slider_shows_coverage_in_each_year(open_page, live_server: Liv
     assert guarded.blocked == []
 
 
+def test_the_planner_switches_language_and_keeps_its_settings(open_page, live_server):
+    guarded, page = open_planner(
+        open_page, live_server, "tablet", "/planner?kind=mural&kind=park&radius=200"
+    )
+    page.get_by_role("link", name="Русский").click()
+    page.wait_for_selector(".folium-map[data-ready]", state="attached")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert "kind=mural&kind=park" in page.url and "radius=200" in page.url
+    assert page.locator('input[name="kind"][value="park"]').is_checked()
+    assert not page.locator('input[name="kind"][value="sculpture"]').is_checked()
+    assert guarded.blocked == []
+
+
+def test_the_public_map_links_to_the_planner(open_page, live_server: LiveServer):
+    guarded = open_page(live_server, "desktop")
+    page = guarded.open_map("/")
+    link = page.locator(".top-bar .planner-link")
+    assert link.is_visible()
+    link.click()
+    page.wait_for_selector(".folium-map[data-ready]", state="attached")
+    assert page.url.endswith("/planner")
+    assert guarded.blocked == []
+
+
 A4_WIDTH_PX = 794  # 210 mm at 96 px per inch
 
 
