@@ -88,11 +88,13 @@ class Selection:
         return [w for w in works if self.matches(w)]
 
 
-def corridor_for(radius_m: float, corridor_m: float | None = None) -> float:
-    """The corridor used: the one asked for, else the default but never below the radius."""
+def corridor_for(
+    radius_m: float, corridor_m: float | None = None, default_m: float = DEFAULT_CORRIDOR_M
+) -> float:
+    """The corridor used: the one asked for, else ``default_m`` but never below the radius."""
     if corridor_m is not None:
         return float(corridor_m)
-    return max(DEFAULT_CORRIDOR_M, float(radius_m))
+    return max(float(default_m), float(radius_m))
 
 
 @dataclass(frozen=True)

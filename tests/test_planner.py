@@ -601,3 +601,11 @@ def test_suggested_sites_can_be_tried_as_a_scenario(client):
 def test_text_in_a_scenario_name_is_escaped(client):
     html = client.get("/planner", query_string={"sites": SITES, "name": XSS}).text
     assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_default_corridor_is_the_curators_limit(db_path):
+    from mapapp.app import create_app
+
+    app = create_app({"TESTING": True, "DB": str(db_path), "TILES": "", "MAX_OFFSET_M": 3500.0})
+    doc = app.test_client().get("/api/coverage").json
+    assert doc["excluded"] == [] and doc["parameters"]["corridor"] == 3500.0

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -47,6 +48,7 @@ class CoverageParams:
     access: float | None = None
     spacing: float | None = None
     route_error: float | None = None  # None: the route's own
+    max_offset: float = selection.DEFAULT_CORRIDOR_M  # MAX_OFFSET_M: the default corridor
 
     @property
     def selection(self) -> selection.Selection:
@@ -54,7 +56,7 @@ class CoverageParams:
 
     @property
     def corridor_m(self) -> float:
-        return selection.corridor_for(self.radius, self.corridor)
+        return selection.corridor_for(self.radius, self.corridor, self.max_offset)
 
     @property
     def with_drafts(self) -> bool:
@@ -307,6 +309,12 @@ def parse_params(
                 "%(field)s must be the number of a saved scenario.", field=names["scenario"]
             )
     scenario = ScenarioParams(name=name[: scenarios.MAX_NAME_CHARS], sites=sites, saved=saved)
+    if has_app_context():
+        values["max_offset"] = float(
+            current_app.config.get(
+                "MAX_OFFSET_M", values.get("max_offset", selection.DEFAULT_CORRIDOR_M)
+            )
+        )
     return CoverageParams(**values), scenario, errors
 
 
