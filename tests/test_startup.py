@@ -164,7 +164,8 @@ def small_disk(db_path, tmp_path):
         dest.close()
 
         def fill() -> None:
-            with (point / "filler").open("wb") as f:
+            # unbuffered: a write the full disk refused must not come back at close
+            with (point / "filler").open("wb", buffering=0) as f:
                 try:
                     while True:
                         f.write(b"\0" * 65536)
