@@ -434,6 +434,24 @@ def _check_disk(folder: Path, path: Path) -> None:
         )
 
 
+#: How long a brand-new, still empty database file may take to get its first page:
+#: another process starting at the same moment may have just created it.
+_CREATION_GRACE_S = 5.0
+
+
+def _wait_while_created(path: Path, wal: Path) -> None:
+    """Give a just-created empty file (another first start) time to get written."""
+    import time
+
+    deadline = time.monotonic() + _CREATION_GRACE_S
+    while time.monotonic() < deadline:
+        if path.stat().st_size > 0 or (wal.exists() and wal.stat().st_size > 0):
+            return
+        if time.time() - path.stat().st_mtime > _CREATION_GRACE_S:
+            return  # an old empty file: someone expected it to hold data
+        time.sleep(0.05)
+
+
 def check_database(path: str | Path, *, new_ok: bool = False) -> None:
     """Refuse, with a message saying what to do, a database file that cannot be used.
 
@@ -452,6 +470,8 @@ def check_database(path: str | Path, *, new_ok: bool = False) -> None:
         _check_disk(folder, path)
         return
     wal = path.with_name(path.name + "-wal")
+    if new_ok and path.stat().st_size == 0:
+        _wait_while_created(path, wal)
     if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
         raise DatabaseUnusable(
             f"{path} is empty (0 bytes). If it should hold the map's data, restore it from a"

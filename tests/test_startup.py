@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from contextlib import closing
 from pathlib import Path
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 
 from mapapp.app import ConfigError, create_app
 from mapapp.cli import cli
-from mapapp.store import DatabaseUnusable
+from mapapp.store import DatabaseUnusable, Store, check_database
 
 BIN = Path(sys.executable).parent
 
@@ -33,6 +34,8 @@ def _config(db: Path, **extra) -> dict:
 def test_an_empty_database_file_is_never_seeded_over(tmp_path):
     db = tmp_path / "mapapp.sqlite"
     db.touch()
+    old = time.time() - 3600  # an empty file left from before, not one just being created
+    os.utime(db, (old, old))
     runner = CliRunner()
     for args in (["init-db"], ["export"], ["create-user", "x", "--password", "p" * 12]):
         result = runner.invoke(cli, [*args, "--db", str(db)])
@@ -42,6 +45,24 @@ def test_an_empty_database_file_is_never_seeded_over(tmp_path):
     assert db.stat().st_size == 0
     with pytest.raises(DatabaseUnusable, match="is empty"):
         create_app(_config(db))
+
+
+def test_a_database_another_first_start_is_creating_is_waited_for(tmp_path):
+    db = tmp_path / "mapapp.sqlite"
+    db.touch()  # another process has just created it and is about to write its first page
+
+    def first_start() -> None:
+        time.sleep(0.3)
+        with closing(Store.open(db)) as store:
+            store.migrate()
+
+    other = threading.Thread(target=first_start)
+    other.start()
+    try:
+        check_database(db, new_ok=True)  # waits for it instead of calling it empty
+    finally:
+        other.join()
+    assert db.stat().st_size > 0
 
 
 def test_mapapp_serve_explains_an_empty_database_and_stops(tmp_path):
