@@ -38,6 +38,7 @@ from .records import (
     check_unique,
     field_too_long,
     from_spreadsheet,
+    route_geojson_positions,
     row_error,
     validate_row,
     write_csv,
@@ -681,33 +682,8 @@ def read_route_upload(
     if text.lstrip().startswith("<") or filename.lower().endswith(".gpx"):
         raw, props = _gpx_route(text)
     else:
-        raw, props = _geojson_route(text)
+        raw, props = route_geojson_positions(text)
     return check_route(raw, area), props
-
-
-def _geojson_route(text: str) -> tuple[list[list[Any]], dict[str, Any]]:
-    """The positions (unchecked) and properties of the first LineString of a GeoJSON text."""
-    try:
-        doc = load_json(text)
-    except InputError as exc:
-        raise ValueError(str(exc)) from None
-    features: list[Any] = []
-    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
-        found = doc.get("features")
-        features = found if isinstance(found, list) else []
-    elif isinstance(doc, dict) and doc.get("type") == "Feature":
-        features = [doc]
-    elif isinstance(doc, dict) and doc.get("type") == "LineString":
-        features = [{"type": "Feature", "geometry": doc, "properties": {}}]
-    for feature in features:
-        geom = feature.get("geometry") if isinstance(feature, dict) else None
-        if isinstance(geom, dict) and geom.get("type") == "LineString":
-            coords = geom.get("coordinates")
-            if not isinstance(coords, list) or len(coords) < 2:
-                raise ValueError("a LineString needs at least two positions")
-            props = feature.get("properties")
-            return coords, props if isinstance(props, dict) else {}
-    raise ValueError("no LineString feature found")
 
 
 def _local(tag: str) -> str:

@@ -833,11 +833,11 @@ def write_records_csv(kind: str, records: Iterable[dict[str, Any]], *, raw: bool
     return _write(RECORD_TYPES[kind].columns, records, raw=raw)
 
 
-def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
-    """Coordinates and properties of the first LineString in a GeoJSON text.
+def route_geojson_positions(text: str) -> tuple[list[list[Any]], dict[str, Any]]:
+    """The positions (not yet checked) and properties of the first LineString of a GeoJSON text.
 
-    Raises ``ValueError`` with a readable message when the text is not a GeoJSON
-    LineString with valid lon/lat positions.
+    Raises ``ValueError`` when the text is not JSON or holds no LineString of two or
+    more positions.
     """
     try:
         doc = load_json(text)
@@ -854,13 +854,23 @@ def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
     for feature in features:
         geom = feature.get("geometry") if isinstance(feature, dict) else None
         if isinstance(geom, dict) and geom.get("type") == "LineString":
-            coords: list[list[float]] = geom.get("coordinates")  # type: ignore[assignment]
-            _check_positions(coords)
+            coords = geom.get("coordinates")
+            if not isinstance(coords, list) or len(coords) < 2:
+                raise ValueError("a LineString needs at least two positions")
             props = feature.get("properties")
-            return [[float(c[0]), float(c[1])] for c in coords], props if isinstance(
-                props, dict
-            ) else {}
+            return coords, props if isinstance(props, dict) else {}
     raise ValueError("no LineString feature found")
+
+
+def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
+    """Coordinates and properties of the first LineString in a GeoJSON text.
+
+    Raises ``ValueError`` with a readable message when the text is not a GeoJSON
+    LineString with valid lon/lat positions.
+    """
+    coords, props = route_geojson_positions(text)
+    _check_positions(coords)
+    return [[float(c[0]), float(c[1])] for c in coords], props
 
 
 def _check_positions(coords: Any) -> None:
