@@ -22,8 +22,8 @@ run: $(STAMP)
 	$(BIN)/mapapp serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mapapp tests benchmarks
-	$(BIN)/ruff format --check mapapp tests benchmarks
+	$(BIN)/ruff check mapapp tests benchmarks setup.py
+	$(BIN)/ruff format --check mapapp tests benchmarks setup.py
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/coverage.py
 	$(BIN)/python benchmarks/offline.py
+	$(BIN)/python benchmarks/writes.py
 	$(BIN)/python benchmarks/scale.py
 
 clean:

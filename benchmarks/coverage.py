@@ -7,7 +7,14 @@ Run with ``.venv/bin/python benchmarks/coverage.py`` (``--quick`` for a smoke ru
 2. Suggested sites, k = 10, on the same data (target < 5 s).
 3. Peak Python memory of both (tracemalloc).
 4. Build time of ``/planner`` through the Flask test client: the shipped data, and
-   the shipped route with 10,000 synthetic installations added.
+   the shipped route with 10,000 synthetic installations added (also the printable
+   report and ``/api/scenario``).
+5. A scenario of 20 proposed sites compared with today, and the range of what it adds.
+6. Suggested sites under constraints (stretches kept clear, near one of 200 access
+   points, spacing).
+7. The covered share's range: Monte Carlo with 200 draws, and with the draws the
+   page uses for 10,000 works.
+8. Coverage year by year (10,000 works dated 1990 to this year, a tenth temporary).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mapapp import coverage, coverage_formats, geo  # noqa: E402
+from mapapp import coverage, coverage_formats, geo, scenarios, timeline, uncertainty  # noqa: E402
 from mapapp.app import create_app  # noqa: E402
 from mapapp.catalog import build_walk, load_seed, seed  # noqa: E402
 from mapapp.records import KINDS, Installation  # noqa: E402
@@ -130,6 +137,93 @@ def bench_geometry(n_works: int, length_m: float) -> None:
     )
 
 
+def bench_planning(n_works: int, length_m: float) -> None:
+    import shapely
+
+    print(
+        f"\n5-8. Scenarios, constraints, precision and time: {n_works:,} works, "
+        f"{length_m / 1000:g} km"
+    )
+    route = synthetic_route(length_m)
+    lon, lat = works_near(route, n_works)
+    x, y = geo.to_metric(lon, lat)
+    rng = np.random.default_rng(5)
+    today = coverage.coverage_report(route, lon, lat, k=20)
+    sites = [(s.lon, s.lat) for s in today.suggestions]
+    med, _, cmp = timed(
+        lambda: scenarios.compare(
+            route, lon, lat, sites, radius_m=150, gap_m=300, segment_m=100, today=today
+        ),
+        repeat=3,
+    )
+    print(
+        f"  scenario, 20 sites  median {med:.3f} s; covered {cmp.today.share * 100:.1f} % -> "
+        f"{cmp.scenario.share * 100:.1f} %, {cmp.gaps_closed} gaps closed"
+    )
+    sx, sy = geo.to_metric([s[0] for s in sites], [s[1] for s in sites])
+    errors = uncertainty.work_errors_m(["estimated"] * n_works)
+    draws = uncertainty.draws_for(n_works + len(sites))
+    med, _, diff = timed(
+        lambda: uncertainty.difference_range(route, x, y, errors, sx, sy, 150.0, 200.0, draws=draws)
+    )
+    print(
+        f"  what it adds, range ({draws} paired draws)  {med:.3f} s; "
+        f"{diff.low * 100:.1f} to {diff.high * 100:.1f} points"
+    )
+
+    at = shapely.line_interpolate_point(route.line_m, rng.uniform(0, route.length_m, 200))
+    ax = shapely.get_x(at) + rng.normal(0, 60, 200)
+    ay = shapely.get_y(at) + rng.normal(0, 60, 200)
+    alon, alat = geo.to_lonlat(ax, ay)
+    access = tuple(
+        coverage.AccessPoint(f"a{i}", float(a), float(b))
+        for i, (a, b) in enumerate(zip(alon, alat, strict=True))
+    )
+    rules = coverage.SiteConstraints(
+        avoid=((5000.0, 8000.0), (20_000.0, 22_000.0), (40_000.0, 41_000.0)),
+        access_points=access,
+        access_within_m=300.0,
+        spacing_m=500.0,
+    )
+    med, _, found = timed(
+        lambda: coverage.suggest_sites(route, x, y, 150.0, 10, constraints=rules), repeat=3
+    )
+    plain, _, _ = timed(lambda: coverage.suggest_sites(route, x, y, 150.0, 10), repeat=3)
+    print(
+        f"  sites under constraints, k = 10  median {med:.3f} s (unconstrained {plain:.3f} s); "
+        f"{len(found)} sites, first adds {found[0].gain_m:.0f} m, "
+        f"{found[0].access_m:.0f} m from an access point"
+    )
+
+    for n_draws in (uncertainty.DRAWS, uncertainty.draws_for(n_works)):
+        med, _, rng_ = timed(
+            lambda n_draws=n_draws: uncertainty.share_range(
+                route, x, y, 150.0, errors, 200.0, draws=n_draws
+            )
+        )
+        print(
+            f"  share range, {n_draws} draws  {med:.3f} s; {rng_.share * 100:.1f} % as drawn, "
+            f"likely {rng_.low * 100:.1f}-{rng_.high * 100:.1f} %, "
+            f"bounds {rng_.bound_low * 100:.1f}-{rng_.bound_high * 100:.1f} %"
+        )
+
+    years = rng.integers(1990, 2027, n_works)
+    works = [
+        {
+            "lon": float(a),
+            "lat": float(b),
+            "year": int(yr),
+            **({"end_date": f"{int(yr) + 1}-06"} if i % 10 == 0 else {}),
+        }
+        for i, (a, b, yr) in enumerate(zip(lon, lat, years, strict=True))
+    ]
+    med, _, line = timed(lambda: timeline.coverage_timeline(route, works, 150.0), repeat=3)
+    print(
+        f"  timeline  median {med:.3f} s; {len(line.years)} years, "
+        f"{line.years[-1].share * 100:.1f} % in {line.years[-1].year}"
+    )
+
+
 def synthetic_records(route: geo.Route, n: int) -> list[Installation]:
     lon, lat = works_near(route, n)
     return [
@@ -168,6 +262,26 @@ def bench_page(label: str, db: Path, repeat: int) -> None:
         f"  {label:<22} first {first_s:.3f} s; warm median {med:.3f} s (min {best:.3f}); "
         f"report cached {cached:.3f} s; chart {chart:.3f} s; HTML {len(first.data) / 1024:,.0f} KB"
     )
+    sites = "43.2301,76.9254;43.2445,76.9195;43.2200,76.9320"
+
+    def scenario() -> Any:
+        app.extensions["mapapp.cache"] = VersionedCache()
+        resp = client.get(f"/api/scenario?sites={sites}")
+        assert resp.status_code == 200
+        return resp
+
+    def printable() -> Any:
+        resp = client.get(f"/planner/report?sites={sites}")
+        assert resp.status_code == 200
+        return resp
+
+    api, _, _ = timed(scenario, repeat=max(1, repeat // 2))
+    report, _, _ = timed(printable, repeat=max(1, repeat // 2))
+    svg, _, _ = timed(lambda: client.get(f"/planner/map.svg?sites={sites}"), repeat=1)
+    print(
+        f"  {'':<22} /api/scenario (3 sites) cold {api:.3f} s; report page cached {report:.3f} s; "
+        f"map.svg {svg:.3f} s"
+    )
 
 
 def bench_pages(n_works: int, repeat: int) -> None:
@@ -197,6 +311,7 @@ def main() -> None:
     n = 1_000 if args.quick else 10_000
     print("Cultural Terrenkur: coverage benchmarks")
     bench_geometry(n, 50_000.0)
+    bench_planning(n, 50_000.0)
     bench_pages(n, repeat=2 if args.quick else 5)
 
 

@@ -395,7 +395,7 @@ def profile(fn: Callable[[], Any], top: int = 20) -> None:
 
 def bench_many(browser: Browser, tmp: Path, n: int, builds: int) -> None:
     heading(f"3. The map page with {n:,} synthetic installations")
-    coords, _, _ = load_seed(DATA_DIR)
+    coords = load_seed(DATA_DIR).route_coordinates
     route = geo.Route.from_coords(coords)
     took, records = timed(lambda: synthetic_installations(route, n))
     print(f"  made {n:,} Installation records in {took:.2f} s (within 300 m of the route)")

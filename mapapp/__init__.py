@@ -2,7 +2,8 @@
 
 Importing the package loads no web framework: the CLI's data commands, the notebooks
 and the benchmarks use :mod:`mapapp.store`, :mod:`mapapp.geo` and the other lower
-modules directly. The Flask app is built by :func:`mapapp.app.create_app`.
+modules directly. The Flask app is built by :func:`mapapp.app.create_app`; where
+its files and its instance folder are is said by :mod:`mapapp.resources`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-
-#: The checkout (or install prefix) holding ``static/`` and ``data/``.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: The base map's tiles and their attribution unless ``MAPAPP_TILES`` says otherwise.
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -6,40 +6,64 @@ as GeoJSON. No Flask here: the CLI, the notebooks and the views all use it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from babel.dates import format_date
 
 from . import geo
 from .records import (
+    LANGUAGES,
+    TEXT_STATUS_COLUMNS,
     TRANSLATED_FIELDS,
     TRANSLATION_COLUMNS,
+    Installation,
+    References,
     RowError,
     localized,
-    read_csv,
+    read_csv_text,
+    read_records_text,
     read_route_geojson,
+    read_text_file,
+    split_keys,
 )
 from .store import Store
 
 #: Fields of an installation shown to the public (no drafts, no curator data).
+#: ``festival`` is the festival's name as before festivals became records (``PARK
+#: FEST``), ``festival_slug`` its key; ``edition`` is the edition's key; ``artists``
+#: the artist records (key and name), ``artist`` the credit as written.
 PUBLIC_FIELDS = (
     "id",
     "slug",
     "title",
     "kind",
     "festival",
+    "festival_slug",
+    "festival_name",
+    "edition",
+    "edition_name",
     "year",
+    "start_date",
+    "end_date",
     "artist",
+    "artists",
     "description",
     "address",
     "location_precision",
     "source_url",
     "source_note",
     "photo",
+)
+#: Names of a stop's festival and edition in the other languages (until localized).
+_NAME_TRANSLATIONS = tuple(
+    f"{f}_{lang}" for f in ("festival_name", "edition_name") for lang in LANGUAGES[1:]
 )
 
 
@@ -56,8 +80,10 @@ class Walk:
     """The route and the published stops, sorted by chainage (forward).
 
     ``version`` is the store's change counter (for cache keys); ``digest`` names the
-    content itself (every stop's id and version, the route), so it differs between two
-    databases at the same counter: URLs that carry it can be cached for good.
+    content itself (every stop's id and version, the route, the records they refer
+    to), so it differs between two databases at the same counter: URLs that carry it
+    can be cached for good. ``references`` holds the festivals, editions and artists
+    the stops refer to.
     """
 
     route: geo.Route
@@ -65,6 +91,7 @@ class Walk:
     stops: list[dict[str, Any]]
     version: str
     digest: str = ""
+    references: References = field(default_factory=References)
     _nearest: geo.NearestIndex | None = field(default=None, repr=False)
     _by_slug: dict[str, int] | None = field(default=None, repr=False)
     _by_id: dict[int, int] | None = field(default=None, repr=False)
@@ -91,13 +118,45 @@ class Walk:
             )
         return self._nearest
 
-    def filtered(self, kind: str | None = None, festival: str | None = None) -> list[dict]:
+    def filtered(
+        self,
+        kind: str | None = None,
+        festival: str | None = None,
+        edition: str | None = None,
+        artist: str | None = None,
+    ) -> list[dict]:
+        """Stops of a kind, a festival (by name or key), an edition or an artist (keys)."""
         return [
             s
             for s in self.stops
             if (kind is None or s["kind"] == kind)
-            and (festival is None or s["festival"] == festival)
+            and (festival is None or festival in (s["festival"], s["festival_slug"]))
+            and (edition is None or s["edition"] == edition)
+            and (artist is None or any(a["slug"] == artist for a in s["artists"]))
         ]
+
+    def festival_choices(self) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """The festivals the stops belong to, each with those of its editions they do."""
+        refs = self.references
+        festivals = {s["festival_slug"] for s in self.stops if s["festival_slug"] in refs.festivals}
+        editions = {s["edition"] for s in self.stops if s["edition"]}
+        out = []
+        for key in sorted(festivals, key=lambda k: refs.festivals[k]["name"].casefold()):
+            own = [e for e in refs.editions.values() if e["festival"] == key]
+            own = [e for e in own if e["slug"] in editions]
+            own.sort(key=lambda e: (e.get("year") or 0, e.get("number") or 0, e["name"]))
+            out.append((refs.festivals[key], own))
+        return out
+
+    def festival_names(self) -> tuple[str, ...]:
+        """Every name and key the festival filter accepts, for its error message."""
+        return tuple(x for f, _e in self.festival_choices() for x in (f["name"], f["slug"]) if x)
+
+    def edition_keys(self) -> tuple[str, ...]:
+        return tuple(e["slug"] for _f, eds in self.festival_choices() for e in eds)
+
+    def artist_keys(self) -> tuple[str, ...]:
+        return tuple(sorted({a["slug"] for s in self.stops for a in s["artists"]}))
 
     def nearest(self, lon: float, lat: float, n: int = 1) -> list[dict[str, Any]]:
         """The ``n`` nearest stops with ``distance_m`` (straight line)."""
@@ -141,6 +200,37 @@ def place_stops(route: geo.Route, rows: list[dict[str, Any]]) -> list[dict[str, 
     return [placed[i] for i in geo.walk_order([p["chainage_m"] for p in placed])]
 
 
+def with_references(rows: list[dict[str, Any]], refs: References) -> list[dict[str, Any]]:
+    """Rows with their festival, edition and artists as the public sees them.
+
+    ``festival`` becomes the festival's name (the value the public filters and API
+    always had) and ``festival_slug`` its key; the festival's and edition's names come
+    in every language (``festival_name``, ``festival_name_ru``...), and ``artists``
+    becomes a list of ``{"slug", "name", "name_ru", "name_kk"}``.
+    """
+    out = []
+    for row in rows:
+        festival = refs.festivals.get(row.get("festival") or "") or {}
+        edition = refs.editions.get(row.get("edition") or "") or {}
+        placed = {
+            **row,
+            "festival_slug": row.get("festival") or "",
+            "festival": festival.get("name", row.get("festival") or ""),
+            "edition": row.get("edition") or "",
+            "artists": [
+                {k: refs.artists[key].get(k) or "" for k in ("slug", "name", "name_ru", "name_kk")}
+                for key in split_keys(row.get("artists"))
+                if key in refs.artists
+            ],
+        }
+        for name, source in (("festival_name", festival), ("edition_name", edition)):
+            placed[name] = source.get("name", "")
+            for lang in LANGUAGES[1:]:
+                placed[f"{name}_{lang}"] = source.get(f"name_{lang}", "")
+        out.append(placed)
+    return out
+
+
 def build_walk(store: Store) -> Walk:
     """Load the current route and published stops from ``store``."""
     version = store.data_version()
@@ -148,16 +238,24 @@ def build_walk(store: Store) -> Walk:
     if route_row is None:
         raise LookupError("no route stored: run `mapapp init-db`")
     route = geo.Route.from_coords(route_row["coordinates"])
-    stops = place_stops(route, store.installations())
-    return Walk(route, route_row["properties"], stops, version, content_digest(route_row, stops))
+    refs = store.references()
+    stops = place_stops(route, with_references(store.installations(), refs))
+    digest = content_digest(route_row, stops, refs)
+    return Walk(route, route_row["properties"], stops, version, digest, refs)
 
 
-def content_digest(route_row: dict[str, Any], stops: list[dict[str, Any]]) -> str:
-    """A short hash of what the public sees: the route row and each stop's id and version."""
+def content_digest(
+    route_row: dict[str, Any], stops: list[dict[str, Any]], refs: References | None = None
+) -> str:
+    """A short hash of what the public sees: the route row, each stop's id and version,
+    and the festivals, editions and artists (their names show on the stops)."""
     h = hashlib.blake2b(digest_size=9)
     h.update(f"{route_row.get('id')}|{route_row.get('created_at')}\n".encode())
     for s in stops:
         h.update(f"{s['id']}|{s.get('version')}|{s.get('updated_at')}\n".encode())
+    if refs is not None:
+        for group in (refs.festivals, refs.editions, refs.artists):
+            h.update(json.dumps(group, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
 
@@ -188,20 +286,51 @@ class WalkCache:
 # GeoJSON -----------------------------------------------------------------------
 
 
+def _date_text(value: str, lang: str) -> str:
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 1:
+        return str(parts[0])
+    day = dt.date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
+    return format_date(day, "d MMMM y" if len(parts) == 3 else "LLLL y", locale=lang)
+
+
+def period_text(start: str, end: str, lang: str) -> str:
+    """A period in words for readers of ``lang`` (``24 August 2018 – 12 September
+    2018``, ``October 2022``); either end may be missing."""
+    shown = [_date_text(d, lang) for d in (start, end) if d]
+    if len(shown) == 2 and shown[0] == shown[1]:
+        shown = shown[:1]
+    return " – ".join(shown)
+
+
 def localize_stop(stop: dict[str, Any], lang: str) -> dict[str, Any]:
-    """A stop whose title, description and address are in ``lang`` where translated.
+    """A stop whose texts, festival, edition and artists are in ``lang`` where translated.
 
     ``text_lang`` tells, per field, which language the text is really in (a
-    fallback), so pages can mark it with ``lang`` for screen readers.
+    fallback), so pages can mark it with ``lang`` for screen readers; ``text_status``
+    says whether the description (or the title, without one) in that language is the
+    original, the project's translation or a reviewed one. ``dates`` is the period
+    in words.
     """
     out = dict(stop)
-    for column in TRANSLATION_COLUMNS:
+    for column in (*TRANSLATION_COLUMNS, *_NAME_TRANSLATIONS, *TEXT_STATUS_COLUMNS):
         out.pop(column, None)
     out["text_lang"] = {}
     for field_name in TRANSLATED_FIELDS:
         text, text_lang = localized(stop, field_name, lang)
         out[field_name] = text
         out["text_lang"][field_name] = text_lang
+    main = out["text_lang"]["description" if out["description"] else "title"]
+    out["text_status"] = stop.get(f"text_status_{main}") or ""
+    for name in ("festival_name", "edition_name"):
+        out[name] = localized(stop, name, lang)[0]
+    artists = [
+        {"slug": a["slug"], "name": localized(a, "name", lang)[0]} for a in stop.get("artists", [])
+    ]
+    out["artists"] = artists
+    if not stop.get("artist") and artists:
+        out["artist"] = ", ".join(a["name"] for a in artists)
+    out["dates"] = period_text(stop.get("start_date") or "", stop.get("end_date") or "", lang)
     return out
 
 
@@ -212,7 +341,11 @@ _OPTIONAL_PUBLIC_FIELDS = (
     "distance_m",
     "minutes",
     "text_lang",
+    "text_status",
+    "dates",
     *TRANSLATION_COLUMNS,
+    *_NAME_TRANSLATIONS,
+    *TEXT_STATUS_COLUMNS,
 )
 
 
@@ -242,6 +375,15 @@ def route_feature(walk: Walk) -> dict[str, Any]:
         "geometry": {"type": "LineString", "coordinates": coords},
         "properties": {**walk.route_properties, "length_m": round(walk.route.length_m, 1)},
     }
+
+
+def route_credit(props: dict[str, Any]) -> dict[str, str] | None:
+    """Whom the route line credits (a line from OpenStreetMap: its contributors, ODbL)."""
+    text = str(props.get("attribution") or "").strip()
+    if not text:
+        return None
+    url = str(props.get("attribution_url") or "")
+    return {"text": text, "url": url if url.startswith(("https://", "http://")) else ""}
 
 
 # reference layers ------------------------------------------------------------------
@@ -286,10 +428,30 @@ def reference_layers(data_dir: Path, lang: str) -> dict[str, dict[str, Any]]:
 SEED_AREA_M = 5000.0
 
 
-def load_seed(data_dir: Path) -> tuple[list[list[float]], dict[str, Any], list]:
-    """Read and check ``data/``: route coordinates, route properties, records.
+#: The seed files of festivals, editions and artists, read in this order (an
+#: edition refers to a festival). Each is optional; a missing one holds no records.
+RECORD_FILES = (
+    ("festival", "festivals.csv"),
+    ("edition", "editions.csv"),
+    ("artist", "artists.csv"),
+)
 
-    Raises :class:`SeedError` listing every bad row; nothing is returned half-read.
+
+class Seed(NamedTuple):
+    """What ``data/`` holds, read and checked: the route, the records, the works."""
+
+    route_coordinates: list[list[float]]
+    route_properties: dict[str, Any]
+    installations: list[Installation]
+    records: dict[str, list[Any]]
+
+
+def load_seed(data_dir: Path) -> Seed:
+    """Read and check ``data/``: the route, festivals, editions, artists and works.
+
+    Every work's festival, edition and artists must be in the seed files. Raises
+    :class:`SeedError` listing every bad row of every file (with the file's name);
+    nothing is returned half-read.
     """
     route_path = data_dir / "geo" / "vesnovka_route.geojson"
     try:
@@ -297,38 +459,75 @@ def load_seed(data_dir: Path) -> tuple[list[list[float]], dict[str, Any], list]:
         route = geo.Route.from_coords(coords)
     except (OSError, ValueError) as exc:
         raise SeedError([RowError(1, str(route_path), str(exc))]) from None
-    good, errors = read_csv(data_dir / "installations.csv")
-    errors = list(errors)
-    if good:
-        _, offsets = route.locate([r.lon for _, r in good], [r.lat for _, r in good])
-        for (row, rec), off in zip(good, offsets, strict=True):
+    errors: list[RowError] = []
+    records: dict[str, list[Any]] = {}
+    for kind, name in RECORD_FILES:
+        path = data_dir / name
+        good: list = []
+        if path.exists():
+            text, file_errors = read_text_file(path)
+            refs = _seed_references(records)
+            if not file_errors:
+                good, file_errors = read_records_text(kind, text, refs)
+            errors.extend(_in_file(e, name) for e in file_errors)
+        records[kind] = [rec for _, rec in good]
+    text, file_errors = read_text_file(data_dir / "installations.csv")
+    works: list[tuple[int, Installation]] = []
+    if not file_errors:
+        works, file_errors = read_csv_text(text, _seed_references(records))
+    work_errors = list(file_errors)
+    if works:
+        _, offsets = route.locate([r.lon for _, r in works], [r.lat for _, r in works])
+        for (row, rec), off in zip(works, offsets, strict=True):
             if off > SEED_AREA_M:
                 hint = ""
                 _, swapped = route.locate([rec.lat], [rec.lon])
                 if swapped[0] <= SEED_AREA_M:
                     hint = " (lat and lon look swapped)"
-                errors.append(RowError(row, "lat/lon", f"{off / 1000:.1f} km from the route{hint}"))
-        for row, rec in good:
+                work_errors.append(
+                    RowError(row, "lat/lon", f"{off / 1000:.1f} km from the route{hint}")
+                )
+        for row, rec in works:
             if rec.id is None:
-                errors.append(RowError(row, "id", "required in the seed file"))
+                work_errors.append(RowError(row, "id", "required in the seed file"))
+    errors.extend(_in_file(e, "installations.csv") for e in work_errors)
     if errors:
-        raise SeedError(sorted(errors, key=lambda e: e.row))
-    return coords, props, [rec for _, rec in good]
+        raise SeedError(
+            sorted(errors, key=lambda e: (e.file != "installations.csv", e.file, e.row))
+        )
+    return Seed(coords, props, [rec for _, rec in works], records)
 
 
-def seed(store: Store, loaded: tuple[list[list[float]], dict[str, Any], list]) -> dict[str, int]:
+def _in_file(error: RowError, name: str) -> RowError:
+    return RowError(error.row, error.field, error.reason, error.code, error.params, name)
+
+
+def _seed_references(records: dict[str, list[Any]]) -> References:
+    return References.from_rows(
+        *(
+            [r.model_dump() for r in records.get(kind, [])]
+            for kind in ("festival", "edition", "artist")
+        )
+    )
+
+
+def seed(store: Store, loaded: Seed) -> dict[str, int]:
     """Migrate and fill ``store`` with what :func:`load_seed` read; idempotent.
 
-    Returns how many migrations, routes and installations were added.
+    Returns how many migrations, routes, festivals, editions, artists and
+    installations were added. Stored rows are never changed.
     """
-    coords, props, records = loaded
-    applied = store.migrate()
-    route_added = 0
-    if store.current_route() is None:
-        store.set_route(coords, props)
-        route_added = 1
-    added = store.insert_missing(records)
-    return {"migrations": len(applied), "route": route_added, "installations": added}
+    with store.write():  # one transaction: two first starts at once seed once
+        applied = store.migrate()
+        route_added = 0
+        if store.current_route() is None:
+            store.set_route(loaded.route_coordinates, loaded.route_properties)
+            route_added = 1
+        counts = {"migrations": len(applied), "route": route_added}
+        for kind, _name in RECORD_FILES:
+            counts[f"{kind}s"] = store.insert_missing_records(kind, loaded.records.get(kind, []))
+        counts["installations"] = store.insert_missing(loaded.installations)
+    return counts
 
 
 def dumps_geojson(doc: dict[str, Any]) -> str:

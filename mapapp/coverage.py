@@ -12,6 +12,7 @@ text tables) are in :mod:`mapapp.coverage_formats`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -73,6 +74,39 @@ class SuggestedSite:
     lat: float
     gain_m: float  # route length newly within the radius
     share_after: float  # covered share once this and the earlier sites are added
+    access_name: str | None = None  # the nearest access point, when some were given
+    access_m: float | None = None  # straight-line distance to it
+
+
+@dataclass(frozen=True)
+class AccessPoint:
+    """A place people reach the route from: a bridge, a crossing, a bike station, a metro exit."""
+
+    name: str
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class SiteConstraints:
+    """What a planner asks of suggested sites.
+
+    ``avoid`` are stretches of the route (chainage in metres, ``(from, to)``) where
+    no site may go, such as a covered channel; a site beside one may still cover
+    it. With ``access_points``, ties between equally good sites go to the one
+    nearest an access point, and ``access_within_m`` keeps only sites that close to
+    one. ``spacing_m`` keeps suggested sites at least that far apart (straight line).
+    """
+
+    avoid: tuple[tuple[float, float], ...] = ()
+    access_points: tuple[AccessPoint, ...] = ()
+    access_within_m: float | None = None
+    spacing_m: float | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any constraint rules sites out (access points alone only break ties)."""
+        return bool(self.avoid or self.access_within_m or self.spacing_m)
 
 
 @dataclass(frozen=True)
@@ -169,6 +203,8 @@ class CoverageReport:
                     "lat": round(s.lat, 6),
                     "gain_m": round(s.gain_m, 1),
                     "share_after": round(s.share_after, 4),
+                    "access_name": s.access_name,
+                    "access_m": None if s.access_m is None else round(s.access_m, 1),
                 }
                 for s in self.suggestions
             ],
@@ -197,8 +233,46 @@ def _pieces(line_m: LineString) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return xy[:-1][keep], vec[keep], start_ch[keep], lengths[keep]
 
 
+@lru_cache(maxsize=16)
+def _piece_index(
+    line_m: LineString,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, shapely.STRtree | None]:
+    """:func:`_pieces` and an STRtree of them, kept for the last few routes.
+
+    Geometries hash and compare by value, so a route rebuilt from the same
+    coordinates finds its index again.
+    """
+    starts, vecs, start_ch, lengths = _pieces(line_m)
+    if lengths.size == 0:
+        return starts, vecs, start_ch, lengths, None
+    tree = shapely.STRtree(shapely.linestrings(np.stack([starts, starts + vecs], axis=1)))
+    return starts, vecs, start_ch, lengths, tree
+
+
+def nearest_chainage(line_m: LineString, x: np.typing.ArrayLike, y: np.typing.ArrayLike):
+    """Chainage of the point of the route nearest each point (as ``line_locate_point``).
+
+    Vectorised over an STRtree of the route's pieces, so it stays fast on long routes
+    with many vertices, where GEOS walks the whole line for every point.
+    """
+    px = np.atleast_1d(np.asarray(x, float))
+    py = np.atleast_1d(np.asarray(y, float))
+    starts, vecs, start_ch, lengths, tree = _piece_index(line_m)
+    if tree is None or px.size == 0:
+        return np.zeros(px.size)
+    found, piece = tree.query_nearest(shapely.points(px, py), all_matches=False)
+    out = np.zeros(px.size)
+    f = np.column_stack([px[found], py[found]]) - starts[piece]
+    t = np.clip(np.einsum("ij,ij->i", f, vecs[piece]) / lengths[piece] ** 2, 0.0, 1.0)
+    out[found] = start_ch[piece] + t * lengths[piece]
+    return out
+
+
 def disc_intervals(
-    line_m: LineString, x: np.typing.ArrayLike, y: np.typing.ArrayLike, radius_m: float
+    line_m: LineString,
+    x: np.typing.ArrayLike,
+    y: np.typing.ArrayLike,
+    radius_m: float | np.typing.ArrayLike,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Chainage intervals of the route within ``radius_m`` of each point.
 
@@ -208,8 +282,9 @@ def disc_intervals(
         The route in metres.
     x, y : array_like
         Points in the same metric CRS.
-    radius_m : float
-        The radius, in metres.
+    radius_m : float or array_like
+        The radius, in metres: one for all points, or one per point (a point whose
+        radius is not positive covers nothing).
 
     Returns
     -------
@@ -222,21 +297,30 @@ def disc_intervals(
     """
     px = np.atleast_1d(np.asarray(x, float))
     py = np.atleast_1d(np.asarray(y, float))
+    radius = np.broadcast_to(np.asarray(radius_m, float), px.shape)
     empty = (np.empty(0, np.intp), np.empty(0), np.empty(0))
-    starts, vecs, start_ch, lengths = _pieces(line_m)
-    if px.size == 0 or lengths.size == 0:
+    starts, vecs, start_ch, lengths, tree = _piece_index(line_m)
+    if px.size == 0 or tree is None:
         return empty
-    tree = shapely.STRtree(shapely.linestrings(np.stack([starts, starts + vecs], axis=1)))
-    owner, piece = tree.query(shapely.points(px, py), predicate="dwithin", distance=radius_m)
-    if owner.size == 0:
+    positive = np.flatnonzero(radius > 0)
+    if positive.size == 0:
         return empty
+    found, piece = tree.query(
+        shapely.points(px[positive], py[positive]),
+        predicate="dwithin",
+        distance=radius[positive],
+    )
+    if found.size == 0:
+        return empty
+    owner = positive[found]
     fx = starts[piece, 0] - px[owner]
     fy = starts[piece, 1] - py[owner]
     dx, dy = vecs[piece, 0], vecs[piece, 1]
     dd = lengths[piece] ** 2
     fd = fx * dx + fy * dy
+    r = radius[owner]
     # |f + t d|^2 = R^2  <=>  dd t^2 + 2 fd t + (ff - R^2) = 0
-    disc = np.maximum(fd * fd - dd * (fx * fx + fy * fy - radius_m * radius_m), 0.0)
+    disc = np.maximum(fd * fd - dd * (fx * fx + fy * fy - r * r), 0.0)
     root = np.sqrt(disc)
     t0 = np.clip((-fd - root) / dd, 0.0, 1.0)
     t1 = np.clip((-fd + root) / dd, 0.0, 1.0)
@@ -346,7 +430,7 @@ def covered_by(
     line_m: LineString,
     x: np.ndarray,
     y: np.ndarray,
-    radius_m: float,
+    radius_m: float | np.ndarray,
     edges: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merged covered intervals, counts per stretch and the points near the route.
@@ -357,8 +441,8 @@ def covered_by(
         The route in metres.
     x, y : ndarray
         Points (works) in metres.
-    radius_m : float
-        The radius.
+    radius_m : float or ndarray
+        The radius, or one per point.
     edges : ndarray, optional
         Chainage of the stretches' ends for :func:`works_per_segment`.
 
@@ -380,9 +464,10 @@ def covered_by(
     counts = np.zeros(n_stretches, int)
     merged = np.empty((0, 2))
     near: list[np.ndarray] = []
+    radius = np.broadcast_to(np.asarray(radius_m, float), np.shape(x))
     for lo in range(0, x.size, CHUNK_POINTS):
         hi = lo + CHUNK_POINTS
-        owner, start, end = disc_intervals(line_m, x[lo:hi], y[lo:hi], radius_m)
+        owner, start, end = disc_intervals(line_m, x[lo:hi], y[lo:hi], radius[lo:hi])
         if edges is not None:
             counts += works_per_segment(owner, start, end, edges)
         merged = merge_intervals(
@@ -416,6 +501,7 @@ def suggest_sites(
     radius_m: float,
     k: int,
     step_m: float | None = None,
+    constraints: SiteConstraints | None = None,
 ) -> list[SuggestedSite]:
     """Greedy choice of ``k`` points on the route that add the most covered length.
 
@@ -432,49 +518,96 @@ def suggest_sites(
     step_m : float, optional
         Spacing of the candidate points along the route (default
         :func:`candidate_step`).
+    constraints : SiteConstraints, optional
+        Stretches to keep clear of, access points, spacing.
 
     Returns
     -------
     list of SuggestedSite
         In the order chosen. Each site's ``gain_m`` is the length it adds given
         the works and the earlier sites: the first is the best single site among
-        the candidates.
+        the candidates that meet the constraints. Among sites that add exactly as
+        much, the one nearest an access point wins, then the one nearest the middle
+        of its uncovered stretch (so a long gap is filled evenly, not from one end).
     """
     if k <= 0:
         return []
     px = np.atleast_1d(np.asarray(x, float))
     py = np.atleast_1d(np.asarray(y, float))
     merged, _, _ = covered_by(route.line_m, px, py, radius_m)
-    return _greedy_sites(route, merged, radius_m, k, step_m)
+    return _greedy_sites(route, merged, radius_m, k, step_m, constraints)
+
+
+def _uncovered_middle_distance(merged: np.ndarray, length: float, at: np.ndarray) -> np.ndarray:
+    """How far each chainage lies from the middle of the uncovered stretch holding it.
+
+    Chainages inside a covered interval get infinity.
+    """
+    starts = np.concatenate([[0.0], merged[:, 1]])
+    ends = np.concatenate([merged[:, 0], [length]])
+    j = np.clip(np.searchsorted(starts, at, side="right") - 1, 0, starts.size - 1)
+    inside = (at >= starts[j]) & (at <= ends[j])
+    return np.where(inside, np.abs(at - (starts[j] + ends[j]) / 2.0), np.inf)
 
 
 def _greedy_sites(
-    route: Route, merged: np.ndarray, radius_m: float, k: int, step_m: float | None
+    route: Route,
+    merged: np.ndarray,
+    radius_m: float,
+    k: int,
+    step_m: float | None,
+    constraints: SiteConstraints | None = None,
 ) -> list[SuggestedSite]:
     """:func:`suggest_sites` given the works' merged covered intervals."""
     length = route.length_m
     if k <= 0:
         return []
+    rules = constraints or SiteConstraints()
     step = step_m or candidate_step(length)
     cand_ch = np.append(np.arange(0.0, length, step), length)
     cand = shapely.line_interpolate_point(route.line_m, cand_ch)
     cx, cy = shapely.get_x(cand), shapely.get_y(cand)
+    allowed = np.ones(cand_ch.size, bool)
+    for a, b in rules.avoid:
+        allowed &= ~((cand_ch >= min(a, b)) & (cand_ch <= max(a, b)))
+    access_d = np.zeros(cand_ch.size)
+    access_i = np.zeros(cand_ch.size, np.intp)
+    if rules.access_points:
+        ax, ay = to_metric(
+            [p.lon for p in rules.access_points], [p.lat for p in rules.access_points]
+        )
+        from scipy.spatial import cKDTree  # some 40 MB: loaded by the first query
+
+        access_d, access_i = cKDTree(np.column_stack([ax, ay])).query(np.column_stack([cx, cy]))
+        access_i = np.asarray(access_i, np.intp)
+        if rules.access_within_m is not None:
+            allowed &= access_d <= rules.access_within_m
     c_owner, c_start, c_end = disc_intervals(route.line_m, cx, cy, radius_m)
     covered = float(np.sum(merged[:, 1] - merged[:, 0]))
     sites: list[SuggestedSite] = []
     for rank in range(1, k + 1):
         new_len = (c_end - c_start) - (covered_upto(merged, c_end) - covered_upto(merged, c_start))
-        gain = np.bincount(c_owner, weights=new_len, minlength=cand_ch.size)
-        best = int(np.argmax(np.round(gain, 6)))
-        if gain[best] <= 1e-6:
+        gain = np.round(np.bincount(c_owner, weights=new_len, minlength=cand_ch.size), 6)
+        gain[~allowed] = -1.0
+        top = float(gain.max()) if gain.size else 0.0
+        if top <= 1e-6:
             break
+        ties = np.flatnonzero(gain == top)
+        if ties.size > 1:
+            middle = _uncovered_middle_distance(merged, length, cand_ch[ties])
+            ties = ties[np.lexsort((middle, np.round(access_d[ties], 3)))]
+        best = int(ties[0])
         mine = c_owner == best
         merged = merge_intervals(
             np.concatenate([merged[:, 0], c_start[mine]]),
             np.concatenate([merged[:, 1], c_end[mine]]),
         )
         covered = float(np.sum(merged[:, 1] - merged[:, 0]))
+        if rules.spacing_m:
+            allowed &= np.hypot(cx - cx[best], cy - cy[best]) >= rules.spacing_m
+        allowed[best] = False
         lon, lat = to_lonlat([cx[best]], [cy[best]])
+        near_access = rules.access_points[int(access_i[best])] if rules.access_points else None
         sites.append(
             SuggestedSite(
                 rank=rank,
@@ -483,6 +616,8 @@ def _greedy_sites(
                 lat=float(lat[0]),
                 gain_m=float(gain[best]),
                 share_after=min(1.0, covered / length),
+                access_name=near_access.name if near_access else None,
+                access_m=float(access_d[best]) if near_access else None,
             )
         )
     return sites
@@ -498,6 +633,7 @@ def coverage_report(
     segment_m: float = DEFAULT_SEGMENT_M,
     k: int = DEFAULT_SUGGESTIONS,
     step_m: float | None = None,
+    constraints: SiteConstraints | None = None,
 ) -> CoverageReport:
     """Coverage of ``route`` by works at ``(lon, lat)`` within a walking radius.
 
@@ -520,6 +656,8 @@ def coverage_report(
         Number of suggested sites (greedy, see :func:`suggest_sites`).
     step_m : float, optional
         Spacing of candidate sites.
+    constraints : SiteConstraints, optional
+        What the suggested sites must respect (see :func:`suggest_sites`).
 
     Returns
     -------
@@ -573,7 +711,7 @@ def coverage_report(
         for i, n in enumerate(km_counts)
     )
 
-    suggestions = _greedy_sites(route, merged, radius_m, k, step_m)
+    suggestions = _greedy_sites(route, merged, radius_m, k, step_m, constraints)
     return CoverageReport(
         radius_m=float(radius_m),
         gap_m=float(gap_m),

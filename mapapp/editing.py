@@ -20,18 +20,32 @@ from typing import Any
 from slugify import slugify
 
 from . import geo, photos
-from .records import Installation, RowError, row_error, validate_row
-from .store import EDITABLE, DuplicateSlug, NotFound, Store
+from .records import (
+    Installation,
+    References,
+    RowError,
+    row_error,
+    validate_record,
+    validate_row,
+)
+from .store import EDITABLE, RECORD_EDITABLE, DuplicateSlug, KeyInUse, NotFound, Store
 
 __all__ = [
+    "ROUTE_PROVENANCE",
     "Invalid",
     "Workspace",
     "apply_import",
+    "apply_pull",
     "area_error",
     "check_installation",
+    "check_record",
+    "create_record",
     "create_work",
+    "restore_record",
+    "replace_route",
     "restore_work",
     "retire_work",
+    "save_record",
     "save_work",
 ]
 
@@ -50,6 +64,23 @@ class Invalid(Exception):
         for e in self.errors:
             out.setdefault(e.field, e)
         return out
+
+
+#: Fields only imports set (an OpenStreetMap id is checked against the others there).
+IMPORT_ONLY = ("osm_ref",)
+#: Route properties about where a line came from: a new line does not inherit them.
+ROUTE_PROVENANCE = (
+    "source",
+    "source_urls",
+    "licence",
+    "attribution",
+    "attribution_url",
+    "geometry_precision",
+    "precision_note",
+    "description",
+    "osm_name",
+    "osm_ways",
+)
 
 
 @dataclass
@@ -101,16 +132,17 @@ def check_installation(
     route: geo.Route,
     max_offset_m: float,
     previous: dict[str, Any] | None = None,
+    refs: References | None = None,
 ) -> tuple[Installation | None, list[RowError]]:
     """Validate one installation's fields; return the record or its errors.
 
     A missing slug is made from the title. The distance rule applies to new points
     and moved points, so a work seeded farther away can still be edited without
-    moving it.
+    moving it. With ``refs``, its festival, edition and artists must exist.
     """
     if not data.get("slug") and data.get("title"):
         data = {**data, "slug": slugify(str(data["title"]), max_length=80)}
-    rec, errors = validate_row(data, row=0)
+    rec, errors = validate_row(data, 0, refs)
     if rec is None:
         return None, errors
     moved = previous is None or (rec.lat, rec.lon) != (previous["lat"], previous["lon"])
@@ -173,9 +205,9 @@ def create_work(
     ``errors`` are problems the caller found already (e.g. with an upload), reported
     together with the rules' own; with any error nothing is stored.
     """
-    data = {k: v for k, v in data.items() if k != "id"}
+    data = {k: v for k, v in data.items() if k not in ("id", *IMPORT_ONLY)}
     data.setdefault("status", "draft")
-    rec, found = check_installation(data, ws.route, ws.max_offset_m)
+    rec, found = check_installation(data, ws.route, ws.max_offset_m, refs=ws.store.references())
     found = [*(errors or []), *found]
     if rec is None or found:
         raise Invalid(found)
@@ -203,10 +235,12 @@ def save_work(
     if previous is None:
         raise NotFound(work_id)
     merged = {k: previous[k] for k in EDITABLE}
-    merged.update((k, v) for k, v in data.items() if k in EDITABLE)
+    merged.update((k, v) for k, v in data.items() if k in EDITABLE and k not in IMPORT_ONLY)
     if remove_photo:
         merged["photo"] = ""
-    rec, found = check_installation(merged, ws.route, ws.max_offset_m, previous=previous)
+    rec, found = check_installation(
+        merged, ws.route, ws.max_offset_m, previous=previous, refs=ws.store.references()
+    )
     found = [*(errors or []), *found]
     if rec is None or found:
         raise Invalid(found)
@@ -245,3 +279,103 @@ def apply_import(
         ws.store.apply_changes(creates, updates, ws.username)
     except DuplicateSlug as exc:
         raise _slug_taken(str(exc.args[0])) from None
+
+
+# festivals, editions and artists ----------------------------------------------------------
+
+
+def check_record(
+    kind: str, data: dict[str, Any], refs: References | None = None
+) -> tuple[Any, list[RowError]]:
+    """Validate a festival, edition or artist; a missing key is made from its name."""
+    if not data.get("slug") and data.get("name"):
+        data = {**data, "slug": slugify(str(data["name"]), max_length=80)}
+    return validate_record(kind, data, 0, refs)
+
+
+def _key_error(exc: Exception) -> Invalid:
+    key = str(exc.args[0])
+    if isinstance(exc, KeyInUse):
+        reason = f"works refer to {key!r}, so the key cannot change"
+        return Invalid([row_error(0, "slug", "key_in_use", reason, slug=key)])
+    reason = f"{key!r} is the key of another record"
+    return Invalid([row_error(0, "slug", "key_taken", reason, slug=key)])
+
+
+def create_record(ws: Workspace, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Add a festival, edition or artist (``kind``) and record it in history."""
+    rec, errors = check_record(
+        kind, {k: v for k, v in data.items() if k != "id"}, ws.store.references()
+    )
+    if rec is None or errors:
+        raise Invalid(errors)
+    fields = rec.model_dump(exclude={"id"})
+    try:
+        return ws.store.create_record(kind, fields, ws.username)
+    except DuplicateSlug as exc:
+        raise _key_error(exc) from None
+
+
+def save_record(
+    ws: Workspace, kind: str, record_id: int, data: dict[str, Any], expected_version: int
+) -> dict[str, Any]:
+    """Change a festival, edition or artist still at ``expected_version``.
+
+    Fields not in ``data`` keep their values. The key may change only while no work
+    (and, for a festival, no edition) refers to it. Raises :class:`Invalid`,
+    :class:`~mapapp.store.NotFound` or :class:`~mapapp.store.StaleEdit`.
+    """
+    previous = ws.store.record(kind, record_id)
+    if previous is None:
+        raise NotFound(record_id)
+    editable = RECORD_EDITABLE[kind]
+    merged = {k: previous[k] for k in editable}
+    merged.update((k, v) for k, v in data.items() if k in editable)
+    rec, errors = check_record(kind, merged, ws.store.references())
+    if rec is None or errors:
+        raise Invalid(errors)
+    try:
+        return ws.store.update_record(
+            kind, record_id, rec.model_dump(exclude={"id"}), expected_version, ws.username
+        )
+    except (DuplicateSlug, KeyInUse) as exc:
+        raise _key_error(exc) from None
+
+
+def restore_record(
+    ws: Workspace, kind: str, record_id: int, history_id: int, expected_version: int
+) -> dict[str, Any]:
+    """Make an earlier state of a festival, edition or artist current, as a new version."""
+    try:
+        return ws.store.restore_record(kind, record_id, history_id, expected_version, ws.username)
+    except (DuplicateSlug, KeyInUse) as exc:
+        raise _key_error(exc) from None
+
+
+def replace_route(ws: Workspace, coords: list[list[float]], properties: dict[str, Any]) -> int:
+    """Make ``coords`` the current route; the old one stays in history.
+
+    The new route keeps the current one's names but none of its provenance
+    (:data:`ROUTE_PROVENANCE`): a line from OpenStreetMap says so, and a later
+    upload does not claim OSM's licence. Returns the new route's id.
+    """
+    current = ws.store.current_route()
+    kept = {
+        k: v
+        for k, v in (current["properties"] if current else {}).items()
+        if k not in ROUTE_PROVENANCE
+    }
+    return ws.store.set_route(coords, {**kept, **properties}, ws.username)
+
+
+def apply_pull(
+    ws: Workspace,
+    route: tuple[list[list[float]], dict[str, Any]] | None,
+    creates: list[dict[str, Any]],
+    updates: list[tuple[int, dict[str, Any]]],
+) -> None:
+    """Apply an OpenStreetMap pull: the new route and the works, in one transaction."""
+    with ws.store.write():
+        if route is not None:
+            replace_route(ws, *route)
+        apply_import(ws, creates, updates)

@@ -51,6 +51,26 @@ def to_lonlat(x: np.typing.ArrayLike, y: np.typing.ArrayLike, crs: str = METRIC_
     return np.asarray(lon, float), np.asarray(lat, float)
 
 
+#: Mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def great_circle_m(
+    lon1: np.typing.ArrayLike,
+    lat1: np.typing.ArrayLike,
+    lon2: np.typing.ArrayLike,
+    lat2: np.typing.ArrayLike,
+) -> np.ndarray:
+    """Great-circle distances in metres between lon/lat points (haversine, any distance).
+
+    Unlike :func:`to_metric`, right for points anywhere on Earth: used to check
+    that uploaded positions lie near the city at all.
+    """
+    x1, y1, x2, y2 = (np.radians(np.asarray(v, float)) for v in (lon1, lat1, lon2, lat2))
+    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
 def walking_minutes(distance_m: float, speed_kmh: float = WALKING_SPEED_KMH) -> float:
     """Minutes needed to walk ``distance_m`` metres at ``speed_kmh``."""
     return abs(distance_m) / (speed_kmh * 1000.0 / 60.0)
@@ -73,7 +93,12 @@ class Route:
         arr = np.asarray(coords, float)
         if arr.ndim != 2 or arr.shape[0] < 2 or arr.shape[1] < 2:
             raise ValueError("a route needs at least two [lon, lat] positions")
-        x, y = to_metric(arr[:, 0], arr[:, 1], crs)
+        lon, lat = arr[:, 0], arr[:, 1]
+        bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"position {first + 1} is not a valid [lon, lat] pair")
+        x, y = to_metric(lon, lat, crs)
         line_m = LineString(np.column_stack([x, y]))
         if line_m.length <= 0:
             raise ValueError("a route must have a length greater than zero")
@@ -181,6 +206,45 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Straight-line distance in metres between two lon/lat points."""
     x, y = to_metric([lon1, lon2], [lat1, lat2])
     return float(Point(x[0], y[0]).distance(Point(x[1], y[1])))
+
+
+@dataclass(frozen=True)
+class RouteComparison:
+    """What replacing one route with another changes, in metres."""
+
+    length_before_m: float
+    length_after_m: float
+    max_shift_m: float  # the farthest any point of either line is from the other
+    works: int
+    works_moved: int  # works whose chainage changes by more than ``moved_m``
+    max_chainage_change_m: float
+    moved_m: float
+
+
+def compare_routes(
+    old: Route,
+    new: Route,
+    lon: Sequence[float],
+    lat: Sequence[float],
+    moved_m: float = 10.0,
+) -> RouteComparison:
+    """Lengths, the largest shift (Hausdorff distance) and the works whose chainage moves."""
+    a, b = old.line_m.simplify(0.5), new.line_m.simplify(0.5)
+    shift = float(shapely.hausdorff_distance(a, b, densify=0.1))
+    delta = np.zeros(0)
+    if len(lon):
+        before, _ = old.locate(lon, lat)
+        after, _ = new.locate(lon, lat)
+        delta = np.abs(after - before)
+    return RouteComparison(
+        length_before_m=old.length_m,
+        length_after_m=new.length_m,
+        max_shift_m=shift,
+        works=int(delta.size),
+        works_moved=int((delta > moved_m).sum()),
+        max_chainage_change_m=float(delta.max()) if delta.size else 0.0,
+        moved_m=moved_m,
+    )
 
 
 def _check_direction(direction: str) -> None:

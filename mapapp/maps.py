@@ -18,7 +18,7 @@ from typing import Any
 
 from jinja2 import Template
 
-from . import contract, without
+from . import contract, resources, without
 from .coverage_formats import COVERAGE_COLOURS
 
 with without("pandas"):
@@ -254,6 +254,25 @@ PLANNER_STRINGS = {
     "layerWorks": "Works and their radius",
     "layerGaps": "Gap labels",
     "layerSites": "Suggested sites",
+    "excludedTip": "{title}: not counted, {why}",
+    "excluded": "Work too far from the route to count",
+    "proposal": "Proposed site and its radius",
+    "newly": "Newly covered by the scenario",
+    "layerExcluded": "Works not counted",
+    "layerProposals": "Scenario",
+    "addSite": "Add a site",
+    "addSiteHelp": "Click the map to add a proposed site; drag a site to move it.",
+    "addSiteOn": "Adding sites: click the map. Press again to stop.",
+    "proposalTip": "Proposed site {n}: drag to move",
+    "removeSite": "Remove site {n}",
+    "noSites": "No proposed sites yet.",
+    "updating": "Updating the comparison…",
+    "updated": "Comparison updated for {n} proposed site(s).",
+    "failed": "The comparison could not be updated; use the Update button.",
+    "year": "Year",
+    "yearNow": "Today: every work counted, dated or not",
+    "yearText": "{year}: {n} work(s) standing, {share} % of the route covered",
+    "yearLayer": "Covered in the chosen year",
 }
 
 
@@ -288,6 +307,7 @@ def planner_settings(
     report: Any,
     works: list[dict[str, Any]],
     strings: dict[str, str] | None = None,
+    links: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The planner script's settings: the report as GeoJSON, the works and strings.
 
@@ -299,9 +319,13 @@ def planner_settings(
         The coverage report.
     works : list of dict
         The works counted (after filtering), each with ``lon``, ``lat``,
-        ``title``, ``kind`` and ``chainage_m``.
+        ``title``, ``kind`` and ``chainage_m``. The page adds what it knows more
+        (works left out, proposed sites, the timeline); the script draws what it gets.
     strings : dict, optional
         Translated strings; any missing key falls back to :data:`PLANNER_STRINGS`.
+    links : dict, optional
+        URLs the script calls (``scenario``, ``page``, ``report``); without them
+        (a notebook) the map shows the scenario but cannot change it.
     """
     from . import coverage_formats
 
@@ -321,7 +345,7 @@ def planner_settings(
             for w in works
         ],
         "strings": {**PLANNER_STRINGS, **(strings or {})},
-        "contract": contract.browser_contract(),
+        "contract": contract.browser_contract(links),
     }
 
 
@@ -355,7 +379,6 @@ _VENDOR_MODULES = {
     "leaflet": "xstatic.pkg.leaflet",
     "leaflet-markercluster": "xstatic.pkg.leaflet_markercluster",
 }
-_STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def inline_asset_url(path: str) -> str:
@@ -372,7 +395,7 @@ def inline_asset_url(path: str) -> str:
         _, package, filename = path.split("/", 2)
         base = Path(importlib.import_module(_VENDOR_MODULES[package]).BASE_DIR)
     else:
-        base, filename = _STATIC_DIR, path
+        base, filename = resources.static_dir(), path
     file = base / filename
     mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"

@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .catalog import Walk, localize_stop, route_feature, stop_feature
+from .catalog import Walk, localize_stop, period_text, route_feature, stop_feature
 from .records import localized
 
 #: Bumped whenever the shape of the tables below changes, so that a versioned URL
 #: never names two different contents.
-FORMAT = 1
+FORMAT = 2
 #: Stops per detail chunk, in forward walking order.
 DETAILS_CHUNK = 1000
 
@@ -39,6 +39,8 @@ SLIM_COLUMNS = (
     "lat",
     "kind",
     "festival",
+    "edition",
+    "artists",
     "title",
     "titleLang",
     "slug",
@@ -51,6 +53,7 @@ DETAIL_COLUMNS = (
     "id",
     "artist",
     "year",
+    "dates",
     "description",
     "descriptionLang",
     "address",
@@ -79,26 +82,48 @@ def chunk_count(stops: int) -> int:
 # the map's tables ----------------------------------------------------------------------
 
 
-def _table(doc: dict[str, Any], columns: Sequence[str], rows: Iterable[tuple]) -> bytes:
+def _columns(columns: Sequence[str], rows: Iterable[tuple]) -> dict[str, list[Any]]:
     cols: list[list[Any]] = [[] for _ in columns]
     for row in rows:
         for col, value in zip(cols, row, strict=True):
             col.append(value)
-    return dumps({**doc, **dict(zip(columns, cols, strict=True))})
+    return dict(zip(columns, cols, strict=True))
+
+
+def _table(doc: dict[str, Any], columns: Sequence[str], rows: Iterable[tuple]) -> bytes:
+    return dumps({**doc, **_columns(columns, rows)})
 
 
 def slim_table(walk: Walk, lang: str) -> bytes:
-    """Every stop in forward walking order, as the map draws and lists it, in ``lang``."""
+    """Every stop in forward walking order, as the map draws and lists it, in ``lang``.
+
+    ``festival`` is the festival's name (the filter's value), ``edition`` the
+    edition's key and ``artists`` a list of artists' keys per stop; their names in
+    ``lang`` are given once, in ``festivalNames``, ``editionNames`` and
+    ``artistNames``.
+    """
+    festival_names: dict[str, str] = {}
+    edition_names: dict[str, str] = {}
+    artist_names: dict[str, str] = {}
 
     def rows() -> Iterable[tuple]:
         for s in walk.stops:
             title, title_lang = localized(s, "title", lang)
+            if s["festival"] and s["festival"] not in festival_names:
+                festival_names[s["festival"]] = localized(s, "festival_name", lang)[0]
+            if s["edition"] and s["edition"] not in edition_names:
+                edition_names[s["edition"]] = localized(s, "edition_name", lang)[0]
+            for a in s["artists"]:
+                if a["slug"] not in artist_names:
+                    artist_names[a["slug"]] = localized(a, "name", lang)[0]
             yield (
                 s["id"],
                 round(s["lon"], 6),
                 round(s["lat"], 6),
                 s["kind"],
                 s["festival"] or "",
+                s["edition"] or "",
+                [a["slug"] for a in s["artists"]],
                 title,
                 title_lang,
                 s["slug"],
@@ -107,8 +132,17 @@ def slim_table(walk: Walk, lang: str) -> bytes:
                 s.get("photo") or "",
             )
 
-    head = {"format": FORMAT, "lang": lang, "count": len(walk.stops), "chunk": DETAILS_CHUNK}
-    return _table(head, SLIM_COLUMNS, rows())
+    columns = _columns(SLIM_COLUMNS, rows())
+    head = {
+        "format": FORMAT,
+        "lang": lang,
+        "count": len(walk.stops),
+        "chunk": DETAILS_CHUNK,
+        "festivalNames": festival_names,
+        "editionNames": edition_names,
+        "artistNames": artist_names,
+    }
+    return dumps({**head, **columns})
 
 
 def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
@@ -123,6 +157,7 @@ def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
                 s["id"],
                 s.get("artist") or "",
                 s.get("year"),
+                period_text(s.get("start_date") or "", s.get("end_date") or "", lang),
                 description,
                 description_lang,
                 address,
@@ -150,6 +185,9 @@ class Fragments:
     features: list[bytes]
     kind: np.ndarray
     festival: np.ndarray
+    festival_slug: np.ndarray
+    edition: np.ndarray
+    artists: list[frozenset[str]]
     lon: np.ndarray
     lat: np.ndarray
 
@@ -164,28 +202,38 @@ class Fragments:
             features,
             np.array([s["kind"] for s in stops], dtype=object),
             np.array([s["festival"] or "" for s in stops], dtype=object),
+            np.array([s["festival_slug"] or "" for s in stops], dtype=object),
+            np.array([s["edition"] or "" for s in stops], dtype=object),
+            [frozenset(a["slug"] for a in s["artists"]) for s in stops],
             np.array([s["lon"] for s in stops], dtype=float),
             np.array([s["lat"] for s in stops], dtype=float),
         )
 
     @property
     def nbytes(self) -> int:
-        return sum(len(f) + 33 for f in self.features) + 4 * 8 * len(self.features)
+        return sum(len(f) + 33 for f in self.features) + 8 * 8 * len(self.features)
 
     def select(
         self,
         kind: str | None = None,
         festival: str | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        edition: str | None = None,
+        artist: str | None = None,
     ) -> bytes:
-        """A FeatureCollection of the features matching every filter given."""
-        if kind is None and festival is None and bbox is None:
+        """A FeatureCollection of the features matching every filter given: ``festival``
+        by name or key, ``edition`` and ``artist`` by key."""
+        if all(f is None for f in (kind, festival, bbox, edition, artist)):
             return collection(self.features)
         keep = np.ones(len(self.features), dtype=bool)
         if kind is not None:
             keep &= self.kind == kind
         if festival is not None:
-            keep &= self.festival == festival
+            keep &= (self.festival == festival) | (self.festival_slug == festival)
+        if edition is not None:
+            keep &= self.edition == edition
+        if artist is not None:
+            keep &= np.fromiter((artist in a for a in self.artists), bool, len(self.artists))
         if bbox is not None:
             w, s, e, n = bbox
             keep &= (self.lon >= w) & (self.lon <= e) & (self.lat >= s) & (self.lat <= n)

@@ -9,7 +9,9 @@ under a random name: the full image (at most 2,400 px) and a phone-sized one
 from __future__ import annotations
 
 import io
+import re
 import secrets
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +88,52 @@ def delete_photo(name: str, media_dir: Path) -> None:
         return
     for path in (media_dir / name, media_dir / "phone" / name):
         path.unlink(missing_ok=True)
+
+
+# photos waiting for their form -------------------------------------------------------
+
+#: Where an upload waits while its form is shown again with errors: inside the media
+#: folder but never served (the media view serves only stored photo names).
+PENDING_DIR = ".pending"
+#: A waiting upload older than this is removed.
+PENDING_MAX_AGE_S = 24 * 3600
+_PENDING_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def keep_pending(data: bytes, media_dir: Path) -> str:
+    """Keep a checked upload whose form came back with errors; return its token.
+
+    The form carries the token in a hidden field, so the photo is not lost; it is
+    stored for good only when the work is saved. Older waiting uploads are removed.
+    """
+    folder = media_dir / PENDING_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PENDING_MAX_AGE_S
+    for old in folder.iterdir():
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(16)
+    (folder / token).write_bytes(data)
+    return token
+
+
+def pending_upload(token: str, media_dir: Path) -> bytes | None:
+    """The upload kept under ``token``, or ``None`` (unknown, expired, malformed)."""
+    if not _PENDING_TOKEN.fullmatch(token):
+        return None
+    path = media_dir / PENDING_DIR / token
+    try:
+        if path.stat().st_mtime < time.time() - PENDING_MAX_AGE_S:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def drop_pending(token: str, media_dir: Path) -> None:
+    """Remove the upload kept under ``token`` (once its work is saved)."""
+    if _PENDING_TOKEN.fullmatch(token):
+        (media_dir / PENDING_DIR / token).unlink(missing_ok=True)
 
 
 def store_photo(data: bytes, media_dir: Path, max_bytes: int) -> str:

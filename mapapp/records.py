@@ -11,19 +11,27 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from .numbers import MAX_ID, NumberError, parse_float
+from .inputs import CSV_FIELD_LIMIT, InputError, csv_records, load_json
+from .numbers import MAX_ID, NumberError, parse_float, parse_int
 
 KINDS = (
     "sculpture",
@@ -35,6 +43,13 @@ KINDS = (
     "park",
     "landmark",
 )
+#: Art is what the planner's coverage counts by default; context (venues, parks,
+#: landmarks) helps a walker find their way and is counted only when asked for.
+ART_KINDS = ("sculpture", "mural", "installation", "pavilion", "event")
+CONTEXT_KINDS = ("venue", "park", "landmark")
+assert sorted((*ART_KINDS, *CONTEXT_KINDS)) == sorted(KINDS), "every kind is art or context"
+#: The two festival names of the schema before festivals became records; files
+#: written then still carry them, and the migration turned them into records.
 FESTIVALS = ("PARK FEST", "ARTBAT FEST")
 PRECISIONS = ("surveyed", "approximate", "estimated")
 STATUSES = ("draft", "published", "retired")
@@ -44,8 +59,16 @@ STATUSES = ("draft", "published", "retired")
 LANGUAGES = ("en", "ru", "kk")
 TRANSLATED_FIELDS = ("title", "description", "address")
 TRANSLATION_COLUMNS = tuple(f"{f}_{lang}" for f in TRANSLATED_FIELDS for lang in LANGUAGES[1:])
+#: How far a language's texts of a record can be trusted: written in it (``original``),
+#: translated by the project and not yet checked (``translated``), or checked by a
+#: native speaker (``reviewed``). Empty when the record has no text in that language.
+TEXT_STATUSES = ("original", "translated", "reviewed")
+TEXT_STATUS_COLUMNS = tuple(f"text_status_{lang}" for lang in LANGUAGES)
+#: Artists of a work are the keys of artist records, separated by this.
+KEY_SEPARATOR = ";"
 
-#: Columns of ``data/installations.csv``, in order.
+#: Columns of ``data/installations.csv``, in order. Columns added later come last,
+#: so files written by position for an older version still line up.
 COLUMNS = (
     "id",
     "slug",
@@ -64,16 +87,135 @@ COLUMNS = (
     "status",
     "photo",
     *TRANSLATION_COLUMNS,
+    "edition",
+    "artists",
+    "start_date",
+    "end_date",
+    *TEXT_STATUS_COLUMNS,
 )
 REQUIRED_COLUMNS = ("slug", "title", "kind", "lat", "lon", "location_precision", "source_url")
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+\.[^\s<>\"']+$")
 PHOTO_RE = re.compile(r"^[A-Za-z0-9_-]+\.(?:jpg|png|webp)$")
+#: A date, or only its year and month, or only its year (ISO 8601).
+DATE_RE = re.compile(r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$")
+
+
+def _slug_value(v: str) -> str:
+    if not SLUG_RE.match(v):
+        raise PydanticCustomError(
+            "slug_format", "use lowercase letters, digits and single hyphens, e.g. red-men"
+        )
+    return v
+
+
+def _year_value(v: Any) -> Any:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, str):
+        v = v.strip()
+        if not re.fullmatch(r"[0-9]{4}", v):
+            raise PydanticCustomError("year_format", "give a four-digit year, e.g. 2018")
+        v = int(v)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise PydanticCustomError("year_format", "give a four-digit year, e.g. 2018")
+    high = dt.date.today().year + 2
+    if not 1850 <= v <= high:
+        raise PydanticCustomError(
+            "year_range",
+            "year {year} is not plausible ({low} to {high})",
+            {"year": v, "low": 1850, "high": high},
+        )
+    return v
+
+
+def _date_value(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    v = str(v).strip()
+    if not v:
+        return v
+    ok = bool(DATE_RE.match(v))
+    if ok and len(v) == 10:
+        try:
+            dt.date.fromisoformat(v)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise PydanticCustomError(
+            "date_format", "give a date as 2018-08-24, or only 2018-08 or 2018"
+        )
+    return v
+
+
+def _url_value(v: str) -> str:
+    if not URL_RE.match(v):
+        raise PydanticCustomError(
+            "url_format", "give a web address starting with https:// or http://"
+        )
+    return v
+
+
+def _keys_value(v: Any) -> Any:
+    """Keys given as a list or as text separated by ``;`` (or commas), in order, once each."""
+    if v is None:
+        return ""
+    parts = [str(p) for p in v] if isinstance(v, list | tuple) else re.split(r"[;,]", str(v))
+    keys: list[str] = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if not SLUG_RE.match(part):
+            raise PydanticCustomError(
+                "keys_format",
+                "give artist keys separated by semicolons, e.g. pavel-shorokhov;ruslan-akanayev",
+            )
+        if part not in keys:
+            keys.append(part)
+    return KEY_SEPARATOR.join(keys)
+
+
+def split_keys(value: str | None) -> list[str]:
+    """The keys in a ``;``-separated field (a work's ``artists``)."""
+    return [k for k in (value or "").split(KEY_SEPARATOR) if k]
+
+
+def _set_text_statuses(model: BaseModel, fields: tuple[str, ...]) -> None:
+    """A language with text and no status gets the default; one with no text, none.
+
+    The base language's texts are the project's own writing (``original``); texts in
+    the other languages are taken as ``translated`` until someone says otherwise.
+    """
+    for lang in LANGUAGES:
+        suffix = "" if lang == LANGUAGES[0] else f"_{lang}"
+        has_text = any(getattr(model, f"{f}{suffix}", "") for f in fields)
+        column = f"text_status_{lang}"
+        if not has_text:
+            object.__setattr__(model, column, "")
+        elif not getattr(model, column):
+            object.__setattr__(model, column, "original" if lang == LANGUAGES[0] else "translated")
+
+
+TextStatus = Literal[("", *TEXT_STATUSES)]  # type: ignore[valid-type]
+
+
+#: An OpenStreetMap element, e.g. ``node/123``: set by imports from OSM, so a later
+#: pull updates the work instead of adding it again. Stored, not a CSV column.
+OSM_REF_RE = re.compile(r"^(node|way|relation)/[1-9][0-9]{0,14}$")
 
 
 class Installation(BaseModel):
-    """An installation (artwork or cultural place) as stored and exchanged."""
+    """An installation (artwork or cultural place) as stored and exchanged.
+
+    ``festival`` and ``edition`` are keys of festival and edition records, ``artists``
+    the keys of artist records (``;``-separated); ``artist`` is the credit as a source
+    gives it. Whether the keys exist is checked against :class:`References`.
+    """
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
@@ -81,9 +223,13 @@ class Installation(BaseModel):
     slug: str = Field(min_length=1, max_length=80)
     title: str = Field(min_length=1, max_length=200)
     kind: Literal[KINDS]  # type: ignore[valid-type]
-    festival: Literal[("", *FESTIVALS)] = ""  # type: ignore[valid-type]
+    festival: str = Field(default="", max_length=200)
+    edition: str = Field(default="", max_length=80)
     year: int | None = None
+    start_date: str = ""
+    end_date: str = ""
     artist: str = Field(default="", max_length=300)
+    artists: str = Field(default="", max_length=1000)
     description: str = Field(default="", max_length=4000)
     address: str = Field(default="", max_length=300)
     lat: float = Field(ge=-90, le=90)
@@ -99,38 +245,35 @@ class Installation(BaseModel):
     description_kk: str = Field(default="", max_length=4000)
     address_ru: str = Field(default="", max_length=300)
     address_kk: str = Field(default="", max_length=300)
+    text_status_en: TextStatus = ""
+    text_status_ru: TextStatus = ""
+    text_status_kk: TextStatus = ""
+    osm_ref: str = Field(default="", max_length=40)
 
-    @field_validator("slug")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not SLUG_RE.match(v):
-            raise PydanticCustomError(
-                "slug_format", "use lowercase letters, digits and single hyphens, e.g. red-men"
-            )
-        return v
+    _slug = field_validator("slug")(_slug_value)
+    _year = field_validator("year", mode="before")(_year_value)
+    _dates = field_validator("start_date", "end_date", mode="before")(_date_value)
+    _url = field_validator("source_url")(_url_value)
+    _artists = field_validator("artists", mode="before")(_keys_value)
 
-    @field_validator("year", mode="before")
+    @field_validator("id", mode="before")
     @classmethod
-    def _year(cls, v: Any) -> Any:
+    def _id(cls, v: Any) -> Any:
         if v is None or (isinstance(v, str) and not v.strip()):
             return None
-        if isinstance(v, str):
-            v = v.strip()
-            if not re.fullmatch(r"[0-9]{4}", v):
-                raise PydanticCustomError("year_format", "give a four-digit year, e.g. 2018")
-            v = int(v)
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        if not isinstance(v, int) or isinstance(v, bool):
-            raise PydanticCustomError("year_format", "give a four-digit year, e.g. 2018")
-        high = dt.date.today().year + 2
-        if not 1850 <= v <= high:
-            raise PydanticCustomError(
-                "year_range",
-                "year {year} is not plausible ({low} to {high})",
-                {"year": v, "low": 1850, "high": high},
-            )
-        return v
+        try:  # ASCII digits only: not "1_000", "1e30", 3.0 or True
+            return parse_int(v, 1, MAX_ID)
+        except NumberError as exc:
+            if exc.code == "range":
+                raise PydanticCustomError(
+                    "out_of_range", "must be from {low} to {high}", {"low": 1, "high": MAX_ID}
+                ) from None
+            raise PydanticCustomError("not_whole_number", "give a whole number") from None
+
+    @field_validator("edition")
+    @classmethod
+    def _edition(cls, v: str) -> str:
+        return _slug_value(v) if v else v
 
     @field_validator("lat", "lon", mode="before")
     @classmethod
@@ -146,15 +289,6 @@ class Installation(BaseModel):
                 raise PydanticCustomError("out_of_range", "outside the map's range") from None
             raise PydanticCustomError("not_number", "not a number") from None
 
-    @field_validator("source_url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not URL_RE.match(v):
-            raise PydanticCustomError(
-                "url_format", "give a web address starting with https:// or http://"
-            )
-        return v
-
     @field_validator("photo")
     @classmethod
     def _photo(cls, v: str) -> str:
@@ -164,10 +298,194 @@ class Installation(BaseModel):
             )
         return v
 
-    @field_validator("festival", *TRANSLATION_COLUMNS, mode="before")
+    @field_validator("osm_ref")
+    @classmethod
+    def _osm_ref(cls, v: str) -> str:
+        if v and not OSM_REF_RE.match(v):
+            raise PydanticCustomError("osm_ref_format", "give an OSM id such as node/123")
+        return v
+
+    @field_validator(
+        "festival", "edition", "osm_ref", *TRANSLATION_COLUMNS, *TEXT_STATUS_COLUMNS, mode="before"
+    )
     @classmethod
     def _empty(cls, v: Any) -> Any:
         return "" if v is None else v
+
+    @model_validator(mode="after")
+    def _statuses(self) -> Installation:
+        _set_text_statuses(self, TRANSLATED_FIELDS)
+        return self
+
+
+# festivals, editions and artists ----------------------------------------------------------
+
+
+class _Record(BaseModel):
+    """What festivals, editions and artists share: a key, a name in three languages,
+    links and a source, and how far each language's texts can be trusted."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    #: The fields written in each language (``name`` and ``name_ru``, ``name_kk``...).
+    TEXTS: ClassVar[tuple[str, ...]] = ("name",)
+
+    id: int | None = Field(default=None, gt=0, le=MAX_ID)
+    slug: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=200)
+    name_ru: str = Field(default="", max_length=200)
+    name_kk: str = Field(default="", max_length=200)
+    link: str = Field(default="", max_length=500)
+    source_url: str = Field(default="", max_length=500)
+    source_note: str = Field(default="", max_length=1000)
+    text_status_en: TextStatus = ""
+    text_status_ru: TextStatus = ""
+    text_status_kk: TextStatus = ""
+
+    _slug = field_validator("slug")(_slug_value)
+
+    @field_validator("link", "source_url")
+    @classmethod
+    def _urls(cls, v: str) -> str:
+        return _url_value(v) if v else v
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any, info: ValidationInfo) -> Any:
+        if v is None and info.field_name not in ("id", "number", "year"):
+            return ""
+        return v
+
+    @model_validator(mode="after")
+    def _statuses(self) -> _Record:
+        _set_text_statuses(self, self.TEXTS)
+        return self
+
+
+class Festival(_Record):
+    """A festival or programme that recurs in editions (ARTBAT FEST, PARK FEST...)."""
+
+    organiser: str = Field(default="", max_length=300)
+
+
+class Edition(_Record):
+    """One edition of a festival: its year, dates, curator; works belong to an edition."""
+
+    festival: str = Field(min_length=1, max_length=80)
+    number: int | None = Field(default=None, gt=0, le=999)
+    year: int | None = None
+    start_date: str = ""
+    end_date: str = ""
+    curator: str = Field(default="", max_length=300)
+
+    _festival = field_validator("festival")(_slug_value)
+    _year = field_validator("year", mode="before")(_year_value)
+    _dates = field_validator("start_date", "end_date", mode="before")(_date_value)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+
+class Artist(_Record):
+    """An artist (a person, a duo or a group) with a short biography."""
+
+    TEXTS: ClassVar[tuple[str, ...]] = ("name", "bio")
+
+    bio: str = Field(default="", max_length=4000)
+    bio_ru: str = Field(default="", max_length=4000)
+    bio_kk: str = Field(default="", max_length=4000)
+
+
+def _columns(*middle: str) -> tuple[str, ...]:
+    return (
+        "id",
+        "slug",
+        *middle,
+        "link",
+        "source_url",
+        "source_note",
+        *TEXT_STATUS_COLUMNS,
+    )
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """One kind of record other than a work: its model, its columns, its required ones."""
+
+    name: str
+    model: type[_Record]
+    columns: tuple[str, ...]
+    required: tuple[str, ...] = ("slug", "name")
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The fields written in each language, with their translations."""
+        return tuple(
+            f"{f}{s}" for f in self.model.TEXTS for s in ("", *(f"_{x}" for x in LANGUAGES[1:]))
+        )
+
+
+RECORD_TYPES = {
+    "festival": RecordType(
+        "festival", Festival, _columns("name", "name_ru", "name_kk", "organiser")
+    ),
+    "edition": RecordType(
+        "edition",
+        Edition,
+        _columns(
+            "festival",
+            "number",
+            "name",
+            "name_ru",
+            "name_kk",
+            "year",
+            "start_date",
+            "end_date",
+            "curator",
+        ),
+        ("slug", "festival", "name"),
+    ),
+    "artist": RecordType(
+        "artist",
+        Artist,
+        _columns("name", "name_ru", "name_kk", "bio", "bio_ru", "bio_kk"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class References:
+    """The festivals, editions and artists a work may refer to, each by its key."""
+
+    festivals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    editions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    artists: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(
+        cls,
+        festivals: Iterable[dict[str, Any]],
+        editions: Iterable[dict[str, Any]],
+        artists: Iterable[dict[str, Any]],
+    ) -> References:
+        return cls(
+            {r["slug"]: dict(r) for r in festivals},
+            {r["slug"]: dict(r) for r in editions},
+            {r["slug"]: dict(r) for r in artists},
+        )
+
+    def festival_key(self, value: str) -> str | None:
+        """The key of the festival ``value`` names (its key, or its name in any language)."""
+        if value in self.festivals:
+            return value
+        wanted = value.casefold()
+        for key, row in self.festivals.items():
+            names = (row.get(c) or "" for c in ("name", "name_ru", "name_kk"))
+            if any(n.casefold() == wanted for n in names):
+                return key
+        return None
 
 
 @dataclass(frozen=True)
@@ -176,6 +494,7 @@ class RowError:
 
     ``code`` names the rule that failed and ``params`` its values, so that pages can
     say it in the reader's language; ``reason`` is the English text (CLI, files).
+    ``file`` names the file when several are read together (the seed).
     """
 
     row: int
@@ -183,9 +502,11 @@ class RowError:
     reason: str
     code: str = "invalid"
     params: tuple[tuple[str, Any], ...] = ()
+    file: str = ""
 
     def __str__(self) -> str:
-        return f"row {self.row}, {self.field}: {self.reason}"
+        where = f"{self.file}: " if self.file else ""
+        return f"{where}row {self.row}, {self.field}: {self.reason}"
 
 
 def row_error(row: int, field: str, code: str, reason: str, **params: Any) -> RowError:
@@ -208,19 +529,22 @@ _PYDANTIC_CODES = {
     "string_type": "not_text",
 }
 
+Model = TypeVar("Model", bound=BaseModel)
 
-def validate_row(raw: dict[str, Any], row: int) -> tuple[Installation | None, list[RowError]]:
-    """Check one raw row; return the record or the row's errors."""
+
+def _validate(
+    model: type[Model], raw: dict[str, Any], row: int
+) -> tuple[Model | None, list[RowError]]:
     data = {k: v for k, v in raw.items() if k is not None}
     for optional in ("id", "status"):
         if data.get(optional) in ("", None):
             data.pop(optional, None)
     try:
-        return Installation.model_validate(data), []
+        return model.model_validate(data), []
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "row"
+            name = str(err["loc"][0]) if err["loc"] else "row"
             ctx = err.get("ctx") or {}
             msg = err["msg"].removeprefix("Value error, ")
             code = _PYDANTIC_CODES.get(err["type"], err["type"])
@@ -231,29 +555,124 @@ def validate_row(raw: dict[str, Any], row: int) -> tuple[Installation | None, li
             if code == "required":
                 msg = "required"
             if code == "out_of_range":
-                bounds = {"lat": (-90, 90), "lon": (-180, 180)}.get(field)
+                bounds = {"lat": (-90, 90), "lon": (-180, 180)}.get(name)
                 if bounds:
                     params = {"low": bounds[0], "high": bounds[1]}
                     msg = f"must be from {bounds[0]} to {bounds[1]}"
-            errors.append(row_error(row, field, code, msg, **params))
+            errors.append(row_error(row, name, code, msg, **params))
         return None, errors
 
 
-def check_unique(records: Iterable[tuple[int, Installation]]) -> list[RowError]:
+def _date_order(start: str, end: str, row: int) -> RowError | None:
+    """An error when a period ends before it starts (partial dates compared generously)."""
+    if start and end and (end + "-12-31"[len(end) - 4 :]) < (start + "-01-01"[len(start) - 4 :]):
+        return row_error(
+            row, "end_date", "date_order", f"ends ({end}) before it starts ({start})", end=end
+        )
+    return None
+
+
+def _unknown(row: int, name: str, code: str, value: str, what: str) -> RowError:
+    return row_error(row, name, code, f"no {what} has the key or name {value!r}", value=value[:80])
+
+
+def check_references(
+    rec: Installation, refs: References, row: int
+) -> tuple[Installation | None, list[RowError]]:
+    """The work with its festival given by key, checked against ``refs``.
+
+    A festival may be named by its key or by its name in any language (files written
+    before festivals became records say ``PARK FEST``); an edition sets its festival
+    when none is given and must belong to the one given; every artist key must exist.
+    """
+    errors: list[RowError] = []
+    festival = rec.festival
+    if festival:
+        key = refs.festival_key(festival)
+        if key is None:
+            errors.append(_unknown(row, "festival", "unknown_festival", festival, "festival"))
+        festival = key or festival
+    if rec.edition:
+        edition = refs.editions.get(rec.edition)
+        if edition is None:
+            errors.append(_unknown(row, "edition", "unknown_edition", rec.edition, "edition"))
+        elif not festival:
+            festival = edition["festival"]
+        elif festival != edition["festival"] and not errors:
+            errors.append(
+                row_error(
+                    row,
+                    "edition",
+                    "edition_festival",
+                    f"edition {rec.edition!r} belongs to festival {edition['festival']!r},"
+                    f" not {festival!r}",
+                    edition=rec.edition,
+                    festival=edition["festival"],
+                )
+            )
+    unknown = [k for k in split_keys(rec.artists) if k not in refs.artists]
+    if unknown:
+        errors.append(_unknown(row, "artists", "unknown_artist", ", ".join(unknown), "artist"))
+    if errors:
+        return None, errors
+    return rec.model_copy(update={"festival": festival}), []
+
+
+def validate_row(
+    raw: dict[str, Any], row: int, refs: References | None = None
+) -> tuple[Installation | None, list[RowError]]:
+    """Check one raw row; return the record or the row's errors.
+
+    With ``refs``, its festival, edition and artists must exist (see
+    :func:`check_references`); without, only their form is checked.
+    """
+    rec, errors = _validate(Installation, raw, row)
+    if rec is None:
+        return None, errors
+    order = _date_order(rec.start_date, rec.end_date, row)
+    if order is not None:
+        return None, [order]
+    if refs is None:
+        return rec, []
+    return check_references(rec, refs, row)
+
+
+def validate_record(
+    kind: str, raw: dict[str, Any], row: int, refs: References | None = None
+) -> tuple[_Record | None, list[RowError]]:
+    """Check one festival, edition or artist; an edition's festival must be in ``refs``."""
+    rec, errors = _validate(RECORD_TYPES[kind].model, raw, row)
+    if rec is None:
+        return None, errors
+    if isinstance(rec, Edition):
+        order = _date_order(rec.start_date, rec.end_date, row)
+        if order is not None:
+            return None, [order]
+        if refs is not None:
+            key = refs.festival_key(rec.festival)
+            if key is None:
+                return None, [
+                    _unknown(row, "festival", "unknown_festival", rec.festival, "festival")
+                ]
+            rec = rec.model_copy(update={"festival": key})
+    return rec, []
+
+
+def check_unique(records: Iterable[tuple[int, BaseModel]]) -> list[RowError]:
     """Errors for ids and slugs that appear more than once in one file."""
     errors: list[RowError] = []
     seen: dict[tuple[str, Any], int] = {}
     for row, rec in records:
-        for field in ("id", "slug"):
-            value = getattr(rec, field)
-            if value is None:
+        for name in ("id", "slug", "osm_ref"):
+            value = getattr(rec, name, None)
+            if value is None or value == "":
                 continue
-            if (field, value) in seen:
-                first = seen[(field, value)]
+            if (name, value) in seen:
+                first = seen[(name, value)]
                 errors.append(
                     row_error(
                         row,
-                        field,
+                        name,
                         "repeats",
                         f"{value!r} repeats row {first}",
                         value=str(value),
@@ -261,12 +680,14 @@ def check_unique(records: Iterable[tuple[int, Installation]]) -> list[RowError]:
                     )
                 )
             else:
-                seen[(field, value)] = row
+                seen[(name, value)] = row
     return errors
 
 
-def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowError]]:
-    """Parse installation CSV (comma or semicolon separated, BOM allowed)."""
+def _csv_rows(
+    text: str, required: tuple[str, ...]
+) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
+    """Raw rows of a CSV text (comma or semicolon separated, BOM allowed), by line."""
     text = text.removeprefix("\ufeff")
     if not text.strip():
         return [], [row_error(1, "file", "file_empty", "the file is empty")]
@@ -275,7 +696,7 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    missing = [c for c in required if c not in header]
     if missing:
         columns = ", ".join(missing)
         return [], [
@@ -283,16 +704,32 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
                 1, "header", "missing_columns", f"missing column(s): {columns}", columns=columns
             )
         ]
-    good: list[tuple[int, Installation]] = []
+    rows: list[tuple[int, dict[str, Any]]] = []
     errors: list[RowError] = []
-    for raw in reader:
-        row = reader.line_num
+    for row, raw in csv_records(reader):
+        if raw is None:
+            errors.append(field_too_long(row))
+            continue
         if None in raw:
             errors.append(row_error(row, "row", "extra_values", "more values than columns"))
             continue
         if all(not (v or "").strip() for v in raw.values()):
             continue
-        rec, errs = validate_row(raw, row)
+        rows.append((row, from_spreadsheet(raw)))
+    return rows, errors
+
+
+def read_csv_text(
+    text: str, refs: References | None = None
+) -> tuple[list[tuple[int, Installation]], list[RowError]]:
+    """Parse installation CSV (comma or semicolon separated, BOM allowed).
+
+    With ``refs``, each row's festival, edition and artists must exist.
+    """
+    rows, errors = _csv_rows(text, REQUIRED_COLUMNS)
+    good: list[tuple[int, Installation]] = []
+    for row, raw in rows:
+        rec, errs = validate_row(raw, row, refs)
         errors.extend(errs)
         if rec is not None:
             good.append((row, rec))
@@ -302,12 +739,36 @@ def read_csv_text(text: str) -> tuple[list[tuple[int, Installation]], list[RowEr
     return good, errors
 
 
-def read_csv(path: str | Path) -> tuple[list[tuple[int, Installation]], list[RowError]]:
-    """Parse an installation CSV file; see :func:`read_csv_text`."""
+def field_too_long(row: int) -> RowError:
+    """The error for a CSV row with a field longer than the csv module reads."""
+    reason = f"a field is too long: more than {CSV_FIELD_LIMIT:,} characters"
+    return row_error(row, "row", "field_too_long", reason, max_length=CSV_FIELD_LIMIT)
+
+
+def read_records_text(
+    kind: str, text: str, refs: References | None = None
+) -> tuple[list[tuple[int, _Record]], list[RowError]]:
+    """Parse a CSV of festivals, editions or artists (see :data:`RECORD_TYPES`).
+
+    A file with a header and no rows is fine: there may be no such records yet.
+    """
+    rows, errors = _csv_rows(text, RECORD_TYPES[kind].required)
+    good: list[tuple[int, _Record]] = []
+    for row, raw in rows:
+        rec, errs = validate_record(kind, raw, row, refs)
+        errors.extend(errs)
+        if rec is not None:
+            good.append((row, rec))
+    errors.extend(check_unique(good))
+    return good, errors
+
+
+def read_text_file(path: str | Path) -> tuple[str, list[RowError]]:
+    """A UTF-8 file's text, or the error that says it is not UTF-8."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8"), []
     except UnicodeDecodeError as exc:
-        return [], [
+        return "", [
             row_error(
                 1,
                 "file",
@@ -316,29 +777,72 @@ def read_csv(path: str | Path) -> tuple[list[tuple[int, Installation]], list[Row
                 byte=exc.start,
             )
         ]
-    return read_csv_text(text)
 
 
-def write_csv(records: Iterable[dict[str, Any]]) -> str:
-    """Installation records as CSV text in the columns of ``data/installations.csv``."""
+def read_csv(
+    path: str | Path, refs: References | None = None
+) -> tuple[list[tuple[int, Installation]], list[RowError]]:
+    """Parse an installation CSV file; see :func:`read_csv_text`."""
+    text, errors = read_text_file(path)
+    return ([], errors) if errors else read_csv_text(text, refs)
+
+
+def _write(columns: tuple[str, ...], records: Iterable[dict[str, Any]], *, raw: bool) -> str:
+    cell = (lambda v: v) if raw else spreadsheet_safe
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for rec in records:
-        writer.writerow({k: ("" if rec.get(k) is None else rec.get(k)) for k in COLUMNS})
+        writer.writerow({k: ("" if rec.get(k) is None else cell(rec.get(k))) for k in columns})
     return out.getvalue()
 
 
-def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
-    """Coordinates and properties of the first LineString in a GeoJSON text.
+#: How a cell that a spreadsheet would run as a formula begins (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-    Raises ``ValueError`` with a readable message when the text is not a GeoJSON
-    LineString with valid lon/lat positions.
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet shows as text: ``'`` before a formula's first sign.
+
+    Numbers stay numbers (a negative longitude is not text).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet(raw: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row with the ``'`` of :func:`spreadsheet_safe` taken off again."""
+    return {
+        k: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:].startswith(FORMULA_START) else v
+        for k, v in raw.items()
+    }
+
+
+def write_csv(records: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
+    """Installation records as CSV text in the columns of ``data/installations.csv``.
+
+    Text cells are spreadsheet-safe (:func:`spreadsheet_safe`) unless ``raw``;
+    reading the file back (:func:`read_csv_text`, imports) undoes it.
+    """
+    return _write(COLUMNS, records, raw=raw)
+
+
+def write_records_csv(kind: str, records: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
+    """Festivals, editions or artists as CSV text in the columns of their seed file."""
+    return _write(RECORD_TYPES[kind].columns, records, raw=raw)
+
+
+def route_geojson_positions(text: str) -> tuple[list[list[Any]], dict[str, Any]]:
+    """The positions (not yet checked) and properties of the first LineString of a GeoJSON text.
+
+    Raises ``ValueError`` when the text is not JSON or holds no LineString of two or
+    more positions.
     """
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        doc = load_json(text)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
     features: list[Any] = []
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         raw = doc.get("features")
@@ -350,13 +854,23 @@ def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
     for feature in features:
         geom = feature.get("geometry") if isinstance(feature, dict) else None
         if isinstance(geom, dict) and geom.get("type") == "LineString":
-            coords: list[list[float]] = geom.get("coordinates")  # type: ignore[assignment]
-            _check_positions(coords)
+            coords = geom.get("coordinates")
+            if not isinstance(coords, list) or len(coords) < 2:
+                raise ValueError("a LineString needs at least two positions")
             props = feature.get("properties")
-            return [[float(c[0]), float(c[1])] for c in coords], props if isinstance(
-                props, dict
-            ) else {}
+            return coords, props if isinstance(props, dict) else {}
     raise ValueError("no LineString feature found")
+
+
+def read_route_geojson(text: str) -> tuple[list[list[float]], dict[str, Any]]:
+    """Coordinates and properties of the first LineString in a GeoJSON text.
+
+    Raises ``ValueError`` with a readable message when the text is not a GeoJSON
+    LineString with valid lon/lat positions.
+    """
+    coords, props = route_geojson_positions(text)
+    _check_positions(coords)
+    return [[float(c[0]), float(c[1])] for c in coords], props
 
 
 def _check_positions(coords: Any) -> None:

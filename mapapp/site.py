@@ -10,8 +10,9 @@ something a static host cannot serve (``/curator``, ``/api/nearest``...) stops t
 export and nothing on the site can 404.
 
 Written into DIR: the map shell in each language and a permalink page per published
-work and language (the same shell focused on the work); the plain list of stops
-(``stops/``, paged) per language; the map's data once per language at its version,
+work and language (the same shell focused on the work); a page per artist of a
+published work (``/ru/artists/<key>/``); the plain list of stops (``stops/``, paged)
+per language; the map's data once per language at its version,
 ``data/<version>/route.geojson``, ``data/<version>/<lang>/stops.json`` and
 ``details-<n>.json`` (the same bytes the API sends); ``api/route.geojson`` and
 ``api/installations.geojson`` for other programs; the full and phone-sized photos of
@@ -39,7 +40,13 @@ from werkzeug.exceptions import NotFound
 from . import payloads
 from .records import LANGUAGES
 from .views.offline import manifest_doc, manifest_json
-from .views.public import SETTINGS_ID, render_map_page, render_stops_page, stops_page_count
+from .views.public import (
+    SETTINGS_ID,
+    render_artist_page,
+    render_map_page,
+    render_stops_page,
+    stops_page_count,
+)
 from .web import assets
 from .web.urls import ExportUrls, language_dir, use
 from .web.walk import current_walk
@@ -190,6 +197,12 @@ def export_site(
                 body, _status = render_map_page(focus=stop)
             out.write(urls.page(lang, slug).removeprefix(prefix) + "index.html", body)
             report.pages += 1
+        for artist in walk.artist_keys():
+            urls = ExportUrls(prefix, default, artist, folder="artists")
+            with _page_request(app, base, f"/artists/{artist}", lang), use(urls):
+                body = render_artist_page(artist)
+            out.write(urls.page(lang, artist, "artists").removeprefix(prefix) + "index.html", body)
+            report.pages += 1
         urls = ExportUrls(prefix, default)
         for page in range(1, stops_page_count(walk) + 1):
             with _page_request(app, base, "/stops", lang), use(urls):
@@ -283,12 +296,14 @@ def _page_urls(page_html: str, prefix: str) -> tuple[set[str], list[dict[str, st
 
 
 def _expanded(templates: dict[str, str], directory: Path, prefix: str) -> list[str]:
-    """The permalinks, photos and detail chunks that the page's stop table names."""
+    """The permalinks, artists' pages, photos and detail chunks that the page's stop
+    table names."""
     file = file_for(templates["stops"], directory, prefix)
     if file is None or not file.is_file():
         return []  # reported as a missing file by the caller
     table = json.loads(file.read_text(encoding="utf-8"))
     out = [templates["permalink"].format(slug=s) for s in table["slug"]]
+    out += [templates["artistUrl"].format(slug=a) for a in table.get("artistNames", {})]
     out += [templates["photoUrl"].format(name=p) for p in table["photo"] if p]
     out += [templates["details"].format(n=n) for n in range(payloads.chunk_count(table["count"]))]
     return out

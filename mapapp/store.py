@@ -1,20 +1,39 @@
 """The only module that speaks SQL: the installations and the route in SQLite.
 
 Built on sqlite-utils: a :class:`sqlite_utils.Database` is passed in (no global
-state), the schema is a list of named migrations, and writes run in ``db.atomic()``.
+state) and the schema is a list of named migrations. The database runs in WAL mode
+(readers never wait for a writer) and every write runs in :meth:`Store.write`, a
+transaction that takes SQLite's write lock up front (``BEGIN IMMEDIATE``): a
+second writer then waits for the lock, up to the busy timeout, instead of failing
+when its read turns into a write. A write that still cannot get the lock raises
+:class:`DatabaseBusy` and has written nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import os
+import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from slugify import slugify
+
 from . import without
-from .records import COLUMNS, TRANSLATION_COLUMNS, Installation
+from .folding import fold, fold_word, words
+from .records import (
+    COLUMNS,
+    RECORD_TYPES,
+    TRANSLATION_COLUMNS,
+    Installation,
+    References,
+    split_keys,
+)
 
 with without("pandas"):
     from sqlite_utils import Database
@@ -124,8 +143,236 @@ def m004_translations(db: Database) -> None:
         db.table("installations").add_column(column, str, not_null_default="")
 
 
-#: Fields a curator edits (everything but the id and bookkeeping).
-EDITABLE = tuple(c for c in COLUMNS if c != "id")
+#: When each trigger counts a change: only writes the public can see (published
+#: works, the current route), so a curator's drafts neither move "data last changed"
+#: nor invalidate the public caches.
+_PUBLIC_CHANGE = {
+    ("installations", "INSERT"): "NEW.status = 'published'",
+    ("installations", "UPDATE"): "OLD.status = 'published' OR NEW.status = 'published'",
+    ("installations", "DELETE"): "OLD.status = 'published'",
+    ("routes", "INSERT"): "NEW.is_current = 1",
+    ("routes", "UPDATE"): "OLD.is_current = 1 OR NEW.is_current = 1",
+    ("routes", "DELETE"): "OLD.is_current = 1",
+}
+
+
+@migrations()
+def m005_public_changes_only(db: Database) -> None:
+    """The change counter counts public changes only, and says when the last one was."""
+    db.execute("ALTER TABLE data_changes ADD COLUMN changed_at TEXT")
+    db.execute(
+        "UPDATE data_changes SET changed_at = (SELECT max(t) FROM ("
+        " SELECT max(updated_at) AS t FROM installations WHERE status = 'published'"
+        " UNION ALL SELECT max(created_at) FROM routes WHERE is_current = 1))"
+    )
+    body = (
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for (table, event), when in _PUBLIC_CHANGE.items():
+        name = f"{table}_{event.lower()}_counts"
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} WHEN {when} BEGIN {body} END")
+
+
+@migrations()
+def m006_sessions(db: Database) -> None:
+    """Sign-in sessions kept on the server, so that signing out ends one for good."""
+    db.table("sessions").create(
+        {"token_hash": str, "user_id": int, "created_at": str},
+        pk="token_hash",
+        not_null={"user_id", "created_at"},
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db.table("sessions").create_index(["user_id"])
+
+
+@migrations()
+def m007_pending_purpose(db: Database) -> None:
+    """A pending upload says what it is for (an import or a new route)."""
+    db.table("pending_imports").add_column("purpose", str, not_null_default="import")
+
+
+def _table_of_texts(
+    db: Database, name: str, texts: tuple[str, ...], numbers: tuple[str, ...] = ()
+) -> None:
+    """A table of text columns (never NULL, empty by default) with a key and a version."""
+    columns: dict[str, Any] = {"id": int, "slug": str}
+    columns.update((c, str) for c in texts)
+    columns.update((c, int) for c in numbers)
+    columns.update(version=int, created_at=str, updated_at=str)
+    db.table(name).create(
+        columns,
+        pk="id",
+        not_null={"slug", "version", *texts},
+        defaults={"version": 1, **{c: "" for c in texts}},
+    )
+    db.table(name).create_index(["slug"], unique=True)
+
+
+_STATUS_COLUMNS = ("text_status_en", "text_status_ru", "text_status_kk")
+_SOURCE_COLUMNS = ("link", "source_url", "source_note", *_STATUS_COLUMNS)
+
+
+def _free_slug(db: Database, table: str, wanted: str) -> str:
+    slug, n = wanted, 1
+    while db.execute(f"SELECT 1 FROM {table} WHERE slug = ?", [slug]).fetchone():  # noqa: S608
+        n += 1
+        slug = f"{wanted[:76]}-{n}"
+    return slug
+
+
+@migrations()
+def m008_data_festivals_editions_artists(db: Database) -> None:
+    """Festivals, their editions and artists as records that works refer to by key.
+
+    Today's values move over without loss: each festival name becomes a festival
+    record and the works' ``festival`` its key; each artist text becomes an artist
+    record linked from its works (``artists``), the text staying as the credit. The
+    history's snapshots are rewritten to the festival keys, so a restored version
+    refers to a festival that exists. Works also gain dates and, per language, the
+    status of their texts.
+    """
+    now = _now()
+    names = ("name", "name_ru", "name_kk")
+    _table_of_texts(db, "festivals", (*names, "organiser", *_SOURCE_COLUMNS))
+    _table_of_texts(
+        db,
+        "editions",
+        ("festival", *names, "start_date", "end_date", "curator", *_SOURCE_COLUMNS),
+        ("number", "year"),
+    )
+    db.table("editions").create_index(["festival"])
+    _table_of_texts(db, "artists", (*names, "bio", "bio_ru", "bio_kk", *_SOURCE_COLUMNS))
+    db.table("record_history").create(
+        {
+            "id": int,
+            "record_type": str,  # festival, edition, artist
+            "record_id": int,
+            "version": int,
+            "action": str,
+            "username": str,
+            "at": str,
+            "changed": str,
+            "before": str,
+            "after": str,
+        },
+        pk="id",
+        not_null={"record_type", "record_id", "version", "action", "at", "after"},
+    )
+    db.table("record_history").create_index(["record_type", "record_id", "version"])
+    for column in ("edition", "artists", "start_date", "end_date", *_STATUS_COLUMNS):
+        db.table("installations").add_column(column, str, not_null_default="")
+    body = (  # festivals, editions and artists are public: every change counts
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for table in ("festivals", "editions", "artists"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"{table}_{event.lower()}_counts"
+            db.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {body} END")
+
+    festival_keys: dict[str, str] = {}
+    rows = db.execute("SELECT DISTINCT festival FROM installations WHERE festival != ''")
+    for (name,) in rows.fetchall():
+        slug = _free_slug(db, "festivals", slugify(name, max_length=80) or "festival")
+        db.table("festivals").insert(
+            {
+                "slug": slug,
+                "name": name,
+                "text_status_en": "original",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        festival_keys[name] = slug
+        db.execute("UPDATE installations SET festival = ? WHERE festival = ?", [slug, name])
+    rows = db.execute("SELECT DISTINCT artist FROM installations WHERE artist != ''")
+    for (credit,) in rows.fetchall():
+        slug = _free_slug(db, "artists", slugify(credit, max_length=80) or "artist")
+        db.table("artists").insert(
+            {
+                "slug": slug,
+                "name": credit[:200],
+                "text_status_en": "original",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        db.execute("UPDATE installations SET artists = ? WHERE artist = ?", [slug, credit])
+    for lang, suffix in (("en", ""), ("ru", "_ru"), ("kk", "_kk")):
+        status = "original" if lang == "en" else "translated"
+        has_text = " OR ".join(f"[{f}{suffix}] != ''" for f in ("title", "description", "address"))
+        db.execute(
+            f"UPDATE installations SET text_status_{lang} = ? WHERE {has_text}",  # noqa: S608
+            [status],
+        )
+    for entry_id, before, after in db.execute("SELECT id, before, after FROM history").fetchall():
+        snapshots = [json.loads(x) if x else None for x in (before, after)]
+        for snap in snapshots:
+            if snap and snap.get("festival") in festival_keys:
+                snap["festival"] = festival_keys[snap["festival"]]
+        db.execute(
+            "UPDATE history SET before = ?, after = ? WHERE id = ?",
+            [
+                None if snapshots[0] is None else json.dumps(snapshots[0], ensure_ascii=False),
+                json.dumps(snapshots[1], ensure_ascii=False),
+                entry_id,
+            ],
+        )
+
+
+@migrations()
+def m009_data_search_index(db: Database) -> None:
+    """A full-text index of the works in every language (SQLite FTS5, unicode61).
+
+    ``title`` holds the titles, credits, artists' and festivals' names as written,
+    ``body`` the descriptions and addresses; the ``_latin`` columns hold the same
+    words folded by :func:`mapapp.folding.fold`, so Cyrillic and Latin spellings meet.
+    """
+    db.execute(
+        "CREATE VIRTUAL TABLE installation_search USING fts5("
+        "title, title_latin, body, body_latin, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    Store(db).rebuild_search_index()
+
+
+@migrations()
+def m010_osm_ref(db: Database) -> None:
+    """The OpenStreetMap element a work came from (``node/123``), for the next pull."""
+    db.table("installations").add_column("osm_ref", str, not_null_default="")
+    db.execute("CREATE INDEX installations_osm_ref ON installations (osm_ref) WHERE osm_ref != ''")
+
+
+@migrations()
+def m011_plan_scenarios(db: Database) -> None:
+    """The planner's saved scenarios: proposed sites, and drafts made from them."""
+    db.table("plan_scenarios").create(
+        {
+            "id": int,
+            "name": str,
+            "sites": str,  # JSON [[lon, lat], ...]
+            "settings": str,  # JSON object: the report's parameters when saved
+            "drafts": str,  # JSON object: site number -> installation id
+            "username": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"name", "sites", "settings", "drafts", "created_at"},
+        defaults={"settings": "{}", "drafts": "{}"},
+    )
+
+
+#: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
+EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
+#: Each record type's table, and the fields a curator edits.
+RECORD_TABLES = {"festival": "festivals", "edition": "editions", "artist": "artists"}
+RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
+#: The texts of a work that the search index holds besides its names.
+_BODY_COLUMNS = tuple(f"{f}{s}" for f in ("description", "address") for s in ("", "_ru", "_kk"))
+#: The most words of a query that the search looks at.
+MAX_SEARCH_WORDS = 12
 ROLES = ("curator", "admin")
 
 
@@ -142,7 +389,140 @@ class StaleEdit(Exception):
 
 
 class DuplicateSlug(ValueError):
-    """Another installation already uses this slug."""
+    """Another installation (or record of the same type) already uses this slug."""
+
+
+class KeyInUse(ValueError):
+    """Works or editions refer to this record's key, so the key cannot change."""
+
+
+class DatabaseBusy(Exception):
+    """Another writer held the database past the busy timeout; nothing was written."""
+
+
+#: How long a write waits for another writer's lock by default, in seconds.
+DEFAULT_TIMEOUT = 10.0
+_BUSY = ("database is locked", "database is busy", "database table is locked")
+
+
+class DatabaseUnusable(Exception):
+    """The database file cannot serve the app as it is; the message says why and what to do."""
+
+
+#: Below this much free space the disk holding the database counts as full.
+MIN_FREE_BYTES = 1_000_000
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_FULL = ("database or disk is full", "disk I/O error")  # a full tmpfs gives the latter
+_READ_ONLY = ("attempt to write a readonly database", "unable to open database file")
+
+
+def is_disk_problem(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite (or the OS) unable to write: a full, read-only or failing disk."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return str(exc).startswith(_FULL + _READ_ONLY)
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT)
+
+
+def _check_disk(folder: Path, path: Path) -> None:
+    if not os.access(folder, os.W_OK):
+        raise DatabaseUnusable(
+            f"{path} cannot be written: its folder {folder} is read-only (a read-only disk,"
+            " or no permission); the database needs a writable folder for its journal"
+        )
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        raise DatabaseUnusable(
+            f"the disk holding {path} is full ({free // 1000:,} kB free); free some space"
+            " and start again"
+        )
+
+
+#: How long a brand-new, still empty database file may take to get its first page:
+#: another process starting at the same moment may have just created it.
+_CREATION_GRACE_S = 5.0
+
+
+def _wait_while_created(path: Path, wal: Path) -> None:
+    """Give a just-created empty file (another first start) time to get written."""
+    import time
+
+    deadline = time.monotonic() + _CREATION_GRACE_S
+    while time.monotonic() < deadline:
+        if path.stat().st_size > 0 or (wal.exists() and wal.stat().st_size > 0):
+            return
+        if time.time() - path.stat().st_mtime > _CREATION_GRACE_S:
+            return  # an old empty file: someone expected it to hold data
+        time.sleep(0.05)
+
+
+def check_database(path: str | Path, *, new_ok: bool = False) -> None:
+    """Refuse, with a message saying what to do, a database file that cannot be used.
+
+    A missing file is refused unless ``new_ok`` (it will be created and seeded); an
+    empty (0-byte) file always is, so a file someone expected to hold data is never
+    seeded over. Also refused: a file that is not SQLite, a damaged database, one
+    holding someone else's tables, a read-only disk or folder, a full disk.
+    """
+    path = Path(path)
+    if not path.exists():
+        if not new_ok:
+            raise DatabaseUnusable(f"there is no database at {path}: run `mapapp init-db`")
+        folder = path.parent
+        while not folder.exists():
+            folder = folder.parent
+        _check_disk(folder, path)
+        return
+    wal = path.with_name(path.name + "-wal")
+    if new_ok and path.stat().st_size == 0:
+        _wait_while_created(path, wal)
+    if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+        raise DatabaseUnusable(
+            f"{path} is empty (0 bytes). If it should hold the map's data, restore it from a"
+            " backup (made with `mapapp backup`); to start afresh, delete the file and run"
+            " `mapapp init-db`. Nothing was written."
+        )
+    with path.open("rb") as f:
+        if f.read(16) != _SQLITE_HEADER:
+            raise DatabaseUnusable(
+                f"{path} is not an SQLite database (it is damaged, or another kind of file);"
+                " restore it from a backup"
+            )
+    _check_disk(path.parent, path)
+    conn = sqlite3.connect(str(path), timeout=DEFAULT_TIMEOUT, isolation_level=None)
+    try:
+        problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise DatabaseUnusable(
+                f"{path} is damaged ({problem}); restore it from a backup (`mapapp backup`)"
+            )
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "_sqlite_migrations" not in tables:
+            raise DatabaseUnusable(
+                f"{path} is not a Cultural Terrenkur database (it holds other tables:"
+                f" {', '.join(sorted(tables)[:5])}); check MAPAPP_DB or --db"
+            )
+        conn.execute("PRAGMA busy_timeout = 100")  # busy is fine: someone is writing
+        conn.execute("BEGIN IMMEDIATE")  # can we take the write lock at all?
+        conn.execute("ROLLBACK")
+    except sqlite3.DatabaseError as exc:
+        if is_disk_problem(exc):
+            raise DatabaseUnusable(
+                f"{path} cannot be written ({exc}): the disk is read-only or full"
+            ) from None
+        if is_busy(exc):
+            return  # another process is writing: the database is in use, and fine
+        raise DatabaseUnusable(
+            f"{path} is damaged ({exc}); restore it from a backup (`mapapp backup`)"
+        ) from None
+    finally:
+        conn.close()
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite giving up on a lock held by another connection."""
+    return isinstance(exc, DatabaseBusy) or (
+        isinstance(exc, sqlite3.OperationalError) and str(exc).startswith(_BUSY)
+    )
 
 
 def _now() -> str:
@@ -156,26 +536,67 @@ class Store:
         self.db = db
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the database file at ``path``."""
+    def open(cls, path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Store:
+        """Open (creating if needed) the database file at ``path``.
+
+        ``timeout`` is how long, in seconds, a write waits for another writer.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-        db = Database(conn)
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 10000")
-        if str(path) != ":memory:":
-            db.execute("PRAGMA journal_mode = WAL")
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout)
+        try:
+            db = Database(conn)
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if str(path) != ":memory:":
+                db.execute("PRAGMA journal_mode = WAL")
+        except BaseException:
+            conn.close()  # e.g. a full disk: never leave the connection open
+            raise
         return cls(db)
 
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """A write transaction holding the write lock from its start (``BEGIN IMMEDIATE``).
+
+        Everything in the ``with`` block is committed together or not at all. Nested
+        blocks join the outer transaction (as a savepoint). Raises
+        :class:`DatabaseBusy` when another writer keeps the lock past the timeout.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():  # a savepoint inside the outer transaction
+                yield
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise DatabaseBusy(str(exc)) from exc
+            raise
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if is_busy(exc) and not isinstance(exc, DatabaseBusy):
+                raise DatabaseBusy(str(exc)) from exc
+            raise
+
     # schema -----------------------------------------------------------------
     def migrate(self) -> list[str]:
-        """Apply pending migrations; return their names."""
-        pending = [m.name for m in migrations.pending(self.db)]
-        migrations.apply(self.db)
+        """Apply pending migrations; return their names.
+
+        Runs under the write lock, so two processes starting at once apply each
+        migration once.
+        """
+        with self.write():
+            pending = [m.name for m in migrations.pending(self.db)]
+            migrations.apply(self.db)
         return pending
 
     def needs_migration(self) -> bool:
@@ -189,7 +610,7 @@ class Store:
         overwrites a curator's edits.
         """
         added = 0
-        with self.db.atomic():
+        with self.write():
             for rec in records:
                 row = rec.model_dump()
                 exists = self.db.execute(
@@ -209,8 +630,13 @@ class Store:
         kind: str | None = None,
         festival: str | None = None,
         bbox: tuple[float, float, float, float] | None = None,
+        edition: str | None = None,
+        artist: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Installations matching the filters, by id. ``bbox`` is (W, S, E, N)."""
+        """Installations matching the filters, by id. ``bbox`` is (W, S, E, N).
+
+        ``festival``, ``edition`` and ``artist`` are keys of those records.
+        """
         where = [f"status IN ({', '.join('?' for _ in statuses)})"]
         params: list[Any] = list(statuses)
         if kind is not None:
@@ -219,6 +645,12 @@ class Store:
         if festival is not None:
             where.append("festival = ?")
             params.append(festival)
+        if edition is not None:
+            where.append("edition = ?")
+            params.append(edition)
+        if artist is not None:
+            where.append("(';' || artists || ';') LIKE ?")
+            params.append(f"%;{artist};%")
         if bbox is not None:
             where.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
             params.extend([bbox[0], bbox[2], bbox[1], bbox[3]])
@@ -245,7 +677,7 @@ class Store:
 
     def all_installations(self) -> list[dict[str, Any]]:
         """Every installation in every status, in the CSV's columns plus version."""
-        cols = ", ".join([*COLUMNS, "version"])
+        cols = ", ".join([*COLUMNS, "osm_ref", "version"])
         return [dict(r) for r in self.db.query(f"SELECT {cols} FROM installations ORDER BY id")]  # noqa: S608
 
     # editing ---------------------------------------------------------------
@@ -286,7 +718,7 @@ class Store:
         self, fields: dict[str, Any], username: str | None, action: str = "create"
     ) -> dict[str, Any]:
         """Insert a new installation (id given or assigned) and record it in history."""
-        with self.db.atomic():
+        with self.write():
             return self._create(fields, username, action)
 
     def _create(self, fields: dict[str, Any], username: str | None, action: str) -> dict[str, Any]:
@@ -303,6 +735,7 @@ class Store:
         after = self._snapshot(row_id)
         assert after is not None
         self._record(row_id, 1, action, username, None, _public_fields(after))
+        self._index_works([after])
         return after
 
     def update_installation(
@@ -319,7 +752,7 @@ class Store:
         :class:`DuplicateSlug`. Returns the new row; a change to nothing is no new
         version.
         """
-        with self.db.atomic():
+        with self.write():
             return self._update(row_id, fields, expected_version, username, action)
 
     def _update(
@@ -356,6 +789,7 @@ class Store:
         self._record(
             row_id, version, action, username, _public_fields(before), _public_fields(after)
         )
+        self._index_works([after])
         return after
 
     def history(self, row_id: int) -> list[dict[str, Any]]:
@@ -376,7 +810,7 @@ class Store:
         self, row_id: int, history_id: int, expected_version: int, username: str | None
     ) -> dict[str, Any]:
         """Make the state recorded in history entry ``history_id`` current again."""
-        with self.db.atomic():
+        with self.write():
             entry = self.db.execute(
                 "SELECT after FROM history WHERE id = ? AND installation_id = ?",
                 [history_id, row_id],
@@ -386,7 +820,8 @@ class Store:
             snapshot = json.loads(entry[0])
             return self._update(
                 row_id,
-                {k: snapshot.get(k) for k in EDITABLE},
+                # fields added since that version keep their current values
+                {k: snapshot[k] for k in EDITABLE if k in snapshot},
                 expected_version,
                 username,
                 "restore",
@@ -399,11 +834,296 @@ class Store:
         username: str,
     ) -> None:
         """Create and update many installations in one transaction (all or nothing)."""
-        with self.db.atomic():
+        with self.write():
             for fields in creates:
                 self._create(fields, username, "import")
             for row_id, fields in updates:
                 self._update(row_id, fields, None, username, "import")
+
+    # festivals, editions and artists ---------------------------------------------------
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        """Every festival, edition or artist (``kind``), in a reading order."""
+        order = {
+            "festival": "name COLLATE NOCASE",
+            "edition": "festival, year, number, name COLLATE NOCASE",
+            "artist": "name COLLATE NOCASE",
+        }[kind]
+        sql = f"SELECT * FROM {RECORD_TABLES[kind]} ORDER BY {order}, id"  # noqa: S608
+        return [dict(r) for r in self.db.query(sql)]
+
+    def record(self, kind: str, id: int) -> dict[str, Any] | None:
+        sql = f"SELECT * FROM {RECORD_TABLES[kind]} WHERE id = ?"  # noqa: S608
+        rows = list(self.db.query(sql, [id]))
+        return rows[0] if rows else None
+
+    def record_by_slug(self, kind: str, slug: str) -> dict[str, Any] | None:
+        sql = f"SELECT * FROM {RECORD_TABLES[kind]} WHERE slug = ?"  # noqa: S608
+        rows = list(self.db.query(sql, [slug]))
+        return rows[0] if rows else None
+
+    def references(self) -> References:
+        """Every festival, edition and artist by key, for checking what works refer to."""
+        return References.from_rows(
+            self.records("festival"), self.records("edition"), self.records("artist")
+        )
+
+    def uses_of(self, kind: str, slug: str) -> int:
+        """How many works (and, for a festival, editions) refer to a record's key."""
+        count = len(self._works_referring(kind, slug))
+        if kind == "festival":
+            row = self.db.execute("SELECT count(*) FROM editions WHERE festival = ?", [slug])
+            count += row.fetchone()[0]
+        return count
+
+    def _works_referring(self, kind: str, slug: str) -> list[dict[str, Any]]:
+        if kind == "artist":
+            sql = "SELECT * FROM installations WHERE (';' || artists || ';') LIKE ?"
+            return [dict(r) for r in self.db.query(sql, [f"%;{slug};%"])]
+        sql = f"SELECT * FROM installations WHERE [{kind}] = ?"  # noqa: S608
+        return [dict(r) for r in self.db.query(sql, [slug])]
+
+    def insert_missing_records(self, kind: str, records: Iterable[Any]) -> int:
+        """Insert festivals, editions or artists whose key is not stored yet; how many.
+
+        As :meth:`insert_missing`: a stored record is never touched.
+        """
+        added = 0
+        with self.write():
+            for rec in records:
+                row = rec.model_dump()
+                if self.record_by_slug(kind, row["slug"]) is not None:
+                    continue
+                row.pop("id", None)
+                self._create_record(kind, row, None, "seed")
+                added += 1
+        return added
+
+    def create_record(
+        self, kind: str, fields: dict[str, Any], username: str | None, action: str = "create"
+    ) -> dict[str, Any]:
+        """Insert a festival, edition or artist and record it in history."""
+        with self.write():
+            return self._create_record(kind, fields, username, action)
+
+    def _create_record(
+        self, kind: str, fields: dict[str, Any], username: str | None, action: str
+    ) -> dict[str, Any]:
+        if self.record_by_slug(kind, fields["slug"]) is not None:
+            raise DuplicateSlug(fields["slug"])
+        now = _now()
+        # fields not given take the table's defaults
+        row = {k: fields[k] for k in RECORD_EDITABLE[kind] if k in fields}
+        row.update(version=1, created_at=now, updated_at=now)
+        table = self.db.table(RECORD_TABLES[kind])
+        table.insert(row)
+        after = self.record(kind, int(table.last_pk or 0))
+        assert after is not None
+        self._record_change(kind, after["id"], 1, action, username, None, after)
+        return after
+
+    def update_record(
+        self,
+        kind: str,
+        record_id: int,
+        fields: dict[str, Any],
+        expected_version: int,
+        username: str | None,
+        action: str = "update",
+    ) -> dict[str, Any]:
+        """Change a festival, edition or artist still at ``expected_version``.
+
+        Raises :class:`NotFound`, :class:`StaleEdit` (nothing written),
+        :class:`DuplicateSlug`, or :class:`KeyInUse` when the key would change while
+        works refer to it. The works that show its name are indexed again.
+        """
+        with self.write():
+            return self._update_record(kind, record_id, fields, expected_version, username, action)
+
+    def _update_record(
+        self,
+        kind: str,
+        record_id: int,
+        fields: dict[str, Any],
+        expected_version: int | None,
+        username: str | None,
+        action: str,
+    ) -> dict[str, Any]:
+        table = RECORD_TABLES[kind]
+        before = self.record(kind, record_id)
+        if before is None:
+            raise NotFound(record_id)
+        if expected_version is not None and before["version"] != expected_version:
+            raise StaleEdit(before)
+        editable = RECORD_EDITABLE[kind]
+        changes = {k: v for k, v in fields.items() if k in editable and before.get(k) != v}
+        if not changes:
+            return before
+        if "slug" in changes:
+            taken = self.record_by_slug(kind, changes["slug"])
+            if taken is not None and taken["id"] != record_id:
+                raise DuplicateSlug(changes["slug"])
+            if self.uses_of(kind, before["slug"]):
+                raise KeyInUse(before["slug"])
+        version = before["version"] + 1
+        sets = ", ".join(f"[{k}] = ?" for k in changes)
+        cur = self.db.execute(
+            f"UPDATE {table} SET {sets}, version = ?, updated_at = ?"  # noqa: S608
+            " WHERE id = ? AND version = ?",
+            [*changes.values(), version, _now(), record_id, before["version"]],
+        )
+        if cur.rowcount != 1:
+            current = self.record(kind, record_id)
+            assert current is not None
+            raise StaleEdit(current)
+        after = self.record(kind, record_id)
+        assert after is not None
+        self._record_change(kind, record_id, version, action, username, before, after)
+        if any(c.startswith("name") for c in changes):
+            self._index_works(self._works_referring(kind, after["slug"]))
+        return after
+
+    def _record_change(
+        self,
+        kind: str,
+        record_id: int,
+        version: int,
+        action: str,
+        username: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any],
+    ) -> None:
+        editable = RECORD_EDITABLE[kind]
+        snap_before = None if before is None else {k: before.get(k) for k in ("id", *editable)}
+        snap_after = {k: after.get(k) for k in ("id", *editable)}
+        changed = [k for k in editable if before is None or before.get(k) != after.get(k)]
+        self.db.table("record_history").insert(
+            {
+                "record_type": kind,
+                "record_id": record_id,
+                "version": version,
+                "action": action,
+                "username": username,
+                "at": _now(),
+                "changed": json.dumps(changed),
+                "before": None
+                if snap_before is None
+                else json.dumps(snap_before, ensure_ascii=False),
+                "after": json.dumps(snap_after, ensure_ascii=False),
+            }
+        )
+
+    def record_history(self, kind: str, record_id: int) -> list[dict[str, Any]]:
+        """Every recorded change of one festival, edition or artist, newest first."""
+        rows = self.db.query(
+            "SELECT * FROM record_history WHERE record_type = ? AND record_id = ? ORDER BY id DESC",
+            [kind, record_id],
+        )
+        out = []
+        for r in rows:
+            r = dict(r)
+            r["changed"] = json.loads(r["changed"] or "[]")
+            r["before"] = json.loads(r["before"]) if r["before"] else None
+            r["after"] = json.loads(r["after"])
+            out.append(r)
+        return out
+
+    def restore_record(
+        self,
+        kind: str,
+        record_id: int,
+        history_id: int,
+        expected_version: int,
+        username: str | None,
+    ) -> dict[str, Any]:
+        """Make the state recorded in history entry ``history_id`` current again."""
+        with self.write():
+            entry = self.db.execute(
+                "SELECT after FROM record_history WHERE id = ? AND record_type = ?"
+                " AND record_id = ?",
+                [history_id, kind, record_id],
+            ).fetchone()
+            if entry is None:
+                raise NotFound(history_id)
+            snapshot = json.loads(entry[0])
+            fields = {k: snapshot[k] for k in RECORD_EDITABLE[kind] if k in snapshot}
+            return self._update_record(
+                kind, record_id, fields, expected_version, username, "restore"
+            )
+
+    # search ------------------------------------------------------------------------
+    def _search_document(self, row: dict[str, Any]) -> dict[str, str]:
+        """What the search index holds for one work: its names, and its other texts."""
+        names = [row.get(c) or "" for c in ("title", "title_ru", "title_kk", "artist")]
+        keys = {
+            "festivals": [row.get("festival") or ""],
+            "editions": [row.get("edition") or ""],
+            "artists": split_keys(row.get("artists")),
+        }
+        for table, wanted in keys.items():
+            wanted = [k for k in wanted if k]
+            if not wanted:
+                continue
+            marks = ", ".join("?" for _ in wanted)
+            for found in self.db.execute(
+                f"SELECT name, name_ru, name_kk FROM {table} WHERE slug IN ({marks})",  # noqa: S608
+                wanted,
+            ).fetchall():
+                names.extend(found)
+        title_text = " ".join(n for n in names if n)
+        body_text = " ".join(row.get(c) or "" for c in _BODY_COLUMNS)
+        return {
+            "title": title_text,
+            "title_latin": fold(title_text),
+            "body": body_text,
+            "body_latin": fold(body_text),
+        }
+
+    def _index_works(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self.db.execute("DELETE FROM installation_search WHERE rowid = ?", [row["id"]])
+            doc = self._search_document(row)
+            self.db.execute(
+                "INSERT INTO installation_search (rowid, title, title_latin, body, body_latin)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [row["id"], doc["title"], doc["title_latin"], doc["body"], doc["body_latin"]],
+            )
+
+    def rebuild_search_index(self) -> int:
+        """Index every work again (after a migration, or to repair); returns how many."""
+        with self.write():
+            self.db.execute("DELETE FROM installation_search")
+            rows = [dict(r) for r in self.db.query("SELECT * FROM installations")]
+            self._index_works(rows)
+        return len(rows)
+
+    def search(
+        self, query: str, *, statuses: tuple[str, ...] = ("published",), limit: int = 50
+    ) -> list[int]:
+        """Ids of the works matching every word of ``query``, best first.
+
+        Each word matches as written or as the beginning of a word (``kaste`` finds
+        Kasteyev), in any language, case-insensitively, and across Cyrillic and Latin
+        through the folded columns (``kasteyev`` finds Кастеев and Қастеев). Titles,
+        credits, artists' and festivals' names count more than descriptions.
+        """
+        parts = []
+        for word in words(query)[:MAX_SEARCH_WORDS]:
+            as_written = f'{{title body}} : "{word}" *'
+            folded = fold_word(word)
+            if folded:
+                as_written = f'({as_written} OR {{title_latin body_latin}} : "{folded}" *)'
+            parts.append(as_written)
+        if not parts:
+            return []
+        marks = ", ".join("?" for _ in statuses)
+        sql = (
+            "SELECT s.rowid FROM installation_search AS s"  # noqa: S608 (marks are "?")
+            " JOIN installations AS i ON i.id = s.rowid"
+            f" WHERE installation_search MATCH ? AND i.status IN ({marks})"
+            " ORDER BY bm25(installation_search, 10.0, 10.0, 1.0, 1.0), i.id LIMIT ?"
+        )
+        rows = self.db.execute(sql, [" AND ".join(parts), *statuses, limit]).fetchall()
+        return [r[0] for r in rows]
 
     def photo_is_public(self, name: str) -> bool:
         """Whether a stored photo belongs to a published installation."""
@@ -416,7 +1136,7 @@ class Store:
     def create_user(self, username: str, password_hash: str, role: str) -> dict[str, Any]:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        with self.db.atomic():
+        with self.write():
             if self.user_by_name(username) is not None:
                 raise ValueError(f"user {username!r} exists already")
             table = self.db.table("users")
@@ -447,16 +1167,70 @@ class Store:
             )
         ]
 
-    def update_user(self, user_id: int, **fields: Any) -> None:
-        allowed = {k: v for k, v in fields.items() if k in ("role", "active", "password_hash")}
+    def update_user(self, user_id: int, **fields: Any) -> int:
+        """Change an account's role, ``active`` flag or password hash (``None``: unchanged).
+
+        A new password or switching the account off ends all its sessions; returns
+        how many were ended.
+        """
+        allowed = {
+            k: v
+            for k, v in fields.items()
+            if k in ("role", "active", "password_hash") and v is not None
+        }
         if "role" in allowed and allowed["role"] not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if allowed:
+        if not allowed:
+            return 0
+        with self.write():
             self.db.table("users").update(user_id, allowed)
+            if "password_hash" in allowed or not allowed.get("active", 1):
+                return self.end_sessions(user_id)
+        return 0
+
+    # sessions ------------------------------------------------------------------
+    def start_session(self, user_id: int, token_hash: str, max_age_days: int) -> None:
+        """Record a new sign-in; sessions older than ``max_age_days`` are dropped."""
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=max_age_days)).isoformat(
+            timespec="seconds"
+        )
+        with self.write():
+            self.db.execute("DELETE FROM sessions WHERE created_at < ?", [cutoff])
+            self.db.table("sessions").insert(
+                {"token_hash": token_hash, "user_id": user_id, "created_at": _now()}
+            )
+
+    def session_user(self, token_hash: str, max_age_days: int) -> dict[str, Any] | None:
+        """The active account signed in with this session, or ``None``."""
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=max_age_days)).isoformat(
+            timespec="seconds"
+        )
+        rows = list(
+            self.db.query(
+                "SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id"
+                " WHERE sessions.token_hash = ? AND sessions.created_at >= ?"
+                " AND users.active = 1",
+                [token_hash, cutoff],
+            )
+        )
+        return rows[0] if rows else None
+
+    def end_session(self, token_hash: str) -> None:
+        with self.write():
+            self.db.execute("DELETE FROM sessions WHERE token_hash = ?", [token_hash])
+
+    def end_sessions(self, user_id: int) -> int:
+        """End every session of an account; return how many there were."""
+        with self.write():
+            cur = self.db.execute("DELETE FROM sessions WHERE user_id = ?", [user_id])
+            return cur.rowcount
 
     # pending imports -----------------------------------------------------------
-    def save_pending_import(self, token: str, username: str, filename: str, content: bytes) -> None:
-        with self.db.atomic():
+    def save_pending_import(
+        self, token: str, username: str, filename: str, content: bytes, purpose: str = "import"
+    ) -> None:
+        """Keep an upload between its dry run or preview and its applying (a day at most)."""
+        with self.write():
             cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(timespec="seconds")
             self.db.execute("DELETE FROM pending_imports WHERE created_at < ?", [cutoff])
             self.db.table("pending_imports").insert(
@@ -466,19 +1240,25 @@ class Store:
                     "filename": filename,
                     "content": content,
                     "created_at": _now(),
+                    "purpose": purpose,
                 }
             )
 
-    def pending_import(self, token: str, username: str) -> dict[str, Any] | None:
+    def pending_import(
+        self, token: str, username: str, purpose: str = "import"
+    ) -> dict[str, Any] | None:
+        """The upload kept under ``token`` for this user and purpose, or ``None``."""
         rows = list(
             self.db.query(
-                "SELECT * FROM pending_imports WHERE token = ? AND username = ?", [token, username]
+                "SELECT * FROM pending_imports WHERE token = ? AND username = ? AND purpose = ?",
+                [token, username, purpose],
             )
         )
         return rows[0] if rows else None
 
     def drop_pending_import(self, token: str) -> None:
-        self.db.execute("DELETE FROM pending_imports WHERE token = ?", [token])
+        with self.write():
+            self.db.execute("DELETE FROM pending_imports WHERE token = ?", [token])
 
     # backup --------------------------------------------------------------------
     def backup(self, path: str | Path) -> None:
@@ -512,7 +1292,7 @@ class Store:
         username: str | None = None,
     ) -> int:
         """Store a new current route; earlier ones stay as history. Returns its id."""
-        with self.db.atomic():
+        with self.write():
             self.db.execute("UPDATE routes SET is_current = 0 WHERE is_current = 1")
             table = self.db.table("routes")
             table.insert(
@@ -526,6 +1306,24 @@ class Store:
             )
             return int(table.last_pk or 0)
 
+    def route(self, route_id: int | None = None) -> dict[str, Any] | None:
+        """A stored route with its coordinates: ``route_id``, or the first one stored
+        (the route the database was seeded with) when ``None``.
+        """
+        if route_id is None:
+            rows = list(self.db.query("SELECT * FROM routes ORDER BY id LIMIT 1"))
+        else:
+            rows = list(self.db.query("SELECT * FROM routes WHERE id = ?", [route_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return {
+            "id": row["id"],
+            "coordinates": json.loads(row["coordinates"]),
+            "properties": json.loads(row["properties"]),
+            "created_at": row["created_at"],
+        }
+
     def routes(self) -> list[dict[str, Any]]:
         """Every stored route, newest first, without coordinates."""
         return [
@@ -537,27 +1335,105 @@ class Store:
         ]
 
     def make_route_current(self, route_id: int) -> None:
-        with self.db.atomic():
+        with self.write():
             if self.db.execute("SELECT 1 FROM routes WHERE id = ?", [route_id]).fetchone() is None:
                 raise NotFound(route_id)
             self.db.execute("UPDATE routes SET is_current = (id = ?)", [route_id])
 
+    # planner scenarios ---------------------------------------------------------
+    def save_scenario(
+        self,
+        name: str,
+        sites: list[list[float]],
+        settings: dict[str, Any],
+        username: str | None,
+    ) -> dict[str, Any]:
+        """Store a scenario (``sites`` as ``[[lon, lat], ...]``); return it."""
+        now = _now()
+        table = self.db.table("plan_scenarios")
+        with self.write():
+            table.insert(
+                {
+                    "name": name,
+                    "sites": json.dumps(sites),
+                    "settings": json.dumps(settings, ensure_ascii=False),
+                    "drafts": "{}",
+                    "username": username,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            found = self.scenario(int(table.last_pk or 0))
+        assert found is not None
+        return found
+
+    def scenarios(self) -> list[dict[str, Any]]:
+        """Every saved scenario, newest first."""
+        rows = self.db.query("SELECT * FROM plan_scenarios ORDER BY id DESC")
+        return [_scenario_row(r) for r in rows]
+
+    def scenario(self, scenario_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM plan_scenarios WHERE id = ?", [scenario_id]))
+        return _scenario_row(rows[0]) if rows else None
+
+    def delete_scenario(self, scenario_id: int) -> None:
+        """Remove a saved scenario (drafts made from it stay, as works)."""
+        with self.write():
+            cur = self.db.execute("DELETE FROM plan_scenarios WHERE id = ?", [scenario_id])
+            if cur.rowcount != 1:
+                raise NotFound(scenario_id)
+
+    def record_scenario_drafts(self, scenario_id: int, drafts: dict[int, int]) -> None:
+        """Note which installation each of a scenario's sites became."""
+        with self.write():
+            found = self.scenario(scenario_id)
+            if found is None:
+                raise NotFound(scenario_id)
+            merged = {**found["drafts"], **drafts}
+            self.db.execute(
+                "UPDATE plan_scenarios SET drafts = ?, updated_at = ? WHERE id = ?",
+                [json.dumps({str(k): v for k, v in merged.items()}), _now(), scenario_id],
+            )
+
     # change detection ---------------------------------------------------------
     def data_version(self) -> str:
-        """A token that changes whenever installations or the route change."""
+        """A token that changes whenever public data (published works, the route) changes.
+
+        Drafts and retired works can change without moving it, so caches of public
+        pages keyed by it stay valid while curators work on drafts.
+        """
         row = self.db.execute("SELECT n FROM data_changes WHERE id = 1").fetchone()
         return str(row[0])
 
+    def works_version(self, statuses: tuple[str, ...]) -> str:
+        """A token that changes whenever a work of these statuses (drafts too) changes.
+
+        Every change of a work raises its version, and a work leaving or joining the
+        statuses changes the count, so the sum of versions and the count say it.
+        """
+        marks = ", ".join("?" for _ in statuses)
+        row = self.db.execute(
+            f"SELECT count(*), coalesce(sum(version), 0), coalesce(max(id), 0)"  # noqa: S608
+            f" FROM installations WHERE status IN ({marks})",
+            list(statuses),
+        ).fetchone()
+        return f"{row[0]}.{row[1]}.{row[2]}"
+
     def data_changed_at(self) -> str | None:
-        """When a work or the route was last written (ISO 8601, UTC), or ``None``.
+        """When public data last changed (ISO 8601, UTC), or ``None``.
 
         Shown to walkers as the age of the data a map saved for offline use holds.
         """
-        row = self.db.execute(
-            "SELECT max(t) FROM (SELECT max(updated_at) AS t FROM installations"
-            " UNION ALL SELECT max(created_at) FROM routes)"
-        ).fetchone()
+        row = self.db.execute("SELECT changed_at FROM data_changes WHERE id = 1").fetchone()
         return row[0] if row and row[0] else None
+
+
+def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["sites"] = [tuple(p) for p in json.loads(row["sites"])]
+    out["settings"] = json.loads(row["settings"] or "{}")
+    out["drafts"] = {int(k): int(v) for k, v in json.loads(row["drafts"] or "{}").items()}
+    return out
 
 
 def _public_fields(row: dict[str, Any]) -> dict[str, Any]:

@@ -51,12 +51,34 @@ def tile_bounds(x: int, y: int, z: int) -> tuple[float, float, float, float]:
     return x / n * 360.0 - 180.0, lat(y + 1), (x + 1) / n * 360.0 - 180.0, lat(y)
 
 
+#: Most tiles :func:`corridor_tiles` lists (the shipped route needs 184).
+MAX_TILES = 10_000
+#: Most candidate tiles taken from a route's bounding box at one zoom; a larger box
+#: (a long diagonal route) is searched along the line instead.
+_GRID_MAX = 50_000
+#: Tiles checked against the route at once.
+_CHUNK = 50_000
+
+
+class TooManyTiles(ValueError):
+    """The corridor needs more than ``limit`` tiles (or the route is too long to count)."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"the route's corridor needs more than {limit:,} map tiles")
+        self.limit = limit
+
+
 def corridor_tiles(
     route: geo.Route,
     zooms: Iterable[int] = WALK_ZOOMS,
     buffer_m: float = CORRIDOR_M,
+    max_tiles: int = MAX_TILES,
 ) -> list[tuple[int, int, int]]:
     """Tiles ``(z, x, y)`` within ``buffer_m`` of the route, by zoom, then row, then column.
+
+    Bounded whatever the route: time and memory grow with ``max_tiles``, not with
+    the route's bounding box, and more than ``max_tiles`` tiles raise
+    :class:`TooManyTiles`.
 
     Parameters
     ----------
@@ -66,29 +88,87 @@ def corridor_tiles(
         Zoom levels to cover.
     buffer_m : float
         Half-width of the corridor in metres.
+    max_tiles : int
+        Most tiles to list.
     """
-    # the route's bounds widened by the buffer, in degrees (generously: 1 deg lat >= 110 km)
     west, south, east, north = route.line_lonlat.bounds
+    # the buffer in degrees, generously (1 degree of latitude is at least 110 km)
     pad_lat = buffer_m / 110_000.0
-    pad_lon = pad_lat / max(0.1, math.cos(math.radians(max(abs(south), abs(north)))))
+    pad_lon = pad_lat / max(0.1, math.cos(math.radians(min(85.0, max(abs(south), abs(north))))))
     found: list[tuple[int, int, int]] = []
     for z in sorted(set(zooms)):
         x0, y0 = lonlat_to_tile(west - pad_lon, north + pad_lat, z)
         x1, y1 = lonlat_to_tile(east + pad_lon, south - pad_lat, z)
-        candidates = [
-            (x, y) for y in range(int(y0), int(y1) + 1) for x in range(int(x0), int(x1) + 1)
+        width, height = int(x1) - int(x0) + 1, int(y1) - int(y0) + 1
+        if width * height <= _GRID_MAX:
+            grid = np.meshgrid(np.arange(int(x0), int(x1) + 1), np.arange(int(y0), int(y1) + 1))
+            xs, ys = grid[0].ravel(), grid[1].ravel()
+        else:
+            xs, ys = _tiles_along(route, z, pad_lon, pad_lat, max_tiles)
+        near = _near(route, xs, ys, z, buffer_m)
+        order = np.lexsort((xs[near], ys[near]))
+        found += [
+            (z, int(x), int(y)) for x, y in zip(xs[near][order], ys[near][order], strict=True)
         ]
-        corners = np.array([tile_bounds(x, y, z) for x, y in candidates])
-        w, s, e, n = corners.T
-        # each tile as a polygon in metres (its four corners; straight enough at z >= 10)
-        xs, ys = geo.to_metric(
-            np.column_stack([w, e, e, w]).ravel(), np.column_stack([s, s, n, n]).ravel()
-        )
-        rings = np.stack([xs.reshape(-1, 4), ys.reshape(-1, 4)], axis=-1)
-        polygons = shapely.polygons(rings)
-        near = shapely.distance(route.line_m, polygons) <= buffer_m
-        found += [(z, x, y) for (x, y), ok in zip(candidates, near, strict=True) if ok]
+        if len(found) > max_tiles:
+            raise TooManyTiles(max_tiles)
     return found
+
+
+def _tile_xy(lon: np.ndarray, lat: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer tile columns and rows of points (vectorised :func:`lonlat_to_tile`)."""
+    n = 2**z
+    lat_r = np.radians(np.clip(lat, -85.05112878, 85.05112878))
+    x = np.floor((lon + 180.0) / 360.0 * n)
+    y = np.floor((1.0 - np.arcsinh(np.tan(lat_r)) / np.pi) / 2.0 * n)
+    return np.clip(x, 0, n - 1).astype(np.int64), np.clip(y, 0, n - 1).astype(np.int64)
+
+
+def _tiles_along(
+    route: geo.Route, z: int, pad_lon: float, pad_lat: float, max_tiles: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate tiles near points every half tile along the route (a superset of the
+    corridor); :class:`TooManyTiles` as soon as the route itself crosses too many.
+    """
+    step = 360.0 / 2**z / 2 * math.cos(math.radians(85.0))  # half the smallest tile side
+    count = math.ceil(route.line_lonlat.length / step) + 1
+    if count > 50 * max_tiles:  # a route this long crosses more tiles than that
+        raise TooManyTiles(max_tiles)
+    at = shapely.line_interpolate_point(
+        route.line_lonlat, np.linspace(0.0, 1.0, count), normalized=True
+    )
+    lon, lat = shapely.get_x(at), shapely.get_y(at)
+    on_line = set(zip(*_tile_xy(lon, lat, z), strict=True))
+    if len(on_line) > max_tiles:  # every tile the line passes through is in the corridor
+        raise TooManyTiles(max_tiles)
+    west, north = _tile_xy(lon - pad_lon - step, lat + pad_lat + step, z)
+    east, south = _tile_xy(lon + pad_lon + step, lat - pad_lat - step, z)
+    candidates: set[tuple[int, int]] = set()
+    for x0, x1, y0, y1 in set(zip(west, east, north, south, strict=True)):
+        candidates.update((x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
+    xs, ys = (np.array(v, dtype=np.int64) for v in zip(*sorted(candidates), strict=True))
+    return xs, ys
+
+
+def _near(route: geo.Route, xs: np.ndarray, ys: np.ndarray, z: int, buffer_m: float) -> np.ndarray:
+    """Which tiles come within ``buffer_m`` of the route (each tile as a polygon in metres).
+
+    Done in chunks, so memory stays flat however many candidates there are.
+    """
+    n = 2**z
+    out = np.zeros(xs.shape, dtype=bool)
+    for i in range(0, xs.size, _CHUNK):
+        x, y = xs[i : i + _CHUNK], ys[i : i + _CHUNK]
+        w, e = x / n * 360.0 - 180.0, (x + 1) / n * 360.0 - 180.0
+        north = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * y / n))))
+        south = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * (y + 1) / n))))
+        px, py = geo.to_metric(
+            np.column_stack([w, e, e, w]).ravel(),
+            np.column_stack([south, south, north, north]).ravel(),
+        )
+        rings = np.stack([px.reshape(-1, 4), py.reshape(-1, 4)], axis=-1)
+        out[i : i + _CHUNK] = shapely.distance(route.line_m, shapely.polygons(rings)) <= buffer_m
+    return out
 
 
 def tile_url(template: str, z: int, x: int, y: int, subdomains: str = "abc", r: str = "") -> str:

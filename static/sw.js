@@ -24,8 +24,11 @@
  * - tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
  *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
  *   "save this route for offline" are kept apart and are not evicted.
- * Nothing is stored that its server marks private or no-store (storable()), so a
- * signed-in curator's pages and data never land here.
+ * Nothing private is kept: a response its server marks private or no-store
+ * (storable(); the server marks everything a signed-in curator gets: drafts, their
+ * photos, curator pages) is never stored, and signing out (POST logout) drops the
+ * kept shells, data and photos before it goes through; the next map visit keeps
+ * them again.
  *
  * The page talks to it with postMessage over a MessageChannel:
  *   {type: "keep", urls, version, shell}   cache what a visit needs
@@ -48,7 +51,7 @@ var DATA_PREFIX = PREFIX + "data-";
 var CACHES = {
   shell: PREFIX + "shell-v2",
   assets: PREFIX + "assets-v1",
-  photos: PREFIX + "photos-v1",
+  photos: PREFIX + "photos-v2",
   tiles: PREFIX + "tiles-" + TILES_ID,
   route: PREFIX + "route-tiles-" + TILES_ID
 };
@@ -149,7 +152,7 @@ function kindOf(url) {
 function storable(response) {
   if (!response || !response.ok || response.redirected) return false;
   if (response.type !== "basic" && response.type !== "default" && response.type !== "cors") return false;
-  return !/(?:^|[\s,])(?:private|no-store)(?:$|[\s,=])/i.test(response.headers.get("Cache-Control") || "");
+  return !/(?:^|[\s,])(?:private|no-store)(?:$|[\s,;=])/i.test(response.headers.get("Cache-Control") || "");
 }
 
 /* A copy to store: body read once, saving time, size (and version) added, encoding
@@ -334,8 +337,27 @@ function tileResponse(event, key) {
 
 /* --- fetch --- */
 
+/* Signing out: drop the kept shells, data and photos first, then let the sign-out through. */
+function isSignOut(request) {
+  return request.method === "POST" && relative(new URL(request.url)) === "logout";
+}
+
+function forgetKeptPages() {
+  return caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) {
+      return n === CACHES.shell || n === CACHES.photos || n.indexOf(DATA_PREFIX) === 0;
+    }).map(function (n) { return caches.delete(n); }));
+  });
+}
+
 self.addEventListener("fetch", function (event) {
   var request = event.request;
+  if (isSignOut(request)) {
+    event.respondWith(forgetKeptPages().catch(function () {}).then(function () {
+      return fetch(request);
+    }));
+    return;
+  }
   if (request.method !== "GET") return;
   var key = tileKey(request.url);
   if (key) {

@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mapapp import PROJECT_ROOT, contract, geo
+from mapapp import contract, geo, resources
 from mapapp.records import LANGUAGES
 from mapapp.web.urls import current_urls
 
-SW_JS = PROJECT_ROOT / "static" / "sw.js"
+SW_JS = resources.static_dir() / "sw.js"
 
 
 def blob(html: str, element_id: str) -> dict:
@@ -74,6 +74,7 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
         "urls": {
             "permalink": "/installations/{slug}?lang=ru",
             "photoUrl": "/media/phone/{name}",
+            "artistUrl": "/artists/{slug}?lang=ru",
             "route": f"/api/route.geojson?v={v}",
             "stops": f"/api/stops.json?lang=ru&v={v}",
             "details": f"/api/details/{{n}}.json?lang=ru&v={v}",
@@ -81,7 +82,10 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
     }
     assert blob(html, "offline-settings")["contract"] == expected
     planner = client.get("/planner").get_data(as_text=True)
-    assert blob(planner, "planner-settings")["contract"] == expected
+    assert blob(planner, "planner-settings")["contract"] == {
+        **expected,
+        "urls": {"scenario": "/api/scenario", "page": "/planner", "report": "/planner/report"},
+    }
     auth.login()
     edit = cclient.get("/curator/new").get_data(as_text=True)
     assert blob(edit, "picker-settings")["contract"] == {

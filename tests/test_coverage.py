@@ -447,3 +447,88 @@ def test_works_taken_in_chunks_give_the_same_report(monkeypatch):
     assert [s.works for s in chunked.segments] == [s.works for s in whole.segments]
     assert chunked.works_near == whole.works_near
     assert [s.chainage_m for s in chunked.suggestions] == [s.chainage_m for s in whole.suggestions]
+
+
+# a radius per work, and chainage by the pieces' index ------------------------------------
+
+
+def test_a_radius_per_work_matches_sampling_of_each_disc():
+    route = make_route(ZIGZAG)
+    works = [(100, 60), (300, 100), (490, 200), (700, 10)]
+    radii = np.array([60.0, 0.0, 150.0, 90.0])  # a radius of 0 covers nothing
+    x, y = geo.to_metric(*lonlat(works))
+    merged, _, near = coverage.covered_by(route.line_m, x, y, radii)
+    at = np.arange(STEP / 2, route.length_m, STEP)
+    xy = shapely.get_coordinates(shapely.line_interpolate_point(route.line_m, at))
+    pts = np.asarray(works, float) + [X0, Y0]
+    dist = np.hypot(xy[:, None, 0] - pts[None, :, 0], xy[:, None, 1] - pts[None, :, 1])
+    covered = (dist <= radii[None, :]).any(axis=1)
+    total = float(np.sum(merged[:, 1] - merged[:, 0]))
+    assert total == pytest.approx(covered.sum() * STEP, abs=STEP * (2 * len(merged) + 1))
+    assert 1 not in near.tolist()
+
+
+def test_nearest_chainage_is_line_locate_point():
+    route = make_route(ZIGZAG)
+    rng = np.random.default_rng(3)
+    pts = rng.uniform((-200, -200), (1100, 500), size=(200, 2)) + [X0, Y0]
+    fast = coverage.nearest_chainage(route.line_m, pts[:, 0], pts[:, 1])
+    slow = shapely.line_locate_point(route.line_m, shapely.points(pts))
+    close(fast, slow, abs=1e-6)
+    assert coverage.nearest_chainage(route.line_m, [], []).size == 0
+
+
+# suggested sites that respect constraints -------------------------------------------------
+
+
+def sites(route, works=(), radius=150.0, k=3, **constraints):
+    x, y = geo.to_metric(*lonlat(works)) if works else ([], [])
+    rules = coverage.SiteConstraints(**constraints)
+    return coverage.suggest_sites(route, x, y, radius, k, step_m=10.0, constraints=rules)
+
+
+def test_a_long_gap_is_filled_from_its_middle_not_from_one_end():
+    found = sites(make_route(STRAIGHT), k=3)
+    assert [s.gain_m for s in found] == pytest.approx([300, 300, 300])
+    assert found[0].chainage_m == pytest.approx(500)
+    assert sorted(s.chainage_m for s in found[1:]) == pytest.approx([170, 820])
+
+
+def test_no_site_goes_in_a_stretch_kept_clear():
+    found = sites(make_route(STRAIGHT), k=4, avoid=((300.0, 700.0),))
+    assert found and all(not 300 <= s.chainage_m <= 700 for s in found)
+    # a site beside the stretch may still cover part of it
+    assert sum(s.gain_m for s in found) > 600
+
+
+def test_access_points_break_ties_and_can_be_required():
+    route = make_route(STRAIGHT)
+    lon, lat = lonlat([(300, 40), (950, -30)])
+    points = (
+        coverage.AccessPoint("Bridge A", float(lon[0]), float(lat[0])),
+        coverage.AccessPoint("Bike B", float(lon[1]), float(lat[1])),
+    )
+    [tie] = sites(route, k=1, access_points=points)
+    assert tie.chainage_m == pytest.approx(300) and tie.gain_m == pytest.approx(300)
+    assert tie.access_name == "Bridge A" and tie.access_m == pytest.approx(40, abs=0.01)
+    near = sites(route, k=5, access_points=points, access_within_m=100.0)
+    assert near and all(s.access_m <= 100 for s in near)
+    assert {s.access_name for s in near} == {"Bridge A", "Bike B"}
+
+
+def test_suggested_sites_keep_their_spacing():
+    found = sites(make_route(U_SHAPE), k=6, radius=100.0, spacing_m=400.0)
+    assert len(found) >= 3
+    x, y = geo.to_metric([s.lon for s in found], [s.lat for s in found])
+    d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    assert d[np.triu_indices(len(found), 1)].min() >= 400 - 1e-6
+
+
+def test_constraints_that_rule_every_site_out_give_none():
+    route = make_route(STRAIGHT)
+    assert sites(route, avoid=((0.0, 1000.0),)) == []
+    lon, lat = lonlat([(500, 5000)])
+    far = (coverage.AccessPoint("Far", float(lon[0]), float(lat[0])),)
+    assert sites(route, access_points=far, access_within_m=200.0) == []
+    assert coverage.SiteConstraints(access_points=far).active is False
+    assert coverage.SiteConstraints(spacing_m=100.0).active is True

@@ -1,8 +1,12 @@
-"""The curator workspace: access, forms, validation, versions, history, admin pages."""
+"""The curator workspace: access, forms, validation, versions, history, admin pages.
+
+Which endpoints refuse whom is derived from the URL map in ``test_access.py``.
+"""
 
 from __future__ import annotations
 
 import re
+from contextlib import closing
 
 import pytest
 
@@ -45,50 +49,7 @@ CURATOR_GETS = [
     "/curator/export.geojson",
     "/curator/export.gpx",
 ]
-CURATOR_POSTS = [
-    "/curator/new",
-    "/curator/1",
-    "/curator/1/restore/1",
-    "/curator/import",
-    "/curator/import/token",
-]
 ADMIN_PAGES = ["/curator/users", "/curator/route"]
-CURATOR_API = [
-    ("GET", "/api/curator/session"),
-    ("GET", "/api/curator/installations"),
-    ("POST", "/api/curator/installations"),
-    ("GET", "/api/curator/installations/1"),
-    ("PUT", "/api/curator/installations/1"),
-    ("PATCH", "/api/curator/installations/1"),
-    ("POST", "/api/curator/installations/1/retire"),
-    ("POST", "/api/curator/installations/1/restore"),
-    ("GET", "/api/curator/installations/1/history"),
-    ("GET", "/api/curator/locate?lat=43.24&lon=76.92"),
-]
-
-
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [("GET", p) for p in CURATOR_GETS + ADMIN_PAGES]
-    + [("POST", p) for p in CURATOR_POSTS + ADMIN_PAGES],
-)
-def test_curator_pages_refuse_anonymous_users(cclient, method, path):
-    resp = cclient.open(path, method=method)
-    assert resp.status_code == 302
-    assert resp.headers["Location"].startswith("/login?next=")
-
-
-@pytest.mark.parametrize(("method", "path"), CURATOR_API)
-def test_curator_api_refuses_anonymous_users(cclient, method, path):
-    resp = cclient.open(path, method=method, json={})
-    assert resp.status_code == 401 and resp.json["message"] == "sign in first"
-
-
-@pytest.mark.parametrize("method", ["GET", "POST"])
-@pytest.mark.parametrize("path", ADMIN_PAGES)
-def test_admin_pages_refuse_curators(cclient, auth, method, path):
-    auth.login("cora")
-    assert cclient.open(path, method=method).status_code == 403
 
 
 @pytest.mark.parametrize("path", CURATOR_GETS + ADMIN_PAGES)
@@ -117,10 +78,8 @@ def test_login_redirect_only_to_our_own_pages(cclient):
         assert resp.headers["Location"] == "/curator"
 
 
-def test_disabled_users_cannot_sign_in(cclient, db_path):
-    store = Store.open(db_path)
+def test_disabled_users_cannot_sign_in(cclient, store):
     store.update_user(store.user_by_name("cora")["id"], active=0)
-    store.close()
     resp = cclient.post("/login", data={"username": "cora", "password": "curator-pass-1"})
     assert resp.status_code == 401
 
@@ -128,17 +87,17 @@ def test_disabled_users_cannot_sign_in(cclient, db_path):
 def test_passwords_are_hashed_and_checked(tmp_path):
     from mapapp.accounts import authenticate, hash_password
 
-    store = Store.open(tmp_path / "u.sqlite")
-    store.migrate()
-    with pytest.raises(ValueError, match="at least 10"):
-        hash_password("short")
-    store.create_user("bek", hash_password("a long passphrase"), "curator")
-    row = store.user_by_name("bek")
-    assert "a long passphrase" not in row["password_hash"]
-    assert row["password_hash"].startswith("scrypt:")
-    assert authenticate(store, "bek", "a long passphrase")["username"] == "bek"
-    assert authenticate(store, "bek", "wrong") is None
-    assert authenticate(store, "nobody", "a long passphrase") is None
+    with closing(Store.open(tmp_path / "u.sqlite")) as store:
+        store.migrate()
+        with pytest.raises(ValueError, match="at least 10"):
+            hash_password("short")
+        store.create_user("bek", hash_password("a long passphrase"), "curator")
+        row = store.user_by_name("bek")
+        assert "a long passphrase" not in row["password_hash"]
+        assert row["password_hash"].startswith("scrypt:")
+        assert authenticate(store, "bek", "a long passphrase")["username"] == "bek"
+        assert authenticate(store, "bek", "wrong") is None
+        assert authenticate(store, "nobody", "a long passphrase") is None
 
 
 def test_sign_in_is_rate_limited(db_path, users):
@@ -187,8 +146,7 @@ def test_csrf_is_required_on_forms_and_api(db_path, users):
     assert resp.status_code == 200 and resp.json["title"] == "Renamed"
 
 
-def test_session_cookie_is_secure_outside_debug(db_path, monkeypatch):
-    monkeypatch.delenv("MAPAPP_SESSION_COOKIE_SECURE", raising=False)
+def test_session_cookie_is_secure_outside_debug(db_path):
     app = create_app({"DB": str(db_path), "TILES": ""})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -227,16 +185,16 @@ def test_add_a_work_as_draft_then_publish(cclient, auth, client):
         ("lat", "43.30", "km from the route"),
     ],
 )
-def test_validation_messages_next_to_the_field(cclient, auth, db_path, field, value, message):
+def test_validation_messages_next_to_the_field(cclient, auth, store, field, value, message):
     auth.login()
-    before = Store.open(db_path).all_installations()
+    before = store.all_installations()
     resp = cclient.post("/curator/new", data={**NEW_WORK, field: value})
     assert resp.status_code == 400
     html = resp.text
     error = re.search(rf'<p class="field-error" id="error-{field}" role="alert">([^<]*)</p>', html)
     assert error and message in error.group(1)
     assert f'aria-describedby="error-{field}"' in html
-    assert Store.open(db_path).all_installations() == before
+    assert store.all_installations() == before
 
 
 def test_swapped_coordinates_get_a_hint(cclient, auth):
@@ -245,7 +203,7 @@ def test_swapped_coordinates_get_a_hint(cclient, auth):
     assert resp.status_code == 400 and "look swapped" in resp.text
 
 
-def test_stale_edit_is_refused_and_overwrites_nothing(cclient, auth, db_path):
+def test_stale_edit_is_refused_and_overwrites_nothing(cclient, auth, store):
     auth.login()
     row = cclient.get("/api/curator/installations/1").json
     first = edit_form(row, title="First editor")
@@ -254,30 +212,28 @@ def test_stale_edit_is_refused_and_overwrites_nothing(cclient, auth, db_path):
     resp = cclient.post("/curator/1", data=second)
     assert resp.status_code == 409
     assert "Someone else saved this work" in resp.text
-    assert Store.open(db_path).installation(1, published_only=False)["title"] == "First editor"
+    assert store.installation(1, published_only=False)["title"] == "First editor"
 
 
-def test_editing_an_off_route_seed_without_moving_it(cclient, auth, db_path):
+def test_editing_an_off_route_seed_without_moving_it(cclient, auth, store):
     """Seeded works farther than the limit stay editable as long as they are not moved."""
     auth.login()
-    far = next(
-        r
-        for r in Store.open(db_path).all_installations()
-        if r["slug"] == "park-fest-red-little-men"
-    )
+    far = next(r for r in store.all_installations() if r["slug"] == "park-fest-red-little-men")
+    offset = cclient.get(f"/api/curator/installations/{far['id']}").json["offset_m"]
+    assert offset > cclient.application.config["MAX_OFFSET_M"]  # the case this test is about
     resp = cclient.post(f"/curator/{far['id']}", data=edit_form(far, description="Edited"))
     assert resp.status_code == 302
 
 
-def test_retiring_keeps_the_row(cclient, auth, client, db_path):
+def test_retiring_keeps_the_row(cclient, auth, client, store):
     auth.login()
     row = cclient.get("/api/curator/installations/1").json
     assert cclient.post("/curator/1", data=edit_form(row, status="retired")).status_code == 302
-    assert Store.open(db_path).installation(1, published_only=False)["status"] == "retired"
+    assert store.installation(1, published_only=False)["status"] == "retired"
     assert client.get("/api/installations/1").status_code == 404
 
 
-def test_history_shows_changes_and_restores(cclient, auth, db_path):
+def test_history_shows_changes_and_restores(cclient, auth, store):
     auth.login()
     row = cclient.get("/api/curator/installations/1").json
     original_title = row["title"]
@@ -290,12 +246,12 @@ def test_history_shows_changes_and_restores(cclient, auth, db_path):
     seed_entry = history[1]["id"]
     resp = cclient.post(f"/curator/1/restore/{seed_entry}", data={"version": "2"})
     assert resp.status_code == 303
-    restored = Store.open(db_path).installation(1, published_only=False)
+    restored = store.installation(1, published_only=False)
     assert restored["title"] == original_title and restored["version"] == 3
     # a restore with a stale version restores nothing
     resp = cclient.post(f"/curator/1/restore/{seed_entry}", data={"version": "2"})
     assert resp.status_code == 303
-    assert Store.open(db_path).installation(1, published_only=False)["version"] == 3
+    assert store.installation(1, published_only=False)["version"] == 3
 
 
 def test_script_in_fields_stays_inert_on_curator_pages(cclient, auth):
@@ -313,9 +269,9 @@ def test_script_in_fields_stays_inert_on_curator_pages(cclient, auth):
 def test_list_search_and_filters(cclient, auth):
     auth.login()
     html = cclient.get("/curator?q=auezov").text
-    assert "Auezov Theatre" in html and "Vinokurov" not in html
+    assert ">Auezov Theatre</a>" in html and "Vinokurov" not in html
     html = cclient.get("/curator?kind=mural").text
-    assert "Vinokurov" in html and "Auezov Theatre" not in html
+    assert ">Vinokurov mural</a>" in html and ">Auezov Theatre</a>" not in html
     assert cclient.get("/curator?kind=nonsense&status=weird").status_code == 200
 
 
@@ -330,7 +286,7 @@ def test_unknown_ids_are_404(cclient, auth):
 # admin -----------------------------------------------------------------------------------
 
 
-def test_admin_adds_users_with_checks(cclient, db_path):
+def test_admin_adds_users_with_checks(cclient, store):
     AuthActions(cclient).login("ada")
     resp = cclient.post(
         "/curator/users",
@@ -347,7 +303,7 @@ def test_admin_adds_users_with_checks(cclient, db_path):
         },
     )
     assert resp.status_code == 303
-    assert Store.open(db_path).user_by_name("bek")["role"] == "curator"
+    assert store.user_by_name("bek")["role"] == "curator"
     resp = cclient.post(
         "/curator/users",
         data={

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from mapapp.records import localized
 from mapapp.web.i18n import compile_catalogs
+
+from .conftest import make_installation
 
 NAMES = {"en": "Cultural Terrenkur", "ru": "Культурный терренкур", "kk": "Мәдени терренкур"}
 
@@ -46,14 +49,15 @@ def test_river_name_follows_the_language(client):
     assert "Esentai (Vesnovka)" in en and "Есентай" in en and "Весновка" in en
 
 
-def test_installation_texts_fall_back_and_are_marked(client):
+def test_installation_texts_fall_back_and_are_marked(client, store):
+    store.insert_missing([make_installation(id=900, slug="only-english", title="Only English")])
     html = client.get("/stops?lang=ru").text
     # translated in the data
     assert "Казахский государственный цирк" in html
     # not translated: English text marked as English for screen readers
-    assert re.search(r'<a href="[^"]+" lang="en">Vinokurov mural</a>', html)
+    assert re.search(r'<a href="[^"]+" lang="en">Only English</a>', html)
     table = client.get("/api/stops.json?lang=ru").json  # what the map page lists
-    i = table["title"].index("Vinokurov mural")
+    i = table["title"].index("Only English")
     assert table["titleLang"][i] == "en"
 
 
@@ -89,12 +93,18 @@ def test_curators_edit_each_language(cclient, auth, client):
     assert 'name="title_kk" value="Винокуров муралы"' in form
 
 
-def test_catalogs_compile_and_are_complete():
+def test_catalogs_compile_into_the_given_folder_and_are_complete(tmp_path):
     from babel.messages.pofile import read_po
 
     from mapapp.web.i18n import TRANSLATIONS
 
-    compile_catalogs()
+    built = compile_catalogs(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in built) == [
+        "kk/LC_MESSAGES/messages.mo",
+        "ru/LC_MESSAGES/messages.mo",
+    ]
+    assert compile_catalogs(tmp_path) == []  # unchanged: nothing rewritten
+    assert not list(TRANSLATIONS.rglob("*.mo"))  # nothing beside the sources
     for lang in ("ru", "kk"):
         with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalog = read_po(f)
@@ -114,15 +124,15 @@ def test_every_string_in_the_code_is_in_each_catalogue():
     from babel.messages.frontend import parse_mapping_cfg
     from babel.messages.pofile import read_po
 
-    from mapapp import PROJECT_ROOT
+    root = Path(__file__).resolve().parents[1]
     from mapapp.web.i18n import TRANSLATIONS
 
-    with (PROJECT_ROOT / "babel.cfg").open() as f:
+    with (root / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     found = {
         msg if isinstance(msg, str) else msg[0]
         for _file, _line, msg, _comments, _context in extract_from_dir(
-            str(PROJECT_ROOT), method_map, options_map
+            str(root), method_map, options_map
         )
     }
     assert len(found) > 200  # the extraction really ran over the code and templates
@@ -133,3 +143,10 @@ def test_every_string_in_the_code_is_in_each_catalogue():
             }
         missing = sorted(found - translated)
         assert not missing, f"{lang} lacks {len(missing)}: {missing[:5]}"
+
+
+def test_language_links_keep_repeated_arguments(app):
+    from mapapp.web.urls import AppUrls
+
+    with app.test_request_context("/planner?kind=mural&kind=park&lang=ru&radius=200"):
+        assert AppUrls().in_language("kk") == "/planner?kind=mural&kind=park&radius=200&lang=kk"

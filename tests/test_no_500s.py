@@ -46,6 +46,14 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "status",
                     "q",
                     "direction",
+                    "corridor",
+                    "avoid",
+                    "access",
+                    "spacing",
+                    "route_error",
+                    "sites",
+                    "name",
+                    "scenario",
                 )
             )
             kwargs = {}
@@ -58,6 +66,11 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "action": odd,
                     "user_id": odd,
                     "route_id": odd,
+                    "sites": odd,
+                    "name": odd,
+                    "query": odd,
+                    "site": odd,
+                    "kind": odd,
                 }
             resp = cclient.open(f"{path}?{query}", method=method, **kwargs)
             if resp.status_code >= 500:

@@ -26,16 +26,33 @@ def test_slim_table_lists_every_stop_in_walking_order(store):
 
 
 def test_tables_are_in_the_language_asked_with_the_real_language_marked(store):
+    store.insert_missing([make_installation(id=900, slug="only-english", title="Only English")])
     walk = build_walk(store)
     ru = table(payloads.slim_table(walk, "ru"))
     i = ru["title"].index("Казахский государственный цирк")
     assert ru["titleLang"][i] == "ru"
-    j = ru["title"].index("Vinokurov mural")  # not translated: English, marked so
+    j = ru["title"].index("Only English")  # not translated: English, marked so
     assert ru["titleLang"][j] == "en"
     details = table(payloads.details_table(walk, "ru", 0))
     assert details["id"] == ru["id"]  # one chunk holds the shipped data
     assert set(payloads.DETAIL_COLUMNS) <= set(details)
     assert all(isinstance(d, str) for d in details["description"])
+
+
+def test_tables_carry_festivals_editions_artists_and_dates(store):
+    walk = build_walk(store)
+    ru = table(payloads.slim_table(walk, "ru"))
+    details = table(payloads.details_table(walk, "ru", 0))
+    for i, stop in enumerate(walk.stops):
+        shown = localize_stop(stop, "ru")
+        assert ru["festival"][i] == stop["festival"] and ru["edition"][i] == stop["edition"]
+        assert [ru["artistNames"][a] for a in ru["artists"][i]] == [
+            a["name"] for a in shown["artists"]
+        ]
+        if stop["edition"]:
+            assert ru["editionNames"][stop["edition"]] == shown["edition_name"]
+        assert details["dates"][i] == shown["dates"]
+    assert any(ru["artists"]) and any(ru["edition"]) and any(details["dates"])
 
 
 def test_details_come_in_chunks_of_stops_in_walking_order(store, monkeypatch):
@@ -63,6 +80,15 @@ def test_fragments_join_into_the_same_geojson_as_a_fresh_serialisation(store):
                 [s for s in inside if s["kind"] == "mural" and s["festival"] == "ARTBAT FEST"]
             )
         )
+        edition, artist = walk.edition_keys()[0], walk.artist_keys()[0]
+        assert table(fragments.select(edition=edition)) == stops_collection(
+            [s for s in stops if s["edition"] == edition]
+        )
+        theirs = [s for s in stops if artist in {a["slug"] for a in s["artists"]}]
+        assert theirs and table(fragments.select(artist=artist)) == stops_collection(theirs)
+        festival = walk.stops[[s["edition"] for s in walk.stops].index(edition)]
+        by_key = fragments.select(festival=festival["festival_slug"])
+        assert by_key == fragments.select(festival=festival["festival"])  # key or name
 
 
 def test_the_data_token_follows_the_content(store):

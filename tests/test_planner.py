@@ -11,21 +11,40 @@ import xml.etree.ElementTree as ET
 import pytest
 from click.testing import CliRunner
 
-from mapapp import coverage
-from mapapp.catalog import build_walk
+from mapapp import coverage, lifecycle, resources, selection
+from mapapp.catalog import build_walk, reference_layers
 from mapapp.cli import cli
-from mapapp.records import Installation
+from mapapp.records import ART_KINDS, CONTEXT_KINDS, Installation
 
 XSS = "<img src=x onerror=alert(1)>"
+
+
+def access_points() -> tuple[coverage.AccessPoint, ...]:
+    """The crossings and bike stations shipped in data/geo, as the planner reads them."""
+    return tuple(
+        coverage.AccessPoint(f["properties"]["name"], *f["geometry"]["coordinates"][:2])
+        for layer in reference_layers(resources.data_dir(), "en").values()
+        for f in layer["features"]
+    )
+
+
+def counted(store, kinds=ART_KINDS, festivals=(), radius_m=150.0, corridor=None):
+    """The works the planner counts: the selection, within the corridor."""
+    works = selection.Selection(tuple(kinds), tuple(festivals)).apply(build_walk(store).stops)
+    return selection.split_by_corridor(works, selection.corridor_for(radius_m, corridor))
 
 
 def expected_report(store, **kwargs) -> coverage.CoverageReport:
     """The report straight from the geometry module, for comparison."""
     walk = build_walk(store)
-    kind, festival = kwargs.pop("kind", None), kwargs.pop("festival", None)
-    works = walk.filtered(kind=kind, festival=festival)
+    kinds, festivals = kwargs.pop("kinds", ART_KINDS), kwargs.pop("festivals", ())
+    works, _out = counted(store, kinds, festivals, kwargs.get("radius_m", 150.0))
     return coverage.coverage_report(
-        walk.route, [w["lon"] for w in works], [w["lat"] for w in works], **kwargs
+        walk.route,
+        [w["lon"] for w in works],
+        [w["lat"] for w in works],
+        constraints=coverage.SiteConstraints(access_points=access_points()),
+        **kwargs,
     )
 
 
@@ -61,6 +80,7 @@ def test_page_shows_map_summary_chart_and_downloads(client, store):
     assert f"{rep.share * 100:.1f} %" in html
     assert html.count('class="report gaps"') == 1
     assert html.count('<span class="where">km ') == len(rep.gaps) + len(rep.suggestions)
+    assert "Art works (sculptures, murals" in html  # art only, by default
     assert 'src="/planner/chart.svg?radius=150&amp;gap=300&amp;segment=100&amp;k=5"' in html
     assert 'href="/api/coverage?format=csv&amp;radius=150' in html
     assert 'download="terrenkur-coverage-r150.geojson"' in html
@@ -77,20 +97,25 @@ def test_page_obeys_the_content_security_policy(client):
     resp = client.get("/planner")
     html = resp.get_data(as_text=True)
     nonce = re.search(r"'nonce-([^']+)'", resp.headers["Content-Security-Policy"]).group(1)
-    for attrs in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html):
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline
+    for attrs in inline:
         assert f'nonce="{nonce}"' in attrs or 'type="application/json"' in attrs
     assert not re.search(r"<[^>]+\sstyle=", html), "inline style attribute"
     assert "<style" not in html
-    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls
+    for url in urls:
         assert url.startswith("/") or url.startswith("#"), url
 
 
 def test_filters_change_the_report(client, store):
     html = client.get("/planner?kind=sculpture&festival=PARK+FEST&radius=300").text
-    rep = expected_report(store, kind="sculpture", festival="PARK FEST", radius_m=300)
+    rep = expected_report(store, kinds=["sculpture"], festivals=["PARK FEST"], radius_m=300)
     assert f"{rep.share * 100:.1f} %" in html
-    assert '<option value="sculpture" selected>' in html
-    assert '<option value="PARK FEST" selected>' in html
+    assert '<input type="checkbox" name="kind" value="sculpture" checked>' in html
+    assert '<input type="checkbox" name="kind" value="mural">' in html
+    assert '<input type="checkbox" name="festival" value="park-fest" checked>' in html
     assert 'value="300"' in html
 
 
@@ -114,7 +139,20 @@ def test_text_from_the_data_is_escaped(client, store):
         ("k=51", "k", "Suggested sites must be a whole number from 0 to 50"),
         ("k=2.5", "k", "whole number"),
         ("kind=spaceship", "kind", "Kind must be one of"),
-        ("festival=WOODSTOCK", "festival", "Festival must be one of"),
+        ("kind=mural,spaceship", "kind", "Kind must be one of"),
+        ("festival=WOODSTOCK", "festival", "Festival must be one of: ARTBAT FEST, "),
+        ("status=retired", "status", "Status must be one of: published, draft"),
+        ("status=draft", "status", "Drafts are counted only for signed-in curators."),
+        ("corridor=0", "corridor", "Corridor must be more than 0"),
+        ("access=-3", "access", "Near an access point must be more than 0"),
+        ("spacing=x", "spacing", "Spacing between sites must be a number"),
+        ("route_error=3000", "route_error", "Route position error must be from 0 to 2000"),
+        ("avoid=1.8-1.2", "avoid", "Keep clear of: give stretches as km from–to"),
+        ("avoid=km+1", "avoid", "Keep clear of: give stretches as km from–to"),
+        ("sites=43.2", "sites", "Proposed sites, site 1 (“43.2”): give latitude and longitude"),
+        ("sites=43.2,76.9;95,76.9", "sites", "site 2 (“95,76.9”): latitude must be from -90"),
+        ("scenario=x", "scenario", "Saved scenario must be the number of a saved scenario"),
+        ("name=" + "n" * 81, "name", "Scenario name may be at most 80 characters"),
     ],
 )
 def test_bad_values_re_render_the_form_with_400(client, query, field, message):
@@ -122,8 +160,9 @@ def test_bad_values_re_render_the_form_with_400(client, query, field, message):
     assert resp.status_code == 400
     html = resp.text
     assert message in html
-    assert 'role="alert"' in html and f'id="e-{field}"' in html
-    assert 'aria-invalid="true"' in html
+    assert 'role="alert"' in html
+    if field not in ("status", "scenario"):  # no such control for the public
+        assert f'id="e-{field}"' in html and f'aria-describedby="e-{field}' in html
     assert "folium-map" not in html  # no report for bad values
 
 
@@ -137,6 +176,7 @@ def test_bad_values_are_echoed_escaped(client):
 def test_suggested_sites_table(client, store):
     html = client.get("/planner?k=3").text
     rep = expected_report(store, k=3)
+    assert len(rep.suggestions) == 3
     for site in rep.suggestions:
         assert f"{site.lat:.5f}," in html
     assert "No sites asked for." in client.get("/planner?k=0").text
@@ -191,8 +231,14 @@ def test_api_json_matches_the_geometry_module(client, store):
         "gap": 250.0,
         "segment": 200.0,
         "k": 2,
-        "kind": None,
-        "festival": None,
+        "kind": list(ART_KINDS),
+        "festival": [],
+        "status": ["published"],
+        "corridor": 1000.0,
+        "avoid_km": [],
+        "access": None,
+        "spacing": None,
+        "route_error": None,
     }
     for key in ("share", "covered_m", "length_m", "works_per_km"):
         assert key in doc
@@ -247,7 +293,9 @@ def test_api_geojson_and_csv(client):
         ("k=51", "k must be a whole number from 0 to 50"),
         ("k=two", "k must be a whole number"),
         ("kind=spaceship", "kind must be one of: sculpture"),
-        ("festival=x", "festival must be one of: PARK FEST, ARTBAT FEST"),
+        ("kind=art,nope", "kind must be one of: sculpture"),
+        ("festival=x", "festival must be one of: ARTBAT FEST, "),
+        ("status=draft", "Drafts are counted only for signed-in curators."),
         ("format=xml", "format must be one of: json, geojson, csv"),
     ],
 )
@@ -281,8 +329,12 @@ def test_cli_table(db_path, store):
     result = run_cli("--db", str(db_path), "--radius", "150")
     assert result.exit_code == 0, result.output
     rep = expected_report(store)
-    assert "Coverage of the route by published works within 150 m" in result.output
+    assert "Coverage of the route by art works within 150 m" in result.output
     assert f"({rep.share * 100:.1f} %)" in result.output
+    assert "Likely covered share, allowing for position errors (route ±200 m): " in result.output
+    _kept, out = counted(store)
+    assert f"Not counted, beyond the 1000 m corridor: {len(out)}" in result.output
+    assert f"{out[0].offset_m / 1000:6.2f} km  {out[0].work['title']}" in result.output
     assert f"Gaps of 300 m or more, longest first: {len(rep.gaps)}" in result.output
     assert f"Segments of 100 m: {len(rep.segments)}" in result.output
 
@@ -291,7 +343,7 @@ def test_cli_csv_and_geojson(db_path, store):
     result = run_cli("--db", str(db_path), "--kind", "sculpture", "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    rep = expected_report(store, kind="sculpture")
+    rep = expected_report(store, kinds=["sculpture"])
     assert float(rows[0]["covered_m"]) == round(rep.covered_m, 1)
     assert sum(r["feature"] == "segment" for r in rows) == len(rep.segments)
     result = run_cli("--db", str(db_path), "--format", "geojson", "--segment", "500", "-k", "2")
@@ -303,10 +355,10 @@ def test_cli_csv_and_geojson(db_path, store):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--radius", "0"], "0<x<=5000"),
-        (["--radius", "abc"], "not a valid float"),
-        (["--segment", "5"], "10<=x<=10000"),
-        (["-k", "99"], "0<=x<=50"),
+        (["--radius", "0"], "above 0 and at most 5000"),
+        (["--radius", "abc"], "'abc' is not a number"),
+        (["--segment", "5"], "from 10 to 10000"),
+        (["-k", "99"], "not a whole number from 0 to 50"),
         (["--kind", "spaceship"], "must be one of"),
         (["--festival", "x"], "must be one of"),
         (["--format", "xml"], "xml"),
@@ -316,6 +368,28 @@ def test_cli_rejects_bad_values(db_path, args, message):
     result = run_cli("--db", str(db_path), *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "kinds", "festivals"),
+    [
+        (["--kind", "art", "--kind", "venue"], (*ART_KINDS, "venue"), ()),
+        (["--kind", "all"], ART_KINDS + CONTEXT_KINDS, ()),
+        (["--kind", "mural,park"], ("mural", "park"), ()),
+        (
+            ["--festival", "artbat-fest-9", "--festival", "-", "--festival", "PARK FEST"],
+            ART_KINDS,
+            ("artbat-fest-9", "-", "PARK FEST"),
+        ),
+    ],
+)
+def test_cli_counts_several_kinds_and_festivals(db_path, store, args, kinds, festivals):
+    result = run_cli("--db", str(db_path), "--format", "csv", "-k", "0", *args)
+    assert result.exit_code == 0, result.output
+    rep = expected_report(store, kinds=kinds, festivals=festivals, k=0)
+    route = next(csv.DictReader(io.StringIO(result.output)))
+    assert float(route["covered_m"]) == round(rep.covered_m, 1)
+    assert int(route["works"]) == rep.works_near
 
 
 def test_cli_without_a_database(tmp_path):
@@ -328,3 +402,210 @@ def test_cli_help_has_an_example():
     result = CliRunner().invoke(cli, ["coverage", "--help"])
     assert result.exit_code == 0
     assert "mapapp coverage --radius 150" in result.output
+
+
+# what is counted ---------------------------------------------------------------------------
+
+
+def test_art_only_by_default_and_context_on_request(client, store):
+    art = client.get("/api/coverage").json
+    everything = client.get("/api/coverage?kind=all").json
+    art_rep = expected_report(store)
+    all_rep = expected_report(store, kinds=ART_KINDS + CONTEXT_KINDS)
+    assert art["share"] == round(art_rep.share, 4) and art["parameters"]["kind"] == list(ART_KINDS)
+    assert everything["share"] == round(all_rep.share, 4)
+    assert everything["works_total"] > art["works_total"]
+    walk = build_walk(store)
+    art_ids = {w["id"] for w in walk.stops if w["kind"] in ART_KINDS}
+    assert art["works_total"] + len(art["excluded"]) == len(art_ids)
+    page = client.get("/planner?kind=art&kind=venue&kind=park").text
+    assert '<input type="checkbox" name="kind" value="venue" checked>' in page
+    assert '<input type="checkbox" name="kind" value="landmark">' in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["kind=mural&kind=sculpture", "kind=mural,sculpture", "kind=sculpture,mural&kind=mural"],
+)
+def test_kinds_repeated_or_comma_separated_are_the_same(client, store, query):
+    doc = client.get(f"/api/coverage?{query}").json
+    rep = expected_report(store, kinds=["mural", "sculpture"])
+    assert doc["parameters"]["kind"] == ["sculpture", "mural"]
+    assert doc["covered_m"] == round(rep.covered_m, 1)
+
+
+def test_festivals_and_editions_select_together(client, store):
+    doc = client.get("/api/coverage?festival=artbat-fest-9&festival=PARK+FEST").json
+    rep = expected_report(store, festivals=["artbat-fest-9", "PARK FEST"])
+    assert doc["covered_m"] == round(rep.covered_m, 1) and doc["works_total"] == rep.works_total
+    assert doc["parameters"]["festival"] == ["artbat-fest-9", "park-fest"]  # names become keys
+    by_key = client.get("/api/coverage?festival=artbat-fest-9,park-fest").json
+    assert by_key["covered_m"] == doc["covered_m"]
+    none = client.get("/api/coverage?festival=-").json
+    assert none["works_total"] == expected_report(store, festivals=["-"]).works_total
+    page = client.get("/planner").text
+    for key in build_walk(store).edition_keys():
+        assert f'name="festival" value="{key}"' in page
+    assert 'value="artbat-fest"> ARTBAT FEST, every edition' in page
+
+
+def test_works_too_far_are_listed_drawn_and_left_out(client, store):
+    kept, out = counted(store)
+    assert out and all(e.offset_m > 1000 for e in out)
+    doc = client.get("/api/coverage").json
+    assert [e["title"] for e in doc["excluded"]] == [e.work["title"] for e in out]
+    assert all(e["offset_m"] > 1000 and e["reason"] == "beyond_corridor" for e in doc["excluded"])
+    html = client.get("/planner").text
+    far = out[0]
+    assert f"{far.offset_m / 1000:.2f} km from the route, beyond the 1.00 km corridor" in html
+    blob = json.loads(re.search(r'id="planner-settings">(.*?)</script>', html, re.S).group(1))
+    assert [w[2] for w in blob["excluded"]] == [e.work["title"] for e in out]
+    assert len(blob["works"]) == len(kept)
+    wide = client.get("/api/coverage?corridor=3500").json
+    assert wide["excluded"] == [] and wide["works_total"] == len(kept) + len(out)
+
+
+# time and precision --------------------------------------------------------------------------
+
+
+def test_coverage_over_time(client, store):
+    doc = client.get("/api/coverage").json["timeline"]
+    works, _ = counted(store)
+    assert doc["works"] == len(works) and doc["undated"] == sum(1 for w in works if not w["year"])
+    years = {y["year"]: y for y in doc["years"]}
+    first = min(w["year"] for w in works if w["year"])
+    assert min(years) == first and years[first]["added"] >= 1
+    assert years[max(years)]["standing"] == len(lifecycle.standing(works, max(years)))
+    assert years[max(years)]["standing"] < len(works) - doc["undated"]  # temporary works ended
+    svg = client.get("/planner/timeline.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert "year" in "".join(ET.fromstring(svg.data).itertext())
+    html = client.get("/planner?kind=all").text
+    assert "have no date and are left out of the years" in html
+    assert re.search(r'src="/planner/timeline.svg\?[^"]*kind=venue', html)
+
+
+def test_the_report_states_precision_and_a_range(client):
+    doc = client.get("/api/coverage").json
+    u = doc["uncertainty"]
+    assert u["low"] <= doc["share"] <= u["high"] and u["bound_low"] <= u["low"]
+    assert u["method"] == "monte-carlo" and u["draws"] == 200 and u["route_error_m"] == 200
+    exact = client.get("/api/coverage?route_error=0").json["uncertainty"]
+    assert exact["route_error_m"] == 0 and exact["high"] - exact["low"] > 0  # the works' errors
+    assert u["bound_high"] - u["bound_low"] > exact["bound_high"] - exact["bound_low"]
+    html = client.get("/planner").text
+    assert "may lie up to 200 m from the real river" in html
+    assert "Method: Monte Carlo, 200 draws with a fixed seed" in html
+    low, high = map(float, re.search(r'id="covered-range">([\d.]+)–([\d.]+) %', html).groups())
+    assert low == pytest.approx(u["low"] * 100, abs=0.051)
+    assert high == pytest.approx(u["high"] * 100, abs=0.051)
+
+
+# suggestions with constraints -----------------------------------------------------------------
+
+
+def test_suggestions_respect_the_planners_constraints(client, store):
+    doc = client.get("/api/coverage?k=5&avoid=0-2.5&spacing=800").json
+    sites = doc["suggestions"]
+    assert sites and all(s["chainage_m"] > 2500 for s in sites)
+    walk = build_walk(store)
+    from mapapp import geo
+
+    x, y = geo.to_metric([s["lon"] for s in sites], [s["lat"] for s in sites])
+    assert all(
+        ((x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2) ** 0.5 >= 800 - 1
+        for i in range(len(sites))
+        for j in range(i)
+    )
+    near = client.get("/api/coverage?k=5&access=60").json["suggestions"]
+    assert near and all(s["access_m"] <= 60 and s["access_name"] for s in near)
+    html = client.get("/planner?k=5&access=60").text
+    assert "Only within 60 m of an access point." in html
+    assert walk.route.length_m > 2500
+
+
+# scenarios ------------------------------------------------------------------------------------
+
+SITES = "43.2301,76.9254;43.2445,76.9195"
+
+
+def test_a_scenario_against_today(client, store):
+    from mapapp import scenarios
+
+    doc = client.get(f"/api/scenario?sites={SITES}&name=Two").json
+    works, _ = counted(store)
+    parsed, _problems = scenarios.parse_sites(SITES)
+    expected = scenarios.compare(
+        build_walk(store).route,
+        [w["lon"] for w in works],
+        [w["lat"] for w in works],
+        parsed,
+        radius_m=150,
+        gap_m=300,
+        segment_m=100,
+    )
+    assert doc["name"] == "Two"
+    assert doc["today"] == expected.today.to_dict()
+    assert doc["scenario"] == expected.scenario.to_dict()
+    assert doc["gaps_closed"] == expected.gaps_closed
+    assert [s["gain_unique_m"] for s in doc["sites"]] == [
+        round(s.gain_unique_m, 1) for s in expected.sites
+    ]
+    u = doc["uncertainty"]
+    assert u["low"] <= u["change"] <= u["high"]
+    assert [r["metric"] for r in doc["display"]["rows"]] == list(scenarios.METRICS)
+    geo_doc = client.get(f"/api/scenario?sites={SITES}&format=geojson")
+    assert geo_doc.mimetype == "application/geo+json"
+    assert sum(f["properties"]["feature"] == "proposed_site" for f in geo_doc.json["features"]) == 2
+    rows = list(
+        csv.DictReader(io.StringIO(client.get(f"/api/scenario?sites={SITES}&format=csv").text))
+    )
+    assert [r["number"] for r in rows if r["feature"] == "proposed_site"] == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "sites is required"),
+        ("sites=x", "sites, site 1"),
+        ("sites=43.2,76.9&format=kml", "format must be one of"),
+        ("sites=43.2,76.9&radius=0", "radius must be more than 0"),
+    ],
+)
+def test_scenario_api_rejects_bad_values(client, query, message):
+    resp = client.get(f"/api/scenario?{query}")
+    assert resp.status_code == 400 and message in resp.json["message"]
+
+
+def test_a_shared_link_reproduces_an_unsaved_scenario(client):
+    html = client.get(f"/planner?sites={SITES}&name=Two&radius=200").text
+    link = re.search(r'id="scenario-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "sites=43.230100,76.925400;43.244500,76.919500" in link and "radius=200" in link
+    again = client.get(link).text
+    cells = lambda page: re.findall(r'id="cmp-[a-z_]+-(?:scenario|change)">([^<]*)<', page)  # noqa: E731
+    assert cells(again) == cells(html) and "—" not in cells(html)
+    assert "Scenario “Two” against today" in again
+    blob = json.loads(re.search(r'id="planner-settings">(.*?)</script>', again, re.S).group(1))
+    assert blob["proposals"] == [[76.9254, 43.2301], [76.9195, 43.2445]]
+    assert blob["newly"] and blob["query"]["name"] == "Two"
+
+
+def test_suggested_sites_can_be_tried_as_a_scenario(client):
+    html = client.get("/planner?k=3").text
+    link = re.search(r'<a href="([^"]+)">Try these sites as a scenario</a>', html).group(1)
+    page = client.get(link.replace("&amp;", "&")).text
+    assert "Scenario “Suggested sites” against today" in page
+    assert page.count("<tr><td>P") == 3
+
+
+def test_text_in_a_scenario_name_is_escaped(client):
+    html = client.get("/planner", query_string={"sites": SITES, "name": XSS}).text
+    assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_default_corridor_is_the_curators_limit(db_path):
+    from mapapp.app import create_app
+
+    app = create_app({"TESTING": True, "DB": str(db_path), "TILES": "", "MAX_OFFSET_M": 3500.0})
+    doc = app.test_client().get("/api/coverage").json
+    assert doc["excluded"] == [] and doc["parameters"]["corridor"] == 3500.0

@@ -30,6 +30,14 @@ GOOD = {
 }
 
 
+#: The festivals, editions and artists the rows may refer to.
+REFS = records.References.from_rows(
+    [{"slug": "park-fest", "name": "PARK FEST"}, {"slug": "artbat-fest", "name": "ARTBAT FEST"}],
+    [{"slug": "park-fest-2018", "festival": "park-fest"}],
+    [{"slug": "andrey-lyublinsky", "name": "Andrey Lyublinsky"}],
+)
+
+
 def csv_text(rows, delimiter=",", header=COLUMNS):
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=header, delimiter=delimiter, extrasaction="ignore")
@@ -56,7 +64,14 @@ def test_semicolon_and_bom_are_accepted():
     ("field", "value", "message"),
     [
         ("kind", "statue", "unknown value 'statue'"),
-        ("festival", "Burning Man", "unknown value 'Burning Man'"),
+        ("festival", "Burning Man", "no festival has the key or name 'Burning Man'"),
+        ("edition", "artbat-fest-99", "no edition has the key or name 'artbat-fest-99'"),
+        ("edition", "park-fest-2018", "belongs to festival 'park-fest'"),
+        ("artists", "nobody", "no artist has the key or name 'nobody'"),
+        ("artists", "Some Body", "artist keys separated by semicolons"),
+        ("start_date", "24.08.2018", "give a date as 2018-08-24"),
+        ("start_date", "2018-02-30", "give a date as 2018-08-24"),
+        ("end_date", "2018-07", "ends (2018-07) before it starts (2018-08-24)"),
         ("year", "1700", "not plausible"),
         ("year", "twenty", "four-digit year"),
         ("lat", "95", "must be from -90 to 90"),
@@ -71,7 +86,12 @@ def test_semicolon_and_bom_are_accepted():
     ],
 )
 def test_bad_values_are_reported_by_row_and_field(field, value, message):
-    _, errors = read_csv_text(csv_text([GOOD, {**GOOD, "id": "2", "slug": "b", field: value}]))
+    bad = {**GOOD, "id": "2", "slug": "b", field: value}
+    if field == "end_date":
+        bad["start_date"] = "2018-08-24"
+    if field == "edition" and value.startswith("park"):
+        bad["festival"] = "ARTBAT FEST"
+    _, errors = read_csv_text(csv_text([GOOD, bad]), REFS)
     assert [(e.row, e.field) for e in errors] == [(3, field)]
     assert message in errors[0].reason
 

@@ -262,7 +262,6 @@ def test_a_link_a_static_host_cannot_serve_is_reported(tmp_path: Path):
 
 def test_cli_exports_and_refuses_to_overwrite(db_path: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("MAPAPP_TILES", "")
-    monkeypatch.setenv("MAPAPP_SECRET_KEY", "test")  # not the instance folder's key file
     monkeypatch.setenv("MAPAPP_MEDIA_DIR", str(tmp_path / "media"))
     out = tmp_path / "public"
     runner = CliRunner()
@@ -276,3 +275,24 @@ def test_cli_exports_and_refuses_to_overwrite(db_path: Path, tmp_path: Path, mon
     forced = runner.invoke(cli, ["export-site", str(out), "--db", str(db_path), "--force"])
     assert forced.exit_code == 0, forced.output
     assert "Example:" in runner.invoke(cli, ["export-site", "--help"]).output
+
+
+def test_artist_pages_are_exported_in_each_language(site: Path, store):
+    linked = {a["slug"] for s in store.installations() for a in _artists(store, s)}
+    assert "pavel-shorokhov" in linked and "masayoshi-fujita" not in linked  # a draft's only
+    for lang in LANGUAGES:
+        home = site if lang == "en" else site / lang
+        written = {p.parent.name for p in (home / "artists").glob("*/index.html")}
+        assert written == linked, lang
+        page = (home / "artists" / "pavel-shorokhov" / "index.html").read_text(encoding="utf-8")
+        prefix = "/" if lang == "en" else f"/{lang}/"
+        assert f'href="{prefix}installations/clown-and-gymnast/"' in page
+        assert 'href="/kk/artists/pavel-shorokhov/"' in page  # the language switch
+    index = (site / "index.html").read_text(encoding="utf-8")
+    # the stop list (drawn by the script from the page's stop table) links them
+    assert "/artists/pavel-shorokhov/" in local_urls(index, "/", site)
+    assert "/artists/pavel-shorokhov/" not in local_urls(index, "/")  # only by the table
+
+
+def _artists(store, row):
+    return [store.record_by_slug("artist", k) for k in row["artists"].split(";") if k]

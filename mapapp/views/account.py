@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
-from ..accounts import authenticate
+from ..accounts import authenticate, end_session, start_session
 from ..web.auth import User, limiter
 from ..web.db import get_store
 
 bp = Blueprint("account", __name__)
 
 
+#: A path on this site: one leading ``/``, then printable ASCII but no backslash.
+#: No whitespace or control characters: browsers drop tabs and newlines from a
+#: Location, so ``/<tab>/evil.example`` would lead to ``//evil.example``.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[!-\[\]-~]*")
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """``target`` when it is a relative path on this site, else the curators' start page."""
+    if target and _LOCAL_PATH.fullmatch(target):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("curator.index")
 
 
@@ -28,7 +40,7 @@ def login():
             get_store(), request.form.get("username", ""), request.form.get("password", "")
         )
         if row is not None:
-            login_user(User(row))
+            login_user(User(row, start_session(get_store(), row["id"])))
             return redirect(_safe_next(request.args.get("next")))
         error = _("Wrong user name or password.")
     return render_template("curator/login.html", error=error), 401 if error else 200
@@ -36,6 +48,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_session(get_store(), current_user.session_token)
     logout_user()
     flash(_("You are signed out."))
     return redirect(url_for("public.index"))

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, abort, current_app, request
 from flask_babel import gettext as _
 
 from .. import payloads
 from ..catalog import localize_stop, stop_feature, stops_collection
 from ..geo import DIRECTIONS
-from ..numbers import MAX_ID
-from ..records import FESTIVALS, KINDS, LANGUAGES
+from ..records import KINDS, LANGUAGES
 from ..web.cache import app_cache, cached
+from ..web.db import get_store
 from ..web.i18n import current_language
 from ..web.params import (
     GEOJSON,
+    ParamError,
     bbox_arg,
     choice_arg,
     encoded_data,
@@ -35,6 +36,9 @@ from ..web.walk import current_walk
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_NEAREST = 50
+MAX_SEARCH = 100
+#: The longest search query taken, in characters.
+MAX_QUERY = 200
 
 
 def _localized(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -63,21 +67,25 @@ def route():
 
 @bp.get("/installations.geojson")
 def installations():
+    """Published works; ``festival`` by name (``PARK FEST``) or key, ``edition`` and
+    ``artist`` by key."""
+    walk = current_walk()
     kind = choice_arg("kind", KINDS)
-    festival = choice_arg("festival", FESTIVALS)
+    festival = choice_arg("festival", walk.festival_names())
+    edition = choice_arg("edition", walk.edition_keys())
+    artist = choice_arg("artist", walk.artist_keys())
     bbox = bbox_arg()
     lang = choice_arg("lang", LANGUAGES)
-    walk = current_walk()
 
     def build() -> bytes:
         fragments = cached(
             "fragments", (walk.version, lang), lambda: payloads.Fragments.of(walk, lang)
         )
-        return fragments.select(kind, festival, bbox)
+        return fragments.select(kind, festival, bbox, edition, artist)
 
     return encoded_data(
         "geojson",
-        (walk.version, lang, kind, festival, bbox),
+        (walk.version, lang, kind, festival, edition, artist, bbox),
         build,
         payloads.data_token(walk),
         GEOJSON,
@@ -116,7 +124,7 @@ def details(chunk: int):
 
 @bp.get("/installations/<int:id>")
 def installation(id: int):
-    stop = current_walk().by_id(id) if id <= MAX_ID else None
+    stop = current_walk().by_id(id)
     if stop is None:
         abort(404, description=_("There is no published work with id %(id)s.", id=id))
     return json_response(stop_feature(_localized([stop])[0]), GEOJSON)
@@ -155,3 +163,25 @@ def status():
         "replay": replay.stats() if replay is not None else None,
     }
     return json_response(doc, public=False)
+
+
+@bp.get("/search")
+def search():
+    """Published works matching ``q`` in any language and script, best first.
+
+    Each word of ``q`` must match a title, description, address, credit, artist's
+    or festival's name, as written or as the start of a word; ``kasteyev`` finds
+    Кастеев and Қастеев. ``lang`` localizes the texts as elsewhere.
+    """
+    q = (request.args.get("q") or "").strip()
+    if not q:
+        raise ParamError(_("q is required"))
+    if len(q) > MAX_QUERY:
+        raise ParamError(_("q may be at most %(n)s characters", n=MAX_QUERY))
+    limit = int_arg("limit", 1, MAX_SEARCH, default=20)
+    walk = current_walk()
+    ids = get_store().search(q, statuses=("published",), limit=limit)
+    found = [s for s in (walk.by_id(i) for i in ids) if s is not None]
+    doc = stops_collection(_localized(found))
+    doc["query"] = q
+    return json_response(doc, GEOJSON)

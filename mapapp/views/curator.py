@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -26,13 +28,24 @@ from flask_login import current_user
 
 from .. import contract, editing, exchange, photos
 from ..catalog import place_stops
-from ..numbers import MAX_ID, int_or_none
-from ..records import COLUMNS, FESTIVALS, KINDS, STATUSES, RowError, row_error
+from ..numbers import int_or_none
+from ..records import (
+    COLUMNS,
+    KEY_SEPARATOR,
+    KINDS,
+    STATUSES,
+    TEXT_STATUSES,
+    References,
+    RowError,
+    row_error,
+)
 from ..store import NotFound, StaleEdit
 from ..web.assets import asset_url
 from ..web.auth import role_required
 from ..web.db import get_store
+from ..web.i18n import LANGUAGE_NAMES
 from ..web.labels import field_errors, kind_labels, precision_labels
+from ..web.limits import upload_limit
 from ..web.walk import current_walk, workspace
 
 bp = Blueprint("curator", __name__)
@@ -41,6 +54,7 @@ EXPORT_TYPES = {
     "csv": "text/csv",
     "geojson": "application/geo+json",
     "gpx": "application/gpx+xml",
+    "gpkg": "application/geopackage+sqlite3",
 }
 PICKER_ID = "picker-settings"
 
@@ -48,57 +62,125 @@ PICKER_ID = "picker-settings"
 # installations ---------------------------------------------------------------------
 
 
+#: The list's filter on the state of translations.
+REVIEW_FILTERS = ("needs_review", "missing")
+
+
 @bp.get("/curator")
 @role_required("curator")
 def index():
-    q = request.args.get("q", "").strip().lower()
-    kind = request.args.get("kind") or None
-    festival = request.args.get("festival") or None
+    """The works, filtered; ``q`` searches every language and script (full-text index)."""
+    store = get_store()
+    refs = store.references()
+    q = request.args.get("q", "").strip()
+    args = {k: request.args.get(k) or None for k in ("kind", "festival", "edition", "artist")}
     status = request.args.get("status") or None
-    rows = get_store().installations(
+    review = request.args.get("review") or None
+    rows = store.installations(
         statuses=(status,) if status in STATUSES else STATUSES,
-        kind=kind if kind in KINDS else None,
-        festival=festival if festival in (*FESTIVALS, "") else None,
+        kind=args["kind"] if args["kind"] in KINDS else None,
+        festival=args["festival"] if args["festival"] in refs.festivals else None,
+        edition=args["edition"] if args["edition"] in refs.editions else None,
+        artist=args["artist"] if args["artist"] in refs.artists else None,
     )
     if q:
-        rows = [
-            r
-            for r in rows
-            if q
-            in " ".join(str(r.get(k) or "") for k in ("title", "artist", "slug", "address")).lower()
-        ]
+        ranked = store.search(q[:200], statuses=STATUSES, limit=10_000)
+        order = {row_id: n for n, row_id in enumerate(ranked)}
+        rows = sorted((r for r in rows if r["id"] in order), key=lambda r: order[r["id"]])
+    if review in REVIEW_FILTERS:
+        wanted = ("translated",) if review == "needs_review" else ("",)
+        rows = [r for r in rows if any(r[f"text_status_{x}"] in wanted for x in ("ru", "kk"))]
     return render_template(
         "curator/index.html",
         rows=place_stops(current_walk().route, rows),
-        q=request.args.get("q", ""),
-        filters={"kind": kind, "festival": festival, "status": status},
-        **_choices(),
+        q=q,
+        filters={**args, "status": status, "review": review},
+        **_choices(refs),
     )
 
 
-def _choices() -> dict[str, Any]:
+def _choices(refs: References | None = None) -> dict[str, Any]:
+    refs = refs or get_store().references()
+    festivals = sorted(refs.festivals.values(), key=lambda f: f["name"].casefold())
+    editions = {
+        f["slug"]: [e for e in refs.editions.values() if e["festival"] == f["slug"]]
+        for f in festivals
+    }
+    for group in editions.values():
+        group.sort(key=lambda e: (e.get("year") or 0, e.get("number") or 0, e["name"]))
     return {
         "kinds": kind_labels(),
-        "festivals": FESTIVALS,
+        "festivals": festivals,
+        "editions": editions,
+        "artists": sorted(refs.artists.values(), key=lambda a: a["name"].casefold()),
+        "refs": refs,
         "precisions": precision_labels(),
         "statuses": STATUSES,
+        "text_statuses": TEXT_STATUSES,
+        "languages": LANGUAGE_NAMES,
     }
 
 
 def _form_fields() -> dict[str, Any]:
-    return {k: request.form.get(k, "") for k in COLUMNS if k not in ("id", "photo")}
+    """The fields the form sent; those it did not send keep their stored values.
+
+    The artists are a multiple choice, sent once per artist chosen; the form also
+    sends an empty ``artists`` so that choosing none is told apart from not asking.
+    """
+    skip = ("id", "photo", "artists")
+    fields = {k: request.form.get(k, "") for k in COLUMNS if k not in skip and k in request.form}
+    if "artists" in request.form:
+        fields["artists"] = KEY_SEPARATOR.join(a for a in request.form.getlist("artists") if a)
+    return fields
 
 
-def _uploaded_photo() -> tuple[photos.CheckedPhoto | None, list[RowError]]:
-    """The form's photo, checked (nothing stored yet), or the reason it was refused."""
+@dataclass
+class FormPhoto:
+    """The form's photo: a new file or the one kept from the form's last try."""
+
+    checked: photos.CheckedPhoto | None = None
+    errors: list[RowError] = field(default_factory=list)
+    data: bytes = b""
+    token: str | None = None  # the kept upload it came from
+
+    def keep(self) -> str | None:
+        """Keep a good photo while the form is shown again; the hidden field's token."""
+        if self.checked is None:
+            return None
+        return self.token or photos.keep_pending(self.data, _media_dir())
+
+    def done(self) -> None:
+        """The work is saved with it: the kept copy is no longer needed."""
+        if self.token:
+            photos.drop_pending(self.token, _media_dir())
+
+
+def _media_dir() -> Path:
+    return Path(current_app.config["MEDIA_DIR"])
+
+
+def _uploaded_photo() -> FormPhoto:
+    """The form's photo, checked (nothing stored yet), or the reason it was refused.
+
+    Without a new file, the photo kept from the form's last try (``pending_photo``).
+    """
     upload = request.files.get("photo_file")
-    if upload is None or not upload.filename:
-        return None, []
+    token = request.form.get("pending_photo", "")
     limit = current_app.config["PHOTO_MAX_BYTES"]
+    if upload is not None and upload.filename:
+        data: bytes | None = upload.read(limit + 1)
+        if token:
+            photos.drop_pending(token, _media_dir())  # a new choice replaces the kept one
+            token = ""
+    else:
+        data = photos.pending_upload(token, _media_dir()) if token else None
+    if data is None:
+        return FormPhoto()
     try:
-        return photos.check_photo(upload.read(limit + 1), limit), []
+        checked = photos.check_photo(data, limit)
     except photos.PhotoError as exc:
-        return None, [row_error(0, "photo_file", exc.code, str(exc), **exc.params)]
+        return FormPhoto(errors=[row_error(0, "photo_file", exc.code, str(exc), **exc.params)])
+    return FormPhoto(checked, [], data, token or None)
 
 
 def _messages(errors: list[RowError]) -> dict[str, str]:
@@ -109,7 +191,13 @@ def _messages(errors: list[RowError]) -> dict[str, str]:
     return messages
 
 
-def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None, status: int):
+def _edit_page(
+    values: dict[str, Any],
+    errors: dict[str, str],
+    row: dict | None,
+    status: int,
+    pending_photo: str | None = None,
+):
     from .. import maps  # folium: loaded by the first page that draws a map
 
     walk = current_walk()
@@ -147,6 +235,7 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
             settings_id=PICKER_ID,
             picker_scripts=[asset_url(p) for _n, p in maps.PICKER_SCRIPTS],
             max_offset_m=config["MAX_OFFSET_M"],
+            pending_photo=pending_photo,
             **_choices(),
         ),
         status,
@@ -154,60 +243,63 @@ def _edit_page(values: dict[str, Any], errors: dict[str, str], row: dict | None,
 
 
 @bp.route("/curator/new", methods=["GET", "POST"])
+@upload_limit("PHOTO_MAX_BYTES")
 @role_required("curator")
 def new():
     if request.method == "GET":
         return _edit_page({"status": "draft", "location_precision": "surveyed"}, {}, None, 200)
     data = _form_fields()
-    photo, upload_errors = _uploaded_photo()
+    photo = _uploaded_photo()
     try:
-        row = editing.create_work(workspace(), data, photo, errors=upload_errors)
+        row = editing.create_work(workspace(), data, photo.checked, errors=photo.errors)
     except editing.Invalid as exc:
-        return _edit_page(data, _messages(exc.errors), None, 400)
+        return _edit_page(data, _messages(exc.errors), None, 400, photo.keep())
+    photo.done()
     flash(_("Added “%(title)s”.", title=row["title"]))
     return redirect(url_for("curator.edit", id=row["id"]))
 
 
 def _row_or_404(id: int) -> dict[str, Any]:
-    row = get_store().installation(id, published_only=False) if id <= MAX_ID else None
+    row = get_store().installation(id, published_only=False)
     if row is None:
         abort(404, description=_("There is no installation with this id."))
     return row
 
 
 @bp.route("/curator/<int:id>", methods=["GET", "POST"])
+@upload_limit("PHOTO_MAX_BYTES")
 @role_required("curator")
 def edit(id: int):
     row = _row_or_404(id)
     if request.method == "GET":
         return _edit_page(row, {}, row, 200)
     data = _form_fields()
-    photo, upload_errors = _uploaded_photo()
+    photo = _uploaded_photo()
+    errors = list(photo.errors)
     version = int_or_none(request.form.get("version"), 1)
     if version is None:
-        upload_errors.append(
-            row_error(0, "version", "version_missing", "the form is missing its version")
-        )
+        errors.append(row_error(0, "version", "version_missing", "the form is missing its version"))
     try:
         saved = editing.save_work(
             workspace(),
             id,
             data,
             version or 0,
-            photo=photo,
+            photo=photo.checked,
             remove_photo=bool(request.form.get("remove_photo")),
-            errors=upload_errors,
+            errors=errors,
         )
     except editing.Invalid as exc:
-        values = {**data, "photo": row["photo"], "version": row["version"]}
-        return _edit_page(values, _messages(exc.errors), row, 400)
+        values = {**row, **data, "photo": row["photo"], "version": row["version"]}
+        return _edit_page(values, _messages(exc.errors), row, 400, photo.keep())
     except StaleEdit as exc:
         message = _(
             "Someone else saved this work (now version %(v)s) after you opened it. "
             "Nothing was overwritten: review their version below and apply your change again.",
             v=exc.current["version"],
         )
-        return _edit_page(exc.current, {"version": message}, exc.current, 409)
+        return _edit_page(exc.current, {"version": message}, exc.current, 409, photo.keep())
+    photo.done()
     flash(_("Saved “%(title)s” (version %(v)s).", title=saved["title"], v=saved["version"]))
     return redirect(url_for("curator.edit", id=id))
 
@@ -225,8 +317,6 @@ def restore(id: int, entry: int):
     version = int_or_none(request.form.get("version"), 1)
     if version is None:
         abort(400, description=_("The form is missing its version; reload the page."))
-    if id > MAX_ID or entry > MAX_ID:
-        abort(404, description=_("There is no such version."))
     try:
         row = editing.restore_work(workspace(), id, entry, version)
     except NotFound:
@@ -245,6 +335,7 @@ def restore(id: int, entry: int):
 
 
 @bp.route("/curator/import", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
 @role_required("curator")
 def import_upload():
     if request.method == "GET":
@@ -269,13 +360,23 @@ def import_upload():
     ), 200 if plan.ok else 400
 
 
+@bp.context_processor
+def _import_types() -> dict[str, Any]:
+    return {
+        "import_types": ",".join(exchange.IMPORT_TYPES),
+        "import_corridor_m": f"{current_app.config['MAX_OFFSET_M']:,.0f}",
+    }
+
+
 def _plan(content: bytes, filename: str) -> exchange.ImportPlan:
+    store = get_store()
     return exchange.plan_import(
         content,
         filename,
-        get_store().all_installations(),
+        store.all_installations(),
         current_walk().route,
         current_app.config["MAX_OFFSET_M"],
+        store.references(),
     )
 
 
@@ -284,7 +385,7 @@ def _plan(content: bytes, filename: str) -> exchange.ImportPlan:
 def import_apply(token: str):
     store = get_store()
     pending = store.pending_import(token, current_user.username)
-    if pending is None:
+    if pending is None or pending["filename"].startswith("route:"):  # see admin.PENDING_ROUTE
         abort(404, description=_("This import has expired or was applied already."))
     plan = _plan(pending["content"], pending["filename"])
     if not plan.ok:  # the data changed since the dry run
@@ -326,12 +427,14 @@ def export(fmt: str):
     return resp
 
 
-def export_document(fmt: str, rows: list[dict[str, Any]]) -> str:
+def export_document(fmt: str, rows: list[dict[str, Any]]) -> str | bytes:
     walk = current_walk()
     if fmt == "csv":
         return exchange.export_csv(rows)
     if fmt == "geojson":
         return exchange.export_geojson(rows)
+    if fmt == "gpkg":
+        return exchange.export_gpkg(rows)
     published = place_stops(walk.route, [r for r in rows if r["status"] == "published"])
     return exchange.export_gpx(walk.route, published, "Cultural Terrenkur: Esentai (Vesnovka)")
 

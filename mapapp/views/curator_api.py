@@ -39,7 +39,7 @@ def _placed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row_or_404(id: int) -> dict[str, Any]:
-    row = get_store().installation(id, published_only=False) if id <= MAX_ID else None
+    row = get_store().installation(id, published_only=False)
     if row is None:
         raise NotFound(id)
     return row

@@ -172,12 +172,20 @@ def changed_text(iso: str | None, lang: str) -> str:
     return pattern.replace("{1}", date).replace("{0}", time)
 
 
-def tiles_unavailable_reason(template: str, count: int) -> str | None:
-    """Why the route cannot be saved for offline use, or ``None`` when it can."""
+def tiles_unavailable_reason(template: str, count: int, too_many: bool = False) -> str | None:
+    """Why the route cannot be saved for offline use, or ``None`` when it can.
+
+    ``too_many``: the corridor needs more than :data:`mapapp.tiles.MAX_TILES` tiles.
+    """
     if not template:
         return _(
             "This map is set up without a base map, so there are no map tiles to save. "
             "The route, the stops and their photos are kept for offline use anyway."
+        )
+    if too_many:
+        return _(
+            "The route needs more than %(n)s map tiles: too many to save for offline use.",
+            n=f"{tiles.MAX_TILES:,}",
         )
     host = urlsplit(template.replace("{s}.", "")).hostname or ""
     if host in OSM_TILE_HOSTS and count > tiles.OSM_BULK_LIMIT:
@@ -209,15 +217,23 @@ class OfflinePage:
         key = (walk.version, config.get("TILES") or "")
 
         def build() -> dict[str, Any]:
-            found = tiles.corridor_tiles(walk.route)
-            return {"tiles": found, "changed_at": get_store().data_changed_at()}
+            try:
+                found, too_many = tiles.corridor_tiles(walk.route), False
+            except tiles.TooManyTiles:
+                found, too_many = [], True
+            return {
+                "tiles": found,
+                "too_many": too_many,
+                "changed_at": get_store().data_changed_at(),
+            }
 
         return cached("offline-corridor", key, build)
 
     @property
     def tiles_reason(self) -> str | None:
+        corridor = self._corridor()
         return tiles_unavailable_reason(
-            current_app.config.get("TILES") or "", len(self._corridor()["tiles"])
+            current_app.config.get("TILES") or "", len(corridor["tiles"]), corridor["too_many"]
         )
 
     @property

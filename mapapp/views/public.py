@@ -29,10 +29,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 
 from .. import contract, geo, payloads
-from ..catalog import Walk, reference_layers
-from ..records import FESTIVALS, KINDS, LANGUAGES, localized
+from ..catalog import Walk, localize_stop, period_text, reference_layers, route_credit
+from ..records import KINDS, LANGUAGES, PHOTO_RE, localized
 from ..web.assets import asset_url, inline_icon_url
 from ..web.cache import cached
 from ..web.db import get_store
@@ -66,6 +67,7 @@ def js_strings() -> dict[str, str]:
         "source": _("Source"),
         "by": _("by %(artist)s", artist="{artist}"),
         "festival": _("Festival"),
+        "dates": _("Dates"),
         "year": _("Year"),
         "address": _("Address"),
         "locating": _("Finding your position…"),
@@ -114,6 +116,7 @@ def page_links(walk: Walk, lang: str) -> dict[str, str]:
     return {
         "permalink": urls.work_template(),
         "photoUrl": urls.photo_template(),
+        "artistUrl": urls.artist_template(),
         "route": urls.route_data(version),
         "stops": urls.stops_data(version, lang),
         "details": urls.details_template(version, lang),
@@ -192,14 +195,36 @@ def _shell_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
         "settings_json": htmlsafe_json_dumps(settings, separators=(",", ":")),
         "count": len(walk.stops),
         "kinds": [(k, labels[k]) for k in KINDS if k in present],
-        "festivals": sorted(
-            {s["festival"] for s in walk.stops if s["festival"]}, key=FESTIVALS.index
-        ),
+        "festivals": festival_options(walk, lang),
         "headings": geo.compass_heading(walk.route),
+        "route_credit": route_credit(walk.route_properties),
         "preload": [] if settings["inline"] else [links["stops"], links["route"]],
         "scripts": [asset_url(p) for _n, p in maps.SCRIPTS],
         "styles": [asset_url(p) for _n, p in maps.STYLES],
     }
+
+
+def festival_options(walk: Walk, lang: str) -> list[dict[str, Any]]:
+    """The map's festival filter: each festival, and its editions that have stops.
+
+    A festival's value is its name (as the API's ``festival=``), an edition's
+    ``edition:<key>``.
+    """
+    out = []
+    for festival, editions in walk.festival_choices():
+        name = localized(festival, "name", lang)[0]
+        out.append(
+            {
+                "value": festival["name"],
+                "label": name,
+                "all": _("%(festival)s: all editions", festival=name),
+                "editions": [
+                    {"value": f"edition:{e['slug']}", "label": localized(e, "name", lang)[0]}
+                    for e in editions
+                ],
+            }
+        )
+    return out
 
 
 def shell_parts() -> dict[str, Any]:
@@ -214,6 +239,29 @@ def shell_parts() -> dict[str, Any]:
     return parts
 
 
+def festival_text(stop: dict[str, Any], lang: str) -> str:
+    """The edition a stop belongs to, else its festival, by name in ``lang``."""
+    return (
+        localized(stop, "edition_name", lang)[0]
+        or localized(stop, "festival_name", lang)[0]
+        or stop["festival"]
+    )
+
+
+def artists_html(stop: dict[str, Any], lang: str) -> Markup:
+    """``by <a>A</a>, <a>B</a>`` linking each artist's page (empty without artists);
+    every text is escaped."""
+    if not stop["artists"]:
+        return Markup("")
+    urls = current_urls()
+    names = ", ".join(
+        f'<a href="{escape(urls.artist(a["slug"]))}">{escape(localized(a, "name", lang)[0])}</a>'
+        for a in stop["artists"]
+    )
+    template = str(escape(_("by %(artist)s", artist="{artist}")))
+    return Markup(template.replace("{artist}", names))  # noqa: S704 (names escaped above)
+
+
 def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     """What a permalink's HTML says of its work (for link previews and for no script)."""
     title, title_lang = localized(stop, "title", lang)
@@ -221,7 +269,11 @@ def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     preview = " ".join(description.split())
     if len(preview) > PREVIEW_CHARS:
         preview = preview[: PREVIEW_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    facts = [kind_labels().get(stop["kind"], stop["kind"]), stop["festival"], stop.get("year")]
+    facts = [
+        kind_labels().get(stop["kind"], stop["kind"]),
+        festival_text(stop, lang),
+        stop.get("year"),
+    ]
     return {
         "slug": stop["slug"],
         "title": title,
@@ -230,6 +282,9 @@ def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
         "description_lang": description_lang,
         "preview": preview,
         "facts": " · ".join(str(f) for f in facts if f),
+        "by": artists_html(stop, lang),
+        "artist": stop.get("artist") or "",
+        "dates": period_text(stop.get("start_date") or "", stop.get("end_date") or "", lang),
         "km": f"{stop['chainage_m'] / 1000:.1f}",
         "source_url": stop.get("source_url") or "",
     }
@@ -254,7 +309,7 @@ def index():
     if set(request.args) - {"lang"}:  # other arguments are kept in the links: not cached
         return render_map_page()
     walk = current_walk()
-    key = (walk.version, current_language(), current_app.config["TILES"], request.script_root)
+    key = (walk.version, _language_key(), current_app.config["TILES"], request.script_root)
 
     def build() -> Encoded:
         html, _status = render_map_page()
@@ -262,6 +317,11 @@ def index():
         return Encoded.of(html.encode(), "text/html", scripts=(script,))
 
     return send_cached("map-page", key, build, REVALIDATE, vary=_language_vary())
+
+
+def _language_key() -> tuple[str, bool]:
+    """The page's language, and whether the URL names it (its links then keep ``?lang=``)."""
+    return current_language(), request.args.get("lang") in LANGUAGES
 
 
 def _language_vary() -> str:
@@ -302,8 +362,8 @@ def render_stops_page(page: int) -> str:
     for stop in walk.stops[start : start + STOPS_PAGE_SIZE]:
         title, title_lang = localized(stop, "title", lang)
         meta = [_("km %(km)s", km=f"{stop['chainage_m'] / 1000:.1f}"), labels[stop["kind"]]]
-        if stop["festival"]:
-            meta.append(stop["festival"])
+        if festival_text(stop, lang):
+            meta.append(festival_text(stop, lang))
         if stop["offset_m"] > contract.LIST_OFF_ROUTE_M:
             meta.append(_("%(dist)s km from the river", dist=f"{stop['offset_m'] / 1000:.1f}"))
         items.append(
@@ -313,6 +373,7 @@ def render_stops_page(page: int) -> str:
                 "title": title,
                 "lang": title_lang if title_lang != lang else None,
                 "meta": " · ".join(meta),
+                "by": artists_html(stop, lang),
             }
         )
     return render_template(
@@ -335,7 +396,7 @@ def stops():
         abort(404, description=_("There is no such page of the list."))
     if set(request.args) - {"lang", "page"}:
         return render_stops_page(page)
-    key = (walk.version, current_language(), page, request.script_root)
+    key = (walk.version, _language_key(), page, request.script_root)
 
     def build() -> Encoded:
         return Encoded.of(render_stops_page(page).encode(), "text/html")
@@ -343,10 +404,68 @@ def stops():
     return send_cached("stops-page", key, build, REVALIDATE, vary=_language_vary())
 
 
+def artist_page_parts(slug: str, lang: str) -> dict[str, Any] | None:
+    """What an artist's page shows: the artist in ``lang`` and their published works.
+
+    ``None`` when no published work is theirs: the public sees artists only through
+    their works.
+    """
+    walk = current_walk()
+    artist = walk.references.artists.get(slug)
+    works = [localize_stop(s, lang) for s in walk.filtered(artist=slug)]
+    if artist is None or not works:
+        return None
+    name, name_lang = localized(artist, "name", lang)
+    bio, bio_lang = localized(artist, "bio", lang)
+    other: dict[str, str] = {}
+    for code in LANGUAGES:
+        text = artist.get("name" if code == LANGUAGES[0] else f"name_{code}") or ""
+        if text and text != name and text not in other:
+            other[text] = code
+    labels = kind_labels()
+    return {
+        "artist": artist,
+        "name": name,
+        "name_lang": name_lang,
+        "bio": bio,
+        "bio_lang": bio_lang,
+        "other_names": list(other.items()),
+        "works": [
+            {
+                **w,
+                "kind_label": labels[w["kind"]],
+                "km": f"{w['chainage_m'] / 1000:.1f}",
+                "period": period_text(w.get("start_date") or "", w.get("end_date") or "", lang),
+            }
+            for w in works
+        ],
+        "text_status": artist.get(f"text_status_{bio_lang if bio else name_lang}") or "",
+    }
+
+
+def render_artist_page(slug: str):
+    """An artist's page in the current language (also used by the static export)."""
+    parts = artist_page_parts(slug, current_language())
+    if parts is None:
+        abort(404, description=_("There is no published work by an artist at this address."))
+    return render_template("artist.html", **parts)
+
+
+@bp.get("/artists/<slug>")
+def artist(slug: str):
+    return render_artist_page(slug)
+
+
 @bp.get("/media/<path:name>")
 def media(name: str):
-    """Photos, full size or ``phone/<name>``; only those of published works are public."""
+    """Photos, full size or ``phone/<name>``; only those of published works are public.
+
+    Only stored photo names are served: nothing else in the media folder (such as
+    uploads waiting for their form) is reachable, signed in or not.
+    """
     file_name = name.removeprefix("phone/")
+    if not PHOTO_RE.fullmatch(file_name):
+        abort(404)
     if not current_user.is_authenticated and not get_store().photo_is_public(file_name):
         abort(404)
     return send_from_directory(current_app.config["MEDIA_DIR"], name, max_age=7 * 24 * 3600)

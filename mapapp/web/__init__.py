@@ -8,6 +8,7 @@
 - :mod:`.replay`: answers again, before Flask runs, what the cache already holds;
 - :mod:`.params`: query and form parsing, JSON responses and JSON errors;
 - :mod:`.errors`: error pages (HTML, or JSON under ``/api/``);
+- :mod:`.limits`: the request-size cap and the larger ones of upload views;
 - :mod:`.labels`: translated labels of kinds, statuses, history actions and
   validation messages;
 - :mod:`.assets`, :mod:`.auth`, :mod:`.i18n`, :mod:`.security`, :mod:`.urls`.
@@ -21,7 +22,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..catalog import WalkCache
-from . import db, errors, labels, params, urls
+from . import db, errors, labels, limits, params, urls
 from .cache import VersionedCache
 
 
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.extensions["mapapp.walks"] = WalkCache()
     app.extensions["mapapp.cache"] = VersionedCache(int(app.config["CACHE_MAX_BYTES"]))
     db.init_app(app)
+    limits.init_app(app)
     params.init_app(app)
     errors.init_app(app)
     labels.init_app(app)

@@ -14,7 +14,8 @@ from ..store import Store
 def get_store() -> Store:
     """The request's database handle, opened on first use."""
     if "store" not in g:
-        g.store = Store.open(current_app.config["DB"])
+        config = current_app.config
+        g.store = Store.open(config["DB"], timeout=float(config["DB_TIMEOUT"]))
     return g.store
 
 
@@ -34,13 +35,24 @@ def data_version() -> str:
     return version
 
 
+class _Reader:
+    """A thread's connection for reading the data version; closed when the thread (or
+    the app) is gone and this is collected."""
+
+    def __init__(self, path: str) -> None:
+        self.store = Store.open(path)
+
+    def __del__(self) -> None:
+        self.store.close()
+
+
 def app_data_version(app: Flask) -> str:
     """:func:`data_version` of ``app``, also outside a request (the replay layer)."""
     readers = app.extensions["mapapp.version-readers"]
-    store = getattr(readers, "store", None)
-    if store is None:
-        store = readers.store = Store.open(app.config["DB"])
-    return store.data_version()
+    reader = getattr(readers, "reader", None)
+    if reader is None:
+        reader = readers.reader = _Reader(app.config["DB"])
+    return reader.store.data_version()
 
 
 def init_app(app: Flask) -> None:

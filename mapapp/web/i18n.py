@@ -3,12 +3,15 @@
 The language comes from ``?lang=`` when given (so a shared link keeps it), else from
 the browser's Accept-Language, else English. Links built with ``url_for`` during a
 request that named a language carry it on. Message catalogues live in
-``mapapp/translations`` (Flask-Babel, gettext).
+``mapapp/translations`` (Flask-Babel, gettext); they are compiled at start-up into
+the instance folder, since an installed package may be read-only.
 """
 
 from __future__ import annotations
 
+import io
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from flask_babel import Babel, get_locale
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from .. import resources
 from ..records import LANGUAGES
 
 #: How each language names itself, for the switcher.
@@ -52,32 +56,48 @@ def current_language() -> str:
     return str(get_locale() or LANGUAGES[0])
 
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+#: The catalogues' sources, kept in the repository and shipped in the wheel.
+TRANSLATIONS = resources.translations_dir()
 
 
-def compile_catalogs(directory: Path = TRANSLATIONS) -> list[Path]:
-    """Build ``messages.mo`` from each ``messages.po`` that is newer; return those built.
+@lru_cache(maxsize=16)
+def _compiled(po: str, mtime_ns: int, size: int) -> bytes:
+    """``messages.mo`` bytes for a ``.po`` file (cached while the file is unchanged)."""
+    with open(po, "rb") as f:
+        catalog = read_po(f)
+    out = io.BytesIO()
+    write_mo(out, catalog)
+    return out.getvalue()
 
-    The ``.po`` files are the source kept in the repository; compiled files are not.
+
+def compile_catalogs(target: Path, source: Path = TRANSLATIONS) -> list[Path]:
+    """Write ``<lang>/LC_MESSAGES/messages.mo`` under ``target`` from each ``.po`` in
+    ``source`` whose compiled form differs from what is there; return those written.
+
+    The sources may be read-only (an installed package), so the compiled files go to
+    a writable folder, the app's instance folder; they are compared by content, so an
+    upgraded package never leaves stale translations behind.
     """
-    built = []
-    for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+    written = []
+    for po in sorted(source.glob("*/LC_MESSAGES/messages.po")):
+        stat = po.stat()
+        data = _compiled(str(po), stat.st_mtime_ns, stat.st_size)
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        if mo.is_file() and mo.read_bytes() == data:
             continue
-        with po.open("rb") as f:
-            catalog = read_po(f)
+        mo.parent.mkdir(parents=True, exist_ok=True)
         tmp = mo.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            write_mo(f, catalog)
+        tmp.write_bytes(data)
         tmp.replace(mo)
-        built.append(mo)
-    return built
+        written.append(mo)
+    return written
 
 
 def init_app(app: Flask) -> None:
-    compile_catalogs()
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    """Babel on catalogues compiled into ``<instance>/translations`` at start-up."""
+    compiled = Path(app.instance_path) / "translations"
+    compile_catalogs(compiled)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled))
     Babel(app, locale_selector=select_language)
 
     @app.url_defaults

@@ -48,6 +48,28 @@ def action_labels() -> dict[str, str]:
     }
 
 
+def text_status_labels() -> dict[str, str]:
+    """How far a language's texts of a record can be trusted (see records.TEXT_STATUSES)."""
+    return {
+        "": _("no text"),
+        "original": _("original"),
+        "translated": _("translated by the project, not reviewed"),
+        "reviewed": _("reviewed by a native speaker"),
+    }
+
+
+def record_labels() -> dict[str, str]:
+    """The kinds of records besides works, singular and plural."""
+    return {
+        "festival": _("Festival"),
+        "edition": _("Edition"),
+        "artist": _("Artist"),
+        "festivals": _("Festivals and editions"),
+        "editions": _("Editions"),
+        "artists": _("Artists"),
+    }
+
+
 def history_labels() -> dict[str, str]:
     return {
         "seed": _("loaded from the data files"),
@@ -66,6 +88,8 @@ def init_app(app: Flask) -> None:
             "status_labels": status_labels,
             "action_labels": action_labels,
             "history_labels": history_labels,
+            "text_status_labels": text_status_labels,
+            "record_labels": record_labels,
             "error_text": error_text,
         }
 
@@ -118,6 +142,11 @@ def _error_templates() -> dict[str, str]:
         "file_empty": _("The file is empty."),
         "not_utf8": _("The file is not UTF-8 text (at byte %(byte)s).", byte="{byte}"),
         "not_json": _("Not valid JSON (line %(line)s).", line="{line}"),
+        "too_deep": _("The JSON is nested more than %(n)s levels deep.", n="{depth}"),
+        "json_number": _(
+            "The file holds a number that is not allowed (NaN, Infinity or too many digits)."
+        ),
+        "field_too_long": _("A field is too long: more than %(n)s characters.", n="{max_length}"),
         "not_feature_collection": _("Expected a GeoJSON FeatureCollection."),
         "no_features": _("The FeatureCollection has no features."),
         "not_point": _("Only Point features can be imported."),
@@ -126,6 +155,91 @@ def _error_templates() -> dict[str, str]:
         "extra_values": _("More values than columns."),
         "no_rows": _("There are no rows to import."),
         "repeats": _("“%(value)s” repeats row %(first)s.", value="{value}", first="{first}"),
+        "unknown_festival": _("There is no festival “%(value)s”.", value="{value}"),
+        "unknown_edition": _("There is no edition “%(value)s”.", value="{value}"),
+        "unknown_artist": _("There is no artist “%(value)s”.", value="{value}"),
+        "edition_festival": _(
+            "Edition “%(edition)s” belongs to the festival “%(festival)s”.",
+            edition="{edition}",
+            festival="{festival}",
+        ),
+        "date_format": _("Give a date as 2018-08-24, or only 2018-08 or 2018."),
+        "date_order": _("The end date is before the start date."),
+        "keys_format": _(
+            "Give artist keys separated by semicolons, e.g. pavel-shorokhov;ruslan-akanayev."
+        ),
+        "key_taken": _("This key is used by another record of this kind."),
+        "key_in_use": _("Works refer to this key, so it cannot change; add a new record instead."),
+        # OpenStreetMap data
+        "osm_ref_format": _("Give an OpenStreetMap id such as node/123."),
+        "osm_ref_taken": _(
+            "%(ref)s belongs to installation %(owner)s already.", ref="{ref}", owner="{owner}"
+        ),
+        "osm_no_position": _(
+            "%(ref)s has no position; export it with its centre (Overpass: out center).",
+            ref="{ref}",
+        ),
+        "osm_bad_element": _("Not an OpenStreetMap node, way or relation."),
+        "osm_all_left_out": _("No work in the file lies near the route."),
+        "not_osm": _("Not an Overpass JSON answer, OSM XML or .osm.pbf file."),
+        "not_pbf": _("Not a readable .osm.pbf file."),
+        "not_xml": _("Not well-formed XML (line %(line)s).", line="{line}"),
+        "xml_forbidden": _(
+            "The XML declares a DTD or entities, which are refused (an entity expansion attack?)."
+        ),
+        "overpass_remark": _("Overpass stopped part way: %(remark)s", remark="{remark}"),
+        "too_many_elements": _(
+            "More than %(limit)s OpenStreetMap elements; cut the export to the river's corridor.",
+            limit="{limit}",
+        ),
+        "file_too_big": _(
+            "The file is %(mb)s MB; at most %(limit)s MB.", mb="{mb}", limit="{limit}"
+        ),
+        "no_river": _("No waterway named %(name)s in the OpenStreetMap data.", name="{name}"),
+        "river_gap": _(
+            "The river's ways leave a gap of %(gap)s m near %(at)s; at most %(max)s m is bridged.",
+            gap="{gap}",
+            at="{at}",
+            max="{max}",
+        ),
+        "river_not_along_route": _("The river line does not run along the current route."),
+        # GIS files
+        "gis_unreadable": _("GDAL cannot read the file."),
+        "no_layer": _("The file holds no layer."),
+        "no_layer_features": _("The layer has no features."),
+        "too_many_features": _("The layer has more than %(limit)s features.", limit="{limit}"),
+        "wrong_geometry": _(
+            "The file holds %(found)s geometries: works must be points, a route a line.",
+            found="{found}",
+        ),
+        "no_crs": _("The file does not say which coordinate reference system it uses."),
+        "bad_crs": _("Cannot convert from %(crs)s to longitude and latitude.", crs="{crs}"),
+        "not_lonlat": _(
+            "The coordinates are not longitude and latitude: the file is in a projected "
+            "coordinate system but does not say which."
+        ),
+        "shapefile_parts": _(
+            "The Shapefile lacks %(missing)s; zip the .shp with its .shx, .dbf and .prj.",
+            missing="{missing}",
+        ),
+        "zip_bad": _("Not a readable zip file."),
+        "zip_encrypted": _("The zip is encrypted."),
+        "zip_too_many": _(
+            "The zip holds %(n)s files; at most %(limit)s.", n="{n}", limit="{limit}"
+        ),
+        "zip_too_big": _(
+            "The zip unpacks to %(mb)s MB; at most %(limit)s MB.", mb="{mb}", limit="{limit}"
+        ),
+        "zip_bomb": _(
+            "A file in the zip would unpack %(ratio)s times larger than it is packed: "
+            "refused as a zip bomb.",
+            ratio="{ratio}",
+        ),
+        "zip_no_layer": _("The zip holds no Shapefile (.shp) or KML."),
+        "zip_several_layers": _("The zip holds %(n)s Shapefiles; zip one.", n="{n}"),
+        "kml_network_link": _(
+            "The KML links to other files on the network; export the features themselves."
+        ),
     }
 
 

@@ -1,7 +1,9 @@
-"""Query parameters, JSON bodies and JSON responses, shared by every blueprint.
+"""Query parameters, ids in paths, JSON bodies and JSON responses, shared by every blueprint.
 
 A :class:`ParamError` raised anywhere in a request becomes a 400 with a JSON
 message; public 200s are cacheable with an ETag, everything else is ``no-store``.
+``<int:id>`` in any URL rule is :class:`IdConverter`: ASCII digits up to SQLite's
+largest id, so any other value is a 404.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
+from werkzeug.routing import BaseConverter, ValidationError
 
-from ..numbers import NumberError, parse_float, parse_int
+from ..inputs import MAX_JSON_DEPTH, InputError, load_json
+from ..numbers import MAX_ID, NumberError, parse_float, parse_int
 from .encoded import IMMUTABLE, Encoded, send_cached
 
 GEOJSON = "application/geo+json"
@@ -145,14 +149,53 @@ def bbox_arg() -> tuple[float, float, float, float] | None:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; a :class:`ParamError` for anything else."""
-    data = request.get_json(silent=True)
+    """The request's JSON object; a :class:`ParamError` for anything else.
+
+    Read with :func:`mapapp.inputs.load_json`: deep nesting, ``NaN`` and huge
+    numbers are refused with a message, not a crash.
+    """
+    if not request.is_json:
+        raise ParamError(_("send a JSON object"))
+    try:
+        data = load_json(request.get_data(cache=True))
+    except InputError as exc:
+        if exc.code == "too_deep":
+            raise ParamError(
+                _("the JSON is nested more than %(n)s levels deep", n=MAX_JSON_DEPTH)
+            ) from None
+        if exc.code == "json_number":
+            raise ParamError(
+                _("the JSON holds a number that is not allowed (NaN, Infinity or too many digits)")
+            ) from None
+        raise ParamError(_("send a JSON object")) from None
     if not isinstance(data, dict):
         raise ParamError(_("send a JSON object"))
     return data
 
 
+class IdConverter(BaseConverter):
+    """``<int:...>`` in our URLs: ASCII digits from 0 to :data:`~mapapp.numbers.MAX_ID`.
+
+    Werkzeug's own accepts other Unicode digits and values SQLite cannot store.
+    """
+
+    regex = r"[0-9]{1,19}"
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        try:
+            return parse_int(value, 0, MAX_ID)
+        except NumberError:
+            raise ValidationError() from None
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
 def init_app(app: Flask) -> None:
+    """The id converter (before any blueprint adds its rules) and the 400 for a ParamError."""
+    app.url_map.converters["int"] = IdConverter
+
     @app.errorhandler(ParamError)
     def _param_error(exc: ParamError) -> Response:
         return json_error(400, str(exc), error="Bad Request")

@@ -40,14 +40,21 @@ class AppUrls:
         """A work's URL with ``{slug}`` in place of the slug (for scripts)."""
         return self.work(_SLUG).replace(_SLUG, "{slug}")
 
+    def artist(self, slug: str) -> str:
+        return url_for("public.artist", slug=slug)
+
+    def artist_template(self) -> str:
+        """An artist's page's URL with ``{slug}`` in place of the key (for scripts)."""
+        return self.artist(_SLUG).replace(_SLUG, "{slug}")
+
     def photo_template(self) -> str:
         """A phone-sized photo's URL with ``{name}`` in place of its file name."""
         return url_for("public.media", name=f"phone/{_NAME}").replace(_NAME, "{name}")
 
     def in_language(self, code: str) -> str:
         """This page in another language, keeping its other query arguments."""
-        args = {k: v for k, v in request.args.items() if k != "lang"}
-        args["lang"] = code
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+        args.append(("lang", code))
         return f"{request.script_root}{request.path}?{urlencode(args)}"
 
     def manifest(self) -> str:
@@ -89,13 +96,16 @@ class ExportUrls(AppUrls):
 
     static = True
 
-    def __init__(self, prefix: str, default_lang: str, slug: str | None = None):
+    def __init__(
+        self, prefix: str, default_lang: str, slug: str | None = None, folder: str = "installations"
+    ):
         self.prefix = prefix
         self.default_lang = default_lang
-        self.slug = slug  # the work whose page is being rendered, if any
+        self.slug = slug  # the work (or artist) whose page is being rendered, if any
+        self.folder = folder  # "installations" or "artists": what kind of page that is
 
-    def page(self, lang: str, slug: str | None = None) -> str:
-        work = f"installations/{slug}/" if slug else ""
+    def page(self, lang: str, slug: str | None = None, folder: str = "installations") -> str:
+        work = f"{folder}/{slug}/" if slug else ""
         return self.prefix + language_dir(lang, self.default_lang) + work
 
     def home(self) -> str:
@@ -107,11 +117,17 @@ class ExportUrls(AppUrls):
     def work_template(self) -> str:
         return self.page(current_language(), "{slug}")
 
+    def artist(self, slug: str) -> str:
+        return self.page(current_language(), slug, "artists")
+
+    def artist_template(self) -> str:
+        return self.page(current_language(), "{slug}", "artists")
+
     def photo_template(self) -> str:
         return self.prefix + "media/phone/{name}"
 
     def in_language(self, code: str) -> str:
-        return self.page(code, self.slug)
+        return self.page(code, self.slug, self.folder)
 
     def manifest(self) -> str:
         return (

@@ -81,6 +81,7 @@
     });
     app.locate = C.makeLocator(feature.geometry.coordinates, app.S.contract.projection);
     window.Terrenkur.locate = app.locate;
+    creditRoute(app, feature.properties || {});
   }
 
   /* --- markers, in one cluster group --- */
@@ -233,6 +234,25 @@
     return app.chunks[c];
   }
 
+  /* The edition stop i belongs to, else its festival, by name. */
+  function festivalText(app, i) {
+    var D = app.D, edition = D.edition[i], festival = D.festival[i];
+    return (edition && D.editionNames[edition]) || (festival && D.festivalNames[festival]) || festival;
+  }
+
+  /* "by {artist}" with a link to each of stop i's artists' pages in place of {artist}. */
+  function artistLine(app, i, tag, className) {
+    var D = app.D, by = String(app.T.by).split("{artist}");
+    var line = el(tag, { className: className }, by[0]);
+    D.artists[i].forEach(function (slug, k) {
+      if (k) line.appendChild(document.createTextNode(", "));
+      line.appendChild(el("a", { href: fmt(app.S.contract.urls.artistUrl, { slug: slug }) },
+        D.artistNames[slug] || slug));
+    });
+    line.appendChild(document.createTextNode(by.slice(1).join("")));
+    return line;
+  }
+
   /* Stop i's details as an object, if its chunk is in. */
   function detailsOf(app, i) {
     var chunk = app.details[Math.floor(i / app.D.chunk)];
@@ -249,10 +269,12 @@
     var S = app.S, T = app.T, D = app.D, contract = S.contract;
     var title = D.title[i];
     var nodes = [];
-    if (d && d.artist) nodes.push(el("p", { className: "artist" }, fmt(T.by, { artist: d.artist })));
+    if (D.artists[i].length) nodes.push(artistLine(app, i, "p", "artist"));
+    else if (d && d.artist) nodes.push(el("p", { className: "artist" }, fmt(T.by, { artist: d.artist })));
     var kind = app.kinds[D.kind[i]] ? app.kinds[D.kind[i]].label : D.kind[i];
-    var facts = [kind, D.festival[i], d && d.year ? String(d.year) : ""].filter(Boolean).join(" · ");
+    var facts = [kind, festivalText(app, i), d && d.year ? String(d.year) : ""].filter(Boolean).join(" · ");
     nodes.push(el("p", { className: "meta" }, facts));
+    if (d && d.dates) nodes.push(el("p", { className: "meta dates" }, T.dates + ": " + d.dates));
     if (D.photo[i]) {
       nodes.push(el("img", {
         className: "photo", src: fmt(contract.urls.photoUrl, { name: D.photo[i] }),
@@ -365,7 +387,9 @@
   function visible(app, i) {
     if (!app.kindOn[app.D.kind[i]]) return false;
     var f = app.state.festival, fest = app.D.festival[i];
-    return !f || (f === "-" ? !fest : fest === f);
+    if (!f) return true;
+    if (f === "-") return !fest;
+    return f.indexOf("edition:") === 0 ? app.D.edition[i] === f.slice(8) : fest === f;
   }
 
   /* Markers and list of the works the filters let through; the count; the boxes.
@@ -423,13 +447,15 @@
     var D = app.D, T = app.T, S = app.S;
     var kind = app.kinds[D.kind[i]];
     var meta = [fmt(T.listKm, { km: (D.chainage[i] / 1000).toFixed(1) }), kind ? kind.label : D.kind[i]];
-    if (D.festival[i]) meta.push(D.festival[i]);
+    var festival = festivalText(app, i);
+    if (festival) meta.push(festival);
     if (D.offset[i] > S.contract.listOffRouteM) {
       meta.push(fmt(T.listOffRiver, { dist: (D.offset[i] / 1000).toFixed(1) }));
     }
     var title = D.title[i];
     var li = el("li", {
-      "data-id": D.id[i], "data-kind": D.kind[i], "data-festival": D.festival[i], "data-chainage": D.chainage[i],
+      "data-id": D.id[i], "data-kind": D.kind[i], "data-festival": D.festival[i],
+      "data-edition": D.edition[i], "data-chainage": D.chainage[i],
       "aria-current": app.current === i ? "true" : null
     },
       el("button", { type: "button", className: "stop", "data-id": D.id[i] },
@@ -438,6 +464,7 @@
         el("span", { className: "stop-meta" }, meta.join(" · "))),
       el("a", { className: "permalink", href: fmt(S.contract.urls.permalink, { slug: D.slug[i] }) },
         T.listLink, el("span", { className: "visually-hidden" }, ": " + title)));
+    if (D.artists[i].length) li.appendChild(artistLine(app, i, "p", "stop-artists"));
     return li;
   }
 
@@ -636,6 +663,15 @@
         });
       }
     });
+  }
+
+  /* A route line from OpenStreetMap is ODbL: credit it where the map credits its tiles. */
+  function creditRoute(app, props) {
+    if (!props.attribution || !app.map.attributionControl) return;
+    var credit = C.safeHttpUrl(props.attribution_url)
+      ? el("a", { href: props.attribution_url }, props.attribution)
+      : el("span", {}, props.attribution);
+    app.map.attributionControl.addAttribution(credit.outerHTML);
   }
 
   function fitRoute(app) {

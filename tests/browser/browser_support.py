@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import threading
 import urllib.parse
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from mapapp import PROJECT_ROOT
+from mapapp import resources
 from mapapp.app import create_app
 from mapapp.catalog import load_seed, seed
 from mapapp.records import Installation
@@ -31,8 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-DATA_DIR = PROJECT_ROOT / "data"
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+DATA_DIR = resources.data_dir()
 
 #: The two viewports every core check runs at.
 VIEWPORTS: dict[str, dict[str, Any]] = {
@@ -45,7 +45,39 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
 }
 
-TIMEOUT_MS = 10_000
+#: Every timeout of the browser tests is multiplied by this variable's value
+#: (default 1; e.g. 3 on a slow or busy machine).
+TIMEOUT_SCALE_VARIABLE = "TERRENKUR_BROWSER_TIMEOUT_SCALE"
+
+
+def _timeout_scale() -> float:
+    raw = os.environ.get(TIMEOUT_SCALE_VARIABLE, "").strip() or "1"
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = float("nan")
+    if not scale > 0:
+        raise pytest.UsageError(f"{TIMEOUT_SCALE_VARIABLE} must be a positive number, not {raw!r}")
+    return scale
+
+
+TIMEOUT_SCALE = _timeout_scale()
+
+
+def timeout_ms(ms: float) -> int:
+    """A timeout in milliseconds (Playwright's unit), scaled."""
+    return round(ms * TIMEOUT_SCALE)
+
+
+def timeout_s(seconds: float) -> float:
+    """A timeout in seconds (the standard library's unit), scaled."""
+    return seconds * TIMEOUT_SCALE
+
+
+#: Playwright's default for every wait, locator action and navigation in these tests.
+TIMEOUT_MS = timeout_ms(10_000)
+#: ... and for every ``expect`` assertion (Playwright's own default, scaled).
+EXPECT_TIMEOUT_MS = timeout_ms(5_000)
 
 
 # data -----------------------------------------------------------------------------
@@ -53,8 +85,13 @@ TIMEOUT_MS = 10_000
 
 def published_rows() -> list[dict[str, str]]:
     """The rows of ``data/installations.csv`` that are published, in file order."""
-    with (DATA_DIR / "installations.csv").open(encoding="utf-8", newline="") as fh:
-        return [r for r in csv.DictReader(fh) if (r.get("status") or "published") == "published"]
+    return [r for r in data_rows() if (r.get("status") or "published") == "published"]
+
+
+def data_rows(name: str = "installations.csv") -> list[dict[str, str]]:
+    """The rows of a file in ``data/`` (works, festivals, editions, artists)."""
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 # live servers -----------------------------------------------------------------------
@@ -75,7 +112,7 @@ class LiveServer:
     def get_json(self, path: str, **params: Any) -> Any:
         """GET ``path`` with ``params`` from the live server, outside the browser."""
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        with urllib.request.urlopen(self.url(path) + query, timeout=10) as resp:  # noqa: S310
+        with urllib.request.urlopen(self.url(path) + query, timeout=timeout_s(10)) as resp:  # noqa: S310
             assert resp.status == 200, f"{path}: HTTP {resp.status}"
             return json.loads(resp.read().decode("utf-8"))
 
@@ -120,7 +157,7 @@ def serve(
         yield LiveServer(f"http://127.0.0.1:{server.port}", server.port, db_path, config)
     finally:
         server.shutdown()
-        thread.join(timeout=10)
+        thread.join(timeout=timeout_s(10))
         server.server_close()
         assert not thread.is_alive(), f"live server {name!r} did not stop"
 

@@ -20,6 +20,7 @@ import pytest
 from browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    EXPECT_TIMEOUT_MS,
     TIMEOUT_MS,
     VIEWPORTS,
     Guarded,
@@ -45,8 +46,9 @@ def browser():
             "(apt-get install -y chromium). Do not run `playwright install`.",
             pytrace=False,
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)  # its own default is not scaled
     pw = sync_playwright().start()
     try:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

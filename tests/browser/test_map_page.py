@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from browser_support import ARTIFACTS, Guarded, LiveServer, published_rows
+from browser_support import Guarded, LiveServer, data_rows, published_rows, timeout_ms
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -13,20 +13,20 @@ pytestmark = pytest.mark.browser
 
 #: How long a permalink's popup may take to open once the map is ready (zoom and
 #: spiderfy animations).
-POPUP_TIMEOUT_MS = 3000
+POPUP_TIMEOUT_MS = timeout_ms(3000)
 
 #: A point on the Esentai walk, between the KazNU campus and Satpaev Street.
 WALKER = {"latitude": 43.2300, "longitude": 76.9215}
 
 #: Zoom to each marker in turn and say whether its icon is then on the map.
 SHOW_EVERY_MARKER = """
-async () => {
+async (waitMs) => {
   const cluster = Terrenkur.cluster, map = Terrenkur.map;
   const pane = map.getPane("markerPane");
   const out = [];
   for (const marker of cluster.getLayers()) {
     const called = await new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), 5000);
+      const timer = setTimeout(() => resolve(false), waitMs);
       cluster.zoomToShowLayer(marker, () => { clearTimeout(timer); resolve(true); });
     });
     const icon = marker.getElement();
@@ -63,7 +63,7 @@ def visible_list_ids(page) -> list[str]:
 # 1. loads, draws the route, shows the river's names and every published stop ----------
 
 
-def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: str):
+def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: str, artifacts):
     page = guarded.open_map()
     rows = published_rows()
 
@@ -77,14 +77,13 @@ def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: s
     for name in ("Esentai", "Есентай", "Весновка"):
         assert name in names
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"map-{viewport}.png"))
+    page.screenshot(path=str(artifacts / f"map-{viewport}.png"))
 
     assert cluster_size(page) == len(rows)
     assert page.locator("#stops li").count() == len(rows)
     assert page.locator("#stop-count").inner_text() == str(len(rows))
 
-    shown = page.evaluate(SHOW_EVERY_MARKER)
+    shown = page.evaluate(SHOW_EVERY_MARKER, timeout_ms(5000))
     assert sorted(m["title"] for m in shown) == sorted(r["title"] for r in rows)
     missing = [m["title"] for m in shown if not (m["called"] and m["shown"])]
     assert not missing, f"markers never shown on the map: {missing}"
@@ -315,16 +314,17 @@ def test_festival_filter_keeps_only_that_festival(guarded: Guarded):
     page = guarded.open_map()
     guarded.open_panel()
     rows = published_rows()
-    festivals = Counter(r["festival"] for r in rows if r["festival"])
+    names = {r["slug"]: r["name"] for r in data_rows("festivals.csv")}
+    festivals = Counter(names[r["festival"]] for r in rows if r["festival"])
     assert festivals, "the data has no festival stops to filter"
     select = page.locator("#filters select[name=festival]")
 
     for festival in sorted(festivals):
         select.select_option(festival)
-        expected = {r["id"] for r in rows if r["festival"] == festival}
+        expected = {r["id"] for r in rows if r["festival"] and names[r["festival"]] == festival}
         assert set(visible_list_ids(page)) == expected
         assert sorted(page.evaluate(CLUSTER_TITLES)) == sorted(
-            r["title"] for r in rows if r["festival"] == festival
+            r["title"] for r in rows if r["id"] in expected
         )
         assert page.locator("#stop-count").inner_text() == str(len(expected))
 
@@ -332,6 +332,43 @@ def test_festival_filter_keeps_only_that_festival(guarded: Guarded):
     assert set(visible_list_ids(page)) == {r["id"] for r in rows if not r["festival"]}
     select.select_option("")
     assert cluster_size(page) == len(rows)
+
+
+def test_edition_filter_keeps_only_that_edition(guarded: Guarded):
+    page = guarded.open_map()
+    guarded.open_panel()
+    rows = published_rows()
+    editions = Counter(r["edition"] for r in rows if r["edition"])
+    assert len(editions) >= 3, "the data has too few editions to filter"
+    select = page.locator("#filters select[name=festival]")
+    for edition in sorted(editions):
+        select.select_option(f"edition:{edition}")
+        expected = {r["id"] for r in rows if r["edition"] == edition}
+        assert set(visible_list_ids(page)) == expected
+        assert cluster_size(page) == len(expected)
+    select.select_option("")
+    assert cluster_size(page) == len(rows)
+
+
+def test_popup_and_stop_list_link_to_the_artist(guarded: Guarded):
+    rows = published_rows()
+    row = next(r for r in rows if ";" in r["artists"])  # a work by several artists
+    artists = {r["slug"]: r["name"] for r in data_rows("artists.csv")}
+    page = guarded.open_map(f"/installations/{row['slug']}")
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup.locator("h2")).to_have_text(row["title"])
+    links = popup.locator("p.artist a")
+    keys = row["artists"].split(";")
+    expect(links).to_have_count(len(keys))
+    assert links.all_inner_texts() == [artists[k] for k in keys]
+    item = page.locator(f"#stops li[data-id='{row['id']}'] .stop-artists a")
+    expect(item).to_have_count(len(keys))
+    links.first.click()
+    page.wait_for_url(guarded.server.url(f"/artists/{keys[0]}"))
+    expect(page.locator("h1")).to_have_text(artists[keys[0]])
+    page.get_by_role("link", name=row["title"]).first.click()
+    page.wait_for_selector(".folium-map[data-ready]", state="attached")
+    assert page.url == guarded.server.url(f"/installations/{row['slug']}")
 
 
 # 9. nothing but our own server -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import ARTIFACTS, Guarded, LiveServer
+from browser_support import Guarded, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def open_planner(open_page, live_server: LiveServer, size: str, path: str = "/pl
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_planner_draws_coverage_without_leaving_the_machine(
-    open_page, live_server: LiveServer, size: str
+    open_page, live_server: LiveServer, size: str, artifacts
 ):
     guarded, page = open_planner(open_page, live_server, size)
     report = live_server.get_json("/api/coverage")
@@ -68,8 +68,7 @@ def test_planner_draws_coverage_without_leaving_the_machine(
         "(img) => img.complete && img.naturalWidth > 0", arg=chart.element_handle()
     )
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"planner-{size}.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"planner-{size}.png"), full_page=True)
     assert guarded.blocked == [], guarded.blocked
     assert all(
         u.startswith(live_server.base_url) or u.startswith("data:") for u in guarded.requests
@@ -81,7 +80,8 @@ def test_planner_form_updates_and_rejects_bad_values(open_page, live_server: Liv
     guarded, page = open_planner(open_page, live_server, "phone")
     guarded.ignore_console(r"status of 400")
     page.fill("#f-radius", "400")
-    page.select_option("#f-kind", "sculpture")
+    for kind in ("mural", "installation", "pavilion", "event"):
+        page.locator(f'input[name="kind"][value="{kind}"]').uncheck()
     page.get_by_role("button", name="Update").click()
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
     assert "radius=400" in page.url and "kind=sculpture" in page.url
@@ -95,4 +95,167 @@ def test_planner_form_updates_and_rejects_bad_values(open_page, live_server: Liv
     alert = page.get_by_role("alert")
     assert "Segment length must be from 10 to 10000 metres." in alert.inner_text()
     assert page.locator("#f-segment").get_attribute("aria-invalid") == "true"
+    assert guarded.blocked == []
+
+
+SITES = "43.2301,76.9254;43.2445,76.9195"
+
+
+def cells(page) -> dict[str, str]:
+    return page.evaluate(
+        """() => Object.fromEntries(Array.from(document.querySelectorAll(
+              '#comparison td[id]')).map((td) => [td.id, td.textContent]))"""
+    )
+
+
+def test_works_too_far_are_drawn_apart(open_page, live_server: LiveServer):
+    guarded, page = open_planner(open_page, live_server, "tablet")
+    report = live_server.get_json("/api/coverage")
+    assert len(report["excluded"]) > 0
+    assert page.locator("path.tk-excluded").count() == len(report["excluded"])
+    assert page.locator("path.tk-radius").count() == report["works_total"]
+    assert guarded.blocked == []
+
+
+def test_sites_added_and_dragged_on_the_map_update_the_comparison(
+    open_page, live_server: LiveServer
+):
+    guarded, page = open_planner(open_page, live_server, "tablet")
+    assert page.locator("#cmp-scenario-change, #cmp-share-change").count() == 1
+    assert cells(page)["cmp-share-scenario"] == "—"
+    page.locator(".planner-map").scroll_into_view_if_needed()
+    add = page.get_by_role("button", name="Add a site")
+    add.click()
+    assert add.get_attribute("aria-pressed") == "true"
+    # a site in the longest gap, a third of the way along (its label is in the middle)
+    gap = live_server.get_json("/api/coverage")["gaps"][0]
+    middle = page.evaluate(
+        """([a, b]) => { const m = window.TerrenkurPlanner.map;
+            const at = [a[1] + (b[1] - a[1]) / 3, a[0] + (b[0] - a[0]) / 3];
+            const p = m.latLngToContainerPoint(at);
+            return [p.x, p.y]; }""",
+        [gap["start"], gap["end"]],
+    )
+    box = page.locator(".folium-map").bounding_box()
+    with page.expect_response(lambda r: "/api/scenario?" in r.url and r.status == 200):
+        page.mouse.click(box["x"] + middle[0], box["y"] + middle[1])
+    page.wait_for_function(
+        "() => document.getElementById('cmp-summary').textContent.startsWith('1 proposed')"
+    )
+    assert page.locator(".tk-proposal").count() == 1
+    typed = page.locator("#f-sites").input_value()
+    assert typed.count(",") == 1 and "sites=" in page.url
+    expected = live_server.get_json("/api/scenario", sites=typed.replace("\n", ";"))
+    shown = {r["metric"]: r["scenario"] for r in expected["display"]["rows"]}
+    assert cells(page)["cmp-share-scenario"] == shown["share"]
+    assert page.locator("path.tk-newly").count() >= 1
+    before = cells(page)
+    # drag the site 300 px to one side: it covers less of the route
+    marker = page.locator(".tk-proposal").bounding_box()
+    x, y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
+    with page.expect_response(lambda r: "/api/scenario?" in r.url and r.status == 200):
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 150, y, steps=5)
+        page.mouse.move(x + 300, y, steps=5)
+        page.mouse.up()
+    page.wait_for_function(
+        "(old) => document.getElementById('cmp-share-scenario').textContent !== old",
+        arg=before["cmp-share-scenario"],
+    )
+    moved = page.locator("#f-sites").input_value()
+    assert moved != typed
+    again = live_server.get_json("/api/scenario", sites=moved.replace("\n", ";"))
+    shown = {r["metric"]: r["scenario"] for r in again["display"]["rows"]}
+    assert cells(page)["cmp-covered_m-scenario"] == shown["covered_m"]
+    link = page.locator("#scenario-link").get_attribute("href")
+    assert "sites=" in link
+    assert guarded.blocked == [] and guarded.console_errors == []
+
+
+def test_a_shared_scenario_link_opens_the_same_comparison(open_page, live_server: LiveServer):
+    guarded, page = open_planner(
+        open_page, live_server, "phone", f"/planner?sites={SITES}&name=Two"
+    )
+    assert page.locator(".tk-proposal").count() == 2
+    first = cells(page)
+    assert "—" not in first.values()
+    assert page.get_by_role("heading", name="Scenario “Two” against today").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert guarded.blocked == []
+
+
+def test_the_year_slider_shows_coverage_in_each_year(open_page, live_server: LiveServer):
+    guarded, page = open_planner(open_page, live_server, "tablet")
+    years = live_server.get_json("/api/coverage")["timeline"]["years"]
+    slider = page.get_by_role("slider", name="Year")
+    assert slider.get_attribute("max") == str(years[-1]["year"] + 1)
+    assert page.locator("path.tk-seg").count() > 0
+    first = years[0]
+    slider.fill(str(first["year"]))
+    text = page.locator("#tk-year-text").inner_text()
+    assert text.startswith(f"{first['year']}: {first['standing']} work(s) standing")
+    assert f"{first['share'] * 100:.1f} %" in text
+    assert page.locator("path.tk-seg").count() == 0  # today's layers give way
+    assert page.locator("path.tk-year-covered").count() >= 1
+    assert page.locator("path.tk-year-work").count() == first["standing"]
+    slider.fill(str(years[-1]["year"] + 1))
+    assert page.locator("path.tk-seg").count() > 0
+    assert page.locator("path.tk-year-covered").count() == 0
+    assert guarded.blocked == []
+
+
+def test_the_planner_switches_language_and_keeps_its_settings(open_page, live_server):
+    guarded, page = open_planner(
+        open_page, live_server, "tablet", "/planner?kind=mural&kind=park&radius=200"
+    )
+    page.get_by_role("link", name="Русский").click()
+    page.wait_for_selector(".folium-map[data-ready]", state="attached")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert "kind=mural&kind=park" in page.url and "radius=200" in page.url
+    assert page.locator('input[name="kind"][value="park"]').is_checked()
+    assert not page.locator('input[name="kind"][value="sculpture"]').is_checked()
+    assert guarded.blocked == []
+
+
+def test_the_public_map_links_to_the_planner(open_page, live_server: LiveServer):
+    guarded = open_page(live_server, "desktop")
+    page = guarded.open_map("/")
+    link = page.locator(".top-bar .planner-link")
+    assert link.is_visible()
+    link.click()
+    page.wait_for_selector(".folium-map[data-ready]", state="attached")
+    assert page.url.endswith("/planner")
+    assert guarded.blocked == []
+
+
+A4_WIDTH_PX = 794  # 210 mm at 96 px per inch
+
+
+def test_the_printable_report_fits_a4(open_page, live_server: LiveServer):
+    guarded = open_page(live_server, "desktop")
+    page = guarded.page
+    page.set_viewport_size({"width": A4_WIDTH_PX, "height": 1123})
+    page.emulate_media(media="print")
+    guarded.goto(f"/planner/report?sites={SITES}&name=Two")
+    page.wait_for_function(
+        "() => Array.from(document.images).every((i) => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.get_by_role("button", name="Print or save as PDF").is_hidden()
+    assert page.get_by_role("heading", name="Scenario “Two” against today").is_visible()
+    assert page.locator("#comparison").is_visible() and page.locator(".report-map img").is_visible()
+    overflowing = page.evaluate(
+        """() => { const w = document.documentElement.clientWidth;
+            return Array.from(document.querySelectorAll('body *'))
+              .filter((e) => { const r = e.getBoundingClientRect();
+                return r.width > 0 && (r.right > w + 0.5 || r.left < -0.5); })
+              .map((e) => e.tagName + '.' + e.className + ' '
+                + Math.round(e.getBoundingClientRect().right)); }"""
+    )
+    assert overflowing == [], overflowing
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
     assert guarded.blocked == []

@@ -1,0 +1,228 @@
+"""Curator pages for festivals, their editions and artists: lists, forms, history.
+
+The same rules as for works: sign-in, CSRF (on every form), a version check on
+save (a stale form overwrites nothing), every change in the history with a way to
+restore it. Every change goes through :mod:`mapapp.editing`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import editing, exchange
+from ..numbers import MAX_ID, int_or_none
+from ..records import TEXT_STATUSES, row_error
+from ..store import RECORD_EDITABLE, NotFound, StaleEdit
+from ..web.auth import role_required
+from ..web.db import get_store
+from ..web.labels import field_errors
+from ..web.walk import workspace
+
+bp = Blueprint("curator_records", __name__)
+
+#: Each kind of record and the path its pages live under.
+PLURALS = {"festival": "festivals", "edition": "editions", "artist": "artists"}
+#: Fields written in a language other than English, with that language.
+_FIELD_LANGS = {f"{f}_{lang}": lang for f in ("name", "bio") for lang in ("ru", "kk")}
+
+
+def field_labels(kind: str) -> dict[str, str]:
+    """The form's label for each field of a festival, edition or artist."""
+    return {
+        "slug": _("Key (in links and files; made from the name when empty)"),
+        "name": _("Name in English"),
+        "name_ru": _("Name in Russian"),
+        "name_kk": _("Name in Kazakh"),
+        "organiser": _("Organiser"),
+        "festival": _("Festival"),
+        "number": _("Edition number"),
+        "year": _("Year"),
+        "start_date": _("First day (2018-08-24, or 2018-08, or 2018)"),
+        "end_date": _("Last day"),
+        "curator": _("Curator"),
+        "bio": _("Biography in English"),
+        "bio_ru": _("Biography in Russian"),
+        "bio_kk": _("Biography in Kazakh"),
+        "link": _("Website") if kind != "edition" else _("Web page of the edition"),
+        "source_url": _("Source (web address)"),
+        "source_note": _("Source note: what was taken from the source"),
+        "text_status_en": _("State of the English texts"),
+        "text_status_ru": _("State of the Russian texts"),
+        "text_status_kk": _("State of the Kazakh texts"),
+    }
+
+
+def _record_or_404(kind: str, id: int) -> dict[str, Any]:
+    row = get_store().record(kind, id) if id <= MAX_ID else None
+    if row is None:
+        abort(404, description=_("There is no such record."))
+    return row
+
+
+def _form_fields(kind: str) -> dict[str, Any]:
+    return {k: request.form.get(k, "") for k in RECORD_EDITABLE[kind]}
+
+
+def _edit_page(
+    kind: str, values: dict[str, Any], errors: dict[str, str], row: dict | None, status: int
+):
+    store = get_store()
+    uses = store.uses_of(kind, row["slug"]) if row else 0
+    return (
+        render_template(
+            "curator/record_edit.html",
+            kind=kind,
+            plural=PLURALS[kind],
+            fields=RECORD_EDITABLE[kind],
+            labels=field_labels(kind),
+            field_langs=_FIELD_LANGS,
+            long_fields=("bio", "bio_ru", "bio_kk", "source_note"),
+            values=values,
+            errors=errors,
+            row=row,
+            uses=uses,
+            festivals=store.records("festival"),
+            text_statuses=TEXT_STATUSES,
+        ),
+        status,
+    )
+
+
+# lists ------------------------------------------------------------------------------------
+
+
+def index(kind: str):
+    store = get_store()
+    if kind == "edition":
+        return redirect(url_for("curator_records.index", kind="festival"))
+    if kind == "festival":
+        editions = store.records("edition")
+        festivals = [
+            {**f, "editions": [e for e in editions if e["festival"] == f["slug"]]}
+            for f in store.records("festival")
+        ]
+        for f in festivals:
+            f["uses"] = len(store.installations(statuses=_ALL, festival=f["slug"]))
+            for e in f["editions"]:
+                e["uses"] = store.uses_of("edition", e["slug"])
+        return render_template("curator/records.html", kind=kind, festivals=festivals)
+    artists = [{**a, "uses": store.uses_of("artist", a["slug"])} for a in store.records(kind)]
+    return render_template("curator/records.html", kind=kind, artists=artists)
+
+
+_ALL = ("draft", "published", "retired")
+
+
+# forms ------------------------------------------------------------------------------------
+
+
+def new(kind: str):
+    if request.method == "GET":
+        values: dict[str, Any] = {}
+        if kind == "edition":
+            values["festival"] = request.args.get("festival", "")
+        return _edit_page(kind, values, {}, None, 200)
+    data = _form_fields(kind)
+    try:
+        row = editing.create_record(workspace(), kind, data)
+    except editing.Invalid as exc:
+        return _edit_page(kind, data, field_errors(exc.errors), None, 400)
+    flash(_("Added “%(name)s”.", name=row["name"]))
+    return redirect(url_for("curator_records.edit", kind=kind, id=row["id"]))
+
+
+def edit(kind: str, id: int):
+    row = _record_or_404(kind, id)
+    if request.method == "GET":
+        return _edit_page(kind, row, {}, row, 200)
+    data = _form_fields(kind)
+    version = int_or_none(request.form.get("version"), 1)
+    if version is None:
+        errors = [row_error(0, "version", "version_missing", "the form is missing its version")]
+        return _edit_page(kind, {**data, "version": row["version"]}, field_errors(errors), row, 400)
+    try:
+        saved = editing.save_record(workspace(), kind, id, data, version)
+    except editing.Invalid as exc:
+        values = {**data, "version": row["version"]}
+        return _edit_page(kind, values, field_errors(exc.errors), row, 400)
+    except StaleEdit as exc:
+        message = _(
+            "Someone else saved this record (now version %(v)s) after you opened it. "
+            "Nothing was overwritten: review their version below and apply your change again.",
+            v=exc.current["version"],
+        )
+        return _edit_page(kind, exc.current, {"version": message}, exc.current, 409)
+    flash(_("Saved “%(name)s” (version %(v)s).", name=saved["name"], v=saved["version"]))
+    return redirect(url_for("curator_records.edit", kind=kind, id=id))
+
+
+def history(kind: str, id: int):
+    row = _record_or_404(kind, id)
+    return render_template(
+        "curator/record_history.html",
+        kind=kind,
+        row=row,
+        entries=get_store().record_history(kind, id),
+        labels=field_labels(kind),
+    )
+
+
+def restore(kind: str, id: int, entry: int):
+    version = int_or_none(request.form.get("version"), 1)
+    if version is None:
+        abort(400, description=_("The form is missing its version; reload the page."))
+    if id > MAX_ID or entry > MAX_ID:
+        abort(404, description=_("There is no such version."))
+    try:
+        row = editing.restore_record(workspace(), kind, id, entry, version)
+    except NotFound:
+        abort(404, description=_("There is no such version."))
+    except StaleEdit:
+        flash(_("This record changed since you opened its history; nothing was restored."), "error")
+        return redirect(url_for("curator_records.history", kind=kind, id=id)), 303
+    except editing.Invalid as exc:
+        flash(" ".join(field_errors(exc.errors).values()), "error")
+        return redirect(url_for("curator_records.history", kind=kind, id=id)), 303
+    flash(_("Restored; this is now version %(v)s.", v=row["version"]))
+    return redirect(url_for("curator_records.edit", kind=kind, id=id)), 303
+
+
+def export(kind: str):
+    """The records as CSV in the columns of their seed file (``data/<kind>s.csv``)."""
+    body = exchange.export_records_csv(kind, get_store().records(kind))
+    resp = Response(body, mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{PLURALS[kind]}.csv"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _register() -> None:
+    """One set of URLs per kind: ``/curator/festivals``, ``/curator/artists/3``..."""
+    views = {
+        "index": (index, "", ["GET"]),
+        "new": (new, "/new", ["GET", "POST"]),
+        "edit": (edit, "/<int:id>", ["GET", "POST"]),
+        "history": (history, "/<int:id>/history", ["GET"]),
+        "restore": (restore, "/<int:id>/restore/<int:entry>", ["POST"]),
+    }
+    for endpoint, (view, path, methods) in views.items():
+        guarded = role_required("curator")(view)
+        for kind, plural in PLURALS.items():
+            bp.add_url_rule(
+                f"/curator/{plural}{path}",
+                endpoint,
+                guarded,
+                methods=methods,
+                defaults={"kind": kind},
+            )
+    guarded_export = role_required("curator")(export)
+    for kind, plural in PLURALS.items():
+        bp.add_url_rule(
+            f"/curator/export/{plural}.csv", "export", guarded_export, defaults={"kind": kind}
+        )
+
+
+_register()
