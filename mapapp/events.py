@@ -116,6 +116,11 @@ def buckets(
 
 
 def period_text(event: Mapping[str, Any], lang: str) -> str:
+    """The event's dates in words (see :func:`_period_text`), with plain spaces."""
+    return _period_text(event, lang).replace("\u2009", " ").replace("\u202f", " ")
+
+
+def _period_text(event: Mapping[str, Any], lang: str) -> str:
     """The event's dates in words: ``24 Aug 2018 – 12 Sep 2018``, ``9 Sep 2018, 12:00–21:00``.
 
     Times are Almaty's, as the event gives them.

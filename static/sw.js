@@ -59,6 +59,8 @@ var LANG_DIR = LANGUAGES.length
 var PAGE = new RegExp("^" + LANG_DIR + "(?:installations\\/[^/]+\\/?)?(?:index\\.html)?$");
 var PERMALINK = new RegExp("^(" + LANG_DIR + ")installations\\/([^/]+?)\\/?(?:index\\.html)?$");
 var DATA = /^api\/(?:route|installations)\.geojson$/;
+// events (events.js asks to keep them): "What's on", event pages, their JSON; network first
+var EVENTS = new RegExp("^" + LANG_DIR + "events(?:\\/[^/]+)?\\/?(?:index\\.html)?$|^api\\/events\\.json$");
 var MANIFEST = new RegExp("^" + LANG_DIR + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
@@ -117,7 +119,7 @@ function kindOf(url) {
   var rel = relative(url);
   if (rel === null) return null;
   if (PAGE.test(rel)) return "page";
-  if (DATA.test(rel) || MANIFEST.test(rel)) return "data";
+  if (DATA.test(rel) || MANIFEST.test(rel) || EVENTS.test(rel)) return "data";
   if (ASSET.test(rel)) return "asset";
   if (PHOTO.test(rel)) return "photo";
   return null;

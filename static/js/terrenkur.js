@@ -180,6 +180,7 @@
     links.appendChild(el("a", { href: fmt(contract.urls.permalink, { slug: p.slug }) }, T.permalink));
     box.appendChild(links);
     if (p.source_note) box.appendChild(el("p", { className: "meta source-note" }, p.source_note));
+    app.popupParts.forEach(function (part) { part(box, p); });
     return box;
   }
 
@@ -191,7 +192,7 @@
     var edition = f.indexOf("edition:") === 0 ? f.slice(8) : null;
     var festOn = !f || (f === "-" ? !s.props.festival :
       edition ? s.props.edition === edition : s.props.festival === f);
-    return kindOn && festOn;
+    return kindOn && festOn && app.filters.every(function (test) { return test(s); });
   }
 
   /* Markers and list items of the works the filters let through; the count; the boxes. */
@@ -407,7 +408,9 @@
       statusEl: document.getElementById("status"),
       listEl: document.getElementById("stops"),
       panel: document.getElementById("panel"),
-      toggle: document.getElementById("panel-toggle")
+      toggle: document.getElementById("panel-toggle"),
+      filters: [],    // plugins' tests a stop must pass to be shown (events.js: time)
+      popupParts: []  // plugins' additions to a popup: part(box, props)
     };
     S.kinds.forEach(function (k) { app.kinds[k.id] = k; });
     app.items = Array.prototype.slice.call(app.listEl.querySelectorAll("li[data-id]"));
@@ -420,6 +423,10 @@
     locateMe(app);
     watchTiles(map);
     creditRoute(app);
+    // plugins (window.TerrenkurPlugins, e.g. events.js) add filters, popup parts, layers
+    (window.TerrenkurPlugins || []).forEach(function (plugin) {
+      plugin(app, function () { applyFilters(app); });
+    });
 
     applyFilters(app);
     orderList(app);
