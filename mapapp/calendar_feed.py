@@ -50,8 +50,8 @@ def feed(
 ) -> bytes:
     """The iCalendar text of ``events`` (already localized: ``name``, ``place``...).
 
-    ``url(event)`` gives each event's page (absolute); events carry ``lat``/``lon``
-    (their venue's or their own) when known.
+    ``url(event)`` gives each event's page (absolute; empty: no URL); events carry
+    ``lat``/``lon`` (their venue's or their own) when known.
     """
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -88,5 +88,6 @@ def _vevent(event: Mapping[str, Any], url: str, uid_domain: str, lang: str) -> i
     if event.get("lat") is not None and event.get("lon") is not None:
         ve.add("geo", (float(event["lat"]), float(event["lon"])))
     ve.add("status", _STATUS.get(str(event.get("status")), "CONFIRMED"))
-    ve.add("url", url)
+    if url:
+        ve.add("url", url)
     return ve

@@ -10,7 +10,9 @@ something a static host cannot serve (``/curator``, ``/api/nearest``...) stops t
 export and nothing on the site can 404.
 
 Written into DIR: the map in each language, a permalink page per published work
-and language, and a page per artist of a published work (``/ru/artists/<key>/``);
+and language, a page per artist of a published work (``/ru/artists/<key>/``),
+"What's on" (``/ru/events/``), a page per event (``/ru/events/<key>/``) and the
+calendar feeds (``/ru/calendar/route.ics``, ``/ru/calendar/festivals/<key>.ics``);
 ``api/route.geojson`` and ``api/installations.geojson``; the full and phone-sized
 photos of published works only; the vendored libraries and our static files; the
 service worker at the root and a manifest per language. With ``python -m
@@ -35,6 +37,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from .records import LANGUAGES
+from .views import events as event_views
 from .views.offline import manifest_doc, manifest_json
 from .views.public import SETTINGS_ID, render_artist_page, render_map_page
 from .web import assets
@@ -185,6 +188,7 @@ def export_site(
                 body = render_artist_page(artist)
             out.write(urls.page(lang, artist, "artists").removeprefix(prefix) + "index.html", body)
             report.pages += 1
+        _export_events(app, out, base, prefix, default, lang, base_url)
         urls = ExportUrls(prefix, default)
         with _page_request(app, base, "/manifest.webmanifest", lang), use(urls):
             doc = manifest_doc(lang, urls.page(lang), prefix)
@@ -234,6 +238,50 @@ def export_site(
         raise ExportError("the exported pages need files that are missing:\n" + "\n".join(problems))
     out.write(MARKER, json.dumps({"base_path": prefix, "files": sorted(report.files)}, indent=1))
     return report
+
+
+def _export_events(
+    app: Flask, out: _Writer, base: str, prefix: str, default: str, lang: str, base_url: str
+) -> None:
+    """ "What's on", a page per event and the calendar feeds, in one language.
+
+    "What's on" is grouped as at the export (the map regroups by the reader's clock);
+    the feeds link each event's page only when ``--base-url`` is a full address
+    (RFC 5545 wants absolute URLs).
+    """
+    parts = urlsplit(base_url.strip())
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+    urls = ExportUrls(prefix, default, None, folder="events")
+    with _page_request(app, base, "/events", lang), use(urls):
+        body = event_views.render_whats_on()
+        chosen = event_views.public_events(lang)
+        route = event_views.route_feed_events(lang)
+        feeds = {"calendar/route.ics": (event_views.route_calendar_name(), route)}
+        for slug in current_walk().references.festivals:
+            name = event_views.festival_calendar_name(slug, lang)
+            feeds[f"calendar/festivals/{slug}.ics"] = (
+                name,
+                event_views.festival_feed_events(slug, lang) or [],
+            )
+
+        def link(event: Any) -> str:
+            return origin + urls.event(event["slug"]) if origin else ""
+
+        calendars = {
+            rel: event_views.calendar_body(n, e, lang, link) for rel, (n, e) in feeds.items()
+        }
+    out.write(urls.page(lang, None, "events").removeprefix(prefix) + "index.html", body)
+    out.report.pages += 1
+    for rel, ics in calendars.items():
+        out.write(language_dir(lang, default) + rel, ics)
+    for event in chosen:
+        urls = ExportUrls(prefix, default, event["slug"], folder="events")
+        with _page_request(app, base, f"/events/{event['slug']}", lang), use(urls):
+            body = event_views.render_event_page(event["slug"])
+        out.write(
+            urls.page(lang, event["slug"], "events").removeprefix(prefix) + "index.html", body
+        )
+        out.report.pages += 1
 
 
 # checking an export ----------------------------------------------------------------

@@ -17,13 +17,13 @@ Curators: events are records (``/curator/events``, in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -152,9 +152,6 @@ def event_page(slug: str):
 
 
 def _feed_url(event: Any) -> str:
-    if current_urls().static:
-        base = current_app.config.get("SITE_BASE_URL") or ""
-        return f"{base.rstrip('/')}{current_urls().event(event['slug'])}" if base else ""
     return url_for("events.event_page", slug=event["slug"], _external=True)
 
 
@@ -174,8 +171,11 @@ def festival_feed_events(slug: str, lang: str) -> list[dict[str, Any]] | None:
     return [e for e in public_events(lang) if e["festival"] == slug]
 
 
-def calendar_body(name: str, chosen: list[dict[str, Any]], lang: str) -> bytes:
-    return calendar_feed.feed(name, chosen, url=_feed_url, lang=lang)
+def calendar_body(
+    name: str, chosen: list[dict[str, Any]], lang: str, url: Callable[[Any], str] | None = None
+) -> bytes:
+    """A feed's iCalendar text; ``url`` gives each event's absolute address."""
+    return calendar_feed.feed(name, chosen, url=url or _feed_url, lang=lang)
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:
