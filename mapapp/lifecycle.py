@@ -29,7 +29,9 @@ __all__ = [
     "periods",
     "state_on",
     "standing",
+    "standing_between",
     "standing_years",
+    "standing_when",
     "start_of",
 ]
 
@@ -199,11 +201,26 @@ def standing(works: Iterable[Mapping[str, Any]], when: int | dt.date) -> list[An
         first, last = when, when
     else:
         first, last = dt.date(int(when), 1, 1), dt.date(int(when), 12, 31)
+    return standing_between(works, first, last)
+
+
+def standing_between(
+    works: Iterable[Mapping[str, Any]], first: dt.date, last: dt.date
+) -> list[Any]:
+    """The works that stood on any day from ``first`` to ``last`` (both included)."""
     return [
         work
         for work in works
         if any(a <= last and (b is None or b >= first) for a, b in periods(work))
     ]
+
+
+def standing_when(works: Iterable[Mapping[str, Any]], when: str) -> list[Any]:
+    """The works that stood in ``when``: a year, a month (``2018-09``) or a day, as ISO 8601."""
+    first, last = _parse(when, end=False), _parse(when, end=True)
+    if first is None or last is None:
+        raise ValueError(f"not a year, month or day: {when!r}")
+    return standing_between(works, first, last)
 
 
 def edition(work: Mapping[str, Any]) -> str | None:

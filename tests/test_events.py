@@ -400,3 +400,19 @@ def test_a_removed_work_keeps_its_page_and_history(cclient, auth, client, store)
     assert "This work is gone" in html and "May 2024" in html
     blob = _map_blob(html)
     assert blob["works"][str(work["id"])]["p"] == [["1984-01-01", "2024-05-31"]]
+
+
+# the planner counts only the works standing on the chosen date ---------------------------
+
+
+def test_the_planner_counts_the_works_standing_on_a_date(client):
+    every = client.get("/api/coverage?kind=all").get_json()
+    then = client.get("/api/coverage?kind=all&on=2018-09").get_json()
+    later = client.get("/api/coverage?kind=all&on=2019-01-15").get_json()
+    assert then["parameters"]["on"] == "2018-09"
+    assert later["works_total"] < then["works_total"] < every["works_total"]
+    for bad in ("2018-02-30", "2018-13", "soon"):
+        resp = client.get(f"/api/coverage?on={bad}")
+        assert resp.status_code == 400
+    page = client.get("/planner?on=2018-02-30")
+    assert page.status_code == 400 and 'id="e-on"' in page.get_data(as_text=True)

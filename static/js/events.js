@@ -16,9 +16,7 @@
 (function () {
   "use strict";
 
-  var C = window.TerrenkurCommon;
-  var fmt = C.fmt;
-  var el = C.el;
+  var C, fmt, el; // common.js, read when the map mounts (this file may load first)
   var ZONE = "Asia/Almaty";
   var BUCKETS = ["on", "week", "upcoming", "past"];
   var WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -76,6 +74,9 @@
   }
 
   function plugin(app, refresh) {
+    C = window.TerrenkurCommon;
+    fmt = C.fmt;
+    el = C.el;
     var blob = document.getElementById("terrenkur-events");
     if (!blob) return;
     var S = JSON.parse(blob.textContent);
