@@ -94,9 +94,7 @@ def standing_rows() -> list[dict[str, str]]:
     """The published rows the map shows by default: standing today (in Almaty) or
     of unknown date (:func:`mapapp.lifecycle.state_on`); the seed has no life entries."""
     today = dt.datetime.now(ZoneInfo("Asia/Almaty")).date()
-    return [
-        r for r in published_rows() if lifecycle.state_on(r, today) in ("standing", "unknown")
-    ]
+    return [r for r in published_rows() if lifecycle.state_on(r, today) in ("standing", "unknown")]
 
 
 def data_rows(name: str = "installations.csv") -> list[dict[str, str]]:

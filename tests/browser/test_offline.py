@@ -373,8 +373,8 @@ def test_exported_site_shows_every_marker(open_page, static_site, tile_server, l
     assert page.locator("html").get_attribute("lang") == lang
     assert_map_complete(page, n_stops)
     titles = page.evaluate("() => Terrenkur.cluster.getLayers().map((m) => m.options.title)")
-    listed = page.locator("#stops .stop-title").all_inner_texts()
-    assert sorted(titles) == sorted(listed)
+    listed = page.locator("#stops li:not([hidden]) .stop-title").all_inner_texts()
+    assert sorted(titles) == sorted(listed)  # the works standing today
 
     # a permalink is a real file: its page opens with the work's popup
     home = "/" if lang == "en" else f"/{lang}/"
