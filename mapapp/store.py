@@ -1547,7 +1547,7 @@ class Store:
             row.update(installation_id=installation_id, username=username, at=_now())
             table = self.db.table("work_status_history")
             table.insert(row)
-            return dict(table.get(table.last_pk))
+            return dict(table.get(int(table.last_pk or 0)))
 
     def withdraw_life_entry(
         self, installation_id: int, entry_id: int, username: str | None

@@ -162,7 +162,7 @@ def route_feed_events(lang: str) -> list[dict[str, Any]]:
     def near(lon: float, lat: float) -> bool:
         return bool(route.locate([lon], [lat])[1][0] <= ROUTE_FEED_M)
 
-    return list(events.route_events(public_events(lang), walk.stops, near))
+    return [dict(e) for e in events.route_events(public_events(lang), walk.stops, near)]
 
 
 def festival_feed_events(slug: str, lang: str) -> list[dict[str, Any]] | None:
