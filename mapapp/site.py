@@ -208,10 +208,11 @@ def export_site(
             raise ExportError(f"/{rel} answered HTTP {resp.status_code}")
         out.write(rel, resp.get_data())
 
-    # photos of published works only
+    # photos of published works only (and of their life's entries)
     media = Path(app.config["MEDIA_DIR"])
-    for stop in stops:
-        name = stop.get("photo") or ""
+    names = [(stop, stop.get("photo") or "") for stop in stops]
+    names += [(stop, e.get("photo") or "") for stop in stops for e in stop.get("life") or ()]
+    for stop, name in names:
         if not name:
             continue
         if "/" in name or "\\" in name or name.startswith("."):

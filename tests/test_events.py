@@ -416,3 +416,70 @@ def test_the_planner_counts_the_works_standing_on_a_date(client):
         assert resp.status_code == 400
     page = client.get("/planner?on=2018-02-30")
     assert page.status_code == 400 and 'id="e-on"' in page.get_data(as_text=True)
+
+
+def test_a_life_entry_keeps_a_dated_photo_that_the_public_sees(cclient, auth, store):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(buf, "JPEG")
+    work = store.installation_by_slug("kasteyev-monument")
+    auth.login()
+    resp = cclient.post(
+        f"/curator/{work['id']}/life",
+        data={
+            "status": "damaged",
+            "date": "2023-03",
+            "photo_file": (io.BytesIO(buf.getvalue()), "x.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 303
+    [entry] = store.life_entries(work["id"])
+    assert entry["photo"].endswith(".jpg")
+    auth.logout()
+    served = cclient.get(f"/media/phone/{entry['photo']}")
+    assert served.status_code == 200
+    served.close()
+    html = cclient.get("/installations/kasteyev-monument").get_data(as_text=True)
+    assert f"/media/phone/{entry['photo']}" in html and "March 2023" in html
+    bad = cclient.post(
+        f"/curator/{work['id']}/life",
+        data={
+            "status": "damaged",
+            "date": "2023",
+            "photo_file": (io.BytesIO(b"GIF89a no"), "x.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code in (302, 401)  # signed out: nothing stored
+    assert len(store.life_entries(work["id"])) == 1
+
+
+# the static export and the curators' CSV ----------------------------------------------------
+
+
+def test_the_static_export_has_whats_on_event_pages_and_feeds(app, tmp_path):
+    from mapapp.site import check_site, export_site
+
+    out = tmp_path / "site"
+    export_site(app, out, base_url="https://example.org/walk/")
+    assert check_site(out, "/walk/") == []
+    assert "City Picnic" in (out / "events" / "index.html").read_text(encoding="utf-8")
+    page = (out / "ru" / "events" / "city-picnic-2018" / "index.html").read_text(encoding="utf-8")
+    assert "Городской пикник" in page and 'href="/walk/ru/installations/' in page
+    cal = vobject.readOne((out / "kk" / "calendar" / "route.ics").read_text(encoding="utf-8"))
+    picnic = next(v for v in cal.vevent_list if "city-picnic" in v.uid.value)
+    assert picnic.url.value == "https://example.org/walk/kk/events/city-picnic-2018/"
+    assert (out / "calendar" / "festivals" / "artbat-fest.ics").is_file()
+
+
+def test_curators_export_the_events_as_csv(cclient, auth):
+    auth.login()
+    resp = cclient.get("/curator/export/events.csv")
+    assert resp.status_code == 200
+    text = resp.get_data(as_text=True)
+    assert text.splitlines()[0].startswith("id,slug,name,name_ru,name_kk,description")
+    assert "city-picnic-2018" in text

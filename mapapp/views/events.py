@@ -293,6 +293,7 @@ def _life_json(life: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
             "date": e["date"],
             "when": period_text(e["date"], "", lang),
             "note": e.get("note") or "",
+            "photo": e.get("photo") or "",
         }
         for e in life
     ]

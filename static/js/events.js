@@ -205,7 +205,14 @@
       if (i.life && i.life.length) {
         var life = el("ol", { className: "work-life-entries" });
         i.life.forEach(function (e) {
-          life.appendChild(el("li", {}, e.when + ": " + e.label + (e.note ? " · " + e.note : "")));
+          var item = el("li", {}, e.when + ": " + e.label + (e.note ? " · " + e.note : ""));
+          if (e.photo) {
+            item.appendChild(el("img", {
+              className: "life-photo", src: fmt(app.S.contract.urls.photoUrl, { name: e.photo }),
+              alt: e.when, loading: "lazy", width: 160
+            }));
+          }
+          life.appendChild(item);
         });
         box.appendChild(el("p", { className: "meta" }, el("strong", {}, T.life)));
         box.appendChild(life);
