@@ -32,12 +32,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from .. import calendar_feed, editing, events, lifecycle
 from ..catalog import localize_stop, period_text
 from ..numbers import MAX_ID
 from ..records import EVENT_STATUSES, LIFE_STATUSES, localized
 from ..store import NotFound, StaleEdit
+from ..web.assets import asset_url
 from ..web.auth import role_required
 from ..web.cache import cached
 from ..web.db import get_store
@@ -311,58 +313,79 @@ def _standing_json(stop: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _map_settings_json(lang: str) -> str:
+    """The events part's JSON blob for the map in ``lang``: the same for every map page
+    of one language and URL builder until the data change, so it is cached."""
+    walk = current_walk()
+    urls = current_urls()
+
+    def build() -> str:
+        all_events = public_events(lang)
+        dated = [lifecycle.start_of(s) for s in walk.stops]
+        first = min((d for d in dated if d is not None), default=events.now().date())
+        by_id: dict[str, Any] = {}
+        for stop in walk.stops:
+            own = events.work_events(stop, all_events)
+            entry = _standing_json(stop)
+            if own:
+                entry["ev"] = [
+                    {
+                        "how": how,
+                        "name": e["name"],
+                        "period": e["period"],
+                        "url": urls.event(e["slug"]),
+                    }
+                    for how, e in own
+                ]
+            if stop.get("life"):
+                entry["life"] = _life_json(stop["life"], lang)
+            by_id[str(stop["id"])] = entry
+        settings = {
+            "first": first.isoformat()[:7],
+            "works": by_id,
+            "events": [
+                {
+                    "slug": e["slug"],
+                    "name": e["name"],
+                    "period": e["period"],
+                    "place": e["venue_title"] or e["place"],
+                    "b": events.bounds(e)[0].isoformat(),
+                    "e": events.bounds(e)[1].isoformat(),
+                    "cancelled": e["status"] == "cancelled",
+                    "lat": e.get("lat"),
+                    "lon": e.get("lon"),
+                    "url": urls.event(e["slug"]),
+                }
+                for e in all_events
+            ],
+            # what the event pages need offline besides what the map loaded itself
+            "keep": [
+                asset_url("css/pages.css"),
+                urls.whats_on(),
+                *(urls.event(e["slug"]) for e in all_events),
+            ],
+            "strings": map_strings(),
+            "headings": bucket_headings(),
+            "statuses": event_status_labels(),
+            "lang": lang,
+        }
+        return str(htmlsafe_json_dumps(settings, separators=(",", ":")))
+
+    key = (walk.version, lang, urls.whats_on(), urls.event("-"), asset_url("css/pages.css"))
+    return cached("events-map", key, build)
+
+
 def events_map(focus: dict[str, Any] | None = None) -> dict[str, Any]:
     """The map page's events part: the list, the switch, the slider, and their JSON."""
     lang = current_language()
     at = events.now()
-    walk = current_walk()
-    urls = current_urls()
     all_events = public_events(lang)
-    dated = [lifecycle.start_of(s) for s in walk.stops]
-    first = min((d for d in dated if d is not None), default=at.date())
-    statuses = event_status_labels()
-    by_id: dict[str, Any] = {}
-    for stop in walk.stops:
-        own = events.work_events(stop, all_events)
-        entry = _standing_json(stop)
-        if own:
-            entry["ev"] = [
-                {"how": how, "name": e["name"], "period": e["period"], "url": urls.event(e["slug"])}
-                for how, e in own
-            ]
-        if stop.get("life"):
-            entry["life"] = _life_json(stop["life"], lang)
-        by_id[str(stop["id"])] = entry
-    settings = {
-        "first": first.isoformat()[:7],
-        "works": by_id,
-        "events": [
-            {
-                "slug": e["slug"],
-                "name": e["name"],
-                "period": e["period"],
-                "place": e["venue_title"] or e["place"],
-                "b": events.bounds(e)[0].isoformat(),
-                "e": events.bounds(e)[1].isoformat(),
-                "cancelled": e["status"] == "cancelled",
-                "lat": e.get("lat"),
-                "lon": e.get("lon"),
-                "url": urls.event(e["slug"]),
-            }
-            for e in all_events
-        ],
-        "keep": [urls.whats_on(), *(urls.event(e["slug"]) for e in all_events)],
-        "strings": map_strings(),
-        "headings": bucket_headings(),
-        "statuses": statuses,
-        "lang": lang,
-    }
     focus_gone = False
     if focus is not None:
         focus_gone = lifecycle.state_on(focus, at.date()) == "gone"
     return {
         "settings_id": EVENTS_SETTINGS_ID,
-        "settings_json": htmlsafe_json_dumps(settings, separators=(",", ":")),
+        "settings_json": Markup(_map_settings_json(lang)),  # noqa: S704 (JSON made safe)
         "groups": events.buckets(all_events, at),
         "headings": bucket_headings(),
         "focus_gone": focus_gone,

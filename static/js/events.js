@@ -220,9 +220,16 @@
     });
 
     /* --- keep "What's on" and the event pages for offline use --- */
-    if (navigator.serviceWorker && navigator.serviceWorker.controller && window.MessageChannel) {
+    function keepEvents() {
+      var worker = navigator.serviceWorker.controller;
+      if (!worker) return false;
       var urls = S.keep.map(function (u) { return new URL(u, location.href).href; });
-      navigator.serviceWorker.controller.postMessage({ type: "keep", urls: urls }, [new MessageChannel().port2]);
+      worker.postMessage({ type: "keep", urls: urls }, [new MessageChannel().port2]);
+      return true;
+    }
+    if (navigator.serviceWorker && window.MessageChannel && !keepEvents()) {
+      // a first visit: the worker takes the page over once installed
+      navigator.serviceWorker.addEventListener("controllerchange", keepEvents, { once: true });
     }
 
     describe();

@@ -406,3 +406,27 @@ def test_exported_site_works_offline(open_page, static_site, tile_server, artifa
     expect(page.locator("#offline-note")).to_contain_text(OFFLINE_NOTE["ru"])
     expect(page.locator("#offline-note")).to_contain_text(DATA_AGE["ru"])
     page.screenshot(path=str(artifacts / "offline-static-site-phone.png"))
+
+
+# events, kept after one visit to the map ----------------------------------------------------
+
+
+def test_whats_on_and_event_pages_open_offline_after_one_visit(
+    open_page, offline_server, tile_server
+):
+    guarded = open_guarded(open_page, offline_server, "phone", tile_server.origin + "/")
+    page = guarded.open_map("/?lang=ru")
+    wait_offline_ready(page)
+    page.wait_for_function(
+        "async () => !!(await caches.match(new URL('/events/city-picnic-2018?lang=ru',"
+        " location.href).href, { ignoreVary: true }))",
+        timeout=READY_MS,
+    )
+    guarded.ignore_console(re.escape(tile_server.origin))
+    page.context.set_offline(True)
+    resp = page.goto(offline_server.url("/events/city-picnic-2018?lang=ru"), wait_until="load")
+    assert resp is not None and resp.status == 200
+    expect(page.locator("h1")).to_have_text("Городской пикник со скульптурным пленэром")
+    resp = page.goto(offline_server.url("/events?lang=ru"), wait_until="load")
+    assert resp is not None and resp.status == 200
+    expect(page.locator("h1")).to_have_text("Афиша")
