@@ -483,3 +483,21 @@ def test_curators_export_the_events_as_csv(cclient, auth):
     text = resp.get_data(as_text=True)
     assert text.splitlines()[0].startswith("id,slug,name,name_ru,name_kk,description")
     assert "city-picnic-2018" in text
+
+
+def test_the_timeline_leaves_out_the_years_a_work_was_removed():
+    from mapapp import geo, timeline
+
+    route = geo.Route.from_coords([[76.92, 43.22], [76.92, 43.25]])
+    work = {
+        "lon": 76.92,
+        "lat": 43.23,
+        "start_date": "2016",
+        "life": [
+            {"status": "removed", "date": "2018-05"},
+            {"status": "restored", "date": "2021-06"},
+        ],
+    }
+    line = timeline.coverage_timeline(route, [work], 150, until=2022)
+    standing = {y.year: y.standing for y in line.years}
+    assert standing == {2016: 1, 2017: 1, 2018: 1, 2019: 0, 2020: 0, 2021: 1, 2022: 1}
