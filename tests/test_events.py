@@ -501,3 +501,16 @@ def test_the_timeline_leaves_out_the_years_a_work_was_removed():
     line = timeline.coverage_timeline(route, [work], 150, until=2022)
     standing = {y.year: y.standing for y in line.years}
     assert standing == {2016: 1, 2017: 1, 2018: 1, 2019: 0, 2020: 0, 2021: 1, 2022: 1}
+
+
+def test_curator_event_pages_render(cclient, auth, store):
+    auth.login()
+    listing = cclient.get("/curator/events").get_data(as_text=True)
+    assert "city-picnic-2018" in listing and "/curator/events/new" in listing
+    form = cclient.get("/curator/events/new?venue=vodoskop").get_data(as_text=True)
+    assert '<select name="venue"' in form and '<option value="vodoskop" selected>' in form
+    assert '<select name="status"' in form and '<select name="edition"' in form
+    assert "afterglow" not in form  # drafts are not offered as venues
+    picnic = store.record_by_slug("event", "city-picnic-2018")
+    page = cclient.get(f"/curator/events/{picnic['id']}").get_data(as_text=True)
+    assert 'value="2018-09-09T12:00"' in page and "/events/city-picnic-2018" in page
