@@ -191,10 +191,18 @@ def route_calendar_name() -> str:
     return _("Cultural Terrenkur: events on the Esentai river walk")
 
 
+def _feed_key(name: str, lang: str) -> tuple[str, ...]:
+    return (current_walk().version, name, lang, request.host_url)
+
+
 @bp.get("/calendar/route.ics")
 def route_calendar():
     lang = current_language()
-    body = calendar_body(route_calendar_name(), route_feed_events(lang), lang)
+    body = cached(
+        "route-calendar",
+        _feed_key("route", lang),
+        lambda: calendar_body(route_calendar_name(), route_feed_events(lang), lang),
+    )
     return _calendar_response(body, "terrenkur-route.ics")
 
 
@@ -209,7 +217,11 @@ def festival_calendar(slug: str):
     chosen = festival_feed_events(slug, lang)
     if chosen is None:
         abort(404, description=_("There is no festival at this address."))
-    body = calendar_body(festival_calendar_name(slug, lang), chosen, lang)
+    body = cached(
+        "festival-calendar",
+        _feed_key(slug, lang),
+        lambda: calendar_body(festival_calendar_name(slug, lang), chosen, lang),
+    )
     return _calendar_response(body, f"{slug}.ics")
 
 
