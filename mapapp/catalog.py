@@ -83,7 +83,8 @@ class Walk:
     content itself (every stop's id and version, the route, the records they refer
     to), so it differs between two databases at the same counter: URLs that carry it
     can be cached for good. ``references`` holds the festivals, editions and artists
-    the stops refer to.
+    the stops refer to; ``events`` every event as stored (by start), and each stop's
+    ``life`` its dated life (published entries).
     """
 
     route: geo.Route
@@ -92,6 +93,7 @@ class Walk:
     version: str
     digest: str = ""
     references: References = field(default_factory=References)
+    events: list[dict[str, Any]] = field(default_factory=list)
     _nearest: geo.NearestIndex | None = field(default=None, repr=False)
     _by_slug: dict[str, int] | None = field(default=None, repr=False)
     _by_id: dict[int, int] | None = field(default=None, repr=False)
@@ -239,23 +241,34 @@ def build_walk(store: Store) -> Walk:
         raise LookupError("no route stored: run `mapapp init-db`")
     route = geo.Route.from_coords(route_row["coordinates"])
     refs = store.references()
-    stops = place_stops(route, with_references(store.installations(), refs))
-    digest = content_digest(route_row, stops, refs)
-    return Walk(route, route_row["properties"], stops, version, digest, refs)
+    life = store.public_life()
+    rows = [{**r, "life": life.get(r["id"], [])} for r in store.installations()]
+    stops = place_stops(route, with_references(rows, refs))
+    event_rows = store.records("event")
+    digest = content_digest(route_row, stops, refs, event_rows)
+    return Walk(route, route_row["properties"], stops, version, digest, refs, event_rows)
 
 
 def content_digest(
-    route_row: dict[str, Any], stops: list[dict[str, Any]], refs: References | None = None
+    route_row: dict[str, Any],
+    stops: list[dict[str, Any]],
+    refs: References | None = None,
+    event_rows: list[dict[str, Any]] | None = None,
 ) -> str:
-    """A short hash of what the public sees: the route row, each stop's id and version,
-    and the festivals, editions and artists (their names show on the stops)."""
+    """A short hash of what the public sees: the route row, each stop's id and version
+    and its dated life, the festivals, editions and artists (their names show on the
+    stops) and the events (the stops' cards list theirs)."""
     h = hashlib.blake2b(digest_size=9)
     h.update(f"{route_row.get('id')}|{route_row.get('created_at')}\n".encode())
     for s in stops:
         h.update(f"{s['id']}|{s.get('version')}|{s.get('updated_at')}\n".encode())
+        if s.get("life"):
+            h.update(json.dumps(s["life"], sort_keys=True, default=str).encode())
     if refs is not None:
         for group in (refs.festivals, refs.editions, refs.artists):
             h.update(json.dumps(group, sort_keys=True, default=str).encode())
+    if event_rows:
+        h.update(json.dumps(event_rows, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
 
@@ -447,7 +460,7 @@ class Seed(NamedTuple):
 
 
 def load_seed(data_dir: Path) -> Seed:
-    """Read and check ``data/``: the route, festivals, editions, artists and works.
+    """Read and check ``data/``: the route, festivals, editions, artists, works, events.
 
     Every work's festival, edition and artists must be in the seed files. Raises
     :class:`SeedError` listing every bad row of every file (with the file's name);
@@ -491,11 +504,35 @@ def load_seed(data_dir: Path) -> Seed:
             if rec.id is None:
                 work_errors.append(RowError(row, "id", "required in the seed file"))
     errors.extend(_in_file(e, "installations.csv") for e in work_errors)
+    records["event"], event_errors = _seed_events(data_dir, records, [r for _, r in works])
+    errors.extend(event_errors)
     if errors:
         raise SeedError(
             sorted(errors, key=lambda e: (e.file != "installations.csv", e.file, e.row))
         )
     return Seed(coords, props, [rec for _, rec in works], records)
+
+
+#: The seed file of events, read after the works (an event's venue is a work).
+EVENTS_FILE = "events.csv"
+
+
+def _seed_events(
+    data_dir: Path, records: dict[str, list[Any]], works: list[Installation]
+) -> tuple[list[Any], list[RowError]]:
+    """The seed's events, each venue a published work of the seed (optional file)."""
+    path = data_dir / EVENTS_FILE
+    if not path.exists():
+        return [], []
+    text, errors = read_text_file(path)
+    good: list = []
+    if not errors:
+        good, errors = read_records_text("event", text, _seed_references(records))
+    published = {w.slug for w in works if w.status == "published"}
+    for row, rec in good:
+        if rec.venue and rec.venue not in published:
+            errors.append(RowError(row, "venue", f"{rec.venue!r} is not a published work"))
+    return [rec for _, rec in good], [_in_file(e, EVENTS_FILE) for e in errors]
 
 
 def _in_file(error: RowError, name: str) -> RowError:
@@ -514,8 +551,8 @@ def _seed_references(records: dict[str, list[Any]]) -> References:
 def seed(store: Store, loaded: Seed) -> dict[str, int]:
     """Migrate and fill ``store`` with what :func:`load_seed` read; idempotent.
 
-    Returns how many migrations, routes, festivals, editions, artists and
-    installations were added. Stored rows are never changed.
+    Returns how many migrations, routes, festivals, editions, artists,
+    installations and events were added. Stored rows are never changed.
     """
     with store.write():  # one transaction: two first starts at once seed once
         applied = store.migrate()
@@ -527,6 +564,7 @@ def seed(store: Store, loaded: Seed) -> dict[str, int]:
         for kind, _name in RECORD_FILES:
             counts[f"{kind}s"] = store.insert_missing_records(kind, loaded.records.get(kind, []))
         counts["installations"] = store.insert_missing(loaded.installations)
+        counts["events"] = store.insert_missing_records("event", loaded.records.get("event", []))
     return counts
 
 

@@ -130,8 +130,8 @@ def init_db(db_path: Path, data_dir: Path) -> None:
     click.echo(
         f"{db_path}: {counts['migrations']} migration(s) applied, "
         f"{counts['route']} route and {counts['installations']} installation(s) added, "
-        f"with {counts['festivals']} festival(s), {counts['editions']} edition(s) and "
-        f"{counts['artists']} artist(s)"
+        f"with {counts['festivals']} festival(s), {counts['editions']} edition(s), "
+        f"{counts['artists']} artist(s) and {counts['events']} event(s)"
     )
 
 

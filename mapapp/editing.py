@@ -21,10 +21,12 @@ from slugify import slugify
 
 from . import geo, photos
 from .records import (
+    Event,
     Installation,
     References,
     RowError,
     row_error,
+    validate_life_entry,
     validate_record,
     validate_row,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "check_installation",
     "check_record",
     "create_record",
+    "add_life_entry",
     "create_work",
     "restore_record",
     "replace_route",
@@ -47,6 +50,7 @@ __all__ = [
     "retire_work",
     "save_record",
     "save_work",
+    "withdraw_life_entry",
 ]
 
 
@@ -302,13 +306,62 @@ def _key_error(exc: Exception) -> Invalid:
     return Invalid([row_error(0, "slug", "key_taken", reason, slug=key)])
 
 
-def create_record(ws: Workspace, kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Add a festival, edition or artist (``kind``) and record it in history."""
-    rec, errors = check_record(
-        kind, {k: v for k, v in data.items() if k != "id"}, ws.store.references()
-    )
+def _references(ws: Workspace, kind: str, previous: dict[str, Any] | None) -> References:
+    """The records a change is checked against, less the record being changed."""
+    refs = ws.store.references()
+    if previous is not None and kind == "edition":
+        refs.editions.pop(previous["slug"], None)
+    return refs
+
+
+def event_errors(ws: Workspace, rec: Event, previous: dict[str, Any] | None) -> list[RowError]:
+    """An event's place: a published work as venue, a point of its own near the route.
+
+    A venue that is a draft or retired is refused (the public could not see it);
+    an event already saved with one keeps it while other fields change.
+    """
+    errors: list[RowError] = []
+    if rec.venue and not (previous and previous.get("venue") == rec.venue):
+        work = ws.store.installation_by_slug(rec.venue, published_only=False)
+        if work is None:
+            errors.append(
+                row_error(
+                    0,
+                    "venue",
+                    "unknown_venue",
+                    f"no work has the key {rec.venue!r}",
+                    value=rec.venue,
+                )
+            )
+        elif work["status"] != "published":
+            code = "venue_retired" if work["status"] == "retired" else "venue_draft"
+            errors.append(
+                row_error(
+                    0, "venue", code, f"the work {rec.venue!r} is {work['status']}", value=rec.venue
+                )
+            )
+    moved = previous is None or (rec.lat, rec.lon) != (previous.get("lat"), previous.get("lon"))
+    if rec.lat is not None and rec.lon is not None and moved:
+        too_far = area_error(ws.route, rec.lon, rec.lat, ws.max_offset_m)
+        if too_far:
+            errors.append(too_far)
+    return errors
+
+
+def _checked(
+    ws: Workspace, kind: str, data: dict[str, Any], previous: dict[str, Any] | None
+) -> Any:
+    rec, errors = check_record(kind, data, _references(ws, kind, previous))
+    if rec is not None and isinstance(rec, Event):
+        errors = [*errors, *event_errors(ws, rec, previous)]
     if rec is None or errors:
         raise Invalid(errors)
+    return rec
+
+
+def create_record(ws: Workspace, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Add a festival, edition, artist or event (``kind``) and record it in history."""
+    rec = _checked(ws, kind, {k: v for k, v in data.items() if k != "id"}, None)
     fields = rec.model_dump(exclude={"id"})
     try:
         return ws.store.create_record(kind, fields, ws.username)
@@ -331,9 +384,7 @@ def save_record(
     editable = RECORD_EDITABLE[kind]
     merged = {k: previous[k] for k in editable}
     merged.update((k, v) for k, v in data.items() if k in editable)
-    rec, errors = check_record(kind, merged, ws.store.references())
-    if rec is None or errors:
-        raise Invalid(errors)
+    rec = _checked(ws, kind, merged, previous)
     try:
         return ws.store.update_record(
             kind, record_id, rec.model_dump(exclude={"id"}), expected_version, ws.username
@@ -350,6 +401,36 @@ def restore_record(
         return ws.store.restore_record(kind, record_id, history_id, expected_version, ws.username)
     except (DuplicateSlug, KeyInUse) as exc:
         raise _key_error(exc) from None
+
+
+# a work's life ---------------------------------------------------------------------------
+
+
+def add_life_entry(
+    ws: Workspace,
+    work_id: int,
+    data: dict[str, Any],
+    photo: photos.CheckedPhoto | None = None,
+) -> dict[str, Any]:
+    """Add a dated status (proposed, installed, damaged, restored, removed) to a work.
+
+    The photo, if any, is of the work on that date; it is stored only when the
+    entry is, and removed again when storing the entry fails.
+    """
+    if ws.store.installation(work_id, published_only=False) is None:
+        raise NotFound(work_id)
+    rec, errors = validate_life_entry({**data, "photo": ""})
+    if rec is None or errors:
+        raise Invalid(errors)
+    with _photo_for(ws, photo) as name:
+        fields = rec.model_dump()
+        fields["photo"] = name or ""
+        return ws.store.add_life_entry(work_id, fields, ws.username)
+
+
+def withdraw_life_entry(ws: Workspace, work_id: int, entry_id: int) -> dict[str, Any]:
+    """Withdraw a wrong life entry; it stays stored with who withdrew it and when."""
+    return ws.store.withdraw_life_entry(work_id, entry_id, ws.username)
 
 
 def replace_route(ws: Workspace, coords: list[list[float]], properties: dict[str, Any]) -> int:

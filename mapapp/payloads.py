@@ -5,7 +5,9 @@ and the few fields its list and filters need), one per language; the texts a car
 shows (descriptions, sources, addresses) come in *detail* chunks of
 :data:`DETAILS_CHUNK` stops in walking order, fetched when a card opens and in the
 background for offline use. Both are column tables (``{"id": [...], "lon": [...]}``),
-which compress far better than one object per stop. The GeoJSON of the API is kept
+which compress far better than one object per stop. What the map's time filters need (the
+days each work stood) is in the slim table; a work's events and dated life are in its
+detail chunk. The GeoJSON of the API is kept
 as one encoded fragment per feature, so a filtered or bbox answer is a join of bytes,
 not a new serialisation.
 
@@ -15,6 +17,7 @@ the static export writes the same bytes to files.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -23,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from . import events, lifecycle
 from .catalog import Walk, localize_stop, period_text, route_feature, stop_feature
 from .records import localized
 
 #: Bumped whenever the shape of the tables below changes, so that a versioned URL
 #: never names two different contents.
-FORMAT = 2
+FORMAT = 3
 #: Stops per detail chunk, in forward walking order.
 DETAILS_CHUNK = 1000
 
@@ -47,6 +51,7 @@ SLIM_COLUMNS = (
     "chainage",
     "offset",
     "photo",
+    "stood",
 )
 #: Columns of a detail chunk (what a card adds).
 DETAIL_COLUMNS = (
@@ -61,7 +66,12 @@ DETAIL_COLUMNS = (
     "precision",
     "sourceUrl",
     "sourceNote",
+    "events",
+    "life",
 )
+#: Day 0 of the ``stood`` column's day numbers (as JavaScript's Date.UTC / 86400000).
+EPOCH = dt.date(1970, 1, 1)
+_FAR_FUTURE = dt.date(9999, 12, 31)
 
 
 def dumps(doc: Any) -> bytes:
@@ -72,6 +82,18 @@ def dumps(doc: Any) -> bytes:
 def data_token(walk: Walk) -> str:
     """The version that data URLs carry: the walk's content and this module's format."""
     return hashlib.blake2b(f"{FORMAT}:{walk.digest}".encode(), digest_size=6).hexdigest()
+
+
+def stood(stop: dict[str, Any]) -> list[list[int | None]] | str | int:
+    """When a work stood, as the map's time filters read it: a list of ``[first,
+    last]`` day numbers since :data:`EPOCH` (``last`` ``None``: still standing);
+    without dated periods ``"g"`` (removed, from an unknown start), ``"n"`` (proposed,
+    never installed) or ``0`` (nothing dated: the map shows it)."""
+    spans = lifecycle.periods(stop)
+    if spans:
+        return [[(a - EPOCH).days, None if b is None else (b - EPOCH).days] for a, b in spans]
+    state = lifecycle.state_on(stop, _FAR_FUTURE)
+    return "g" if state == "gone" else "n" if state == "not_yet" else 0
 
 
 def chunk_count(stops: int) -> int:
@@ -130,6 +152,7 @@ def slim_table(walk: Walk, lang: str) -> bytes:
                 s["chainage_m"],  # to 0.1 m, as the API: the same order of near neighbours
                 round(s["offset_m"]),
                 s.get("photo") or "",
+                stood(s),
             )
 
     columns = _columns(SLIM_COLUMNS, rows())
@@ -146,7 +169,12 @@ def slim_table(walk: Walk, lang: str) -> bytes:
 
 
 def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
-    """The card texts of the ``chunk``-th :data:`DETAILS_CHUNK` stops, in ``lang``."""
+    """The card texts of the ``chunk``-th :data:`DETAILS_CHUNK` stops, in ``lang``.
+
+    ``events`` lists a stop's events as ``[how, event key]`` (``how``: ``venue`` or
+    ``edition``; the map page names the events), ``life`` its dated life as
+    ``[status, date, date in words, note, photo]``.
+    """
     part = walk.stops[chunk * DETAILS_CHUNK : (chunk + 1) * DETAILS_CHUNK]
 
     def rows() -> Iterable[tuple]:
@@ -165,6 +193,17 @@ def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
                 s["location_precision"],
                 s.get("source_url") or "",
                 s.get("source_note") or "",
+                [[how, e["slug"]] for how, e in events.work_events(s, walk.events)],
+                [
+                    [
+                        e["status"],
+                        e["date"],
+                        period_text(e["date"], "", lang),
+                        e.get("note") or "",
+                        e.get("photo") or "",
+                    ]
+                    for e in s.get("life") or ()
+                ],
             )
 
     return _table({"format": FORMAT, "lang": lang, "chunk": chunk}, DETAIL_COLUMNS, rows())

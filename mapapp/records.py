@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -352,7 +353,7 @@ class _Record(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _none_is_empty(cls, v: Any, info: ValidationInfo) -> Any:
-        if v is None and info.field_name not in ("id", "number", "year"):
+        if v is None and info.field_name not in ("id", "number", "year", "lat", "lon"):
             return ""
         return v
 
@@ -396,6 +397,152 @@ class Artist(_Record):
     bio: str = Field(default="", max_length=4000)
     bio_ru: str = Field(default="", max_length=4000)
     bio_kk: str = Field(default="", max_length=4000)
+
+
+#: What an event's record says of it; "on" and "past" follow from its dates once they
+#: pass (:func:`mapapp.events.effective_status`), "cancelled" stays.
+EVENT_STATUSES = ("announced", "on", "cancelled", "past")
+#: An event's day (``2018-09-09``, all day) or local time (``2018-09-09T12:00``).
+_EVENT_TIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2})?)?(.*)$")
+#: The time zone event times are written in, and that feeds and pages show.
+EVENT_TZ = "Asia/Almaty"
+
+
+def _event_time_value(v: Any) -> Any:
+    """An event time as ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM`` in Almaty time.
+
+    A time with a zone offset (``+06:00``, ``Z``) is turned into Almaty time; a day
+    or time that does not exist (30 February, 25:00) is refused.
+    """
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        v = v.isoformat(timespec="minutes")
+    elif isinstance(v, dt.date):
+        return v.isoformat()
+    v = str(v).strip()
+    if not v:
+        return v
+    found = _EVENT_TIME_RE.match(v)
+    problem = PydanticCustomError(
+        "event_time_format",
+        "give a day as 2018-09-09, or a day and time as 2018-09-09T12:00 (Almaty time)",
+    )
+    if not found:
+        raise problem
+    day, clock, zone = found.groups()
+    try:
+        date = dt.date.fromisoformat(day)
+        if clock is None:
+            if zone:
+                raise problem
+            return date.isoformat()
+        when = dt.datetime.fromisoformat(f"{day}T{clock}{zone}")
+    except ValueError:
+        raise PydanticCustomError(
+            "date_impossible", "{value} is not a day or time that exists", {"value": v[:40]}
+        ) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(ZoneInfo(EVENT_TZ)).replace(tzinfo=None)
+    return when.isoformat(timespec="minutes")
+
+
+class Event(_Record):
+    """A dated event: a festival's opening, a performance, a plein-air, an unveiling.
+
+    ``start`` and ``end`` are days (all-day, the end included) or local times in
+    Almaty (:data:`EVENT_TZ`); both of one sort. Its place is a work on the map
+    (``venue``, a work's key), or a point of its own (``lat``, ``lon``), and/or a
+    place named in words (``place``); ``edition`` is the festival edition's key.
+    """
+
+    TEXTS: ClassVar[tuple[str, ...]] = ("name", "description", "place")
+
+    description: str = Field(default="", max_length=4000)
+    description_ru: str = Field(default="", max_length=4000)
+    description_kk: str = Field(default="", max_length=4000)
+    start: str = Field(min_length=1, max_length=40)
+    end: str = Field(default="", max_length=40)
+    status: Literal[EVENT_STATUSES] = "announced"  # type: ignore[valid-type]
+    edition: str = Field(default="", max_length=80)
+    venue: str = Field(default="", max_length=80)
+    place: str = Field(default="", max_length=300)
+    place_ru: str = Field(default="", max_length=300)
+    place_kk: str = Field(default="", max_length=300)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+    _times = field_validator("start", "end", mode="before")(_event_time_value)
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, v: Any) -> Any:
+        return "announced" if v in (None, "") else v
+
+    @field_validator("edition", "venue")
+    @classmethod
+    def _keys(cls, v: str) -> str:
+        return _slug_value(v) if v else v
+
+    @field_validator("lat", "lon", mode="before")
+    @classmethod
+    def _point(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        if isinstance(v, str):
+            v = v.strip().replace(",", ".") if v.count(",") == 1 and "." not in v else v.strip()
+        try:
+            return parse_float(v, -1e6, 1e6)
+        except NumberError:
+            raise PydanticCustomError("not_number", "not a number") from None
+
+    @property
+    def all_day(self) -> bool:
+        return "T" not in self.start
+
+
+#: What can happen to a work (as :data:`mapapp.lifecycle.LIFE_STATUSES`, which reads them).
+LIFE_STATUSES = ("proposed", "installed", "damaged", "restored", "removed")
+
+
+class LifeEntry(BaseModel):
+    """One dated step in a work's life: proposed, installed, damaged, restored, removed."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    status: Literal[LIFE_STATUSES]  # type: ignore[valid-type]
+    date: str = Field(min_length=1, max_length=10)
+    note: str = Field(default="", max_length=1000)
+    source_url: str = Field(default="", max_length=500)
+    photo: str = Field(default="", max_length=200)
+
+    _date = field_validator("date", mode="before")(_date_value)
+
+    @field_validator("source_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return _url_value(v) if v else v
+
+    @field_validator("note", "source_url", "photo", mode="before")
+    @classmethod
+    def _empty(cls, v: Any) -> Any:
+        return "" if v is None else v
+
+    @field_validator("date")
+    @classmethod
+    def _not_future(cls, v: str) -> str:
+        if v and v[:4].isdigit() and v > (dt.date.today() + dt.timedelta(days=1)).isoformat():
+            raise PydanticCustomError(
+                "date_future", "a life entry tells what happened: give a date not in the future"
+            )
+        return v
+
+
+def validate_life_entry(
+    raw: dict[str, Any], row: int = 0
+) -> tuple[LifeEntry | None, list[RowError]]:
+    """Check one entry of a work's life; return it or its errors."""
+    return _validate(LifeEntry, raw, row)
 
 
 def _columns(*middle: str) -> tuple[str, ...]:
@@ -451,6 +598,29 @@ RECORD_TYPES = {
         "artist",
         Artist,
         _columns("name", "name_ru", "name_kk", "bio", "bio_ru", "bio_kk"),
+    ),
+    "event": RecordType(
+        "event",
+        Event,
+        _columns(
+            "name",
+            "name_ru",
+            "name_kk",
+            "description",
+            "description_ru",
+            "description_kk",
+            "start",
+            "end",
+            "status",
+            "edition",
+            "venue",
+            "place",
+            "place_ru",
+            "place_kk",
+            "lat",
+            "lon",
+        ),
+        ("slug", "name", "start"),
     ),
 }
 
@@ -655,7 +825,69 @@ def validate_record(
                     _unknown(row, "festival", "unknown_festival", rec.festival, "festival")
                 ]
             rec = rec.model_copy(update={"festival": key})
+            overlap = _edition_overlap(rec, refs, row)
+            if overlap is not None:
+                return None, [overlap]
+    if isinstance(rec, Event):
+        errors = _event_errors(rec, row)
+        if refs is not None and rec.edition and rec.edition not in refs.editions:
+            errors.append(_unknown(row, "edition", "unknown_edition", rec.edition, "edition"))
+        if errors:
+            return None, errors
     return rec, []
+
+
+def _widened(value: str, end: bool) -> str:
+    """A partial ISO date as its first (or last) possible day, for comparing as text."""
+    return value + ("-12-31" if end else "-01-01")[len(value) - 4 :]
+
+
+def _edition_overlap(rec: Edition, refs: References, row: int) -> RowError | None:
+    """An error when ``rec``'s dates overlap those of another edition of its festival."""
+    if not rec.start_date:
+        return None
+    first = _widened(rec.start_date, False)
+    last = _widened(rec.end_date or rec.start_date, True)
+    for other in refs.editions.values():
+        if other["slug"] == rec.slug or other["festival"] != rec.festival:
+            continue
+        start = other.get("start_date") or ""
+        if not start:
+            continue
+        end = other.get("end_date") or start
+        if first <= _widened(end, True) and _widened(start, False) <= last:
+            return row_error(
+                row,
+                "start_date",
+                "editions_overlap",
+                f"the dates overlap those of edition {other['slug']!r} ({start} to {end})",
+                edition=other.get("name") or other["slug"],
+                start=start,
+                end=end,
+            )
+    return None
+
+
+def _event_errors(rec: Event, row: int) -> list[RowError]:
+    """The rules of an event that need no other record: order of times, a whole point."""
+    errors: list[RowError] = []
+    if rec.end and ("T" in rec.start) != ("T" in rec.end):
+        errors.append(
+            row_error(
+                row,
+                "end",
+                "event_time_mixed",
+                "give both the start and the end as days, or both with a time",
+            )
+        )
+    elif rec.end and rec.end < rec.start:
+        errors.append(
+            row_error(row, "end", "date_order", f"ends ({rec.end}) before it starts ({rec.start})")
+        )
+    if (rec.lat is None) != (rec.lon is None):
+        missing = "lat" if rec.lat is None else "lon"
+        errors.append(row_error(row, missing, "point_half", "give both latitude and longitude"))
+    return errors
 
 
 def check_unique(records: Iterable[tuple[int, BaseModel]]) -> list[RowError]:

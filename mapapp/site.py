@@ -11,14 +11,17 @@ export and nothing on the site can 404.
 
 Written into DIR: the map shell in each language and a permalink page per published
 work and language (the same shell focused on the work); a page per artist of a
-published work (``/ru/artists/<key>/``); the plain list of stops (``stops/``, paged)
+published work (``/ru/artists/<key>/``); "What's on" (``/ru/events/``), a page per
+event (``/ru/events/<key>/``) and the calendar feeds (``/ru/calendar/route.ics``,
+``/ru/calendar/festivals/<key>.ics``); the plain list of stops (``stops/``, paged)
 per language; the map's data once per language at its version,
 ``data/<version>/route.geojson``, ``data/<version>/<lang>/stops.json`` and
 ``details-<n>.json`` (the same bytes the API sends); ``api/route.geojson`` and
 ``api/installations.geojson`` for other programs; the full and phone-sized photos of
-published works only; the vendored libraries and our static files; the service worker
-at the root and a manifest per language. With ``python -m http.server`` in DIR (or any
-static host or CDN) the site works with no Python behind it, offline use included.
+published works (and of their life's entries) only; the vendored libraries and our
+static files; the service worker at the root and a manifest per language. With
+``python -m http.server`` in DIR (or any static host or CDN) the site works with no
+Python behind it, offline use included.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from werkzeug.exceptions import NotFound
 
 from . import payloads
 from .records import LANGUAGES
+from .views import events as event_views
 from .views.offline import manifest_doc, manifest_json
 from .views.public import (
     SETTINGS_ID,
@@ -203,6 +207,7 @@ def export_site(
                 body = render_artist_page(artist)
             out.write(urls.page(lang, artist, "artists").removeprefix(prefix) + "index.html", body)
             report.pages += 1
+        _export_events(app, out, base, prefix, default, lang, base_url)
         urls = ExportUrls(prefix, default)
         for page in range(1, stops_page_count(walk) + 1):
             with _page_request(app, base, "/stops", lang), use(urls):
@@ -236,10 +241,11 @@ def export_site(
     for rel in DATA_PATHS:
         out.write(rel, data("/" + rel))
 
-    # photos of published works only
+    # photos of published works only (and of their life's entries)
     media = Path(app.config["MEDIA_DIR"])
-    for stop in stops:
-        name = stop.get("photo") or ""
+    names = [(stop, stop.get("photo") or "") for stop in stops]
+    names += [(stop, e.get("photo") or "") for stop in stops for e in stop.get("life") or ()]
+    for stop, name in names:
         if not name:
             continue
         if "/" in name or "\\" in name or name.startswith("."):
@@ -266,6 +272,50 @@ def export_site(
         raise ExportError("the exported pages need files that are missing:\n" + "\n".join(problems))
     out.write(MARKER, json.dumps({"base_path": prefix, "files": sorted(report.files)}, indent=1))
     return report
+
+
+def _export_events(
+    app: Flask, out: _Writer, base: str, prefix: str, default: str, lang: str, base_url: str
+) -> None:
+    """ "What's on", a page per event and the calendar feeds, in one language.
+
+    "What's on" is grouped as at the export (the map regroups by the reader's clock);
+    the feeds link each event's page only when ``--base-url`` is a full address
+    (RFC 5545 wants absolute URLs).
+    """
+    parts = urlsplit(base_url.strip())
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+    urls = ExportUrls(prefix, default, None, folder="events")
+    with _page_request(app, base, "/events", lang), use(urls):
+        body = event_views.render_whats_on()
+        chosen = event_views.public_events(lang)
+        route = event_views.route_feed_events(lang)
+        feeds = {"calendar/route.ics": (event_views.route_calendar_name(), route)}
+        for slug in current_walk().references.festivals:
+            name = event_views.festival_calendar_name(slug, lang)
+            feeds[f"calendar/festivals/{slug}.ics"] = (
+                name,
+                event_views.festival_feed_events(slug, lang) or [],
+            )
+
+        def link(event: Any) -> str:
+            return origin + urls.event(event["slug"]) if origin else ""
+
+        calendars = {
+            rel: event_views.calendar_body(n, e, lang, link) for rel, (n, e) in feeds.items()
+        }
+    out.write(urls.page(lang, None, "events").removeprefix(prefix) + "index.html", body)
+    out.report.pages += 1
+    for rel, ics in calendars.items():
+        out.write(language_dir(lang, default) + rel, ics)
+    for event in chosen:
+        urls = ExportUrls(prefix, default, event["slug"], folder="events")
+        with _page_request(app, base, f"/events/{event['slug']}", lang), use(urls):
+            body = event_views.render_event_page(event["slug"])
+        out.write(
+            urls.page(lang, event["slug"], "events").removeprefix(prefix) + "index.html", body
+        )
+        out.report.pages += 1
 
 
 # checking an export ----------------------------------------------------------------

@@ -364,10 +364,77 @@ def m011_plan_scenarios(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_events(db: Database) -> None:
+    """Dated events (openings, performances, plein-airs) as records with a history.
+
+    Texts in three languages, a start and an end (days, or times in Almaty), a status,
+    the edition's key, and a place: a work's key, a point of its own and/or words.
+    """
+    texts = tuple(c for c in RECORD_TYPES["event"].columns if c not in ("id", "slug", "lat", "lon"))
+    _table_of_texts(db, "events", texts)
+    db.table("events").add_column("lat", float)
+    db.table("events").add_column("lon", float)
+    db.table("events").create_index(["start"])
+    db.table("events").create_index(["edition"])
+    db.table("events").create_index(["venue"])
+    body = (
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER events_{event.lower()}_counts AFTER {event} ON events BEGIN {body} END"
+        )
+
+
+@migrations()
+def m013_work_status_history(db: Database) -> None:
+    """Each work's dated life: proposed, installed, damaged, restored, removed.
+
+    An entry is never deleted: a wrong one is withdrawn (who and when is kept), so
+    the life shown is the entries not withdrawn, by date.
+    """
+    db.table("work_status_history").create(
+        {
+            "id": int,
+            "installation_id": int,
+            "status": str,
+            "date": str,  # ISO 8601: a year, a year and month, or a day
+            "note": str,
+            "source_url": str,
+            "photo": str,  # a stored photo of the work on that date, or ""
+            "username": str,
+            "at": str,
+            "withdrawn_by": str,
+            "withdrawn_at": str,
+        },
+        pk="id",
+        not_null={"installation_id", "status", "date", "note", "source_url", "photo", "at"},
+        defaults={"note": "", "source_url": "", "photo": ""},
+        foreign_keys=[("installation_id", "installations", "id")],
+    )
+    db.table("work_status_history").create_index(["installation_id", "date"])
+    body = (  # a work's life is public only as far as the work is published
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER work_status_history_{event.lower()}_counts AFTER {event}"
+            f" ON work_status_history BEGIN {body} END"
+        )
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
-RECORD_TABLES = {"festival": "festivals", "edition": "editions", "artist": "artists"}
+RECORD_TABLES = {
+    "festival": "festivals",
+    "edition": "editions",
+    "artist": "artists",
+    "event": "events",
+}
 RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
 #: The texts of a work that the search index holds besides its names.
 _BODY_COLUMNS = tuple(f"{f}{s}" for f in ("description", "address") for s in ("", "_ru", "_kk"))
@@ -847,6 +914,7 @@ class Store:
             "festival": "name COLLATE NOCASE",
             "edition": "festival, year, number, name COLLATE NOCASE",
             "artist": "name COLLATE NOCASE",
+            "event": "start, name COLLATE NOCASE",
         }[kind]
         sql = f"SELECT * FROM {RECORD_TABLES[kind]} ORDER BY {order}, id"  # noqa: S608
         return [dict(r) for r in self.db.query(sql)]
@@ -868,14 +936,20 @@ class Store:
         )
 
     def uses_of(self, kind: str, slug: str) -> int:
-        """How many works (and, for a festival, editions) refer to a record's key."""
+        """How many works (and, for a festival, editions; for an edition, events) refer to
+        a record's key. Nothing refers to an event."""
         count = len(self._works_referring(kind, slug))
         if kind == "festival":
             row = self.db.execute("SELECT count(*) FROM editions WHERE festival = ?", [slug])
             count += row.fetchone()[0]
+        if kind == "edition":
+            row = self.db.execute("SELECT count(*) FROM events WHERE edition = ?", [slug])
+            count += row.fetchone()[0]
         return count
 
     def _works_referring(self, kind: str, slug: str) -> list[dict[str, Any]]:
+        if kind == "event":
+            return []
         if kind == "artist":
             sql = "SELECT * FROM installations WHERE (';' || artists || ';') LIKE ?"
             return [dict(r) for r in self.db.query(sql, [f"%;{slug};%"])]
@@ -1126,11 +1200,11 @@ class Store:
         return [r[0] for r in rows]
 
     def photo_is_public(self, name: str) -> bool:
-        """Whether a stored photo belongs to a published installation."""
+        """Whether a stored photo belongs to a published installation (or its life)."""
         row = self.db.execute(
             "SELECT 1 FROM installations WHERE photo = ? AND status = 'published'", [name]
         ).fetchone()
-        return row is not None
+        return row is not None or self.life_photo_is_public(name)
 
     # users -------------------------------------------------------------------
     def create_user(self, username: str, password_hash: str, role: str) -> dict[str, Any]:
@@ -1426,6 +1500,81 @@ class Store:
         """
         row = self.db.execute("SELECT changed_at FROM data_changes WHERE id = 1").fetchone()
         return row[0] if row and row[0] else None
+
+    # --- events and works' life (issue 14) -------------------------------------------
+    # Events are records (``kind="event"``: see records(), create_record()...); what
+    # follows is the dated life history of works, kept in its own table.
+
+    def life_entries(
+        self, installation_id: int | None = None, *, withdrawn: bool = False
+    ) -> list[dict[str, Any]]:
+        """Life entries of one work (or of all works), by work, date and id.
+
+        Withdrawn entries are left out unless ``withdrawn`` is true.
+        """
+        where, params = [], []
+        if installation_id is not None:
+            where.append("installation_id = ?")
+            params.append(installation_id)
+        if not withdrawn:
+            where.append("withdrawn_at IS NULL")
+        sql = "SELECT * FROM work_status_history"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY installation_id, date, id"
+        return [dict(r) for r in self.db.query(sql, params)]
+
+    def public_life(self) -> dict[int, list[dict[str, Any]]]:
+        """The life entries of published works (not withdrawn), by work id."""
+        rows = self.db.query(
+            "SELECT h.installation_id, h.status, h.date, h.note, h.source_url, h.photo"
+            " FROM work_status_history h JOIN installations i ON i.id = h.installation_id"
+            " WHERE i.status = 'published' AND h.withdrawn_at IS NULL"
+            " ORDER BY h.installation_id, h.date, h.id"
+        )
+        out: dict[int, list[dict[str, Any]]] = {}
+        for r in rows:
+            work = r.pop("installation_id")
+            out.setdefault(work, []).append(dict(r))
+        return out
+
+    def add_life_entry(
+        self, installation_id: int, fields: dict[str, Any], username: str | None
+    ) -> dict[str, Any]:
+        """Add a dated status to a work's life (the work must exist)."""
+        with self.write():
+            if self._snapshot(installation_id) is None:
+                raise NotFound(installation_id)
+            row = {k: fields.get(k) or "" for k in ("status", "date", "note", "source_url")}
+            row["photo"] = fields.get("photo") or ""
+            row.update(installation_id=installation_id, username=username, at=_now())
+            table = self.db.table("work_status_history")
+            table.insert(row)
+            return dict(table.get(int(table.last_pk or 0)))
+
+    def withdraw_life_entry(
+        self, installation_id: int, entry_id: int, username: str | None
+    ) -> dict[str, Any]:
+        """Withdraw a wrong life entry: it stays stored, marked with who and when."""
+        with self.write():
+            cur = self.db.execute(
+                "UPDATE work_status_history SET withdrawn_by = ?, withdrawn_at = ?"
+                " WHERE id = ? AND installation_id = ? AND withdrawn_at IS NULL",
+                [username, _now(), entry_id, installation_id],
+            )
+            if cur.rowcount != 1:
+                raise NotFound(entry_id)
+            return dict(self.db.table("work_status_history").get(entry_id))
+
+    def life_photo_is_public(self, name: str) -> bool:
+        """Whether a stored photo is of a published work's life entry."""
+        row = self.db.execute(
+            "SELECT 1 FROM work_status_history h JOIN installations i ON i.id ="
+            " h.installation_id WHERE h.photo = ? AND i.status = 'published'"
+            " AND h.withdrawn_at IS NULL",
+            [name],
+        ).fetchone()
+        return row is not None
 
 
 def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -104,6 +104,13 @@ def coverage_timeline(
         No years at all when no work is dated.
     """
     spans = tuple(lifecycle.standing_years(w) for w in works)
+    # a work removed and restored (its life history) has more than one period: the
+    # years between them are not counted
+    gapped = {
+        i: [(a.year, b.year if b else 10_000) for a, b in periods]
+        for i, w in enumerate(works)
+        if len(periods := lifecycle.periods(w)) > 1
+    }
     dated = np.array([s is not None for s in spans], bool)
     first = np.array([s[0] if s else 0 for s in spans], int)
     last = np.array([s[1] if s and s[1] is not None else 10_000 for s in spans], int)
@@ -128,6 +135,8 @@ def coverage_timeline(
     before = np.zeros(x.size, bool)
     for year in range(start_year, end_year + 1):
         now = dated & (first <= year) & (year <= last)
+        for i, years_stood in gapped.items():
+            now[i] = any(a <= year <= b for a, b in years_stood)
         pick = now[owner]
         merged = merge_intervals(start[pick], end[pick])
         covered = float(np.sum(merged[:, 1] - merged[:, 0]))

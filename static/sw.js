@@ -14,6 +14,8 @@
  *   (the page's script reads the permalink's work from the URL). The manifests
  *   too, network first. Copies served from the cache carry X-Terrenkur-Saved-At, so
  *   the page can tell.
+ * - events: "What's on", the event pages and /api/events.json, stored when
+ *   events.js asks ("keep"), network first; dropped on signing out like the shell.
  * - data-<version>: the map's data at one version (route, stop table, detail chunks:
  *   /api/...?v=<version> from the app, data/<version>/... in an export). The URL
  *   names the version, so cache first; when a visit has kept a new version, the
@@ -27,7 +29,7 @@
  * Nothing private is kept: a response its server marks private or no-store
  * (storable(); the server marks everything a signed-in curator gets: drafts, their
  * photos, curator pages) is never stored, and signing out (POST logout) drops the
- * kept shells, data and photos before it goes through; the next map visit keeps
+ * kept shells, events, data and photos before it goes through; the next map visit keeps
  * them again.
  *
  * The page talks to it with postMessage over a MessageChannel:
@@ -50,6 +52,7 @@ var TILES_ID = hash(TILE_TEMPLATE);
 var DATA_PREFIX = PREFIX + "data-";
 var CACHES = {
   shell: PREFIX + "shell-v2",
+  events: PREFIX + "events-v1",
   assets: PREFIX + "assets-v1",
   photos: PREFIX + "photos-v2",
   tiles: PREFIX + "tiles-" + TILES_ID,
@@ -73,6 +76,8 @@ var PERMALINK = new RegExp("^(" + LANG_DIR + ")installations\\/([^/]+?)\\/?(?:in
 /* The map's versioned data: the app's /api/... with ?v=, an export's data/<version>/... */
 var APP_DATA = /^api\/(?:route\.geojson|stops\.json|details\/\d+\.json)$/;
 var EXPORT_DATA = /^data\/([0-9a-f]+)\/(?:route\.geojson|[a-z]+\/(?:stops|details-\d+)\.json)$/;
+// events (events.js asks to keep them): "What's on", event pages, their JSON; network first
+var EVENTS = new RegExp("^" + LANG_DIR + "events(?:\\/[^/]+)?\\/?(?:index\\.html)?$|^api\\/events\\.json$");
 var MANIFEST = new RegExp("^" + LANG_DIR + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
@@ -142,6 +147,7 @@ function kindOf(url) {
   if (PAGE.test(rel)) return PERMALINK.test(rel) ? "permalink" : "page";
   if (dataVersion(url)) return "data";
   if (MANIFEST.test(rel)) return "manifest";
+  if (EVENTS.test(rel)) return "events";
   if (ASSET.test(rel)) return "asset";
   if (PHOTO.test(rel)) return "photo";
   return null;
@@ -345,7 +351,7 @@ function isSignOut(request) {
 function forgetKeptPages() {
   return caches.keys().then(function (names) {
     return Promise.all(names.filter(function (n) {
-      return n === CACHES.shell || n === CACHES.photos || n.indexOf(DATA_PREFIX) === 0;
+      return n === CACHES.shell || n === CACHES.events || n === CACHES.photos || n.indexOf(DATA_PREFIX) === 0;
     }).map(function (n) { return caches.delete(n); }));
   });
 }
@@ -370,6 +376,8 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(networkFirst(event, CACHES.shell, function () { return shellFor(url); }));
   } else if (kind === "manifest") {
     event.respondWith(networkFirst(event, CACHES.shell, null, true));
+  } else if (kind === "events") {
+    event.respondWith(networkFirst(event, CACHES.events, null, true));
   } else if (kind === "data") {
     event.respondWith(cacheFirst(event, dataCache(dataVersion(url))));
   } else if (kind === "asset") {
@@ -414,6 +422,8 @@ function keep(urls, version, shell) {
       job = fetchInto(CACHES.shell, url.href, stamp);
     } else if (kind === "manifest") {
       job = fetchInto(CACHES.shell, url.href);
+    } else if (kind === "events") {
+      job = fetchInto(CACHES.events, url.href);
     } else if (kind === "data") {
       var name = dataCache(dataVersion(url));
       job = caches.match(url.href, { cacheName: name }).then(function (hit) {

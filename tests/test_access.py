@@ -12,9 +12,19 @@ from .conftest import AuthActions
 
 #: Blueprints anyone may use: the map, its data, assets, offline files, the planner.
 PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner"}
-#: Single public endpoints: Flask's static files, signing in, and signing out (which
-#: changes nothing for someone not signed in).
-PUBLIC_ENDPOINTS = {"static", "account.login", "account.logout"}
+#: Single public endpoints: Flask's static files, signing in, signing out (which
+#: changes nothing for someone not signed in), and what walkers see of events.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "account.login",
+    "account.logout",
+    # the events blueprint's public half (its curator pages and API stay protected)
+    "events.whats_on",
+    "events.event_page",
+    "events.route_calendar",
+    "events.festival_calendar",
+    "events.api_events",
+}
 #: Blueprints for admins only; every other non-public endpoint is for curators.
 ADMIN_BLUEPRINTS = {"admin"}
 

@@ -54,6 +54,10 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "sites",
                     "name",
                     "scenario",
+                    "at",
+                    "bucket",
+                    "edition",
+                    "venue",
                 )
             )
             kwargs = {}
@@ -71,11 +75,27 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "query": odd,
                     "site": odd,
                     "kind": odd,
+                    "start": odd,
+                    "end": odd,
+                    "venue": odd,
+                    "edition": odd,
+                    "status": odd,
+                    "date": odd,
                 }
             resp = cclient.open(f"{path}?{query}", method=method, **kwargs)
             if resp.status_code >= 500:
                 failures.append(f"{method} {path}?{query} -> {resp.status_code}")
             resp.close()
+            if method in ("PUT", "PATCH", "POST") and path.startswith("/api/curator"):
+                for body in (
+                    {"name": odd, "start": odd, "end": odd, "version": 1},
+                    {"status": odd, "date": odd, "lat": odd, "lon": odd, "venue": odd},
+                    {"start": "2026-02-30T25:00+99:00", "version": odd},
+                ):
+                    resp = cclient.open(path, method=method, json=body)
+                    if resp.status_code >= 500:
+                        failures.append(f"{method} {path} {body} -> {resp.status_code}")
+                    resp.close()
             if method in ("PUT", "PATCH") or path.startswith("/api/curator"):
                 resp = cclient.open(
                     path, method=method, data="{not json", content_type="application/json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from mapapp import payloads
@@ -99,3 +100,16 @@ def test_the_data_token_follows_the_content(store):
     assert second != first
     store.insert_missing([make_installation(id=990, slug="draft-only", status="draft")])
     assert payloads.data_token(build_walk(store)) == second  # drafts are not public
+
+
+def test_the_slim_table_says_when_each_work_stood_and_the_details_its_events(store):
+    walk = build_walk(store)
+    doc = table(payloads.slim_table(walk, "en"))
+    details = table(payloads.details_table(walk, "en", 0))
+    i = doc["slug"].index("vodoskop")  # ARTBAT FEST 9, 24 Aug - 12 Sep 2018
+    first, last = (dt.date(2018, 8, 24), dt.date(2018, 9, 12))
+    assert doc["stood"][i] == [[(first - payloads.EPOCH).days, (last - payloads.EPOCH).days]]
+    assert all(s == 0 or s in ("g", "n") or isinstance(s, list) for s in doc["stood"])
+    assert any(how == "edition" for how, _slug in details["events"][i])  # made for its festival
+    assert all(isinstance(e, list) for e in details["events"])
+    assert all(life == [] for life in details["life"])  # the seed has no life entries

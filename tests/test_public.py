@@ -40,9 +40,16 @@ def test_map_page_is_a_shell_and_the_plain_list_has_every_stop(client, store, mo
     assert 'lang="en"' in html
     assert "user-scalable=no" not in html
     rows = store.installations()
-    # the script fetches the stops (a work named as its festival edition is in the filter)
+    # the script fetches the stops (a work named as its festival edition is in the
+    # filter; the events, "What's on" and their blob, name the works they are held at)
     filters = html[html.index('<form id="filters"') : html.index("</form>")]
-    assert not any(row["title"] in html.replace(filters, "") for row in rows)
+    events = html[html.index('<section id="time-filters"') : html.index('<div class="direction"')]
+    blob = re.search(
+        r'<script type="application/json" id="terrenkur-events">.*?</script>', html, re.S
+    )
+    assert blob
+    rest = html.replace(filters, "").replace(events, "").replace(blob.group(0), "")
+    assert not any(row["title"] in rest for row in rows)
     assert f'<span id="stop-count" class="count">{len(rows)}</span>' in html
     assert 'rel="preload" href="/api/stops.json?lang=en&amp;v=' in html
     plain = client.get("/stops").get_data(as_text=True)

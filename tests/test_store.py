@@ -25,7 +25,8 @@ def test_seed_is_idempotent(tmp_path):
         before = store.all_installations()
         again = seed(store, load_seed(DATA))
         assert again == dict.fromkeys(
-            ("migrations", "route", "festivals", "editions", "artists", "installations"), 0
+            ("migrations", "route", "festivals", "editions", "artists", "installations", "events"),
+            0,
         )
         assert store.all_installations() == before
 

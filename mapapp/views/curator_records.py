@@ -1,4 +1,4 @@
-"""Curator pages for festivals, their editions and artists: lists, forms, history.
+"""Curator pages for festivals, their editions, artists and events: lists, forms, history.
 
 The same rules as for works: sign-in, CSRF (on every form), a version check on
 save (a stale form overwrites nothing), every change in the history with a way to
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from .. import editing, exchange
 from ..numbers import MAX_ID, int_or_none
-from ..records import TEXT_STATUSES, row_error
+from ..records import EVENT_STATUSES, TEXT_STATUSES, row_error
 from ..store import RECORD_EDITABLE, NotFound, StaleEdit
 from ..web.auth import role_required
 from ..web.db import get_store
@@ -24,9 +24,11 @@ from ..web.walk import workspace
 bp = Blueprint("curator_records", __name__)
 
 #: Each kind of record and the path its pages live under.
-PLURALS = {"festival": "festivals", "edition": "editions", "artist": "artists"}
+PLURALS = {"festival": "festivals", "edition": "editions", "artist": "artists", "event": "events"}
 #: Fields written in a language other than English, with that language.
-_FIELD_LANGS = {f"{f}_{lang}": lang for f in ("name", "bio") for lang in ("ru", "kk")}
+_FIELD_LANGS = {
+    f"{f}_{lang}": lang for f in ("name", "bio", "description", "place") for lang in ("ru", "kk")
+}
 
 
 def field_labels(kind: str) -> dict[str, str]:
@@ -46,7 +48,22 @@ def field_labels(kind: str) -> dict[str, str]:
         "bio": _("Biography in English"),
         "bio_ru": _("Biography in Russian"),
         "bio_kk": _("Biography in Kazakh"),
-        "link": _("Website") if kind != "edition" else _("Web page of the edition"),
+        "description": _("Description in English"),
+        "description_ru": _("Description in Russian"),
+        "description_kk": _("Description in Kazakh"),
+        "start": _("Starts (2018-09-09 for the whole day, or 2018-09-09T12:00, Almaty time)"),
+        "end": _("Ends (the last day, or the end time; empty: the same day)"),
+        "status": _("Status"),
+        "edition": _("Festival edition"),
+        "venue": _("Venue: a work on the map"),
+        "place": _("Place in words, in English"),
+        "place_ru": _("Place in words, in Russian"),
+        "place_kk": _("Place in words, in Kazakh"),
+        "lat": _("Latitude of a point of its own (when the venue is not a work)"),
+        "lon": _("Longitude of a point of its own"),
+        "link": {"edition": _("Web page of the edition"), "event": _("Web page of the event")}.get(
+            kind, _("Website")
+        ),
         "source_url": _("Source (web address)"),
         "source_note": _("Source note: what was taken from the source"),
         "text_status_en": _("State of the English texts"),
@@ -79,12 +96,23 @@ def _edit_page(
             fields=RECORD_EDITABLE[kind],
             labels=field_labels(kind),
             field_langs=_FIELD_LANGS,
-            long_fields=("bio", "bio_ru", "bio_kk", "source_note"),
+            long_fields=(
+                "bio",
+                "bio_ru",
+                "bio_kk",
+                "description",
+                "description_ru",
+                "description_kk",
+                "source_note",
+            ),
             values=values,
             errors=errors,
             row=row,
             uses=uses,
             festivals=store.records("festival"),
+            editions=store.records("edition") if kind == "event" else [],
+            venues=store.installations() if kind == "event" else [],
+            event_statuses=EVENT_STATUSES,
             text_statuses=TEXT_STATUSES,
         ),
         status,
@@ -109,6 +137,8 @@ def index(kind: str):
             for e in f["editions"]:
                 e["uses"] = store.uses_of("edition", e["slug"])
         return render_template("curator/records.html", kind=kind, festivals=festivals)
+    if kind == "event":
+        return render_template("curator/events.html", kind=kind, rows=store.records("event"))
     artists = [{**a, "uses": store.uses_of("artist", a["slug"])} for a in store.records(kind)]
     return render_template("curator/records.html", kind=kind, artists=artists)
 
@@ -124,6 +154,9 @@ def new(kind: str):
         values: dict[str, Any] = {}
         if kind == "edition":
             values["festival"] = request.args.get("festival", "")
+        if kind == "event":
+            values["edition"] = request.args.get("edition", "")
+            values["venue"] = request.args.get("venue", "")
         return _edit_page(kind, values, {}, None, 200)
     data = _form_fields(kind)
     try:

@@ -28,6 +28,7 @@ from .. import (
     coverage_formats,
     geo,
     gis,
+    lifecycle,
     scenarios,
     selection,
     timeline,
@@ -95,7 +96,14 @@ def works_on_offer(walk: Walk, params: CoverageParams) -> list[dict[str, Any]]:
         return walk.stops
 
     def build() -> list[dict[str, Any]]:
-        rows = get_store().installations(statuses=params.statuses)
+        store = get_store()
+        life: dict[int, list[dict[str, Any]]] = {}
+        for entry in store.life_entries():
+            life.setdefault(entry["installation_id"], []).append(entry)
+        rows = [
+            {**r, "life": life.get(r["id"], [])}
+            for r in store.installations(statuses=params.statuses)
+        ]
         return place_stops(walk.route, with_references(rows, walk.references))
 
     return cached("planner-works", (data_key(walk, params), params.statuses), build)
@@ -103,6 +111,8 @@ def works_on_offer(walk: Walk, params: CoverageParams) -> list[dict[str, Any]]:
 
 def counted_works(walk: Walk, params: CoverageParams) -> Counted:
     chosen = params.selection.apply(works_on_offer(walk, params))
+    if params.on:  # only the works standing then (mapapp.lifecycle; life history too)
+        chosen = lifecycle.standing_when(chosen, params.on)
     kept, excluded = selection.split_by_corridor(chosen, params.corridor_m)
     return Counted(kept, excluded, params.corridor_m)
 
@@ -607,6 +617,7 @@ def _form_values(params: CoverageParams, scenario: ScenarioParams, errors: dict)
         "access": f"{params.access:g}" if params.access is not None else "",
         "spacing": f"{params.spacing:g}" if params.spacing is not None else "",
         "route_error": f"{params.route_error:g}" if params.route_error is not None else "",
+        "on": params.on,
         "avoid": format_avoid(params.avoid),
         "name": scenario.name,
         "sites": "\n".join(f"{lat:.6f}, {lon:.6f}" for lon, lat in scenario.sites),

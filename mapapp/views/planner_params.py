@@ -18,7 +18,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from .. import coverage, scenarios, selection
+from .. import coverage, lifecycle, scenarios, selection
 from ..numbers import NumberError, parse_float, parse_int
 from ..records import ART_KINDS, KINDS
 from ..web.walk import current_walk
@@ -29,6 +29,8 @@ ECHO_MAX = 40
 PLANNER_STATUSES = ("published", "draft")
 #: Longest "keep clear of" list, in stretches.
 MAX_AVOID = 20
+#: ``on=``: a year, a month or a day.
+_ON = re.compile(r"^[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?$")
 _RANGE = re.compile(r"^\s*([0-9.]+)\s*[-–]\s*([0-9.]+)\s*$")
 
 
@@ -48,6 +50,7 @@ class CoverageParams:
     access: float | None = None
     spacing: float | None = None
     route_error: float | None = None  # None: the route's own
+    on: str = ""  # a day or month (ISO 8601): count only the works standing then
     max_offset: float = selection.DEFAULT_CORRIDOR_M  # MAX_OFFSET_M: the default corridor
 
     @property
@@ -80,6 +83,8 @@ class CoverageParams:
             value = getattr(self, name)
             if value is not None:
                 args[name] = f"{value:g}"
+        if self.on:
+            args["on"] = self.on
         if self.avoid:
             args["avoid"] = format_avoid(self.avoid)
         return args
@@ -99,6 +104,7 @@ class CoverageParams:
             "access": self.access,
             "spacing": self.spacing,
             "route_error": self.route_error,
+            **({"on": self.on} if self.on else {}),
         }
 
 
@@ -144,6 +150,7 @@ FIELDS = (
     "access",
     "spacing",
     "route_error",
+    "on",
     "name",
     "sites",
     "scenario",
@@ -262,6 +269,18 @@ def parse_params(
     elif statuses:
         values["statuses"] = tuple(s for s in PLANNER_STATUSES if s in statuses)
 
+    raw_on = (args.get("on") or "").strip()
+    if raw_on:
+        if _ON.match(raw_on) and lifecycle.start_of({"start_date": raw_on}) is not None:
+            values["on"] = raw_on
+        else:
+            errors["on"] = _(
+                "%(field)s: give a day that exists, such as 2018-09-09, or a month, such as "
+                "2018-09; got “%(raw)s”.",
+                field=names["on"],
+                raw=_echo(raw_on),
+            )
+
     raw_avoid = (args.get("avoid") or "").strip()
     if raw_avoid:
         stretches = []
@@ -354,6 +373,7 @@ def field_labels() -> dict[str, str]:
         "access": _("Near an access point"),
         "spacing": _("Spacing between sites"),
         "route_error": _("Route position error"),
+        "on": _("Standing on"),
         "name": _("Scenario name"),
         "sites": _("Proposed sites"),
         "scenario": _("Saved scenario"),

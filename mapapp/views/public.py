@@ -297,6 +297,7 @@ def render_map_page(focus: dict[str, Any] | None = None, status: int = 200):
         render_template(
             "map.html",
             focus=None if focus is None else focus_card(focus, lang),
+            focus_stop=focus,
             settings_id=SETTINGS_ID,
             **shell_parts(),
         ),

@@ -67,6 +67,29 @@ def record_labels() -> dict[str, str]:
         "festivals": _("Festivals and editions"),
         "editions": _("Editions"),
         "artists": _("Artists"),
+        "event": _("Event"),
+        "events": _("Events"),
+    }
+
+
+def event_status_labels() -> dict[str, str]:
+    """An event's status (see records.EVENT_STATUSES)."""
+    return {
+        "announced": _("announced"),
+        "on": _("on now"),
+        "cancelled": _("cancelled"),
+        "past": _("past"),
+    }
+
+
+def life_labels() -> dict[str, str]:
+    """What can happen to a work (see records.LIFE_STATUSES)."""
+    return {
+        "proposed": _("proposed"),
+        "installed": _("installed"),
+        "damaged": _("damaged"),
+        "restored": _("restored"),
+        "removed": _("removed"),
     }
 
 
@@ -90,6 +113,8 @@ def init_app(app: Flask) -> None:
             "history_labels": history_labels,
             "text_status_labels": text_status_labels,
             "record_labels": record_labels,
+            "event_status_labels": event_status_labels,
+            "life_labels": life_labels,
             "error_text": error_text,
         }
 
@@ -165,6 +190,28 @@ def _error_templates() -> dict[str, str]:
         ),
         "date_format": _("Give a date as 2018-08-24, or only 2018-08 or 2018."),
         "date_order": _("The end date is before the start date."),
+        "event_time_format": _(
+            "Give a day as 2018-09-09, or a day and time as 2018-09-09T12:00 (Almaty time)."
+        ),
+        "date_impossible": _("%(value)s is not a day or time that exists.", value="{value}"),
+        "date_future": _("Give the date it happened: not a date in the future."),
+        "event_time_mixed": _("Give both the start and the end as days, or both with a time."),
+        "point_half": _("Give both the latitude and the longitude, or neither."),
+        "unknown_venue": _("There is no work “%(value)s”.", value="{value}"),
+        "venue_draft": _(
+            "The work “%(value)s” is a draft: publish it first, or choose another venue.",
+            value="{value}",
+        ),
+        "venue_retired": _(
+            "The work “%(value)s” is retired; choose a venue that is on the map.",
+            value="{value}",
+        ),
+        "editions_overlap": _(
+            "These dates overlap those of %(edition)s (%(start)s to %(end)s).",
+            edition="{edition}",
+            start="{start}",
+            end="{end}",
+        ),
         "keys_format": _(
             "Give artist keys separated by semicolons, e.g. pavel-shorokhov;ruslan-akanayev."
         ),

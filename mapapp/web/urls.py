@@ -47,6 +47,20 @@ class AppUrls:
         """An artist's page's URL with ``{slug}`` in place of the key (for scripts)."""
         return self.artist(_SLUG).replace(_SLUG, "{slug}")
 
+    def event(self, slug: str) -> str:
+        return url_for("events.event_page", slug=slug)
+
+    def whats_on(self) -> str:
+        return url_for("events.whats_on")
+
+    def route_calendar(self) -> str:
+        """The iCalendar feed of the route's events."""
+        return url_for("events.route_calendar")
+
+    def festival_calendar(self, slug: str) -> str:
+        """The iCalendar feed of a festival's events."""
+        return url_for("events.festival_calendar", slug=slug)
+
     def photo_template(self) -> str:
         """A phone-sized photo's URL with ``{name}`` in place of its file name."""
         return url_for("public.media", name=f"phone/{_NAME}").replace(_NAME, "{name}")
@@ -91,7 +105,8 @@ class ExportUrls(AppUrls):
     """URLs of the exported static site, served at ``prefix`` (``/`` or ``/terrenkur/``).
 
     The default language's pages are at the root, the others in ``<lang>/``; a work's
-    page is the folder ``installations/<slug>/``.
+    page is the folder ``installations/<slug>/``, an event's ``events/<slug>/`` and
+    "What's on" ``events/``; the calendar feeds are ``calendar/*.ics`` files.
     """
 
     static = True
@@ -105,7 +120,7 @@ class ExportUrls(AppUrls):
         self.folder = folder  # "installations" or "artists": what kind of page that is
 
     def page(self, lang: str, slug: str | None = None, folder: str = "installations") -> str:
-        work = f"{folder}/{slug}/" if slug else ""
+        work = f"{folder}/{slug}/" if slug else ("events/" if folder == "events" else "")
         return self.prefix + language_dir(lang, self.default_lang) + work
 
     def home(self) -> str:
@@ -122,6 +137,18 @@ class ExportUrls(AppUrls):
 
     def artist_template(self) -> str:
         return self.page(current_language(), "{slug}", "artists")
+
+    def event(self, slug: str) -> str:
+        return self.page(current_language(), slug, "events")
+
+    def whats_on(self) -> str:
+        return self.page(current_language(), None, "events")
+
+    def route_calendar(self) -> str:
+        return self.page(current_language(), None) + "calendar/route.ics"
+
+    def festival_calendar(self, slug: str) -> str:
+        return self.page(current_language(), None) + f"calendar/festivals/{slug}.ics"
 
     def photo_template(self) -> str:
         return self.prefix + "media/phone/{name}"

@@ -9,7 +9,8 @@
  * listPageSize at a time, so 10,000 stops stay a few hundred DOM nodes) and "locate
  * me". A card (popup) shows what the slim table has at once and fetches the rest of
  * its work's texts in a detail chunk, once. Each part is a named function over one
- * state object, `app`; mount() wires them in order. Text from the data is only ever
+ * state object, `app`; mount() wires them in order. Plugins (window.TerrenkurPlugins,
+ * e.g. events.js) add filters and card parts to it. Text from the data is only ever
  * set with textContent. Needs common.js.
  *
  * Marks on the page's clock (performance.mark): terrenkur:data (the stops parsed),
@@ -306,6 +307,8 @@
     links.appendChild(el("a", { href: fmt(contract.urls.permalink, { slug: D.slug[i] }) }, T.permalink));
     nodes.push(links);
     if (d && d.sourceNote) nodes.push(el("p", { className: "meta source-note" }, d.sourceNote));
+    // plugins' additions (events.js: the work's events and life): part(nodes, i, details)
+    app.popupParts.forEach(function (part) { part(nodes, i, d); });
     return nodes;
   }
 
@@ -387,9 +390,13 @@
   function visible(app, i) {
     if (!app.kindOn[app.D.kind[i]]) return false;
     var f = app.state.festival, fest = app.D.festival[i];
-    if (!f) return true;
-    if (f === "-") return !fest;
-    return f.indexOf("edition:") === 0 ? app.D.edition[i] === f.slice(8) : fest === f;
+    if (f === "-" && fest) return false;
+    if (f && f !== "-" && (f.indexOf("edition:") === 0 ? app.D.edition[i] !== f.slice(8) : fest !== f)) {
+      return false;
+    }
+    // plugins' tests (events.js: what stands now, or stood in a month)
+    for (var k = 0; k < app.filters.length; k++) if (!app.filters[k](i)) return false;
+    return true;
   }
 
   /* Markers and list of the works the filters let through; the count; the boxes.
@@ -739,7 +746,9 @@
       prevBtn: document.getElementById("stops-prev"),
       nextBtn: document.getElementById("stops-next"),
       panel: document.getElementById("panel"),
-      toggle: document.getElementById("panel-toggle")
+      toggle: document.getElementById("panel-toggle"),
+      filters: [],    // plugins' tests stop i must pass to be shown: test(i) (events.js: time)
+      popupParts: []  // plugins' additions to a card: part(nodes, i, details or null)
     };
     S.kinds.forEach(function (k) { app.kinds[k.id] = k; });
     // a small walk comes in the page itself; a large one is fetched (preloaded)
@@ -758,6 +767,10 @@
     buildStopList(app);
     locateMe(app);
     watchTiles(map);
+    // plugins (window.TerrenkurPlugins, e.g. events.js) add filters, popup parts, layers
+    (window.TerrenkurPlugins || []).forEach(function (plugin) {
+      plugin(app, function () { if (app.D) applyFilters(app); });
+    });
     map.invalidateSize();
 
     app.ready = Promise.all([

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import re
@@ -13,11 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from mapapp import resources
+from mapapp import lifecycle, resources
 from mapapp.app import create_app
 from mapapp.catalog import load_seed, seed
 from mapapp.records import Installation
@@ -86,6 +88,13 @@ EXPECT_TIMEOUT_MS = timeout_ms(5_000)
 def published_rows() -> list[dict[str, str]]:
     """The rows of ``data/installations.csv`` that are published, in file order."""
     return [r for r in data_rows() if (r.get("status") or "published") == "published"]
+
+
+def standing_rows() -> list[dict[str, str]]:
+    """The published rows the map shows by default: standing today (in Almaty) or
+    of unknown date (:func:`mapapp.lifecycle.state_on`); the seed has no life entries."""
+    today = dt.datetime.now(ZoneInfo("Asia/Almaty")).date()
+    return [r for r in published_rows() if lifecycle.state_on(r, today) in ("standing", "unknown")]
 
 
 def data_rows(name: str = "installations.csv") -> list[dict[str, str]]:
@@ -195,6 +204,11 @@ class Guarded:
         self.goto(path)
         self.page.wait_for_selector(".folium-map[data-ready]", state="attached")
         return self.page
+
+    def show_every_work(self) -> None:
+        """Turn on "Show works that are gone": every published work on the map."""
+        self.open_panel()
+        self.page.locator("#show-gone").check()
 
     def open_panel(self) -> None:
         """On a phone the stop list is behind the panel toggle: open it."""

@@ -61,7 +61,7 @@ def test_the_list_shows_a_page_at_a_time_and_every_stop_in_walking_order(
 ):
     guarded: Guarded = open_page(many_server, viewport)
     page = guarded.open_map()
-    guarded.open_panel()
+    guarded.show_every_work()
     n = total()
     assert page.evaluate("() => Terrenkur.cluster.getLayers().length") == n
     assert page.locator("#stop-count").inner_text() == str(n)

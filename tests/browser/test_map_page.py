@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from browser_support import Guarded, LiveServer, data_rows, published_rows, timeout_ms
+from browser_support import (
+    Guarded,
+    LiveServer,
+    data_rows,
+    published_rows,
+    standing_rows,
+    timeout_ms,
+)
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -79,6 +86,12 @@ def test_map_loads_with_route_names_and_every_stop(guarded: Guarded, viewport: s
 
     page.screenshot(path=str(artifacts / f"map-{viewport}.png"))
 
+    # by default the works standing today (and those of unknown date); then every one
+    standing = standing_rows()
+    assert 0 < len(standing) < len(rows)
+    assert cluster_size(page) == len(standing)
+    assert page.locator("#stop-count").inner_text() == str(len(standing))
+    guarded.show_every_work()
     assert cluster_size(page) == len(rows)
     assert page.locator("#stops li").count() == len(rows)
     assert page.locator("#stop-count").inner_text() == str(len(rows))
@@ -124,7 +137,7 @@ def test_river_names_are_not_clipped(guarded: Guarded):
 
 def test_stop_list_follows_walking_direction(guarded: Guarded, live_server: LiveServer):
     page = guarded.open_map()
-    guarded.open_panel()
+    guarded.show_every_work()
     api = live_server.get_json("/api/installations.geojson")["features"]
 
     chainage = [float(c) for c in list_column(page, "data-chainage")]
@@ -290,7 +303,7 @@ def test_phone_panel_toggle_opens_the_list(open_page, live_server: LiveServer):
 
 def test_kind_filter_hides_markers_and_list_items(guarded: Guarded):
     page = guarded.open_map()
-    guarded.open_panel()
+    guarded.show_every_work()
     rows = published_rows()
     kind, n_kind = Counter(r["kind"] for r in rows).most_common(1)[0]
     kind_titles = {r["title"] for r in rows if r["kind"] == kind}
@@ -312,7 +325,7 @@ def test_kind_filter_hides_markers_and_list_items(guarded: Guarded):
 
 def test_festival_filter_keeps_only_that_festival(guarded: Guarded):
     page = guarded.open_map()
-    guarded.open_panel()
+    guarded.show_every_work()
     rows = published_rows()
     names = {r["slug"]: r["name"] for r in data_rows("festivals.csv")}
     festivals = Counter(names[r["festival"]] for r in rows if r["festival"])
@@ -336,7 +349,7 @@ def test_festival_filter_keeps_only_that_festival(guarded: Guarded):
 
 def test_edition_filter_keeps_only_that_edition(guarded: Guarded):
     page = guarded.open_map()
-    guarded.open_panel()
+    guarded.show_every_work()
     rows = published_rows()
     editions = Counter(r["edition"] for r in rows if r["edition"])
     assert len(editions) >= 3, "the data has too few editions to filter"

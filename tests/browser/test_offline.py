@@ -28,6 +28,7 @@ from browser_support import (
     QuietHandler,
     build_db,
     published_rows,
+    standing_rows,
     timeout_ms,
     timeout_s,
 )
@@ -238,10 +239,13 @@ def marker_count(page) -> int:
 
 
 def assert_map_complete(page, n_stops: int) -> None:
+    """The markers and the list of the stops standing today (the default: the list is
+    drawn from what the filters let through)."""
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
-    assert marker_count(page) == n_stops
+    standing = n_stops - (len(published_rows()) - len(standing_rows()))
+    assert marker_count(page) == standing
     assert page.locator(".leaflet-overlay-pane svg path").count() >= 1, "no route drawn"
-    assert page.locator("#stops li").count() == n_stops
+    assert page.locator("#stops li").count() == standing
 
 
 def reload_offline(page) -> None:
@@ -288,7 +292,7 @@ def test_map_works_offline_after_one_visit(
     page.wait_for_function(
         "(img) => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
     )
-    assert marker_count(page) == n_stops
+    assert marker_count(page) == n_stops - (len(published_rows()) - len(standing_rows()))
 
     # back online: the note says so and offers the new data
     page.context.set_offline(False)
@@ -403,8 +407,8 @@ def test_exported_site_shows_every_marker(open_page, static_site, tile_server, l
     assert page.locator("html").get_attribute("lang") == lang
     assert_map_complete(page, n_stops)
     titles = page.evaluate("() => Terrenkur.cluster.getLayers().map((m) => m.options.title)")
-    listed = page.locator("#stops .stop-title").all_inner_texts()
-    assert sorted(titles) == sorted(listed)
+    listed = page.locator("#stops li:not([hidden]) .stop-title").all_inner_texts()
+    assert sorted(titles) == sorted(listed)  # the works standing today
 
     # a permalink is a real file: its page opens with the work's popup
     home = "/" if lang == "en" else f"/{lang}/"
@@ -436,3 +440,27 @@ def test_exported_site_works_offline(open_page, static_site, tile_server, artifa
     expect(page.locator("#offline-note")).to_contain_text(OFFLINE_NOTE["ru"])
     expect(page.locator("#offline-note")).to_contain_text(DATA_AGE["ru"])
     page.screenshot(path=str(artifacts / "offline-static-site-phone.png"))
+
+
+# events, kept after one visit to the map ----------------------------------------------------
+
+
+def test_whats_on_and_event_pages_open_offline_after_one_visit(
+    open_page, offline_server, tile_server
+):
+    guarded = open_guarded(open_page, offline_server, "phone", tile_server.origin + "/")
+    page = guarded.open_map("/?lang=ru")
+    wait_offline_ready(page)
+    page.wait_for_function(
+        "async () => !!(await caches.match(new URL('/events/city-picnic-2018?lang=ru',"
+        " location.href).href, { ignoreVary: true }))",
+        timeout=READY_MS,
+    )
+    guarded.ignore_console(re.escape(tile_server.origin))
+    page.context.set_offline(True)
+    resp = page.goto(offline_server.url("/events/city-picnic-2018?lang=ru"), wait_until="load")
+    assert resp is not None and resp.status == 200
+    expect(page.locator("h1")).to_have_text("Городской пикник со скульптурным пленэром")
+    resp = page.goto(offline_server.url("/events?lang=ru"), wait_until="load")
+    assert resp is not None and resp.status == 200
+    expect(page.locator("h1")).to_have_text("Афиша")

@@ -7,7 +7,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from browser_support import Guarded, LiveServer, published_rows, serve
+from browser_support import Guarded, LiveServer, serve, standing_rows
 from playwright.sync_api import expect
 
 from mapapp.records import Installation
@@ -83,7 +83,7 @@ def test_popup_and_list_show_markup_as_text(open_page, hostile_server: LiveServe
 
     popup.locator("p.artist").hover()
     assert page.evaluate("() => typeof window.pwned") == "undefined"
-    assert page.evaluate("() => Terrenkur.cluster.getLayers().length") == len(published_rows()) + 1
+    assert page.evaluate("() => Terrenkur.cluster.getLayers().length") == len(standing_rows()) + 1
     assert not guarded.dialogs  # also checked at teardown
 
 
@@ -96,7 +96,7 @@ def test_route_and_markers_draw_when_tiles_fail(open_page, dead_tiles_server: Li
     page = guarded.open_map()
 
     assert page.locator(".leaflet-overlay-pane svg path").count() >= 1
-    assert page.evaluate("() => Terrenkur.cluster.getLayers().length") == len(published_rows())
+    assert page.evaluate("() => Terrenkur.cluster.getLayers().length") == len(standing_rows())
     expect(page.locator(".folium-map")).to_have_attribute("data-tiles-failed", "true")
     tiles = [u for u in guarded.requests if u.startswith(DEAD_TILES_ORIGIN + "/")]
     assert tiles, "no tile was even requested"
