@@ -11,6 +11,9 @@ that pages translate), :class:`~mapapp.store.NotFound` and
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +22,7 @@ from typing import Any
 
 from slugify import slugify
 
-from . import geo, photos
+from . import geo, photos, survey
 from .records import (
     Installation,
     References,
@@ -33,6 +36,7 @@ from .store import EDITABLE, RECORD_EDITABLE, DuplicateSlug, KeyInUse, NotFound,
 __all__ = [
     "ROUTE_PROVENANCE",
     "Invalid",
+    "Replayed",
     "Workspace",
     "apply_import",
     "apply_pull",
@@ -65,6 +69,14 @@ class Invalid(Exception):
             out.setdefault(e.field, e)
         return out
 
+
+class Replayed(dict):
+    """The work as it is now, returned for a write whose ``Idempotency-Key`` was seen:
+    the write was done before and is not done again."""
+
+
+#: An ``Idempotency-Key``: what a client makes it from (a UUID fits).
+KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 
 #: Fields only imports set (an OpenStreetMap id is checked against the others there).
 IMPORT_ONLY = ("osm_ref",)
@@ -194,24 +206,97 @@ def _write(
 # changes -----------------------------------------------------------------------------
 
 
+def _fingerprint(action: str, work_id: int | None, data: dict[str, Any]) -> str:
+    doc = json.dumps([action, work_id, data], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(doc.encode("utf-8")).hexdigest()
+
+
+def _once(
+    ws: Workspace,
+    key: str | None,
+    action: str,
+    work_id: int | None,
+    data: dict[str, Any],
+    change: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """Do ``change`` once per ``key``: a request sent again gets what the first did.
+
+    The key is checked and remembered in the same write transaction as the change,
+    so two copies of a request racing each other still change the data once. A key
+    sent again with a different change is refused (the client has a bug).
+    """
+    if key is None:
+        return change()
+    if not KEY_RE.match(key):
+        reason = "give 8 to 100 letters, digits or - _ . : (a UUID fits)"
+        raise Invalid([row_error(0, "idempotency_key", "key_format", reason)])
+    fingerprint = _fingerprint(action, work_id, data)
+    with ws.store.write():
+        earlier = ws.store.replay(ws.username, key)
+        if earlier is not None:
+            if earlier["fingerprint"] != fingerprint:
+                reason = "this Idempotency-Key was sent before with a different change"
+                raise Invalid([row_error(0, "idempotency_key", "key_reused", reason)])
+            row = ws.store.installation(earlier["installation_id"], published_only=False)
+            if row is None:
+                raise NotFound(earlier["installation_id"])
+            return Replayed(row)
+        row = change()
+        ws.store.remember_replay(ws.username, key, action, fingerprint, row["id"], row["version"])
+        return row
+
+
+def _placement(data: dict[str, Any]) -> tuple[survey.Placement | None, list[RowError]]:
+    """How the point was placed (from a survey), with the precision it earns set."""
+    placed, errors = survey.placement(data)
+    if placed is not None:
+        data["location_precision"] = placed.precision
+    return placed, errors
+
+
+def _keep_fix(ws: Workspace, row: dict[str, Any], placed: survey.Placement | None) -> None:
+    if placed is not None:
+        fix = placed.fix.as_row() if placed.fix else None
+        ws.store.record_fix(row["id"], row["version"], placed.method, fix, ws.username)
+
+
 def create_work(
     ws: Workspace,
     data: dict[str, Any],
     photo: photos.CheckedPhoto | None = None,
     errors: list[RowError] | None = None,
+    *,
+    key: str | None = None,
 ) -> dict[str, Any]:
     """Add a work (a draft unless ``data`` says otherwise) and record it in history.
 
     ``errors`` are problems the caller found already (e.g. with an upload), reported
-    together with the rules' own; with any error nothing is stored.
+    together with the rules' own; with any error nothing is stored. With ``placed``
+    (and a ``fix``) in ``data``, the precision is the one the placement earns
+    (:func:`mapapp.survey.placement`) and the fix is kept. With a ``key`` (a
+    client's ``Idempotency-Key``) a request sent again adds nothing and returns
+    the work the first one added, as :class:`Replayed`.
     """
+    sent = dict(data)
     data = {k: v for k, v in data.items() if k not in ("id", *IMPORT_ONLY)}
     data.setdefault("status", "draft")
-    rec, found = check_installation(data, ws.route, ws.max_offset_m, refs=ws.store.references())
-    found = [*(errors or []), *found]
-    if rec is None or found:
-        raise Invalid(found)
-    return _write(ws, rec, photo, lambda f: ws.store.create_installation(f, ws.username))
+
+    def change() -> dict[str, Any]:
+        placed, found = _placement(data)
+        rec: Installation | None = None
+        if not found:
+            rec, found = check_installation(
+                data, ws.route, ws.max_offset_m, refs=ws.store.references()
+            )
+        found = [*(errors or []), *found]
+        if rec is None or found:
+            raise Invalid(found)
+        with ws.store.write():
+            row = _write(ws, rec, photo, lambda f: ws.store.create_installation(f, ws.username))
+            _keep_fix(ws, row, placed)
+        return row
+
+    return _once(ws, key, "create", None, sent, change)
 
 
 def save_work(
@@ -224,34 +309,53 @@ def save_work(
     remove_photo: bool = False,
     errors: list[RowError] | None = None,
     action: str = "update",
+    key: str | None = None,
 ) -> dict[str, Any]:
     """Change the fields in ``data`` of a work still at ``expected_version``.
 
     Fields not in ``data`` keep their stored values. Raises :class:`Invalid`,
     :class:`~mapapp.store.NotFound` or :class:`~mapapp.store.StaleEdit` (nothing
-    written).
+    written). ``placed``/``fix`` and ``key`` as for :func:`create_work`: an edit
+    sent again after it was saved returns the work (:class:`Replayed`) instead of
+    a conflict with its own earlier copy.
     """
-    previous = ws.store.installation(work_id, published_only=False)
-    if previous is None:
-        raise NotFound(work_id)
-    merged = {k: previous[k] for k in EDITABLE}
-    merged.update((k, v) for k, v in data.items() if k in EDITABLE and k not in IMPORT_ONLY)
-    if remove_photo:
-        merged["photo"] = ""
-    rec, found = check_installation(
-        merged, ws.route, ws.max_offset_m, previous=previous, refs=ws.store.references()
-    )
-    found = [*(errors or []), *found]
-    if rec is None or found:
-        raise Invalid(found)
-    return _write(
-        ws,
-        rec,
-        photo,
-        lambda f: ws.store.update_installation(
-            work_id, f, expected_version, ws.username, action=action
-        ),
-    )
+
+    def change() -> dict[str, Any]:
+        previous = ws.store.installation(work_id, published_only=False)
+        if previous is None:
+            raise NotFound(work_id)
+        merged = {k: previous[k] for k in EDITABLE}
+        merged.update((k, v) for k, v in data.items() if k in EDITABLE and k not in IMPORT_ONLY)
+        if remove_photo:
+            merged["photo"] = ""
+        survey_fields = {k: data[k] for k in ("placed", "fix") if k in data}
+        placing = {**merged, **survey_fields}
+        if survey_fields and "location_precision" not in data:
+            placing.pop("location_precision")  # a new placement earns its own
+        placed, found = _placement(placing)
+        if placed is not None:
+            merged["location_precision"] = placed.precision
+        rec: Installation | None = None
+        if not found:
+            rec, found = check_installation(
+                merged, ws.route, ws.max_offset_m, previous=previous, refs=ws.store.references()
+            )
+        found = [*(errors or []), *found]
+        if rec is None or found:
+            raise Invalid(found)
+        with ws.store.write():
+            row = _write(
+                ws,
+                rec,
+                photo,
+                lambda f: ws.store.update_installation(
+                    work_id, f, expected_version, ws.username, action=action
+                ),
+            )
+            _keep_fix(ws, row, placed)
+        return row
+
+    return _once(ws, key, action, work_id, {**data, "version": expected_version}, change)
 
 
 def retire_work(ws: Workspace, work_id: int, expected_version: int) -> dict[str, Any]:

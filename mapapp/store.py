@@ -361,6 +361,46 @@ def m011_plan_scenarios(db: Database) -> None:
     )
 
 
+@migrations()
+def m016_survey_fixes_and_replays(db: Database) -> None:
+    """Field survey: the position fixes works were placed from, and replayed requests.
+
+    ``write_replays`` remembers each curator's ``Idempotency-Key`` with what its
+    write produced, so an offline queue sent twice changes nothing the second time.
+    """
+    db.table("work_fixes").create(
+        {
+            "id": int,
+            "installation_id": int,
+            "version": int,
+            "method": str,  # how the point was placed: gps, map or typed
+            "lat": float,
+            "lon": float,
+            "accuracy_m": float,
+            "fixed_at": str,
+            "username": str,
+            "recorded_at": str,
+        },
+        pk="id",
+        not_null={"installation_id", "version", "method", "recorded_at"},
+        foreign_keys=[("installation_id", "installations", "id")],
+    )
+    db.execute("CREATE INDEX work_fixes_work ON work_fixes (installation_id, id)")
+    db.table("write_replays").create(
+        {
+            "username": str,
+            "key": str,
+            "action": str,
+            "fingerprint": str,  # a hash of the request: a key reused for another is refused
+            "installation_id": int,
+            "version": int,
+            "created_at": str,
+        },
+        pk=("username", "key"),
+        not_null={"action", "fingerprint", "installation_id", "version", "created_at"},
+    )
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
@@ -1423,6 +1463,71 @@ class Store:
         """
         row = self.db.execute("SELECT changed_at FROM data_changes WHERE id = 1").fetchone()
         return row[0] if row and row[0] else None
+
+    # --- field survey: position fixes and replayed writes ---------------------------
+    # (m016) A work placed from a phone's position fix keeps the fix (accuracy, time,
+    # method) beside its version; an Idempotency-Key remembers what its write did.
+
+    def record_fix(
+        self, work_id: int, version: int, method: str, fix: dict[str, Any] | None, username: str
+    ) -> None:
+        """Keep how version ``version`` of a work was placed (and the fix, if any)."""
+        fix = fix or {}
+        with self.write():
+            self.db.table("work_fixes").insert(
+                {
+                    "installation_id": work_id,
+                    "version": version,
+                    "method": method,
+                    "lat": fix.get("lat"),
+                    "lon": fix.get("lon"),
+                    "accuracy_m": fix.get("accuracy_m"),
+                    "fixed_at": fix.get("fixed_at"),
+                    "username": username,
+                    "recorded_at": _now(),
+                }
+            )
+
+    def fixes(self, work_id: int) -> list[dict[str, Any]]:
+        """How a work was placed, newest first."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT * FROM work_fixes WHERE installation_id = ? ORDER BY id DESC", [work_id]
+            )
+        ]
+
+    def replay(self, username: str, key: str) -> dict[str, Any] | None:
+        """What the write this user sent with ``key`` did, or ``None``."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM write_replays WHERE username = ? AND key = ?", [username, key]
+            )
+        )
+        return rows[0] if rows else None
+
+    def remember_replay(
+        self,
+        username: str,
+        key: str,
+        action: str,
+        fingerprint: str,
+        work_id: int,
+        version: int,
+    ) -> None:
+        """Remember that the write sent with ``key`` did ``action`` on a work's version."""
+        with self.write():
+            self.db.table("write_replays").insert(
+                {
+                    "username": username,
+                    "key": key,
+                    "action": action,
+                    "fingerprint": fingerprint,
+                    "installation_id": work_id,
+                    "version": version,
+                    "created_at": _now(),
+                }
+            )
 
 
 def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:

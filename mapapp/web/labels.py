@@ -240,6 +240,25 @@ def _error_templates() -> dict[str, str]:
         "kml_network_link": _(
             "The KML links to other files on the network; export the features themselves."
         ),
+        "surveyed_needs_fix": _(
+            "“Surveyed on site” needs a position fix of at most %(accuracy)s m, with the point "
+            "placed within %(nudge)s m of it; choose approximate or estimated.",
+            accuracy="{accuracy}",
+            nudge="{nudge}",
+        ),
+        "fix_format": _(
+            "The position fix is incomplete: it needs latitude, longitude, accuracy and time."
+        ),
+        "fix_accuracy": _(
+            "The position fix's accuracy must be a radius from 0 to %(max)s m.", max="{max}"
+        ),
+        "fix_time": _("The position fix's time must be a date and time with its time zone."),
+        "fix_future": _("The position fix's time is in the future: check the phone's clock."),
+        "fix_old": _(
+            "The position fix is older than %(days)s days; take a new one.", days="{days}"
+        ),
+        "key_format": _("The Idempotency-Key must be 8 to 100 letters, digits or - _ . :"),
+        "key_reused": _("This Idempotency-Key was sent before with a different change."),
     }
 
 
