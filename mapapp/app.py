@@ -117,6 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         curator,
         curator_api,
         curator_records,
+        curator_survey,
         offline,
         planner,
         public,
@@ -134,6 +135,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         account,
         curator,
         curator_records,
+        curator_survey,
         admin,
         curator_api,
     ):

@@ -86,8 +86,10 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
     edit = cclient.get("/curator/new").get_data(as_text=True)
     assert blob(edit, "picker-settings")["contract"] == {
         **expected,
-        "urls": {"locate": "/api/curator/locate"},
+        "urls": {"locate": "/api/curator/locate", "works": "/api/curator/installations"},
     }
+    survey = cclient.get("/curator/survey").get_data(as_text=True)
+    assert blob(survey, "survey-settings")["contract"]["nearWorkM"] == contract.NEAR_WORK_M
 
 
 def test_list_marks_the_stops_beyond_the_contract_threshold(client):

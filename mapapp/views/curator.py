@@ -44,7 +44,7 @@ from ..web.assets import asset_url
 from ..web.auth import role_required
 from ..web.db import get_store
 from ..web.i18n import LANGUAGE_NAMES
-from ..web.labels import field_errors, kind_labels, precision_labels
+from ..web.labels import field_errors, kind_labels, near_work_text, precision_labels
 from ..web.limits import upload_limit
 from ..web.walk import current_walk, workspace
 
@@ -211,7 +211,14 @@ def _edit_page(
         "latInput": "field-lat",
         "lonInput": "field-lon",
         "readout": "point-readout",
-        "contract": contract.browser_contract({"locate": url_for("curator_api.locate")}),
+        "near": "point-near",
+        "workId": row["id"] if row else None,
+        "contract": contract.browser_contract(
+            {
+                "locate": url_for("curator_api.locate"),
+                "works": url_for("curator_api.list_installations"),
+            }
+        ),
         "strings": {
             "along": _("km %(km)s along the route, %(dist)s m from it", km="{km}", dist="{dist}"),
             "tooFar": _(
@@ -220,6 +227,7 @@ def _edit_page(
                 max="{max}",
             ),
             "hint": _("Click or tap the map to place the work, or drag its marker."),
+            "near": near_work_text(),
         },
     }
     return (

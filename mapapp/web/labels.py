@@ -94,6 +94,15 @@ def init_app(app: Flask) -> None:
         }
 
 
+def near_work_text() -> str:
+    """The picker maps' warning that a point is a few metres from another work."""
+    return _(
+        "%(m)s m from “%(title)s”: is this the same work? Open it instead of adding it again.",
+        m="{m}",
+        title="{title}",
+    )
+
+
 def _error_templates() -> dict[str, str]:
     """Every validation rule's message in the request's language; ``{name}`` are params."""
     return {
