@@ -116,6 +116,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api,
         curator,
         curator_api,
+        curator_gallery,
+        curator_photos,
         curator_records,
         offline,
         planner,
@@ -136,6 +138,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         curator_records,
         admin,
         curator_api,
+        curator_photos,
+        curator_gallery,
     ):
         app.register_blueprint(module.bp)
     return app

@@ -563,6 +563,17 @@ def _validate(
         return None, errors
 
 
+def validate_model(
+    model: type[Model], raw: dict[str, Any], row: int = 0
+) -> tuple[Model | None, list[RowError]]:
+    """Check ``raw`` against any pydantic ``model``; errors as :class:`RowError` with codes."""
+    return _validate(model, raw, row)
+
+
+#: A date field's rule (ISO 8601, or only year and month, or only year), for other models.
+date_value = _date_value
+
+
 def _date_order(start: str, end: str, row: int) -> RowError | None:
     """An error when a period ends before it starts (partial dates compared generously)."""
     if start and end and (end + "-12-31"[len(end) - 4 :]) < (start + "-01-01"[len(start) - 4 :]):

@@ -22,7 +22,7 @@ from ..numbers import MAX_ID, NumberError, parse_int
 from ..store import NotFound, StaleEdit
 from ..web.auth import role_required
 from ..web.db import get_store
-from ..web.labels import field_errors
+from ..web.labels import invalid_json
 from ..web.params import ParamError, float_arg, json_body, json_error, json_response
 from ..web.walk import current_walk, workspace
 
@@ -63,12 +63,7 @@ def _stale(exc: StaleEdit):
 
 @bp.errorhandler(editing.Invalid)
 def _invalid(exc: editing.Invalid):
-    return json_error(
-        400,
-        _("validation failed"),
-        fields=field_errors(exc.errors),
-        codes={field: e.code for field, e in exc.by_field.items()},
-    )
+    return invalid_json(exc.errors)
 
 
 @bp.get("/session")
