@@ -11,6 +11,7 @@ that pages translate), :class:`~mapapp.store.NotFound` and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from typing import Any
 
 from slugify import slugify
 
-from . import geo, photos
+from . import geo, photos, provenance
 from .credits import MAX_PHOTOS_PER_WORK, check_credits
 from .records import (
     Installation,
@@ -148,6 +149,7 @@ def check_installation(
     """
     if not data.get("slug") and data.get("title"):
         data = {**data, "slug": slugify(str(data["title"]), max_length=80)}
+    data = _with_fix(data)
     rec, errors = validate_row(data, 0, refs)
     if rec is None:
         return None, errors
@@ -157,6 +159,29 @@ def check_installation(
         if too_far:
             return None, [too_far]
     return rec, []
+
+
+def _with_fix(data: dict[str, Any]) -> dict[str, Any]:
+    """The precision from how the point was obtained (:mod:`mapapp.provenance`).
+
+    A point clicked or typed keeps no GPS accuracy or time; a GPS fix without a
+    time gets now; without a precision given, the method's precision is used.
+    """
+    method = data.get("position_method")
+    if method not in provenance.METHODS:
+        return data
+    data = dict(data)
+    if method != "gps":
+        data.update(position_accuracy_m=None, position_fixed_at="")
+    elif data.get("position_accuracy_m") not in (None, "") and not data.get("position_fixed_at"):
+        data["position_fixed_at"] = provenance.position_fix("gps").fixed_at
+    if not data.get("location_precision"):
+        try:
+            accuracy = float(data.get("position_accuracy_m") or "nan")
+        except (TypeError, ValueError):
+            accuracy = math.nan
+        data["location_precision"] = provenance.precision_for(method, accuracy)
+    return data
 
 
 def _slug_taken(slug: str) -> Invalid:

@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .folding import fold, fold_word, words
+from .provenance import HOW_WE_KNOW
 from .records import (
     COLUMNS,
     RECORD_TYPES,
@@ -418,6 +419,57 @@ def m014_work_photos(db: Database) -> None:
         )
 
 
+@migrations()
+def m015_provenance_and_reports(db: Database) -> None:
+    """Provenance that fits fieldwork, and walkers' reports with their review.
+
+    Works gain a public "how we know" line in three languages, a survey as a source
+    (who and when; curator data) and how their point was fixed (method, accuracy,
+    time; see :mod:`mapapp.provenance`). ``reports`` holds what walkers send (a
+    problem with a work, or a suggested work) until a curator accepts or rejects
+    it; ``notifications`` the messages to reporters who left an address (sent by
+    SMTP, or kept here as the outbox when no SMTP server is configured).
+    """
+    for column in (*HOW_WE_KNOW, "surveyed_by", "surveyed_on", "position_method"):
+        db.table("installations").add_column(column, str, not_null_default="")
+    db.table("installations").add_column("position_accuracy_m", float)
+    db.table("installations").add_column("position_fixed_at", str, not_null_default="")
+    texts = ("kind", "problem", "title", "message", "photo", "contact", "lang", "status", "reason")
+    db.table("reports").create(
+        {
+            "id": int,
+            **{c: str for c in texts},
+            "installation_id": int,
+            "lat": float,
+            "lon": float,
+            "outcome_work_id": int,
+            "reviewed_by": str,
+            "reviewed_at": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={*texts, "created_at"},
+        defaults={**{c: "" for c in texts}, "status": "new"},
+    )
+    db.execute("CREATE INDEX reports_queue ON reports (status, id)")
+    db.table("notifications").create(
+        {
+            "id": int,
+            "report_id": int,
+            "to_address": str,
+            "subject": str,
+            "body": str,
+            "transport": str,
+            "created_at": str,
+            "sent_at": str,
+            "error": str,
+        },
+        pk="id",
+        not_null={"to_address", "subject", "body", "transport", "created_at"},
+        defaults={"sent_at": "", "error": ""},
+    )
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
@@ -427,6 +479,11 @@ RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECOR
 _BODY_COLUMNS = tuple(f"{f}{s}" for f in ("description", "address") for s in ("", "_ru", "_kk"))
 #: The credit columns of a work's photo (see :mod:`mapapp.credits`).
 _PHOTO_CREDIT_COLUMNS = ("author", "licence", "taken_on", "caption", "caption_ru", "caption_kk")
+#: What a walker's report holds (see m015).
+_REPORT_COLUMNS = (
+    "kind", "problem", "title", "message", "photo", "contact", "lang",
+    "installation_id", "lat", "lon",
+)  # fmt: skip
 #: The most words of a query that the search looks at.
 MAX_SEARCH_WORDS = 12
 ROLES = ("curator", "admin")
@@ -450,6 +507,10 @@ class DuplicateSlug(ValueError):
 
 class KeyInUse(ValueError):
     """Works or editions refer to this record's key, so the key cannot change."""
+
+
+class ReportClosed(Exception):
+    """The report was accepted or rejected already; nothing was changed."""
 
 
 class DatabaseBusy(Exception):
@@ -1665,6 +1726,87 @@ class Store:
                 )
         self._renumber(work_id)
         self._sync_cover(work_id)
+
+    # --- walkers' reports ------------------------------------------------------------
+    # What walkers send (m015) waits here, never public, until a curator accepts it
+    # (a draft work, or a change through mapapp.editing) or rejects it with a reason.
+
+    def add_report(self, fields: dict[str, Any]) -> dict[str, Any]:
+        allowed = {k: v for k, v in fields.items() if k in _REPORT_COLUMNS}
+        table = self.db.table("reports")
+        with self.write():
+            table.insert({**allowed, "status": "new", "created_at": _now()})
+            found = self.report(int(table.last_pk or 0))
+        assert found is not None
+        return found
+
+    def report(self, report_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM reports WHERE id = ?", [report_id]))
+        return rows[0] if rows else None
+
+    def reports(self, status: str | None = "new", limit: int = 500) -> list[dict[str, Any]]:
+        """Reports of a status (all with ``None``), oldest first: the review queue."""
+        params: list[Any] = [limit]
+        sql = "SELECT * FROM reports ORDER BY id LIMIT ?"
+        if status is not None:
+            sql = "SELECT * FROM reports WHERE status = ? ORDER BY id LIMIT ?"
+            params = [status, limit]
+        return [dict(r) for r in self.db.query(sql, params)]
+
+    def count_reports(self, status: str = "new") -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM reports WHERE status = ?", [status]
+        ).fetchone()[0]
+
+    def review_report(
+        self,
+        report_id: int,
+        status: str,
+        username: str,
+        reason: str = "",
+        outcome_work_id: int | None = None,
+        keep_photo: bool = True,
+    ) -> dict[str, Any]:
+        """Close a new report as ``accepted`` or ``rejected``; a second review is refused."""
+        with self.write():
+            cur = self.db.execute(
+                "UPDATE reports SET status = ?, reason = ?, outcome_work_id = ?,"
+                " reviewed_by = ?, reviewed_at = ?, photo = CASE WHEN ? THEN photo ELSE '' END"
+                " WHERE id = ? AND status = 'new'",
+                [status, reason, outcome_work_id, username, _now(), keep_photo, report_id],
+            )
+            if cur.rowcount != 1:
+                if self.report(report_id) is None:
+                    raise NotFound(report_id)
+                raise ReportClosed(report_id)
+            found = self.report(report_id)
+        assert found is not None
+        return found
+
+    def add_notification(self, fields: dict[str, Any]) -> dict[str, Any]:
+        table = self.db.table("notifications")
+        with self.write():
+            table.insert({**fields, "created_at": _now()})
+            found = list(self.db.query("SELECT * FROM notifications WHERE id = ?", [table.last_pk]))
+        return found[0]
+
+    def notifications(self, report_id: int | None = None) -> list[dict[str, Any]]:
+        """Messages to reporters, newest first (the outbox holds the unsent ones)."""
+        if report_id is None:
+            return [dict(r) for r in self.db.query("SELECT * FROM notifications ORDER BY id DESC")]
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT * FROM notifications WHERE report_id = ? ORDER BY id DESC", [report_id]
+            )
+        ]
+
+    def mark_notification(self, notification_id: int, sent_at: str, error: str) -> None:
+        with self.write():
+            self.db.execute(
+                "UPDATE notifications SET sent_at = ?, error = ? WHERE id = ?",
+                [sent_at, error, notification_id],
+            )
 
 
 def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:

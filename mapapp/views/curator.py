@@ -257,7 +257,8 @@ def _edit_page(
 @role_required("curator")
 def new():
     if request.method == "GET":
-        return _edit_page({"status": "draft", "location_precision": "surveyed"}, {}, None, 200)
+        # never "surveyed" by default: the point is yet to be placed (clicked or typed)
+        return _edit_page({"status": "draft", "location_precision": "approximate"}, {}, None, 200)
     data = _form_fields()
     photo = _uploaded_photo()
     try:
