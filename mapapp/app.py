@@ -40,6 +40,12 @@ def settings(instance: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE": "memory://",
         "PROXY_COUNT": 0,
         "API_MAX_AGE": 60,
+        "REPORT_RATE_LIMIT": "5 per hour; 20 per day",
+        "SMTP_HOST": "",
+        "SMTP_PORT": 587,
+        "SMTP_USER": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_FROM": "",
         "SESSION_COOKIE_SECURE": False,  # True outside debug and tests, unless set
     }
 
@@ -116,11 +122,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api,
         curator,
         curator_api,
+        curator_gallery,
+        curator_photos,
         curator_records,
+        curator_review,
         curator_survey,
         offline,
         planner,
         public,
+        reports,
         scenarios,
     )
     from .views import assets as vendor
@@ -138,6 +148,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         curator_survey,
         admin,
         curator_api,
+        curator_photos,
+        curator_gallery,
+        reports,
+        curator_review,
     ):
         app.register_blueprint(module.bp)
     return app
@@ -158,6 +172,7 @@ NUMBER_SETTINGS: dict[str, tuple[float, float, bool]] = {
     "SERVICE_AREA_KM": (1.0, 20_000.0, False),
     "API_MAX_AGE": (0, 31_536_000, True),
     "PROXY_COUNT": (0, 10, True),
+    "SMTP_PORT": (1, 65535, True),
 }
 
 
@@ -176,13 +191,13 @@ def _check_settings(config: Any) -> None:
             raise ConfigError(
                 f"MAPAPP_{name} must be {kind} from {low:g} to {high:g}, not {value!r}"
             ) from None
-    try:
-        parse_many(str(config["LOGIN_RATE_LIMIT"]))
-    except ValueError:
-        raise ConfigError(
-            "MAPAPP_LOGIN_RATE_LIMIT must read like '5 per minute; 30 per hour', "
-            f"not {config['LOGIN_RATE_LIMIT']!r}"
-        ) from None
+    for name in ("LOGIN_RATE_LIMIT", "REPORT_RATE_LIMIT"):
+        try:
+            parse_many(str(config[name]))
+        except ValueError:
+            raise ConfigError(
+                f"MAPAPP_{name} must read like '5 per minute; 30 per hour', not {config[name]!r}"
+            ) from None
 
 
 def _check_database(path: str) -> None:

@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 from babel.dates import format_date
 
 from . import geo
+from .credits import public_photo
+from .provenance import HOW_WE_KNOW
 from .records import (
     LANGUAGES,
     TEXT_STATUS_COLUMNS,
@@ -33,7 +35,8 @@ from .records import (
 )
 from .store import Store
 
-#: Fields of an installation shown to the public (no drafts, no curator data).
+#: Fields of an installation shown to the public (no drafts, no curator data: never
+#: ``source_note`` nor the other fields of :data:`mapapp.provenance.CURATOR_ONLY`).
 #: ``festival`` is the festival's name as before festivals became records (``PARK
 #: FEST``), ``festival_slug`` its key; ``edition`` is the edition's key; ``artists``
 #: the artist records (key and name), ``artist`` the credit as written.
@@ -56,7 +59,8 @@ PUBLIC_FIELDS = (
     "address",
     "location_precision",
     "source_url",
-    "source_note",
+    "how_we_know",
+    "surveyed_on",
     "photo",
 )
 #: Names of a stop's festival and edition in the other languages (until localized).
@@ -208,6 +212,15 @@ def with_references(rows: list[dict[str, Any]], refs: References) -> list[dict[s
     return out
 
 
+def with_photos(rows: list[dict[str, Any]], store: Store) -> list[dict[str, Any]]:
+    """Rows with their ``photos`` (public fields, cover first), for works that have any."""
+    by_work = store.photos_by_work()
+    return [
+        {**r, "photos": [public_photo(p) for p in by_work[r["id"]]]} if r["id"] in by_work else r
+        for r in rows
+    ]
+
+
 def build_walk(store: Store) -> Walk:
     """Load the current route and published stops from ``store``."""
     version = store.data_version()
@@ -216,7 +229,7 @@ def build_walk(store: Store) -> Walk:
         raise LookupError("no route stored: run `mapapp init-db`")
     route = geo.Route.from_coords(route_row["coordinates"])
     refs = store.references()
-    stops = place_stops(route, with_references(store.installations(), refs))
+    stops = place_stops(route, with_photos(with_references(store.installations(), refs), store))
     return Walk(route, route_row["properties"], stops, version, refs)
 
 
@@ -271,6 +284,17 @@ def localize_stop(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     out = dict(stop)
     for column in (*TRANSLATION_COLUMNS, *_NAME_TRANSLATIONS, *TEXT_STATUS_COLUMNS):
         out.pop(column, None)
+    for column in HOW_WE_KNOW[1:]:
+        out.pop(column, None)
+    out["how_we_know"] = localized(stop, "how_we_know", lang)[0]
+    if stop.get("photos"):
+        out["photos"] = [
+            {
+                **{k: v for k, v in p.items() if k not in ("caption_ru", "caption_kk")},
+                "caption": localized(p, "caption", lang)[0],
+            }
+            for p in stop["photos"]
+        ]
     out["text_lang"] = {}
     for field_name in TRANSLATED_FIELDS:
         text, text_lang = localized(stop, field_name, lang)
@@ -299,6 +323,8 @@ _OPTIONAL_PUBLIC_FIELDS = (
     "text_lang",
     "text_status",
     "dates",
+    "photos",
+    *HOW_WE_KNOW[1:],
     *TRANSLATION_COLUMNS,
     *_NAME_TRANSLATIONS,
     *TEXT_STATUS_COLUMNS,

@@ -1,19 +1,20 @@
-"""Field survey: how a work's point was obtained, and the precision that earns it.
+"""Field survey: the position fix a phone sends, checked, and the precision it earns.
 
 A curator on site places a work from the phone's position fix (the browser's
 geolocation: a point, its accuracy radius and the time of the fix), may nudge it
-by hand, or places it by tapping the map or typing coordinates. Only a good fix
-makes a point *surveyed*; the server checks the fix it is sent instead of taking
-the page's word for the precision:
+by hand, or places it by tapping the map or typing coordinates. The survey page
+says how (``placed``: one of :data:`METHODS`) and sends the fix; the server checks
+the fix instead of taking the page's word for the precision:
 
-- ``placed="gps"`` with a fix whose accuracy is at most :data:`SURVEYED_MAX_ACCURACY_M`
-  and a point at most :data:`MAX_NUDGE_M` from the fix: surveyed (the default; a
-  curator may still say less);
-- any other way (a poor fix, a point moved far from it, tapped on the map, typed):
-  approximate by default, estimated if the curator says so, never surveyed.
+- ``gps`` with a fix of at most :data:`SURVEYED_MAX_ACCURACY_M` and a point at most
+  :data:`MAX_NUDGE_M` from it: surveyed (the default; a curator may say less);
+- a poorer fix, or a point moved farther from it, earns what
+  :func:`mapapp.provenance.precision_for` gives the fix (approximate or estimated),
+  never more than approximate;
+- ``clicked`` or ``typed``: approximate or estimated, never surveyed.
 
-The fix (accuracy, time) is kept with the work (:meth:`mapapp.store.Store.record_fix`).
-No Flask, no SQL.
+The work keeps the method, the accuracy and the time (its ``position_*`` fields,
+see :mod:`mapapp.provenance`). No Flask, no SQL.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from . import provenance
 from .geo import distance_m
 from .numbers import NumberError, parse_float
 from .records import RowError, row_error
 
 #: A fix at most this many metres uncertain makes a point surveyed.
-SURVEYED_MAX_ACCURACY_M = 15.0
+SURVEYED_MAX_ACCURACY_M = provenance.SURVEY_ACCURACY_M
 #: A surveyed point may be nudged at most this far from its fix (e.g. from the path
 #: to the statue beside it).
 MAX_NUDGE_M = 15.0
@@ -37,8 +39,8 @@ MAX_ACCURACY_M = 10_000.0
 CLOCK_SKEW = dt.timedelta(minutes=5)
 #: A fix older than this is refused: an offline queue is synced within days.
 MAX_FIX_AGE = dt.timedelta(days=30)
-#: How a point was obtained.
-METHODS = ("gps", "map", "typed")
+#: How a point was obtained: a position fix, a tap on the map, typed coordinates.
+METHODS = provenance.METHODS
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,15 @@ class Placement:
     fix: Fix | None
     precision: str
     nudge_m: float | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The work's provenance fields this placement sets."""
+        return {
+            "location_precision": self.precision,
+            "position_method": self.method,
+            "position_accuracy_m": round(self.fix.accuracy_m, 1) if self.fix else None,
+            "position_fixed_at": self.fix.as_row()["fixed_at"] if self.fix else "",
+        }
 
 
 def _number(raw: Any, low: float, high: float) -> float | None:
@@ -125,8 +136,9 @@ def placement(
     """How the point in ``data`` was placed, checked; ``None`` when ``data`` does not say.
 
     ``data`` has ``placed`` (one of :data:`METHODS`), ``fix`` with ``gps``, and the
-    point (``lat``, ``lon``). Its ``location_precision``, when given, may only say
-    less than the placement earns: "surveyed" without a good fix is an error.
+    point (``lat``, ``lon``). Its ``location_precision``, when given, may say less
+    than the placement earns; "surveyed" without a good fix is an error (whatever
+    else the work says of a survey).
     """
     method = data.get("placed")
     if method is None:
@@ -137,18 +149,26 @@ def placement(
     now = now or dt.datetime.now(dt.UTC)
     fix: Fix | None = None
     nudge: float | None = None
-    earned = "approximate"
+    earned = provenance.precision_for(str(method))
     if method == "gps":
         fix, errors = check_fix(data.get("fix"), now)
         if fix is None:
             return None, errors
+        earned = provenance.precision_for("gps", fix.accuracy_m)
         lat = _number(data.get("lat"), -90, 90)
         lon = _number(data.get("lon"), -180, 180)
-        if lat is not None and lon is not None:
-            nudge = distance_m(fix.lon, fix.lat, lon, lat)
-            if fix.accuracy_m <= SURVEYED_MAX_ACCURACY_M and nudge <= MAX_NUDGE_M:
-                earned = "surveyed"
+        nudge = (
+            distance_m(fix.lon, fix.lat, lon, lat) if lat is not None and lon is not None else None
+        )
+        if earned == "surveyed" and (nudge is None or nudge > MAX_NUDGE_M):
+            earned = "approximate"  # moved by hand farther than a nudge
     asked = data.get("location_precision") or earned
+    if asked not in ("surveyed", "approximate", "estimated"):
+        return None, [
+            row_error(
+                0, "location_precision", "unknown_value", "unknown precision", value=str(asked)[:20]
+            )
+        ]
     if asked == "surveyed" and earned != "surveyed":
         reason = (
             f"a point is surveyed only from a position fix of at most "

@@ -62,6 +62,7 @@ def test_url_templates_are_the_apps_routes(app):
         urls = current_urls()
         assert adapter.match(urls.work_template().format(slug="x"))[0] == "public.installation"
         assert adapter.match(urls.photo_template().format(name="a.jpg"))[0] == "public.media"
+        assert adapter.match(urls.report_template().format(slug="x"))[0] == "reports.problem"
 
 
 def test_every_page_hands_the_contract_over(client, cclient, auth):
@@ -74,6 +75,7 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
             "permalink": "/installations/{slug}?lang=ru",
             "photoUrl": "/media/phone/{name}",
             "artistUrl": "/artists/{slug}?lang=ru",
+            "reportUrl": "/installations/{slug}/report?lang=ru",
         },
     }
     assert blob(html, "offline-settings")["contract"] == expected

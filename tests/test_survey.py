@@ -10,7 +10,6 @@ import uuid
 import pytest
 
 from mapapp import survey
-from mapapp.store import Store
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 POINT = {"lat": 43.2399, "lon": 76.9203}
@@ -51,10 +50,18 @@ def test_a_nudge_of_a_few_metres_stays_surveyed_a_long_one_does_not():
     assert far[0] is not None and far[0].precision == "approximate"  # about 44 m
 
 
-@pytest.mark.parametrize("method", ["map", "typed"])
-def test_a_tapped_or_typed_point_is_never_surveyed_by_default(method):
+@pytest.mark.parametrize(
+    ("method", "default"), [("clicked", "approximate"), ("typed", "estimated")]
+)
+def test_a_tapped_or_typed_point_is_never_surveyed_by_default(method, default):
     placed, errors = survey.placement({**POINT, "placed": method}, NOW)
-    assert errors == [] and placed is not None and placed.precision == "approximate"
+    assert errors == [] and placed is not None and placed.precision == default
+    assert placed.fields() == {
+        "location_precision": default,
+        "position_method": method,
+        "position_accuracy_m": None,
+        "position_fixed_at": "",
+    }
     chosen, _ = survey.placement(
         {**POINT, "placed": method, "location_precision": "estimated"}, NOW
     )
@@ -64,7 +71,7 @@ def test_a_tapped_or_typed_point_is_never_surveyed_by_default(method):
 @pytest.mark.parametrize(
     "data",
     [
-        {**POINT, "placed": "map", "location_precision": "surveyed"},
+        {**POINT, "placed": "clicked", "location_precision": "surveyed"},
         {**POINT, "placed": "gps", "fix": fix(60), "location_precision": "surveyed"},
     ],
     ids=["tapped", "poor-fix"],
@@ -74,9 +81,12 @@ def test_claiming_surveyed_without_a_good_fix_is_refused(data):
     assert placed is None and [e.code for e in errors] == ["surveyed_needs_fix"]
 
 
-def test_a_poor_fix_is_approximate():
+def test_a_poor_fix_is_approximate_and_a_very_poor_one_estimated():
     placed, errors = survey.placement({**POINT, "placed": "gps", "fix": fix(60)}, NOW)
     assert errors == [] and placed is not None and placed.precision == "approximate"
+    assert placed.fields()["position_accuracy_m"] == 60
+    coarse, _ = survey.placement({**POINT, "placed": "gps", "fix": fix(900)}, NOW)
+    assert coarse is not None and coarse.precision == "estimated"
 
 
 @pytest.mark.parametrize(
@@ -112,7 +122,7 @@ def _fix_now(accuracy: float) -> dict:
     return fix(accuracy, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2))
 
 
-def test_api_keeps_the_fix_and_sets_the_precision(cclient, auth, db_path):
+def test_api_keeps_the_fix_and_sets_the_precision(cclient, auth):
     auth.login()
     good = cclient.post("/api/curator/installations", json=work(placed="gps", fix=_fix_now(8)))
     assert good.status_code == 201, good.json
@@ -124,17 +134,15 @@ def test_api_keeps_the_fix_and_sets_the_precision(cclient, auth, db_path):
     assert poor.status_code == 201 and poor.json["location_precision"] == "approximate"
     claimed = cclient.post(
         "/api/curator/installations",
-        json=work(title="Third", placed="map", location_precision="surveyed"),
+        json=work(title="Third", placed="clicked", location_precision="surveyed"),
     )
     assert claimed.status_code == 400
     assert claimed.json["codes"] == {"location_precision": "surveyed_needs_fix"}
-    store = Store.open(db_path)
-    try:
-        kept = store.fixes(good.json["id"])
-        assert [(f["method"], f["accuracy_m"], f["version"]) for f in kept] == [("gps", 8.0, 1)]
-        assert kept[0]["fixed_at"].endswith("+00:00") and kept[0]["username"] == "cora"
-    finally:
-        store.close()
+    kept = cclient.get(f"/api/curator/installations/{good.json['id']}").json
+    assert kept["position_method"] == "gps" and kept["position_accuracy_m"] == 8.0
+    assert kept["position_fixed_at"].endswith("+00:00")
+    # the fix says the curator was there: the source is their survey on the fix's day
+    assert kept["surveyed_by"] == "cora" and kept["surveyed_on"] == kept["position_fixed_at"][:10]
 
 
 def test_a_create_sent_twice_adds_one_work(cclient, auth, db_path):
@@ -144,8 +152,8 @@ def test_a_create_sent_twice_adds_one_work(cclient, auth, db_path):
     first = cclient.post("/api/curator/installations", json=work(), headers=headers)
     again = cclient.post("/api/curator/installations", json=work(), headers=headers)
     assert first.status_code == 201, first.json
-    assert "Idempotent-Replayed" not in first.headers
-    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replay" not in first.headers
+    assert again.status_code == 200 and again.headers["Idempotent-Replay"] == "true"
     assert again.json["id"] == first.json["id"]
     listed = cclient.get("/api/curator/installations").json
     assert sum(r["title"] == "Water mirror" for r in listed) == 1
@@ -166,7 +174,9 @@ def test_a_key_reused_for_another_change_is_refused(cclient, auth):
     )
     resp = cclient.post("/api/curator/installations", json=work(title="Other"), headers=headers)
     assert resp.status_code == 400 and resp.json["codes"] == {"idempotency_key": "key_reused"}
-    bad = cclient.post("/api/curator/installations", json=work(), headers={"Idempotency-Key": "x"})
+    bad = cclient.post(
+        "/api/curator/installations", json=work(), headers={"Idempotency-Key": "a b"}
+    )
     assert bad.status_code == 400 and bad.json["codes"] == {"idempotency_key": "key_format"}
 
 
@@ -194,7 +204,7 @@ def test_an_edit_sent_again_after_it_was_saved_is_no_conflict(cclient, auth):
     assert first.status_code == 200 and first.json["version"] == 2
     again = cclient.patch(path, json=body, headers=headers)
     assert again.status_code == 200 and again.json["version"] == 2
-    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Idempotent-Replay"] == "true"
     history = cclient.get(f"{path}/history").json
     assert [h["action"] for h in history] == ["update", "create"]
     # a different edit on the old version is still a conflict, and writes nothing

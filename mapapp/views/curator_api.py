@@ -8,7 +8,7 @@ change goes through :mod:`mapapp.editing`, as the form's do.
 
 Creating and updating take an ``Idempotency-Key`` header (e.g. a UUID the client
 made when the change was queued): a request sent again with the same key changes
-nothing and answers 200 with the work as it is and ``Idempotent-Replayed: true``
+nothing and answers 200 with the work as it is and ``Idempotent-Replay: true``
 (the field-survey page's offline queue relies on it). A body may say how its point
 was placed (``placed``: gps, map or typed, with a ``fix`` for gps): the precision
 is then the one the placement earns (:mod:`mapapp.survey`).
@@ -29,7 +29,7 @@ from ..numbers import MAX_ID, NumberError, parse_int
 from ..store import NotFound, StaleEdit
 from ..web.auth import role_required
 from ..web.db import get_store
-from ..web.labels import field_errors
+from ..web.labels import invalid_json
 from ..web.params import ParamError, float_arg, json_body, json_error, json_response
 from ..web.walk import current_walk, workspace
 
@@ -70,12 +70,7 @@ def _stale(exc: StaleEdit):
 
 @bp.errorhandler(editing.Invalid)
 def _invalid(exc: editing.Invalid):
-    return json_error(
-        400,
-        _("validation failed"),
-        fields=field_errors(exc.errors),
-        codes={field: e.code for field, e in exc.by_field.items()},
-    )
+    return invalid_json(exc.errors)
 
 
 @bp.get("/session")
@@ -109,11 +104,11 @@ def _idempotency_key() -> str | None:
 
 
 def _written(row: dict[str, Any], status: int = 200):
-    """A write's answer; a replayed one says so (``Idempotent-Replayed: true``)."""
+    """A write's answer; a replayed one says so (``Idempotent-Replay: true``)."""
     replayed = isinstance(row, editing.Replayed)
     resp = _json(_placed(row), status=200 if replayed else status)
     if replayed:
-        resp.headers["Idempotent-Replayed"] = "true"
+        resp.headers["Idempotent-Replay"] = "true"
     return resp
 
 

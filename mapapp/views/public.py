@@ -78,6 +78,13 @@ def js_strings() -> dict[str, str]:
         "route": _("River walk"),
         "legend": _("Legend"),
         "photoOf": _("Photo of %(title)s", title="{title}"),
+        "photoBy": _("Photo: %(credit)s", credit="{credit}"),
+        "creditNotRecorded": _("Photo credit not recorded"),
+        "allRights": _("all rights reserved, shown with permission"),
+        "licence": _("licence"),
+        "howWeKnow": _("How we know"),
+        "surveyedOn": _("Surveyed on site on %(date)s", date="{date}"),
+        "reportProblem": _("Something wrong?"),
     }
 
 
@@ -114,11 +121,13 @@ def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str])
 def page_links() -> dict[str, str]:
     """URL templates for the map script, from this request's URL builder."""
     urls = current_urls()
-    return {
+    links = {
         "permalink": urls.work_template(),
         "photoUrl": urls.photo_template(),
         "artistUrl": urls.artist_template(),
+        "reportUrl": urls.report_template(),
     }
+    return {k: v for k, v in links.items() if v}
 
 
 def artist_links_html(artists: list[dict[str, Any]], links: dict[str, str]) -> Markup:

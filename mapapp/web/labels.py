@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask_babel import gettext as _
 
 from ..records import RowError
+from .params import json_error
 
 
 def kind_labels() -> dict[str, str]:
@@ -81,6 +82,14 @@ def history_labels() -> dict[str, str]:
     }
 
 
+def invalid_json(errors: list[RowError]) -> Response:
+    """A 400 JSON answer for broken rules: messages per field (``fields``) and codes."""
+    codes: dict[str, str] = {}
+    for e in errors:
+        codes.setdefault(e.field, e.code)
+    return json_error(400, _("validation failed"), fields=field_errors(errors), codes=codes)
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _labels() -> dict[str, Any]:
@@ -148,6 +157,10 @@ def _error_templates() -> dict[str, str]:
         "photo_pixels": _("The image has too many pixels."),
         "photo_not_image": _("The file is not a JPEG, PNG or WebP image."),
         "photo_damaged": _("The image file is damaged or truncated."),
+        "photo_missing": _("Choose a photo file."),
+        "too_many_photos": _("A work has at most %(n)s photos.", n="{n}"),
+        "photo_order": _("Give the ids of all the work's photos, each once, in the new order."),
+        "date_future": _("The date is in the future."),
         "file_empty": _("The file is empty."),
         "not_utf8": _("The file is not UTF-8 text (at byte %(byte)s).", byte="{byte}"),
         "not_json": _("Not valid JSON (line %(line)s).", line="{line}"),
@@ -266,7 +279,7 @@ def _error_templates() -> dict[str, str]:
         "fix_old": _(
             "The position fix is older than %(days)s days; take a new one.", days="{days}"
         ),
-        "key_format": _("The Idempotency-Key must be 8 to 100 letters, digits or - _ . :"),
+        "key_format": _("Idempotency-Key must be 1 to 200 printable characters, no spaces."),
         "key_reused": _("This Idempotency-Key was sent before with a different change."),
     }
 

@@ -46,6 +46,14 @@ class AppUrls:
         """An artist's page's URL with ``{slug}`` in place of the key (for scripts)."""
         return self.artist(_SLUG).replace(_SLUG, "{slug}")
 
+    def report_template(self) -> str:
+        """A work's "Something wrong?" form with ``{slug}`` (empty on a static site)."""
+        return url_for("reports.problem", slug=_SLUG).replace(_SLUG, "{slug}")
+
+    def suggest(self) -> str:
+        """The "Suggest a work here" form (empty on a static site, which has no server)."""
+        return url_for("reports.suggest")
+
     def photo_template(self) -> str:
         """A phone-sized photo's URL with ``{name}`` in place of its file name."""
         return url_for("public.media", name=f"phone/{_NAME}").replace(_NAME, "{name}")
@@ -107,6 +115,12 @@ class ExportUrls(AppUrls):
 
     def photo_template(self) -> str:
         return self.prefix + "media/phone/{name}"
+
+    def report_template(self) -> str:
+        return ""
+
+    def suggest(self) -> str:
+        return ""
 
     def in_language(self, code: str) -> str:
         return self.page(code, self.slug, self.folder)

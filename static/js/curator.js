@@ -114,6 +114,7 @@
         marker = L.marker(ll, { draggable: true, keyboard: true, title: "", autoPan: true }).addTo(map);
         marker.on("dragend", function () {
           var p = marker.getLatLng();
+          obtained("clicked");
           place(p.lat, p.lng, false);
         });
       } else {
@@ -127,7 +128,18 @@
       warnNear(nearBox, stored.nearest(lat, lon), S.contract, S.strings.near);
     }
 
-    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, false); });
+    /* How the point was obtained sets its precision (mapapp/provenance.py): a point
+       clicked, dragged or typed is never "surveyed on site" by default. */
+    var method = document.getElementById("field-position-method");
+    var precision = document.querySelector('select[name="location_precision"]');
+    function obtained(how) {
+      if (method) method.value = how;
+      if (precision && precision.value === "surveyed") {
+        precision.value = how === "clicked" ? "approximate" : "estimated";
+      }
+    }
+
+    map.on("click", function (e) { obtained("clicked"); place(e.latlng.lat, e.latlng.lng, false); });
 
     function fromInputs() {
       var lat = parse(latInput), lon = parse(lonInput);
@@ -135,8 +147,9 @@
       place(lat, lon, true);
       if (!map.getBounds().contains([lat, lon])) map.panTo([lat, lon]);
     }
-    latInput.addEventListener("change", fromInputs);
-    lonInput.addEventListener("change", fromInputs);
+    function typed() { obtained("typed"); fromInputs(); }
+    latInput.addEventListener("change", typed);
+    lonInput.addEventListener("change", typed);
 
     var lat = parse(latInput), lon = parse(lonInput);
     if (lat !== null && lon !== null) {

@@ -131,7 +131,7 @@
     var state = {
       fix: null,         // {lat, lon, accuracy_m, fixed_at} of the latest position
       point: null,       // L.LatLng of the work
-      placed: null,      // "gps", "map" or "typed"
+      placed: null,      // "gps", "clicked" or "typed"
       follow: true,      // the point follows the position until the curator moves it
       editing: null,     // the stored work being edited
       moved: false,      // the point was changed since the edit started
@@ -184,7 +184,7 @@
           ? fmt(T.fixGood, { acc: acc, time: time })
           : fmt(T.fixPoor, { acc: acc, time: time, max: S.surveyedMaxAccuracyM }));
       }
-      if (state.placed === "map" || state.placed === "typed") parts.push(T.tapped);
+      if (state.placed === "clicked" || state.placed === "typed") parts.push(T.tapped);
       else {
         var d = nudgeMetres();
         if (d !== null && d >= 1) {
@@ -205,7 +205,7 @@
         marker.on("dragend", function () {
           state.follow = false;
           state.moved = true;
-          setPoint(marker.getLatLng(), state.placed || (state.fix ? "gps" : "map"));
+          setPoint(marker.getLatLng(), state.placed || (state.fix ? "gps" : "clicked"));
         });
       } else {
         marker.setLatLng(state.point);
@@ -268,14 +268,14 @@
         var dLon = step[1] * S.nudgeStepM / (111320 * Math.cos(base.lat * Math.PI / 180));
         state.follow = false;
         state.moved = true;
-        setPoint([base.lat + dLat, base.lng + dLon], state.placed || (state.fix ? "gps" : "map"));
+        setPoint([base.lat + dLat, base.lng + dLon], state.placed || (state.fix ? "gps" : "clicked"));
       });
     });
 
     map.on("click", function (e) {
       state.follow = false;
       state.moved = true;
-      setPoint(e.latlng, "map");
+      setPoint(e.latlng, "clicked");
     });
 
     precision.addEventListener("change", function () { state.precisionChosen = true; });

@@ -154,12 +154,8 @@
       .filter(Boolean).join(" · ");
     box.appendChild(el("p", { className: "meta" }, facts));
     if (p.dates) box.appendChild(el("p", { className: "meta dates" }, T.dates + ": " + p.dates));
-    if (p.photo) {
-      box.appendChild(el("img", {
-        className: "photo", src: fmt(contract.urls.photoUrl, { name: p.photo }),
-        alt: fmt(T.photoOf, { title: p.title }), loading: "lazy"
-      }));
-    }
+    var photos = p.photos || (p.photo ? [{ name: p.photo }] : []);
+    if (photos.length) box.appendChild(C.gallery(photos, contract.urls.photoUrl, T, p.title));
     if (p.description) {
       box.appendChild(el("p", { className: "description", lang: textLang(app, p, "description") }, p.description));
     }
@@ -178,8 +174,12 @@
     var src = C.safeHttpUrl(p.source_url);
     if (src) links.appendChild(el("a", { href: src, target: "_blank", rel: "noopener noreferrer" }, T.source));
     links.appendChild(el("a", { href: fmt(contract.urls.permalink, { slug: p.slug }) }, T.permalink));
+    if (p.how_we_know) box.appendChild(el("p", { className: "meta how-we-know" }, T.howWeKnow + ": " + p.how_we_know));
+    if (p.surveyed_on) box.appendChild(el("p", { className: "meta surveyed" }, fmt(T.surveyedOn, { date: p.surveyed_on })));
+    if (contract.urls.reportUrl) {
+      links.appendChild(el("a", { className: "report-link", href: fmt(contract.urls.reportUrl, { slug: p.slug }) }, T.reportProblem));
+    }
     box.appendChild(links);
-    if (p.source_note) box.appendChild(el("p", { className: "meta source-note" }, p.source_note));
     return box;
   }
 
@@ -395,6 +395,18 @@
     if (target) focusStop(app, target.id, false);
   }
 
+  /* "Suggest a work here" carries the map's centre to the form. */
+  function suggestHere(map) {
+    var link = document.getElementById("suggest-link");
+    if (!link) return;
+    var base = link.getAttribute("href").split("?")[0];
+    var lang = document.documentElement.lang;
+    map.on("moveend", function () {
+      var c = map.getCenter();
+      link.href = base + "?lat=" + c.lat.toFixed(6) + "&lon=" + c.lng.toFixed(6) + "&lang=" + lang;
+    });
+  }
+
   function mount(map, settingsId) {
     var S = readSettings(settingsId);
     var app = {
@@ -420,6 +432,7 @@
     locateMe(app);
     watchTiles(map);
     creditRoute(app);
+    suggestHere(map);
 
     applyFilters(app);
     orderList(app);

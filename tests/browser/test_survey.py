@@ -114,12 +114,8 @@ def test_a_good_fix_is_surveyed_and_a_photo_comes_from_the_camera(open_page, sur
     heron = [w for w in _works(survey_server) if w["title"] == "Bronze heron"]
     assert len(heron) == 1 and heron[0]["location_precision"] == "surveyed"
     assert heron[0]["status"] == "draft"
-    store = Store.open(survey_server.db_path)
-    try:
-        fixes = store.fixes(heron[0]["id"])
-    finally:
-        store.close()
-    assert [(f["method"], f["accuracy_m"]) for f in fixes] == [("gps", 8.0)]
+    assert heron[0]["position_method"] == "gps" and heron[0]["position_accuracy_m"] == 8.0
+    assert heron[0]["surveyed_by"] == "aigerim"  # the source: their survey on site
     # the two photos are queued for the work (sent through the photos API when there is one)
     photos = page.locator("#queue-list .queue-item[data-type=photo]")
     assert photos.count() in (0, 2)
@@ -183,9 +179,7 @@ def _add_work(server: LiveServer, slug: str, lat: float, lon: float) -> dict:
 
 def _tap_work(page, work: dict) -> None:
     """Tap a stored work's ring on the map: the form then edits it."""
-    page.wait_for_function(
-        "() => +(document.querySelector('.folium-map').dataset.works || 0) > 0"
-    )
+    page.wait_for_function("() => +(document.querySelector('.folium-map').dataset.works || 0) > 0")
     page.evaluate(
         """([lat, lon]) => { const m = TerrenkurSurvey.map;
              m.getContainer().scrollIntoView({block: "start"});
