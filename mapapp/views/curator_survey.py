@@ -22,6 +22,7 @@ from flask_login import current_user
 from .. import contract, maps, survey
 from ..web.assets import asset_url
 from ..web.auth import role_required
+from ..web.gallery import licence_labels
 from ..web.labels import kind_labels, near_work_text, precision_labels
 from ..web.walk import current_walk
 
@@ -138,6 +139,7 @@ def _settings() -> dict[str, Any]:
         "locate": url_for("curator_api.locate"),
         "editPage": url_for("curator.index") + "/{id}",
         "login": url_for("account.login", next=url_for("curator_survey.page")),
+        "photos": url_for("curator_photos.add_photo", id=0).replace("/0/", "/{id}/"),
     }
     return {
         "user": current_user.username,
@@ -156,6 +158,9 @@ def _settings() -> dict[str, Any]:
             "lat": _("Latitude"),
             "lon": _("Longitude"),
             "location_precision": _("How precise is this location?"),
+            "file": _("Photo"),
+            "author": _("Photographer"),
+            "licence": _("Licence"),
         },
     }
 
@@ -182,4 +187,5 @@ def page():
         scripts=[asset_url(p) for _n, p in maps.SURVEY_SCRIPTS],
         kinds=kind_labels(),
         precisions=precision_labels(),
+        licences=licence_labels(),
     )

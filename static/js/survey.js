@@ -310,6 +310,7 @@
 
     function resetForm() {
       form.reset();
+      restoreCredit();
       photosInput.value = "";
       $("survey-photos-chosen").textContent = "";
       state.editing = null;
@@ -324,6 +325,32 @@
     }
 
     $("survey-cancel-edit").addEventListener("click", resetForm);
+
+    /* The phone's date (the photos are taken now), as 2026-06-01. */
+    function today() {
+      var d = new Date();
+      var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+      return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+    }
+
+    /* The photographer and licence chosen last time are the defaults next time. */
+    var CREDIT_KEY = "terrenkur-survey-credit";
+    function restoreCredit() {
+      try {
+        var kept = JSON.parse(localStorage.getItem(CREDIT_KEY) || "null");
+        if (kept && kept.user === S.user) {
+          form.elements.photo_author.value = kept.author;
+          form.elements.photo_licence.value = kept.licence;
+        }
+      } catch (e) { /* no storage: the defaults stay */ }
+    }
+    restoreCredit();
+    function keepCredit() {
+      try {
+        localStorage.setItem(CREDIT_KEY, JSON.stringify({ user: S.user,
+          author: form.elements.photo_author.value, licence: form.elements.photo_licence.value }));
+      } catch (e) { /* private mode */ }
+    }
 
     function formError(text) {
       var box = $("survey-form-error");
@@ -368,13 +395,18 @@
           items.push({ type: "edit", key: newKey(), title: values.title, workId: work.id, body: change, base: base });
         }
       }
+      if (files.length) keepCredit();
       Promise.all(files.map(shrink)).then(function (blobs) {
         blobs.forEach(function (blob, i) {
           items.push({
             type: "photo", key: newKey(), title: values.title,
             workId: work ? work.id : null, parentKey: parentKey,
             blob: blob, fileName: files[i].name || "photo.jpg",
-            credit: { author: S.photoAuthor || S.user, licence: S.photoLicence || "" }
+            credit: {
+              author: String(form.elements.photo_author.value).trim() || S.user,
+              licence: form.elements.photo_licence.value,
+              taken_on: today()
+            }
           });
         });
         var replacing = state.replacing;
@@ -626,6 +658,7 @@
       var sure = false;
       var leave = function () {
         sure = true;
+        try { localStorage.removeItem(CREDIT_KEY); } catch (err) { /* none kept */ }
         Queue.destroy().then(function () { signOut.submit(); });
       };
       signOut.addEventListener("submit", function (e) {

@@ -109,16 +109,25 @@ def test_a_good_fix_is_surveyed_and_a_photo_comes_from_the_camera(open_page, sur
         ]
     )
     expect(page.locator("#survey-photos-chosen")).to_contain_text("2 photos")
+    page.fill("#survey-photo-author", "Aigerim S.")
+    page.select_option("#survey-photo-licence", "CC-BY-SA-4.0")
     page.click("#survey-save")
-    _wait_sent(page, 1)
+    _wait_sent(page, 3)  # the work, then its two photos
     heron = [w for w in _works(survey_server) if w["title"] == "Bronze heron"]
     assert len(heron) == 1 and heron[0]["location_precision"] == "surveyed"
     assert heron[0]["status"] == "draft"
     assert heron[0]["position_method"] == "gps" and heron[0]["position_accuracy_m"] == 8.0
     assert heron[0]["surveyed_by"] == "aigerim"  # the source: their survey on site
-    # the two photos are queued for the work (sent through the photos API when there is one)
-    photos = page.locator("#queue-list .queue-item[data-type=photo]")
-    assert photos.count() in (0, 2)
+    store = Store.open(survey_server.db_path)
+    try:
+        photos = store.work_photos(heron[0]["id"])
+    finally:
+        store.close()
+    assert len(photos) == 2 and heron[0]["photo"] == photos[0]["name"]  # the first: the cover
+    assert {(p["author"], p["licence"]) for p in photos} == {("Aigerim S.", "CC-BY-SA-4.0")}
+    expect(page.locator("#queue-count")).to_have_attribute("data-count", "0")
+    # the credit chosen is the default for the next photos
+    expect(page.locator("#survey-photo-author")).to_have_value("Aigerim S.")
 
 
 def test_a_poor_fix_is_not_surveyed(open_page, survey_server):
