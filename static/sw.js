@@ -16,10 +16,17 @@
  * - Tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
  *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
  *   "save this route for offline" are kept apart and are not evicted.
- * - Nothing private is kept: a response marked Cache-Control private or no-store
- *   (the server marks everything a signed-in curator gets: drafts, their photos,
- *   curator pages) is never stored, and signing out (POST logout) drops the kept
- *   pages and photos before it goes through; the next map visit keeps them again.
+ * - Nothing private is kept in the caches above: a response marked Cache-Control
+ *   private or no-store (the server marks everything a signed-in curator gets:
+ *   drafts, their photos, curator pages) is never stored there, and signing out
+ *   (POST logout) drops the kept pages and photos before it goes through; the next
+ *   map visit keeps them again.
+ * - The one exception, for fieldwork: the curators' field survey page
+ *   (curator/survey) and the list of works it shows (api/curator/installations)
+ *   are kept, network first, in a cache of their own (CACHES.curator), never
+ *   shared with the public pages and never answering any other URL, so the page
+ *   opens again with no signal. Signing out deletes that cache and the survey's
+ *   offline queue (IndexedDB "terrenkur-survey") with the rest.
  *
  * The page talks to it with postMessage over a MessageChannel:
  *   {type: "keep", urls}        cache what a visit needs -> {type: "kept", ok, failed}
@@ -27,6 +34,7 @@
  *   {type: "save-tiles", urls}  -> {type: "progress", ...}... then {type: "saved", ...}
  *   {type: "cancel"}            stops a running save
  *   {type: "stats"}             -> {type: "stats", caches: {name: {entries, bytes}}}
+ *   {type: "keep-survey"}       from the survey page: keep it -> {type: "kept-survey", ok}
  */
 "use strict";
 
@@ -42,8 +50,11 @@ var CACHES = {
   assets: PREFIX + "assets-v1",
   photos: PREFIX + "photos-v2",
   tiles: PREFIX + "tiles-" + TILES_ID,
-  route: PREFIX + "route-tiles-" + TILES_ID
+  route: PREFIX + "route-tiles-" + TILES_ID,
+  curator: PREFIX + "curator-v1"  // the survey page's offline shell: private, dropped at sign-out
 };
+var SURVEY_DB = "terrenkur-survey";
+var SIGN_OUT_WAIT_MS = 3000;
 var SEEN_TILES_MAX = 1500;
 var SEEN_TILES_MAX_BYTES = 40 * 1000 * 1000;
 var TILE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
@@ -62,6 +73,8 @@ var DATA = /^api\/(?:route|installations)\.geojson$/;
 var MANIFEST = new RegExp("^" + LANG_DIR + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
+var SURVEY_PAGE = new RegExp("^" + LANG_DIR + "curator\\/survey$");
+var SURVEY_DATA = /^api\/curator\/installations$/;
 
 var tilePattern = compileTemplate(TILE_TEMPLATE);
 var corsFails = false;
@@ -120,6 +133,8 @@ function kindOf(url) {
   if (DATA.test(rel) || MANIFEST.test(rel)) return "data";
   if (ASSET.test(rel)) return "asset";
   if (PHOTO.test(rel)) return "photo";
+  if (SURVEY_PAGE.test(rel)) return "survey-page";
+  if (SURVEY_DATA.test(rel)) return "survey-data";
   return null;
 }
 
@@ -143,7 +158,8 @@ function isPrivate(response) {
 }
 
 function put(cacheName, key, response) {
-  if (isPrivate(response)) return Promise.resolve();
+  // only the survey's own cache may hold a private response (see the top)
+  if (isPrivate(response) && cacheName !== CACHES.curator) return Promise.resolve();
   return stamped(response).then(function (copy) {
     return caches.open(cacheName).then(function (cache) { return cache.put(key, copy); });
   }).catch(function () { /* quota or a body that cannot be read: keep going */ });
@@ -319,8 +335,24 @@ function isSignOut(request) {
   return request.method === "POST" && relative(new URL(request.url)) === "logout";
 }
 
+/* The survey's queue goes too; a page still holding it open closes it when told. */
+function forgetSurveyQueue() {
+  if (!self.indexedDB) return Promise.resolve();
+  var gone = new Promise(function (resolve) {
+    var req = indexedDB.deleteDatabase(SURVEY_DB);
+    req.onsuccess = req.onerror = function () { resolve(); };
+  });
+  var late = new Promise(function (resolve) { setTimeout(resolve, SIGN_OUT_WAIT_MS); });
+  return Promise.race([gone, late]);
+}
+
 function forgetKeptPages() {
-  return Promise.all([caches.delete(CACHES.pages), caches.delete(CACHES.photos)]);
+  return Promise.all([
+    caches.delete(CACHES.pages),
+    caches.delete(CACHES.photos),
+    caches.delete(CACHES.curator),
+    forgetSurveyQueue()
+  ]);
 }
 
 self.addEventListener("fetch", function (event) {
@@ -347,6 +379,17 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(cacheFirst(event, CACHES.assets, dropOtherVersions));
   } else if (kind === "photo") {
     event.respondWith(cacheFirst(event, CACHES.photos));
+  } else if (kind === "survey-page" && request.mode === "navigate") {
+    event.respondWith(networkFirst(event, CACHES.curator));
+  } else if (kind === "survey-data" && event.clientId) {
+    // kept only for the survey page; the list other curator pages ask for is not
+    event.respondWith(self.clients.get(event.clientId).then(function (client) {
+      var from = client && relative(new URL(client.url));
+      if (from !== null && from !== undefined && SURVEY_PAGE.test(from)) {
+        return networkFirst(event, CACHES.curator);
+      }
+      return fetch(request);
+    }));
   }
 });
 
@@ -496,6 +539,28 @@ function saveTiles(urls, port) {
   });
 }
 
+/* The survey page asks to be kept (its first visit came before the worker did). */
+function isSurveyClient(url) {
+  var rel = relative(new URL(url));
+  return rel !== null && SURVEY_PAGE.test(rel);
+}
+
+function keepSurvey(pageUrl) {
+  var page = new URL(pageUrl);
+  page.hash = "";
+  var urls = [page.href, new URL("api/curator/installations", SCOPE).href];
+  return Promise.all(urls.map(function (u) {
+    return fetch(u, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok || response.redirected) throw new Error("HTTP " + response.status);
+      return put(CACHES.curator, u, response);
+    });
+  })).then(function () {
+    return { type: "kept-survey", ok: true };
+  }, function () {
+    return { type: "kept-survey", ok: false };
+  });
+}
+
 function stats() {
   return caches.keys().then(function (names) {
     var out = {};
@@ -525,6 +590,9 @@ self.addEventListener("message", function (event) {
   else if (msg.type === "save-tiles" && Array.isArray(msg.urls) && port) work = saveTiles(msg.urls, port);
   else if (msg.type === "cancel" && saving) saving.cancelled = true;
   else if (msg.type === "stats") work = stats().then(reply);
+  else if (msg.type === "keep-survey" && event.source && isSurveyClient(event.source.url)) {
+    work = keepSurvey(event.source.url).then(reply);
+  }
   if (work) {
     event.waitUntil(work.catch(function (error) { reply({ type: "error", message: String(error) }); }));
   }

@@ -19,12 +19,13 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import contract, maps, survey
+from .. import contract, maps, provenance, survey
 from ..web.assets import asset_url
 from ..web.auth import role_required
 from ..web.gallery import licence_labels
 from ..web.labels import kind_labels, near_work_text, precision_labels
 from ..web.walk import current_walk
+from .offline import OfflinePage
 
 bp = Blueprint("curator_survey", __name__)
 
@@ -62,6 +63,7 @@ def _strings() -> dict[str, str]:
             max="{max}",
         ),
         "tapped": _("Placed on the map by hand: approximate."),
+        "typed": _("Placed from typed coordinates: estimated, unless you know better."),
         "near": near_work_text(),
         "queued": _plural(
             lambda n: ngettext(
@@ -141,11 +143,15 @@ def _settings() -> dict[str, Any]:
         "login": url_for("account.login", next=url_for("curator_survey.page")),
         "photos": url_for("curator_photos.add_photo", id=0).replace("/0/", "/{id}/"),
     }
+    offline = OfflinePage()
     return {
         "user": current_user.username,
+        "worker": offline.worker_url,
+        "scope": offline.scope,
         "contract": contract.browser_contract(urls),
         "surveyedMaxAccuracyM": survey.SURVEYED_MAX_ACCURACY_M,
         "maxNudgeM": survey.MAX_NUDGE_M,
+        "approximateMaxAccuracyM": provenance.APPROXIMATE_ACCURACY_M,
         "nudgeStepM": 2,
         "strings": _strings(),
         "fieldLabels": {

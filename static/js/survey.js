@@ -160,8 +160,10 @@
 
     function earned() {
       var d = nudgeMetres();
-      var good = state.placed === "gps" && state.fix &&
-        state.fix.accuracy_m <= S.surveyedMaxAccuracyM && d !== null && d <= S.maxNudgeM;
+      if (state.placed === "typed") return "estimated";
+      if (state.placed !== "gps" || !state.fix) return "approximate";
+      if (state.fix.accuracy_m > S.approximateMaxAccuracyM) return "estimated";
+      var good = state.fix.accuracy_m <= S.surveyedMaxAccuracyM && d !== null && d <= S.maxNudgeM;
       return good ? "surveyed" : "approximate";
     }
 
@@ -184,7 +186,8 @@
           ? fmt(T.fixGood, { acc: acc, time: time })
           : fmt(T.fixPoor, { acc: acc, time: time, max: S.surveyedMaxAccuracyM }));
       }
-      if (state.placed === "clicked" || state.placed === "typed") parts.push(T.tapped);
+      if (state.placed === "clicked") parts.push(T.tapped);
+      else if (state.placed === "typed") parts.push(T.typed);
       else {
         var d = nudgeMetres();
         if (d !== null && d >= 1) {
@@ -276,6 +279,16 @@
       state.follow = false;
       state.moved = true;
       setPoint(e.latlng, "clicked");
+    });
+
+    $("typed-place").addEventListener("click", function () {
+      var read = function (id) { return parseFloat(String($(id).value).replace(",", ".")); };
+      var lat = read("typed-lat"), lon = read("typed-lon");
+      if (!isFinite(lat) || !isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return;
+      state.follow = false;
+      state.moved = true;
+      setPoint([lat, lon], "typed");
+      map.setView([lat, lon], Math.max(map.getZoom(), 17), { animate: false });
     });
 
     precision.addEventListener("change", function () { state.precisionChosen = true; });
@@ -664,15 +677,44 @@
       signOut.addEventListener("submit", function (e) {
         if (sure) return;
         e.preventDefault();
-        if (!lastItems.length) { leave(); return; }
-        $("signout-warning-text").textContent = plural(T.signOutWarning, lastItems.length);
-        $("signout-warning").hidden = false;
-        $("signout-warning").scrollIntoView({ block: "center" });
+        Queue.all().then(function (items) {
+          var waiting = items.filter(function (i) { return i.user === S.user; }).length;
+          if (!waiting) { leave(); return; }
+          $("signout-warning-text").textContent = plural(T.signOutWarning, waiting);
+          $("signout-warning").hidden = false;
+          $("signout-warning").scrollIntoView({ block: "center" });
+        }, leave);
       });
       $("signout-stay").textContent = T.stay;
       $("signout-anyway").textContent = T.signOutAnyway;
       $("signout-stay").addEventListener("click", function () { $("signout-warning").hidden = true; sync(); });
       $("signout-anyway").addEventListener("click", leave);
+    }
+
+    /* The service worker keeps this page and its list of works for a reload with no
+       signal (its own cache, dropped at sign-out; see sw.js). */
+    if ("serviceWorker" in navigator && window.isSecureContext && S.worker) {
+      navigator.serviceWorker.register(S.worker, { scope: S.scope }).then(function () {
+        return navigator.serviceWorker.ready;
+      }).then(function (registration) {
+        if (!navigator.onLine || !registration.active) return null;
+        var ask = function (msg) {
+          return new Promise(function (resolve) {
+            var channel = new MessageChannel();
+            channel.port1.onmessage = function (e) { resolve(e.data); };
+            registration.active.postMessage(msg, [channel.port2]);
+          });
+        };
+        // its scripts, styles and icons (public files, kept like the map's), then itself
+        var assets = Array.prototype.map.call(
+          document.querySelectorAll("script[src], link[rel=stylesheet][href], link[rel~=icon][href]"),
+          function (node) { return node.src || node.href; });
+        return ask({ type: "keep", urls: assets }).then(function () {
+          return ask({ type: "keep-survey" });
+        });
+      }).then(function (reply) {
+        if (reply && reply.ok) document.documentElement.setAttribute("data-survey-kept", "true");
+      }).catch(function () { /* the page works without it, only not after a reload offline */ });
     }
 
     showNetwork(navigator.onLine ? T.online : T.offline);

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from browser_support import LiveServer, serve, timeout_ms
+from browser_support import LiveServer, hold_workers_to, serve, timeout_ms
 from PIL import Image
 from playwright.sync_api import expect
 from werkzeug.security import generate_password_hash
@@ -27,7 +27,12 @@ SYNC_MS = timeout_ms(20_000)
 
 @pytest.fixture(scope="module")
 def survey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    for server in serve(tmp_path_factory, "survey"):
+    # every test signs in afresh: more than the sign-in rate limit allows
+    for server in serve(
+        tmp_path_factory,
+        "survey",
+        config={"RATELIMIT_ENABLED": False, "MEDIA_DIR": str(tmp_path_factory.mktemp("media"))},
+    ):
         store = Store.open(server.db_path)
         store.create_user("aigerim", generate_password_hash(PASSWORD), "curator")
         store.close()
@@ -326,3 +331,70 @@ def test_a_queued_edit_of_a_work_changed_meanwhile_is_a_conflict(open_page, surv
     now = next(w for w in _works(survey_server) if w["id"] == kiosk["id"])
     assert now["description"] == "Typed on site: the kiosk is green." and now["version"] == 3
     expect(page.locator("#queue-count")).to_have_attribute("data-count", "0")
+
+
+LIST_CACHES = """async () => {
+  const out = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const req of await cache.keys()) out.push(name + " " + new URL(req.url).pathname);
+  }
+  return out;
+}"""
+SURVEY_DB_EXISTS = (
+    "async () => (await indexedDB.databases()).some((d) => d.name === 'terrenkur-survey')"
+)
+
+
+def test_the_page_opens_again_offline_and_signing_out_forgets_it(open_page, survey_server):
+    g = _open_survey(open_page, survey_server, 8, {"latitude": 43.2458, "longitude": 76.9200})
+    hold_workers_to(g)
+    page = g.page
+    expect(page.locator("html")).to_have_attribute("data-survey-kept", "true", timeout=SYNC_MS)
+    kept = page.evaluate(LIST_CACHES)
+    assert "terrenkur-curator-v1 /curator/survey" in kept
+    assert "terrenkur-curator-v1 /api/curator/installations" in kept
+    # nothing private went into the caches the public pages share (its files are public)
+    shared = [k.split(" ", 1) for k in kept if not k.startswith("terrenkur-curator-v1 ")]
+    assert [p for _, p in shared if "curator" in p and not p.startswith("/static/")] == []
+
+    # no signal, the tab reloaded: the page comes from the worker, and still queues
+    g.ignore_console(FAVICON_OFFLINE)
+    g.ignore_console(r"Failed to load resource: net::ERR_INTERNET_DISCONNECTED")
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector(".folium-map[data-ready]", state="attached")
+    page.wait_for_selector(".folium-map[data-fix-accuracy]", state="attached")
+    page.wait_for_function("() => +(document.querySelector('.folium-map').dataset.works || 0) > 0")
+    page.fill("#survey-title", "Saved with no signal")
+    page.fill("input[name=source_url]", "https://example.org/no-signal")
+    page.click("#survey-save")
+    expect(page.locator("#queue-count")).to_have_attribute("data-count", "1")
+
+    # signing out with a change not sent yet warns first, and nothing is lost by asking
+    page.get_by_role("button", name="Sign out aigerim").click()
+    expect(page.locator("#signout-warning")).to_be_visible()
+    expect(page.locator("#signout-warning-text")).to_contain_text("1 change has not been sent")
+    page.click("#signout-stay")
+    page.context.set_offline(False)
+    _wait_sent(page, 1)
+    expect(page.locator("#queue-count")).to_have_attribute("data-count", "0")
+    assert [w["title"] for w in _works(survey_server)].count("Saved with no signal") == 1
+
+    # with everything sent, signing out deletes the kept page, the works list and the queue
+    page.get_by_role("button", name="Sign out aigerim").click()
+    page.wait_for_url(lambda url: "/curator/survey" not in url)
+    page.wait_for_load_state("load")
+    left = [k.split(" ", 1)[1] for k in page.evaluate(LIST_CACHES)]
+    assert [p for p in left if "curator" in p and not p.startswith("/static/")] == []
+    assert page.evaluate(SURVEY_DB_EXISTS) is False
+    g.ignore_console(r"Failed to load resource: net::ERR_\w+ \[.*/curator/survey")
+    page.context.set_offline(True)
+    assert (
+        page.evaluate(
+            "(u) => fetch(u).then((r) => r.status, () => 'failed')",
+            survey_server.url("/curator/survey"),
+        )
+        == "failed"
+    )
+    page.context.set_offline(False)
