@@ -84,3 +84,42 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     failures.append(f"{method} {path} (bad JSON) -> {resp.status_code}")
                 resp.close()
     assert not failures, "\n".join(failures[:20])
+
+
+def test_survey_writes_never_answer_500(cclient, auth):
+    """Odd placements, fixes and Idempotency-Keys (the field survey page's) are 400s."""
+    auth.login()
+    base = {
+        "title": "Odd survey",
+        "kind": "mural",
+        "lat": 43.2399,
+        "lon": 76.9203,
+        "source_url": "https://example.org/",
+    }
+    odd_fixes = [
+        None,
+        [],
+        "x",
+        {"lat": "nan", "lon": 1, "accuracy_m": 1, "fixed_at": "2026-01-01T00:00:00Z"},
+        {"lat": 43.2, "lon": 76.9, "accuracy_m": "1e309", "fixed_at": 5},
+        {"lat": 43.2, "lon": 76.9, "accuracy_m": 8, "fixed_at": "9999-99-99T99:99:99+00:00"},
+        {"lat": 43.2, "lon": 76.9, "accuracy_m": 8, "fixed_at": "x" * 10_000},
+        {"lat": 10**400, "lon": 76.9, "accuracy_m": 8, "fixed_at": "2026-01-01T00:00:00Z"},
+    ]
+    failures = []
+    for placed in ("gps", "clicked", "typed", "", 5, None, ["gps"], "<script>"):
+        for fix in odd_fixes:
+            for key in (None, "", " ", "k" * 500, "\u00e9t\u00e9"):
+                headers = {} if key is None else {"Idempotency-Key": key}
+                body = {**base, "placed": placed, "fix": fix}
+                for method, path in (
+                    ("POST", "/api/curator/installations"),
+                    ("PATCH", "/api/curator/installations/1"),
+                ):
+                    resp = cclient.open(
+                        path, method=method, json={**body, "version": 1}, headers=headers
+                    )
+                    if resp.status_code >= 500:
+                        failures.append(f"{method} {placed!r} {fix!r:.60} {key!r:.20}")
+                    resp.close()
+    assert not failures, "\n".join(failures[:20])
