@@ -320,7 +320,7 @@ def test_the_outcome_is_sent_by_smtp_when_a_server_is_set(walker, db_path, repor
     curator.post(f"/curator/reports/{report['id']}/reject", data={"reason": "Стоит на месте."})
     assert sent[0] == ("connect", "mail.example.org", 587)
     assert ("login", "terrenkur") in sent
-    assert sent[-1][:2] == ("send", "w@example.org") and "Терренкур" in sent[-1][2]
+    assert sent[-1][:2] == ("send", "w@example.org") and "терренкур" in sent[-1][2]
     store = Store.open(db_path)
     (note,) = store.notifications(report["id"])
     store.close()
