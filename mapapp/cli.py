@@ -947,7 +947,13 @@ def osm_export(db_path: Path, status: str, output: Any) -> None:
 
 @cli.group("photos")
 def photos_group() -> None:
-    """The stored photo files of works and reports."""
+    """The stored photo files of works and reports.
+
+    \b
+    Example:
+        mapapp photos prune --dry-run   # list the files no row points at
+        mapapp photos prune
+    """
 
 
 @photos_group.command("prune")

@@ -186,3 +186,55 @@ def test_completeness_gaps():
     bare = {**full, "photo": "", "title_kk": "", "artist": "", "location_precision": "estimated"}
     assert completeness.gaps(bare) == ["photo", "translation", "artist", "surveyed"]
     assert "artist" not in completeness.gaps({**bare, "kind": "park"})
+
+
+def test_the_write_api_sets_the_precision_from_how_the_point_was_obtained(cclient, auth):
+    auth.login()
+    work = {
+        "title": "Field find",
+        "kind": "mural",
+        "lat": 43.2399,
+        "lon": 76.9203,
+        "surveyed_by": "cora",
+        "surveyed_on": "2026-05-01",
+    }
+    gps = cclient.post(
+        "/api/curator/installations",
+        json={**work, "slug": "gps-find", "position_method": "gps", "position_accuracy_m": 6.5},
+    )
+    assert gps.status_code == 201, gps.json
+    body = gps.json
+    assert body["location_precision"] == "surveyed" and body["source_url"] == ""
+    assert body["position_accuracy_m"] == 6.5 and body["position_fixed_at"]
+    poor = cclient.post(
+        "/api/curator/installations",
+        json={**work, "slug": "poor-fix", "position_method": "gps", "position_accuracy_m": 60},
+    ).json
+    assert poor["location_precision"] == "approximate"
+    clicked = cclient.post(
+        "/api/curator/installations",
+        json={**work, "slug": "clicked", "position_method": "clicked", "position_accuracy_m": 3},
+    ).json
+    assert clicked["location_precision"] == "approximate"
+    assert clicked["position_accuracy_m"] is None and clicked["position_fixed_at"] == ""
+    claimed = {**work, "slug": "claimed", "surveyed_by": "", "surveyed_on": ""}
+    resp = cclient.post(
+        "/api/curator/installations",
+        json={**claimed, "source_url": "https://example.org/", "location_precision": "surveyed",
+              "position_method": "typed"},
+    )  # fmt: skip
+    assert resp.status_code == 400 and resp.json["codes"]["location_precision"] == (
+        "surveyed_needs_survey"
+    )
+    resp = cclient.post(
+        "/api/curator/installations", json={**claimed, "location_precision": "approximate"}
+    )
+    assert resp.status_code == 400 and resp.json["codes"]["source_url"] == "source_required"
+
+
+def test_the_new_work_form_does_not_default_to_surveyed(cclient, auth):
+    auth.login()
+    page = cclient.get("/curator/new").text
+    assert '<option value="surveyed" selected' not in page
+    assert '<option value="approximate" selected' in page
+    assert 'id="field-position-method"' in page
