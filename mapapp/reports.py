@@ -31,7 +31,7 @@ from . import editing, photos
 from .credits import check_credits
 from .numbers import NumberError, parse_float
 from .records import RowError, row_error, validate_model
-from .store import NotFound, Store
+from .store import NotFound, ReportClosed, Store
 
 log = logging.getLogger(__name__)
 
@@ -206,9 +206,12 @@ def _now() -> str:
 
 
 def _open(store: Store, report_id: int) -> dict[str, Any]:
+    """A report still waiting for review."""
     report = store.report(report_id)
     if report is None:
         raise NotFound(report_id)
+    if report["status"] != "new":
+        raise ReportClosed(report_id)
     return report
 
 

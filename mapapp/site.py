@@ -206,10 +206,7 @@ def export_site(
 
     # photos of published works only
     media = Path(app.config["MEDIA_DIR"])
-    for stop in stops:
-        name = stop.get("photo") or ""
-        if not name:
-            continue
+    for stop, name in ((s, n) for s in stops for n in _photo_names(s)):
         if "/" in name or "\\" in name or name.startswith("."):
             raise ExportError(f"work {stop['slug']!r} has an unsafe photo name {name!r}")
         found = False
@@ -236,6 +233,13 @@ def export_site(
     return report
 
 
+def _photo_names(stop: dict[str, Any]) -> list[str]:
+    """The photos of a stop: its gallery's, cover first (or its one photo)."""
+    names = [p["name"] for p in stop.get("photos") or []]
+    cover = stop.get("photo") or ""
+    return names or ([cover] if cover else [])
+
+
 # checking an export ----------------------------------------------------------------
 
 
@@ -249,7 +253,7 @@ def local_urls(page_html: str, prefix: str) -> set[str]:
         if blob_id == SETTINGS_ID:
             features = doc.get("stops", {}).get("features", [])
             slugs = [f["properties"]["slug"] for f in features]
-            photos = [f["properties"]["photo"] for f in features if f["properties"].get("photo")]
+            photos = [n for f in features for n in _photo_names(f["properties"])]
             templates = doc["contract"]["urls"]
             strings += [templates["permalink"].format(slug=s) for s in slugs]
             artists = [a["slug"] for f in features for a in f["properties"].get("artists", [])]

@@ -71,6 +71,25 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "query": odd,
                     "site": odd,
                     "kind": odd,
+                    # photos, provenance, walkers' reports and their review
+                    "author": odd,
+                    "licence": odd,
+                    "taken_on": odd,
+                    "caption": odd,
+                    "problem": odd,
+                    "message": odd,
+                    "contact": odd,
+                    "reason": odd,
+                    "lon": odd,
+                    "surveyed_on": odd,
+                    "surveyed_by": odd,
+                    "position_method": odd,
+                    "position_accuracy_m": odd,
+                    "take_photo": odd,
+                    "photo_author": odd,
+                    "photo_licence": odd,
+                    "photo_taken_on": odd,
+                    "website": odd,
                 }
             resp = cclient.open(f"{path}?{query}", method=method, **kwargs)
             if resp.status_code >= 500:
@@ -83,6 +102,72 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                 if resp.status_code >= 500:
                     failures.append(f"{method} {path} (bad JSON) -> {resp.status_code}")
                 resp.close()
+    assert not failures, "\n".join(failures[:20])
+
+
+#: Files nobody should be able to crash an upload with.
+ODD_FILES = [b"", b"GIF89a", b"\xff\xd8\xff\xe0" + b"\0" * 40, b"\x89PNG\r\n\x1a\n" + b"x" * 30]
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "curator"])
+def test_no_upload_answers_500(cclient, auth, signed_in):
+    """Photos and reports with odd files, odd fields, odd headers and odd JSON."""
+    import io
+
+    if signed_in:
+        auth.login()
+    failures = []
+    targets = [
+        ("POST", "/api/curator/works/1/photos"),
+        ("POST", "/installations/auezov-theatre/report"),
+        ("POST", "/suggest"),
+        ("POST", "/curator/1"),
+        ("POST", "/curator/new"),
+    ]
+    for method, path in targets:
+        for data in ODD_FILES:
+            for odd in ODD_VALUES:
+                form = {
+                    "file": (io.BytesIO(data), odd or "x.jpg"),
+                    "photo_file": (io.BytesIO(data), odd or "x.jpg"),
+                    "author": odd,
+                    "licence": odd,
+                    "taken_on": odd,
+                    "problem": odd,
+                    "message": odd,
+                    "lat": odd,
+                    "lon": odd,
+                    "contact": odd,
+                    "photo_author": odd,
+                    "photo_licence": odd,
+                }
+                resp = cclient.open(
+                    path,
+                    method=method,
+                    data=form,
+                    content_type="multipart/form-data",
+                    headers={"Idempotency-Key": odd or "k"},
+                )
+                if resp.status_code >= 500:
+                    failures.append(
+                        f"{method} {path} file={data[:8]!r} odd={odd!r} -> {resp.status_code}"
+                    )
+                resp.close()
+    for body in (
+        '{"order": [1, "x"]}',
+        '{"order": [true]}',
+        '{"order": null}',
+        "[]",
+        '{"licence": 5}',
+    ):
+        for method, path in (
+            ("PUT", "/api/curator/works/1/photos/order"),
+            ("PATCH", "/api/curator/works/1/photos/1"),
+        ):
+            resp = cclient.open(path, method=method, data=body, content_type="application/json")
+            if resp.status_code >= 500:
+                failures.append(f"{method} {path} {body} -> {resp.status_code}")
+            resp.close()
     assert not failures, "\n".join(failures[:20])
 
 

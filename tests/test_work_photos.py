@@ -225,3 +225,25 @@ def test_the_form_needs_a_credit_for_a_new_photo_and_has_photo_buttons(cclient, 
     assert [p["id"] for p in store.work_photos(1)] == [first["id"]]
     assert cclient.post("/curator/1/photos/99999/delete").status_code == 404
     assert cclient.post("/curator/1/photos/99999/cover").status_code == 404
+
+
+def test_photos_prune_removes_only_files_no_row_points_at(db_path, tmp_path, store):
+    from click.testing import CliRunner
+
+    from mapapp.cli import cli
+
+    media = tmp_path / "media"
+    kept = store_photo(png_bytes(), media, 10**7)
+    store.insert_missing([make_installation(id=9302, slug="kept-photo", photo=kept)])
+    orphan = store_photo(png_bytes(), media, 10**7)
+    (media / "notes.txt").write_text("not a photo: never touched")
+    args = ["photos", "prune", "--db", str(db_path), "--media", str(media)]
+    dry = CliRunner().invoke(cli, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"would remove {orphan}" in dry.output and f"phone/{orphan}" in dry.output
+    assert "2 file(s)" in dry.output and (media / orphan).exists()
+    run = CliRunner().invoke(cli, args)
+    assert run.exit_code == 0 and "2 file(s) no row points at removed" in run.output
+    assert not (media / orphan).exists() and not (media / "phone" / orphan).exists()
+    assert (media / kept).exists() and (media / "phone" / kept).exists()
+    assert (media / "notes.txt").exists()

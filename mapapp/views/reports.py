@@ -64,10 +64,10 @@ def _photo() -> tuple[photos.CheckedPhoto | None, list[RowError]]:
 
 
 def _values() -> dict[str, Any]:
-    return {k: request.form.get(k, "")[:2000] for k in FIELDS}
+    return {k: request.form.get(k, "")[:5000] for k in FIELDS}  # longer: refused, not cut
 
 
-def _receive(template: str, work: dict[str, Any] | None, **context: Any):
+def _receive(template: str, target: dict[str, Any] | None, **context: Any):
     """Check and store a report, or show the form again with its errors (400)."""
     values = _values()
     if request.form.get(HONEYPOT):  # a bot: say thanks, keep nothing
@@ -79,7 +79,7 @@ def _receive(template: str, work: dict[str, Any] | None, **context: Any):
             Path(current_app.config["MEDIA_DIR"]),
             values,
             photo,
-            work["id"] if work else None,
+            target["id"] if target else None,
             current_language(),
             errors,
         )
@@ -98,9 +98,15 @@ def _published(slug: str) -> dict[str, Any]:
     return stop
 
 
+#: One limit for both forms: a flood of problems and suggestions counts together.
+_reports_limit = limiter.shared_limit(
+    _limit, scope="walker-reports", methods=["POST"], error_message=_too_many
+)
+
+
 @bp.route("/installations/<slug>/report", methods=["GET", "POST"])
 @upload_limit("PHOTO_MAX_BYTES")
-@limiter.limit(_limit, methods=["POST"], error_message=_too_many)
+@_reports_limit
 def problem(slug: str):
     work = _published(slug)
     context = {"work": work, "problems": problem_labels()}
@@ -112,7 +118,7 @@ def problem(slug: str):
 
 @bp.route("/suggest", methods=["GET", "POST"])
 @upload_limit("PHOTO_MAX_BYTES")
-@limiter.limit(_limit, methods=["POST"], error_message=_too_many)
+@_reports_limit
 def suggest():
     if request.method == "GET":
         values = dict.fromkeys(FIELDS, "")

@@ -1,6 +1,5 @@
-"""A work's photos as the public and curators see them: licences, credit lines, the
-small gallery's strings (the same markup is built by ``static/js/gallery.js`` in
-popups and by the ``gallery`` macro of ``templates/_gallery.html`` on pages).
+"""A work's photos as curators' pages show them: licences and credit lines (the
+public popup builds the same credit line in ``static/js/common.js``, ``gallery``).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from ..credits import LICENCE_SHORT, LICENCE_URLS, LICENCES
-from ..records import localized
 
 
 def licence_labels() -> dict[str, str]:
@@ -42,35 +40,10 @@ def photo_credit(photo: dict[str, Any]) -> str:
     return _("Photo: %(credit)s", credit=", ".join(parts))
 
 
-def gallery_photos(photos: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    """Photos for a gallery in ``lang``: name, caption (falling back), credit, licence link."""
-    out = []
-    for p in photos:
-        caption, caption_lang = localized(p, "caption", lang)
-        out.append(
-            {
-                "name": p["name"],
-                "caption": caption,
-                "caption_lang": caption_lang,
-                "credit": photo_credit(p),
-                "licence_url": LICENCE_URLS.get(p.get("licence") or "", ""),
-            }
-        )
-    return out
-
-
-def gallery_strings() -> dict[str, str]:
-    """The gallery's words for the browser (``{n}``/``{total}`` filled in there)."""
-    return {
-        "photoN": _("Photo %(n)s of %(total)s", n="{n}", total="{total}"),
-        "licence": _("licence"),
-    }
-
-
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _gallery() -> dict[str, Any]:
         return {"licence_labels": licence_labels, "photo_credit": photo_credit}
 
 
-__all__ = ["LICENCES", "gallery_photos", "gallery_strings", "licence_labels", "photo_credit"]
+__all__ = ["LICENCES", "LICENCE_URLS", "licence_labels", "licence_short", "photo_credit"]

@@ -129,7 +129,9 @@
       var photoUrl = S.contract.urls.photoUrl;
       S.kinds.forEach(function (k) { urls.push(absolute(k.icon)); });
       S.stops.features.forEach(function (f) {
-        if (f.properties.photo) urls.push(absolute(fmt(photoUrl, { name: f.properties.photo })));
+        var names = (f.properties.photos || []).map(function (ph) { return ph.name; });
+        if (!names.length && f.properties.photo) names.push(f.properties.photo);
+        names.forEach(function (n) { urls.push(absolute(fmt(photoUrl, { name: n }))); });
       });
     }
     return urls.filter(function (u, i) { return urls.indexOf(u) === i; });
