@@ -34,7 +34,8 @@
  *   {type: "save-tiles", urls}  -> {type: "progress", ...}... then {type: "saved", ...}
  *   {type: "cancel"}            stops a running save
  *   {type: "stats"}             -> {type: "stats", caches: {name: {entries, bytes}}}
- *   {type: "keep-survey"}       from the survey page: keep it -> {type: "kept-survey", ok}
+ *   {type: "keep-survey", data} from the survey page: keep it and its works list (data)
+ *                               -> {type: "kept-survey", ok}
  */
 "use strict";
 
@@ -545,10 +546,12 @@ function isSurveyClient(url) {
   return rel !== null && SURVEY_PAGE.test(rel);
 }
 
-function keepSurvey(pageUrl) {
+function keepSurvey(pageUrl, dataUrl) {
   var page = new URL(pageUrl);
   page.hash = "";
-  var urls = [page.href, new URL("api/curator/installations", SCOPE).href];
+  var data = new URL(dataUrl || "api/curator/installations", SCOPE);
+  if (kindOf(data) !== "survey-data") return Promise.resolve({ type: "kept-survey", ok: false });
+  var urls = [page.href, data.href];
   return Promise.all(urls.map(function (u) {
     return fetch(u, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok || response.redirected) throw new Error("HTTP " + response.status);
@@ -591,7 +594,7 @@ self.addEventListener("message", function (event) {
   else if (msg.type === "cancel" && saving) saving.cancelled = true;
   else if (msg.type === "stats") work = stats().then(reply);
   else if (msg.type === "keep-survey" && event.source && isSurveyClient(event.source.url)) {
-    work = keepSurvey(event.source.url).then(reply);
+    work = keepSurvey(event.source.url, msg.data).then(reply);
   }
   if (work) {
     event.waitUntil(work.catch(function (error) { reply({ type: "error", message: String(error) }); }));

@@ -247,3 +247,24 @@ def test_two_copies_racing_add_one_work(db_path, users, curator_app):
         t.join()
     assert sorted(r.status_code for r in results) == [200, 201]
     assert len({r.json["id"] for r in results}) == 1
+
+
+def test_the_survey_page_hands_over_its_urls_in_the_language(cclient, auth):
+    import json
+    import re
+
+    auth.login()
+    page = cclient.get("/curator/survey?lang=ru")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
+    found = re.search(r'id="survey-settings">(.*?)</script>', page.text, re.S)
+    assert found is not None
+    settings = json.loads(found.group(1))
+    urls = settings["contract"]["urls"]
+    assert urls["work"] == "/api/curator/installations/{id}?lang=ru"
+    assert urls["photos"] == "/api/curator/works/{id}/photos?lang=ru"
+    assert settings["user"] == "cora" and settings["surveyedMaxAccuracyM"] == 15
+    assert set(settings["strings"]["queued"]) == {"one", "few", "many"}  # Russian plurals
+    assert 'capture="environment"' in page.text and 'accept="image/*"' in page.text
+    assert cclient.get("/curator/survey").status_code == 200
+    auth.logout()
+    assert cclient.get("/curator/survey").status_code == 302  # sign in first

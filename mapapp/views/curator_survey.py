@@ -76,6 +76,7 @@ def _strings() -> dict[str, str]:
         "syncing": _("Sending…"),
         "synced": _("Sent."),
         "signIn": _("Sign in again to send the waiting changes; they are kept on this phone."),
+        "signInLink": _("Sign in"),
         "savedLocally": _("Saved on this phone: “%(title)s”.", title="{title}"),
         "newWork": _("New work at this point"),
         "editing": _("Editing “%(title)s” (version %(v)s)", title="{title}", v="{v}"),
@@ -88,7 +89,6 @@ def _strings() -> dict[str, str]:
         "invalid": _("needs attention"),
         "conflict": _("changed by someone else meanwhile"),
         "photoWaits": _("waits for its work to be sent"),
-        "photoNoApi": _("waits: this server does not take photos from the survey page yet"),
         "conflictTitle": _(
             "“%(title)s” was changed on the server (now version %(v)s) after you read it. "
             "Nothing was overwritten; your change is kept here.",
@@ -132,16 +132,23 @@ def _plural(message: Callable[[int], str]) -> dict[str, str]:
     return forms
 
 
+def _id_template(endpoint: str) -> str:
+    """The URL of ``endpoint`` for any work, with ``{id}`` where its id goes."""
+    url = url_for(endpoint, id=0)
+    path, sep, query = url.partition("?")
+    head, _slash, tail = path.rpartition("/0")
+    return f"{head}/{{id}}{tail}{sep}{query}"
+
+
 def _settings() -> dict[str, Any]:
-    api = url_for("curator_api.list_installations")
     urls = {
-        "works": api,
-        "work": api + "/{id}",
+        "works": url_for("curator_api.list_installations"),
+        "work": _id_template("curator_api.get_installation"),
         "session": url_for("curator_api.session_info"),
         "locate": url_for("curator_api.locate"),
-        "editPage": url_for("curator.index") + "/{id}",
+        "editPage": _id_template("curator.edit"),
         "login": url_for("account.login", next=url_for("curator_survey.page")),
-        "photos": url_for("curator_photos.add_photo", id=0).replace("/0/", "/{id}/"),
+        "photos": _id_template("curator_photos.add_photo"),
     }
     offline = OfflinePage()
     return {

@@ -599,12 +599,11 @@
           return settle(item, res);
         });
       }
-      // a photo: for a work sent already, through the photos API if the server has one
+      // a photo: through the photos API, once its work is on the server
       var target = item.workId ? Promise.resolve({ id: item.workId }) : Queue.sent(item.parentKey);
       return target.then(function (found) {
-        var note = !found ? T.photoWaits : (!urls.photos ? T.photoNoApi : null);
-        if (note) {
-          if (item.note !== note) { item.note = note; return Queue.put(item); }
+        if (!found) {
+          if (item.note !== T.photoWaits) { item.note = T.photoWaits; return Queue.put(item); }
           return null;
         }
         var data = new FormData();
@@ -648,7 +647,12 @@
         });
       }).catch(function (e) {
         if (!(e instanceof Stop)) throw e;
-        showNetwork(e.reason === "signIn" ? T.signIn : T.offline);
+        if (e.reason === "signIn") {
+          showNetwork(T.signIn + " ");
+          $("survey-network").appendChild(el("a", { href: urls.login }, T.signInLink));
+        } else {
+          showNetwork(T.offline);
+        }
       }).then(function () {
         syncing = null;
         return render();
@@ -710,7 +714,7 @@
           document.querySelectorAll("script[src], link[rel=stylesheet][href], link[rel~=icon][href]"),
           function (node) { return node.src || node.href; });
         return ask({ type: "keep", urls: assets }).then(function () {
-          return ask({ type: "keep-survey" });
+          return ask({ type: "keep-survey", data: new URL(urls.works, location.href).href });
         });
       }).then(function (reply) {
         if (reply && reply.ok) document.documentElement.setAttribute("data-survey-kept", "true");

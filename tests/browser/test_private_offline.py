@@ -130,7 +130,7 @@ def test_nothing_private_is_kept_and_sign_out_clears_the_rest(open_page, private
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/curator/9201")
-    shown = page.locator("p.current-photo img")
+    shown = page.locator(".current-photo img").first
     page.wait_for_function(
         "(img) => img.complete && img.naturalWidth > 0", arg=shown.element_handle()
     )
