@@ -131,6 +131,12 @@ def public_provenance(row: dict[str, Any]) -> dict[str, Any]:
 
 
 HOW_WE_KNOW = ("how_we_know", "how_we_know_ru", "how_we_know_kk")
+#: The public line of a work from OpenStreetMap, per language: ODbL asks for the credit.
+OSM_PUBLIC_NOTES = {
+    "how_we_know": "From OpenStreetMap (ODbL 1.0, © OpenStreetMap contributors).",
+    "how_we_know_ru": "Из OpenStreetMap (ODbL 1.0, © участники OpenStreetMap).",
+    "how_we_know_kk": "OpenStreetMap-тен алынған (ODbL 1.0, © OpenStreetMap қатысушылары).",
+}
 #: Fields only curators see: the research note, who surveyed, how a point was fixed.
 CURATOR_ONLY = (
     "source_note",

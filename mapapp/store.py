@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .folding import fold, fold_word, words
-from .provenance import HOW_WE_KNOW
+from .provenance import HOW_WE_KNOW, OSM_PUBLIC_NOTES
 from .records import (
     COLUMNS,
     RECORD_TYPES,
@@ -434,6 +434,11 @@ def m015_provenance_and_reports(db: Database) -> None:
         db.table("installations").add_column(column, str, not_null_default="")
     db.table("installations").add_column("position_accuracy_m", float)
     db.table("installations").add_column("position_fixed_at", str, not_null_default="")
+    for column, note in OSM_PUBLIC_NOTES.items():  # the ODbL credit was in source_note
+        db.execute(
+            f"UPDATE installations SET [{column}] = ? WHERE osm_ref != '' AND [{column}] = ''",  # noqa: S608
+            [note],
+        )
     texts = ("kind", "problem", "title", "message", "photo", "contact", "lang", "status", "reason")
     db.table("reports").create(
         {

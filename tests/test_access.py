@@ -11,7 +11,7 @@ from werkzeug.routing import Rule
 from .conftest import AuthActions
 
 #: Blueprints anyone may use: the map, its data, assets, offline files, the planner.
-PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner"}
+PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "reports"}
 #: Single public endpoints: Flask's static files, signing in, and signing out (which
 #: changes nothing for someone not signed in).
 PUBLIC_ENDPOINTS = {"static", "account.login", "account.logout"}

@@ -238,3 +238,42 @@ def test_the_new_work_form_does_not_default_to_surveyed(cclient, auth):
     assert '<option value="surveyed" selected' not in page
     assert '<option value="approximate" selected' in page
     assert 'id="field-position-method"' in page
+
+
+def test_the_migration_gives_works_from_openstreetmap_their_public_credit(tmp_path):
+    """Before m015 the ODbL credit was in the (then public) source note; now it is public
+    in the how-we-know lines, and the note stays the curators'."""
+    from sqlite_utils import Database
+
+    from mapapp.store import Store, migrations
+
+    path = tmp_path / "old.sqlite"
+    db = Database(path)
+    for m in migrations.pending(db):
+        if m.name >= "m015":
+            break
+        m.fn(db)
+        db.table("_sqlite_migrations").insert(
+            {"migration_set": "mapapp", "name": m.name, "applied_at": "2026-01-01"}
+        )
+    db.table("installations").insert_all(
+        [
+            {"id": 1, "slug": "osm", "title": "From OSM", "kind": "mural", "lat": 43.2,
+             "lon": 76.9, "status": "published", "osm_ref": "node/1", "version": 1,
+             "source_note": "Imported from OpenStreetMap (ODbL 1.0)"},
+            {"id": 2, "slug": "ours", "title": "Ours", "kind": "mural", "lat": 43.2,
+             "lon": 76.9, "status": "published", "version": 1, "osm_ref": "",
+             "source_note": ""},
+        ]
+    )  # fmt: skip
+    db.close()
+    store = Store.open(path)
+    store.migrate()
+    osm_row, ours = store.installation(1), store.installation(2)
+    store.close()
+    assert "© OpenStreetMap contributors" in osm_row["how_we_know"]
+    assert (
+        "OpenStreetMap" in osm_row["how_we_know_ru"]
+        and "OpenStreetMap" in osm_row["how_we_know_kk"]
+    )
+    assert ours["how_we_know"] == "" and osm_row["version"] == 1
