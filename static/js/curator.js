@@ -28,7 +28,7 @@
         var ring = L.circleMarker([w.lat, w.lon], {
           radius: 7, color: "#4a5561", weight: 2, fillColor: "#ffffff", fillOpacity: 0.9,
           className: "stored-work"
-        }).bindTooltip(String(w.title));
+        }).bindTooltip(C.el("span", null, String(w.title))); // a node: the title stays text
         if (onChoose && w.id) ring.on("click", function (e) { L.DomEvent.stop(e); onChoose(w); });
         ring.addTo(layer);
       });

@@ -429,7 +429,7 @@
           item.createdAt = new Date().toISOString();
           return p.then(function () { return Queue.add(item); });
         }, Promise.resolve()).then(function () {
-          return replacing ? Queue.remove(replacing) : null;
+          return replacing ? replaceCreate(replacing, parentKey) : null;
         });
       }).then(function () {
         $("survey-network").textContent = fmt(T.savedLocally, { title: values.title });
@@ -437,6 +437,20 @@
         return render();
       }).then(sync);
     });
+
+    /* A refused new work typed again: its queued photos go with the new copy. */
+    function replaceCreate(seq, newKey) {
+      return Queue.all().then(function (items) {
+        var old = items.filter(function (i) { return i.seq === seq; })[0];
+        if (!old) return null;
+        return items.filter(function (i) { return i.type === "photo" && i.parentKey === old.key; })
+          .reduce(function (p, photo) {
+            photo.parentKey = newKey;
+            return p.then(function () { return Queue.put(photo); });
+          }, Promise.resolve())
+          .then(function () { return Queue.remove(seq); });
+      });
+    }
 
     /* the queue on the page ------------------------------------------------------ */
 
@@ -521,10 +535,12 @@
             if (item.type === "create") {
               var back = el("button", { type: "button" }, T.loadBack);
               back.addEventListener("click", function () {
+                resetForm();
                 fill(item.body);
                 state.replacing = item.seq;
-                setPoint([item.body.lat, item.body.lon], item.body.placed);
+                state.follow = false;
                 if (item.body.fix) state.fix = item.body.fix;
+                setPoint([item.body.lat, item.body.lon], item.body.placed);
                 form.scrollIntoView({ block: "start" });
               });
               actions.appendChild(back);

@@ -137,6 +137,7 @@ def test_a_good_fix_is_surveyed_and_a_photo_comes_from_the_camera(open_page, sur
 
 def test_a_poor_fix_is_not_surveyed(open_page, survey_server):
     g = _open_survey(open_page, survey_server, 60, {"latitude": 43.2426, "longitude": 76.9200})
+    g.ignore_console(r"Failed to load resource: the server responded with a status of 400")
     page = g.page
     expect(page.locator("#fix-readout")).to_have_attribute("data-precision", "approximate")
     expect(page.locator("#fix-readout")).to_contain_text("too coarse")
@@ -148,6 +149,21 @@ def test_a_poor_fix_is_not_surveyed(open_page, survey_server):
     _wait_sent(page, 1)
     rows = [w for w in _works(survey_server) if w["title"] == "Coarse fix work"]
     assert len(rows) == 1 and rows[0]["location_precision"] == "approximate"
+
+    # a second work of the same title is refused (its link is taken): kept, shown, fixable
+    page.click("[data-nudge=n]")
+    page.fill("#survey-title", "Coarse fix work")
+    page.click("#survey-save")
+    refused = page.locator("#queue-list .queue-item[data-state=invalid]")
+    expect(refused).to_contain_text("This slug is used by another work", timeout=SYNC_MS)
+    refused.get_by_role("button", name="Edit it").click()
+    expect(page.locator("#survey-title")).to_have_value("Coarse fix work")
+    page.fill("#survey-title", "Coarse fix work, second")
+    page.click("#survey-save")
+    _wait_sent(page, 2)
+    expect(page.locator("#queue-count")).to_have_attribute("data-count", "0")
+    titles = [w["title"] for w in _works(survey_server)]
+    assert titles.count("Coarse fix work") == 1 and titles.count("Coarse fix work, second") == 1
 
 
 def test_the_server_refuses_surveyed_for_a_poor_fix(open_page, survey_server):
@@ -284,7 +300,7 @@ def test_offline_queue_of_two_works_and_an_edit_is_sent_exactly_once(open_page, 
 
     # sending the same queue again (a second tab, a retry) changes nothing
     page.evaluate("() => document.querySelector('#sync-now').click()")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(timeout_ms(300))
     assert len(_works(survey_server)) == before + 2
 
 
