@@ -225,6 +225,16 @@
       return found;
     }
 
+    /* Centre the map; a view asked for while Leaflet still animates the first fit
+       would be dropped (its _tryAnimatedZoom declines), so wait for that to end. */
+    function showAt(ll, zoom) {
+      if (map._animatingZoom) {
+        map.once("zoomend", function () { setTimeout(function () { showAt(ll, zoom); }, 0); });
+        return;
+      }
+      map.setView(ll, zoom, { animate: false });
+    }
+
     function onPosition(pos) {
       var c = pos.coords;
       state.fix = {
@@ -235,7 +245,7 @@
       if (!circle) {
         circle = L.circle(ll, { radius: c.accuracy, color: "#0b5cad", weight: 1, fillOpacity: 0.12,
           interactive: false, className: "fix-accuracy" }).addTo(map);
-        map.setView(ll, 18, { animate: false });
+        showAt(ll, 18);
       } else {
         circle.setLatLng(ll).setRadius(c.accuracy);
       }
@@ -288,7 +298,7 @@
       state.follow = false;
       state.moved = true;
       setPoint([lat, lon], "typed");
-      map.setView([lat, lon], Math.max(map.getZoom(), 17), { animate: false });
+      showAt(L.latLng(lat, lon), Math.max(map.getZoom(), 17));
     });
 
     precision.addEventListener("change", function () { state.precisionChosen = true; });

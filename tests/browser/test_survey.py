@@ -210,6 +210,7 @@ def _add_work(server: LiveServer, slug: str, lat: float, lon: float) -> dict:
 def _tap_work(page, work: dict) -> None:
     """Tap a stored work's ring on the map: the form then edits it."""
     page.wait_for_function("() => +(document.querySelector('.folium-map').dataset.works || 0) > 0")
+    page.wait_for_function("() => !TerrenkurSurvey.map._animatingZoom")
     page.evaluate(
         """([lat, lon]) => { const m = TerrenkurSurvey.map;
              m.getContainer().scrollIntoView({block: "start"});
@@ -414,3 +415,32 @@ def test_the_page_opens_again_offline_and_signing_out_forgets_it(open_page, surv
         == "failed"
     )
     page.context.set_offline(False)
+
+
+def test_the_edit_forms_picker_shows_stored_works_and_warns_when_near(open_page, survey_server):
+    g = _open_survey(open_page, survey_server, 8)
+    page = g.page
+    # the map shows the curator's surroundings: zoomed in on the fix
+    page.wait_for_function("() => TerrenkurSurvey.map.getZoom() === 18")
+    map_box = page.locator(".survey-map").bounding_box()
+    assert map_box is not None and map_box["y"] < 200  # not pushed down by the curators' bar
+    page.screenshot(path="/tmp/survey-phone.png")
+    page.goto(survey_server.url("/curator/new"))
+    page.wait_for_selector(".folium-map[data-ready][data-works]", state="attached")
+    assert page.locator("path.stored-work").count() > 0
+    heron = next(w for w in _works(survey_server) if w["title"] == "Bronze heron")
+    # Leaflet drops a new view asked for while its first fit still animates
+    page.wait_for_function("() => !TerrenkurCurator.map._animatingZoom")
+    xy = page.evaluate(
+        """([lat, lon]) => { const m = TerrenkurCurator.map;
+             m.getContainer().scrollIntoView({block: "start"});
+             m.setView([lat, lon + 0.00004], 19, {animate: false});
+             const p = m.latLngToContainerPoint([lat, lon + 0.00004]);
+             const r = m.getContainer().getBoundingClientRect();
+             return [r.left + p.x, r.top + p.y]; }""",
+        [heron["lat"], heron["lon"]],
+    )
+    page.touchscreen.tap(xy[0], xy[1])  # about 3 m east of the heron
+    near = page.locator("#point-near")
+    expect(near).to_be_visible()
+    expect(near).to_contain_text("“Bronze heron”: is this the same work?")
