@@ -512,6 +512,8 @@ _REPORT_COLUMNS = (
 #: The most words of a query that the search looks at.
 MAX_SEARCH_WORDS = 12
 ROLES = ("curator", "admin")
+#: How long an Idempotency-Key of a work's write is remembered (see m016).
+REPLAY_DAYS = 90
 
 
 class NotFound(LookupError):
@@ -1855,8 +1857,16 @@ class Store:
         work_id: int,
         version: int,
     ) -> None:
-        """Remember that the write sent with ``key`` did ``action`` on a work's version."""
+        """Remember that the write sent with ``key`` did ``action`` on a work's version.
+
+        Keys older than :data:`REPLAY_DAYS` are forgotten meanwhile: a queue is sent
+        within days (a survey's fix is refused after 30).
+        """
+        oldest = (dt.datetime.now(dt.UTC) - dt.timedelta(days=REPLAY_DAYS)).isoformat(
+            timespec="seconds"
+        )
         with self.write():
+            self.db.execute("DELETE FROM write_replays WHERE created_at < ?", [oldest])
             self.db.table("write_replays").insert(
                 {
                     "username": username,

@@ -268,3 +268,16 @@ def test_the_survey_page_hands_over_its_urls_in_the_language(cclient, auth):
     assert cclient.get("/curator/survey").status_code == 200
     auth.logout()
     assert cclient.get("/curator/survey").status_code == 302  # sign in first
+
+
+def test_keys_are_forgotten_after_a_while(store):
+    """A key is remembered for REPLAY_DAYS; older ones are dropped when a new one comes."""
+    from mapapp.store import REPLAY_DAYS
+
+    store.remember_replay("cora", "old-key", "create", "f", 1, 1)
+    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=REPLAY_DAYS + 1)).isoformat()
+    store.db.execute("UPDATE write_replays SET created_at = ? WHERE key = 'old-key'", [long_ago])
+    store.db.conn.commit()
+    store.remember_replay("cora", "new-key", "create", "f", 1, 1)
+    assert store.replay("cora", "old-key") is None
+    assert store.replay("cora", "new-key") is not None
