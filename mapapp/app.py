@@ -43,6 +43,12 @@ def settings(instance: Path) -> dict[str, Any]:
         "PROXY_COUNT": 0,
         "API_MAX_AGE": 60,
         "CACHE_MAX_BYTES": DEFAULT_MAX_BYTES,
+        "REPORT_RATE_LIMIT": "5 per hour; 20 per day",
+        "SMTP_HOST": "",
+        "SMTP_PORT": 587,
+        "SMTP_USER": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_FROM": "",
         "SESSION_COOKIE_SECURE": False,  # True outside debug and tests, unless set
     }
 
@@ -119,11 +125,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api,
         curator,
         curator_api,
+        curator_gallery,
+        curator_photos,
         curator_records,
+        curator_review,
+        curator_survey,
         events,
         offline,
         planner,
         public,
+        reports,
         scenarios,
     )
     from .views import assets as vendor
@@ -139,8 +150,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         account,
         curator,
         curator_records,
+        curator_survey,
         admin,
         curator_api,
+        curator_photos,
+        curator_gallery,
+        reports,
+        curator_review,
     ):
         app.register_blueprint(module.bp)
     app.extensions["mapapp.replay"] = replay = Replay(app)
@@ -164,6 +180,7 @@ NUMBER_SETTINGS: dict[str, tuple[float, float, bool]] = {
     "API_MAX_AGE": (0, 31_536_000, True),
     "CACHE_MAX_BYTES": (0, 10**12, True),
     "PROXY_COUNT": (0, 10, True),
+    "SMTP_PORT": (1, 65535, True),
 }
 
 
@@ -182,13 +199,13 @@ def _check_settings(config: Any) -> None:
             raise ConfigError(
                 f"MAPAPP_{name} must be {kind} from {low:g} to {high:g}, not {value!r}"
             ) from None
-    try:
-        parse_many(str(config["LOGIN_RATE_LIMIT"]))
-    except ValueError:
-        raise ConfigError(
-            "MAPAPP_LOGIN_RATE_LIMIT must read like '5 per minute; 30 per hour', "
-            f"not {config['LOGIN_RATE_LIMIT']!r}"
-        ) from None
+    for name in ("LOGIN_RATE_LIMIT", "REPORT_RATE_LIMIT"):
+        try:
+            parse_many(str(config[name]))
+        except ValueError:
+            raise ConfigError(
+                f"MAPAPP_{name} must read like '5 per minute; 30 per hour', not {config[name]!r}"
+            ) from None
 
 
 def _check_database(path: str) -> None:

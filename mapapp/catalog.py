@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 from babel.dates import format_date
 
 from . import geo
+from .credits import public_photo
+from .provenance import HOW_WE_KNOW
 from .records import (
     LANGUAGES,
     TEXT_STATUS_COLUMNS,
@@ -35,7 +37,8 @@ from .records import (
 )
 from .store import Store
 
-#: Fields of an installation shown to the public (no drafts, no curator data).
+#: Fields of an installation shown to the public (no drafts, no curator data: never
+#: ``source_note`` nor the other fields of :data:`mapapp.provenance.CURATOR_ONLY`).
 #: ``festival`` is the festival's name as before festivals became records (``PARK
 #: FEST``), ``festival_slug`` its key; ``edition`` is the edition's key; ``artists``
 #: the artist records (key and name), ``artist`` the credit as written.
@@ -58,7 +61,8 @@ PUBLIC_FIELDS = (
     "address",
     "location_precision",
     "source_url",
-    "source_note",
+    "how_we_know",
+    "surveyed_on",
     "photo",
 )
 #: Names of a stop's festival and edition in the other languages (until localized).
@@ -233,6 +237,15 @@ def with_references(rows: list[dict[str, Any]], refs: References) -> list[dict[s
     return out
 
 
+def with_photos(rows: list[dict[str, Any]], store: Store) -> list[dict[str, Any]]:
+    """Rows with their ``photos`` (public fields, cover first), for works that have any."""
+    by_work = store.photos_by_work()
+    return [
+        {**r, "photos": [public_photo(p) for p in by_work[r["id"]]]} if r["id"] in by_work else r
+        for r in rows
+    ]
+
+
 def build_walk(store: Store) -> Walk:
     """Load the current route and published stops from ``store``."""
     version = store.data_version()
@@ -242,8 +255,9 @@ def build_walk(store: Store) -> Walk:
     route = geo.Route.from_coords(route_row["coordinates"])
     refs = store.references()
     life = store.public_life()
-    rows = [{**r, "life": life.get(r["id"], [])} for r in store.installations()]
-    stops = place_stops(route, with_references(rows, refs))
+    published = with_photos(with_references(store.installations(), refs), store)
+    rows = [{**r, "life": life.get(r["id"], [])} for r in published]
+    stops = place_stops(route, rows)
     event_rows = store.records("event")
     digest = content_digest(route_row, stops, refs, event_rows)
     return Walk(route, route_row["properties"], stops, version, digest, refs, event_rows)
@@ -255,15 +269,17 @@ def content_digest(
     refs: References | None = None,
     event_rows: list[dict[str, Any]] | None = None,
 ) -> str:
-    """A short hash of what the public sees: the route row, each stop's id and version
-    and its dated life, the festivals, editions and artists (their names show on the
-    stops) and the events (the stops' cards list theirs)."""
+    """A short hash of what the public sees: the route row, each stop's id and version,
+    its dated life and its photos with their credits (adding a photo makes no new
+    version), the festivals, editions and artists (their names show on the stops) and
+    the events (the stops' cards list theirs)."""
     h = hashlib.blake2b(digest_size=9)
     h.update(f"{route_row.get('id')}|{route_row.get('created_at')}\n".encode())
     for s in stops:
         h.update(f"{s['id']}|{s.get('version')}|{s.get('updated_at')}\n".encode())
-        if s.get("life"):
-            h.update(json.dumps(s["life"], sort_keys=True, default=str).encode())
+        for extra in ("life", "photos"):
+            if s.get(extra):
+                h.update(json.dumps(s[extra], sort_keys=True, default=str).encode())
     if refs is not None:
         for group in (refs.festivals, refs.editions, refs.artists):
             h.update(json.dumps(group, sort_keys=True, default=str).encode())
@@ -328,6 +344,17 @@ def localize_stop(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     out = dict(stop)
     for column in (*TRANSLATION_COLUMNS, *_NAME_TRANSLATIONS, *TEXT_STATUS_COLUMNS):
         out.pop(column, None)
+    for column in HOW_WE_KNOW[1:]:
+        out.pop(column, None)
+    out["how_we_know"] = localized(stop, "how_we_know", lang)[0]
+    if stop.get("photos"):
+        out["photos"] = [
+            {
+                **{k: v for k, v in p.items() if k not in ("caption_ru", "caption_kk")},
+                "caption": localized(p, "caption", lang)[0],
+            }
+            for p in stop["photos"]
+        ]
     out["text_lang"] = {}
     for field_name in TRANSLATED_FIELDS:
         text, text_lang = localized(stop, field_name, lang)
@@ -356,6 +383,8 @@ _OPTIONAL_PUBLIC_FIELDS = (
     "text_lang",
     "text_status",
     "dates",
+    "photos",
+    *HOW_WE_KNOW[1:],
     *TRANSLATION_COLUMNS,
     *_NAME_TRANSLATIONS,
     *TEXT_STATUS_COLUMNS,

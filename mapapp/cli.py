@@ -980,3 +980,54 @@ def osm_export(db_path: Path, status: str, output: Any) -> None:
     if status != "all":
         rows = [r for r in rows if r["status"] == status]
     output.write(exchange.export_osm_geojson(rows) + "\n")
+
+
+@cli.group("photos")
+def photos_group() -> None:
+    """The stored photo files of works and reports.
+
+    \b
+    Example:
+        mapapp photos prune --dry-run   # list the files no row points at
+        mapapp photos prune
+    """
+
+
+@photos_group.command("prune")
+@DB_OPTION
+@click.option(
+    "--media",
+    "media_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="MAPAPP_MEDIA_DIR",
+    default=lambda: resources.instance_dir() / "media",
+    show_default="instance/media",
+    help="the media folder (or set MAPAPP_MEDIA_DIR)",
+)
+@click.option("--dry-run", is_flag=True, help="list the files that would go; remove nothing")
+def photos_prune(db_path: Path, media_dir: Path, dry_run: bool) -> None:
+    """Remove photo files that no work's photo or report points at (both sizes).
+
+    Storage never keeps a file no row points at: a replaced, deleted or failed
+    upload is removed at once; this sweeps what an interrupted process left.
+
+    \b
+    Example:
+        mapapp photos prune --dry-run
+    """
+    from .photos import orphans
+
+    _usable(db_path, new_ok=False)
+    store = Store.open(db_path)
+    try:
+        if store.needs_migration():
+            raise click.ClickException(f"{db_path} needs migrating first: start the app once")
+        found = orphans(media_dir, store.stored_photo_names())
+    finally:
+        store.close()
+    for path in found:
+        click.echo(f"{'would remove' if dry_run else 'removed'} {path.relative_to(media_dir)}")
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    verb = "would be removed" if dry_run else "removed"
+    click.echo(f"{len(found)} file(s) no row points at {verb}")

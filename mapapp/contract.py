@@ -25,6 +25,8 @@ POPUP_OFF_ROUTE_M = 50.0
 LIST_OFF_ROUTE_M = 300.0
 #: "Locate me" tells walkers farther than this from the route how far they are.
 FAR_FROM_ROUTE_M = 500.0
+#: Curators placing a work are warned when another work is this close (metres).
+NEAR_WORK_M = 10.0
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +70,7 @@ def browser_contract(urls: Mapping[str, str] | None = None) -> dict[str, Any]:
         "popupOffRouteM": POPUP_OFF_ROUTE_M,
         "listOffRouteM": LIST_OFF_ROUTE_M,
         "farFromRouteM": FAR_FROM_ROUTE_M,
+        "nearWorkM": NEAR_WORK_M,
         "projection": dict(metric_projection()),
         "urls": dict(urls or {}),
     }

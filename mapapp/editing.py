@@ -11,15 +11,20 @@ that pages translate), :class:`~mapapp.store.NotFound` and
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from slugify import slugify
 
-from . import geo, photos
+from . import geo, photos, provenance, survey
+from .credits import MAX_PHOTOS_PER_WORK, check_credits
 from .records import (
     Event,
     Installation,
@@ -35,6 +40,12 @@ from .store import EDITABLE, RECORD_EDITABLE, DuplicateSlug, KeyInUse, NotFound,
 __all__ = [
     "ROUTE_PROVENANCE",
     "Invalid",
+    "KeyReused",
+    "Replayed",
+    "add_photo",
+    "delete_photo",
+    "reorder_photos",
+    "update_photo",
     "Workspace",
     "apply_import",
     "apply_pull",
@@ -69,6 +80,14 @@ class Invalid(Exception):
             out.setdefault(e.field, e)
         return out
 
+
+class Replayed(dict):
+    """The work as it is now, returned for a write whose ``Idempotency-Key`` was seen:
+    the write was done before and is not done again."""
+
+
+#: An ``Idempotency-Key``: 1 to 200 printable ASCII characters, no spaces (a UUID fits).
+KEY_RE = re.compile(r"[!-~]{1,200}")
 
 #: Fields only imports set (an OpenStreetMap id is checked against the others there).
 IMPORT_ONLY = ("osm_ref",)
@@ -146,6 +165,7 @@ def check_installation(
     """
     if not data.get("slug") and data.get("title"):
         data = {**data, "slug": slugify(str(data["title"]), max_length=80)}
+    data = _with_fix(data)
     rec, errors = validate_row(data, 0, refs)
     if rec is None:
         return None, errors
@@ -155,6 +175,29 @@ def check_installation(
         if too_far:
             return None, [too_far]
     return rec, []
+
+
+def _with_fix(data: dict[str, Any]) -> dict[str, Any]:
+    """The precision from how the point was obtained (:mod:`mapapp.provenance`).
+
+    A point clicked or typed keeps no GPS accuracy or time; a GPS fix without a
+    time gets now; without a precision given, the method's precision is used.
+    """
+    method = data.get("position_method")
+    if method not in provenance.METHODS:
+        return data
+    data = dict(data)
+    if method != "gps":
+        data.update(position_accuracy_m=None, position_fixed_at="")
+    elif data.get("position_accuracy_m") not in (None, "") and not data.get("position_fixed_at"):
+        data["position_fixed_at"] = provenance.position_fix("gps").fixed_at
+    if not data.get("location_precision"):
+        try:
+            accuracy = float(data.get("position_accuracy_m") or "nan")
+        except (TypeError, ValueError):
+            accuracy = math.nan
+        data["location_precision"] = provenance.precision_for(method, accuracy)
+    return data
 
 
 def _slug_taken(slug: str) -> Invalid:
@@ -183,19 +226,102 @@ def _write(
     rec: Installation,
     photo: photos.CheckedPhoto | None,
     write: Callable[[dict[str, Any]], dict[str, Any]],
+    credits: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Store the photo, then the record with it; a failed write leaves no photo behind."""
+    """Store the photo, then the record and the photo's row (added as the work's last
+    photo, with ``credits``); a failed write leaves no photo behind."""
     fields = rec.model_dump()
     try:
-        with _photo_for(ws, photo) as name:
+        with _photo_for(ws, photo) as name, ws.store.write():
+            row = write(fields)
             if name:
-                fields["photo"] = name
-            return write(fields)
+                ws.store.add_work_photo(row["id"], name, credits or {}, ws.username)
+                row = ws.store.installation(row["id"], published_only=False) or row
+            return row
     except DuplicateSlug:
         raise _slug_taken(rec.slug) from None
 
 
+def _photo_credit_errors(
+    photo: photos.CheckedPhoto | None, credits: dict[str, Any] | None
+) -> tuple[dict[str, Any], list[RowError]]:
+    """A form's new photo needs its credit (fields ``photo_author``, ``photo_licence``...)."""
+    if photo is None:
+        return {}, []
+    checked, errors = check_credits(credits or {})
+    if checked is None:
+        return {}, [replace(e, field=f"photo_{e.field}") for e in errors]
+    return checked.model_dump(), []
+
+
+def forget_files(ws: Workspace, names: list[str]) -> None:
+    """Remove the stored files of these names that no row points at any more."""
+    if ws.media_dir is None:
+        return
+    in_use = ws.store.stored_photo_names()
+    for name in names:
+        if name and name not in in_use:
+            photos.delete_photo(name, ws.media_dir)
+
+
 # changes -----------------------------------------------------------------------------
+
+
+def _fingerprint(action: str, work_id: int | None, data: dict[str, Any]) -> str:
+    doc = json.dumps([action, work_id, data], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(doc.encode("utf-8")).hexdigest()
+
+
+def _once(
+    ws: Workspace,
+    key: str | None,
+    action: str,
+    work_id: int | None,
+    data: dict[str, Any],
+    change: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """Do ``change`` once per ``key``: a request sent again gets what the first did.
+
+    The key is checked and remembered in the same write transaction as the change,
+    so two copies of a request racing each other still change the data once. A key
+    sent again with a different change is refused (the client has a bug).
+    """
+    if key is None:
+        return change()
+    if not KEY_RE.fullmatch(key):
+        reason = "give 1 to 200 printable characters, no spaces (a UUID fits)"
+        raise Invalid([row_error(0, "idempotency_key", "key_format", reason)])
+    fingerprint = _fingerprint(action, work_id, data)
+    with ws.store.write():
+        earlier = ws.store.replay(ws.username, key)
+        if earlier is not None:
+            if earlier["fingerprint"] != fingerprint:
+                reason = "this Idempotency-Key was sent before with a different change"
+                raise Invalid([row_error(0, "idempotency_key", "key_reused", reason)])
+            row = ws.store.installation(earlier["installation_id"], published_only=False)
+            if row is None:
+                raise NotFound(earlier["installation_id"])
+            return Replayed(row)
+        row = change()
+        ws.store.remember_replay(ws.username, key, action, fingerprint, row["id"], row["version"])
+        return row
+
+
+def _placement(ws: Workspace, data: dict[str, Any]) -> list[RowError]:
+    """Set the provenance fields of a point placed on the survey page (``placed``).
+
+    The position method, accuracy and time, and the precision they earn, come from
+    :func:`mapapp.survey.placement` (which checks the fix); a point placed from a
+    GPS fix was surveyed on site by this curator on the fix's day, unless ``data``
+    names another survey. Returns the placement's errors (``data`` then unchanged).
+    """
+    placed, errors = survey.placement(data)
+    if placed is not None:
+        data.update(placed.fields())
+        if placed.fix is not None and not data.get("surveyed_by"):
+            data["surveyed_by"] = ws.username
+            data["surveyed_on"] = placed.fix.fixed_at.date().isoformat()
+    return errors
 
 
 def create_work(
@@ -203,19 +329,40 @@ def create_work(
     data: dict[str, Any],
     photo: photos.CheckedPhoto | None = None,
     errors: list[RowError] | None = None,
+    credits: dict[str, Any] | None = None,
+    *,
+    key: str | None = None,
 ) -> dict[str, Any]:
     """Add a work (a draft unless ``data`` says otherwise) and record it in history.
 
     ``errors`` are problems the caller found already (e.g. with an upload), reported
-    together with the rules' own; with any error nothing is stored.
+    together with the rules' own; with any error nothing is stored. A ``photo``
+    becomes its first photo, with ``credits`` (see :mod:`mapapp.credits`). With
+    ``placed`` (and a ``fix``) in ``data`` (the field survey page), the point's
+    provenance is the one the placement earns (:func:`mapapp.survey.placement`).
+    With a ``key`` (a client's ``Idempotency-Key``) a request sent again adds
+    nothing and returns the work the first one added, as :class:`Replayed`.
     """
-    data = {k: v for k, v in data.items() if k not in ("id", *IMPORT_ONLY)}
+    sent = dict(data)
+    data = {k: v for k, v in data.items() if k not in ("id", "photo", *IMPORT_ONLY)}
     data.setdefault("status", "draft")
-    rec, found = check_installation(data, ws.route, ws.max_offset_m, refs=ws.store.references())
-    found = [*(errors or []), *found]
-    if rec is None or found:
-        raise Invalid(found)
-    return _write(ws, rec, photo, lambda f: ws.store.create_installation(f, ws.username))
+
+    def change() -> dict[str, Any]:
+        found = _placement(ws, data)
+        rec: Installation | None = None
+        if not found:
+            rec, found = check_installation(
+                data, ws.route, ws.max_offset_m, refs=ws.store.references()
+            )
+        checked_credits, credit_errors = _photo_credit_errors(photo, credits)
+        found = [*(errors or []), *found, *credit_errors]
+        if rec is None or found:
+            raise Invalid(found)
+        return _write(
+            ws, rec, photo, lambda f: ws.store.create_installation(f, ws.username), checked_credits
+        )
+
+    return _once(ws, key, "create", None, sent, change)
 
 
 def save_work(
@@ -228,34 +375,60 @@ def save_work(
     remove_photo: bool = False,
     errors: list[RowError] | None = None,
     action: str = "update",
+    credits: dict[str, Any] | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
     """Change the fields in ``data`` of a work still at ``expected_version``.
 
-    Fields not in ``data`` keep their stored values. Raises :class:`Invalid`,
-    :class:`~mapapp.store.NotFound` or :class:`~mapapp.store.StaleEdit` (nothing
-    written).
+    Fields not in ``data`` keep their stored values; the photos are changed by
+    :func:`add_photo` and the functions after it, except that a ``photo`` given here
+    is added as the work's last one (with ``credits``) and ``remove_photo`` removes
+    the cover (and its file). Raises :class:`Invalid`, :class:`~mapapp.store.NotFound`
+    or :class:`~mapapp.store.StaleEdit` (nothing written). ``placed``/``fix`` and
+    ``key`` as for :func:`create_work`: an edit sent again after it was saved returns
+    the work (:class:`Replayed`) instead of a conflict with its own earlier copy.
     """
-    previous = ws.store.installation(work_id, published_only=False)
-    if previous is None:
-        raise NotFound(work_id)
-    merged = {k: previous[k] for k in EDITABLE}
-    merged.update((k, v) for k, v in data.items() if k in EDITABLE and k not in IMPORT_ONLY)
-    if remove_photo:
-        merged["photo"] = ""
-    rec, found = check_installation(
-        merged, ws.route, ws.max_offset_m, previous=previous, refs=ws.store.references()
-    )
-    found = [*(errors or []), *found]
-    if rec is None or found:
-        raise Invalid(found)
-    return _write(
-        ws,
-        rec,
-        photo,
-        lambda f: ws.store.update_installation(
-            work_id, f, expected_version, ws.username, action=action
-        ),
-    )
+
+    def change() -> dict[str, Any]:
+        previous = ws.store.installation(work_id, published_only=False)
+        if previous is None:
+            raise NotFound(work_id)
+        merged = {k: previous[k] for k in EDITABLE}
+        merged.update(
+            (k, v) for k, v in data.items() if k in EDITABLE and k not in ("photo", *IMPORT_ONLY)
+        )
+        if remove_photo:
+            merged["photo"] = ""
+        found: list[RowError] = []
+        if "placed" in data:
+            placing = {**merged, "placed": data["placed"], "fix": data.get("fix")}
+            if "location_precision" not in data:
+                placing.pop("location_precision")  # a new placement earns its own
+            found = _placement(ws, placing)
+            merged.update((k, placing[k]) for k in EDITABLE if k in placing)
+        rec: Installation | None = None
+        if not found:
+            rec, found = check_installation(
+                merged, ws.route, ws.max_offset_m, previous=previous, refs=ws.store.references()
+            )
+        checked_credits, credit_errors = _photo_credit_errors(photo, credits)
+        found = [*(errors or []), *found, *credit_errors]
+        if rec is None or found:
+            raise Invalid(found)
+        saved = _write(
+            ws,
+            rec,
+            photo,
+            lambda f: ws.store.update_installation(
+                work_id, f, expected_version, ws.username, action=action
+            ),
+            checked_credits,
+        )
+        if remove_photo:
+            forget_files(ws, [previous.get("photo") or ""])
+        return saved
+
+    return _once(ws, key, action, work_id, {**data, "version": expected_version}, change)
 
 
 def retire_work(ws: Workspace, work_id: int, expected_version: int) -> dict[str, Any]:
@@ -460,3 +633,96 @@ def apply_pull(
         if route is not None:
             replace_route(ws, *route)
         apply_import(ws, creates, updates)
+
+
+# photos of a work ---------------------------------------------------------------------
+
+
+class KeyReused(Exception):
+    """An ``Idempotency-Key`` already used for an upload to another work."""
+
+
+def add_photo(
+    ws: Workspace,
+    work_id: int,
+    photo: photos.CheckedPhoto | None,
+    credits: dict[str, Any],
+    key: str = "",
+) -> tuple[dict[str, Any], bool]:
+    """Add a checked photo as a work's last photo; ``(photo row, created)``.
+
+    With an idempotency ``key`` this curator used before for this work, nothing is
+    stored and the photo then added comes back with ``created`` false (a queue
+    replayed twice adds it once). Raises :class:`~mapapp.store.NotFound`,
+    :class:`Invalid` (``file`` or a credit field), :class:`KeyReused`.
+    """
+    if ws.store.installation(work_id, published_only=False) is None:
+        raise NotFound(work_id)
+    earlier = ws.store.work_photo_by_key(ws.username, key)
+    if earlier is not None:
+        if earlier["installation_id"] != work_id:
+            raise KeyReused(key)
+        return earlier, False
+    checked, errors = check_credits(credits)
+    if photo is None:
+        errors = [row_error(0, "file", "photo_missing", "choose a photo file"), *errors]
+    elif len(ws.store.work_photos(work_id)) >= MAX_PHOTOS_PER_WORK:
+        errors = [
+            row_error(
+                0,
+                "file",
+                "too_many_photos",
+                f"a work has at most {MAX_PHOTOS_PER_WORK} photos",
+                n=MAX_PHOTOS_PER_WORK,
+            ),
+            *errors,
+        ]
+    if checked is None or photo is None or errors:
+        raise Invalid(errors)
+    with _photo_for(ws, photo) as name:
+        row, created = ws.store.add_work_photo(
+            work_id, name or "", checked.model_dump(), ws.username, key
+        )
+    if not created:  # the same key won a race meanwhile: keep its photo, not ours
+        forget_files(ws, [name or ""])
+        if row["installation_id"] != work_id:
+            raise KeyReused(key)
+    return row, created
+
+
+def _photo_of(ws: Workspace, work_id: int, photo_id: int) -> dict[str, Any]:
+    found = ws.store.work_photo(photo_id)
+    if found is None or found["installation_id"] != work_id:
+        raise NotFound(photo_id)
+    return found
+
+
+def update_photo(
+    ws: Workspace, work_id: int, photo_id: int, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Change a photo's credit; fields not in ``data`` keep their values."""
+    found = _photo_of(ws, work_id, photo_id)
+    merged = {**found, **{k: v for k, v in data.items() if v is not None}}
+    checked, errors = check_credits(merged)
+    if checked is None:
+        raise Invalid(errors)
+    return ws.store.update_work_photo(photo_id, checked.model_dump())
+
+
+def delete_photo(ws: Workspace, work_id: int, photo_id: int) -> dict[str, Any]:
+    """Remove a work's photo and its file; the next photo becomes the cover."""
+    _photo_of(ws, work_id, photo_id)
+    gone = ws.store.delete_work_photo(photo_id)
+    forget_files(ws, [gone["name"]])
+    return gone
+
+
+def reorder_photos(ws: Workspace, work_id: int, order: list[int]) -> list[dict[str, Any]]:
+    """Put a work's photos in the order of ``order`` (their ids); the first is the cover."""
+    if ws.store.installation(work_id, published_only=False) is None:
+        raise NotFound(work_id)
+    try:
+        return ws.store.reorder_work_photos(work_id, order)
+    except ValueError:
+        reason = "give the ids of all the work's photos, each once, in the new order"
+        raise Invalid([row_error(0, "order", "photo_order", reason)]) from None

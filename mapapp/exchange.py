@@ -376,7 +376,8 @@ def plan_rows(
         changed = [k for k in compared if target.get(k) != fields.get(k)]
         if update is not None and set(changed) - {"osm_ref"}:
             fields["source_note"] = osm.with_attribution(fields["source_note"])
-            if target.get("source_note") != fields["source_note"]:
+            fields.update(osm.with_public_attribution(fields))
+            if any(target.get(k) != fields.get(k) for k in ("source_note", *osm.PUBLIC_NOTES)):
                 changed = [k for k in compared if target.get(k) != fields.get(k)]
         report.changed = changed
         report.action = "change" if changed else "unchanged"

@@ -50,6 +50,8 @@ PICKER_SCRIPTS = (
     ("common", "js/common.js"),
     ("curator", "js/curator.js"),
 )
+#: The field survey page ("Add a work here"): the picker's scripts, then its own.
+SURVEY_SCRIPTS = (*PICKER_SCRIPTS, ("survey", "js/survey.js"))
 
 ROUTE_STYLE = {"color": "#0b5cad", "weight": 6, "opacity": 0.9}
 ROUTE_CASING = {"color": "#ffffff", "weight": 11, "opacity": 0.9}
@@ -175,8 +177,14 @@ def point_picker_map(
     tiles_attribution: str,
     asset_url: Callable[[str], str],
     settings_id: str = "picker-settings",
+    entry: str = "TerrenkurCurator.mount",
+    scripts: tuple[tuple[str, str], ...] = PICKER_SCRIPTS,
 ) -> folium.Map:
-    """The curator's map for placing one work beside the route."""
+    """The curator's map for placing one work beside the route.
+
+    ``entry`` is the script function that takes the map over (the field survey
+    page's, with ``scripts`` = :data:`SURVEY_SCRIPTS`).
+    """
     m = base_map(
         route_coords,
         tiles_url=tiles_url,
@@ -186,9 +194,7 @@ def point_picker_map(
     lats = [c[1] for c in route_coords]
     lons = [c[0] for c in route_coords]
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(16, 16))
-    MountScript(
-        "TerrenkurCurator.mount", settings_id, [(n, asset_url(p)) for n, p in PICKER_SCRIPTS[1:]]
-    ).add_to(m)
+    MountScript(entry, settings_id, [(n, asset_url(p)) for n, p in scripts[1:]]).add_to(m)
     return m
 
 

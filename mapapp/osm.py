@@ -28,6 +28,7 @@ from shapely.ops import substring
 from slugify import slugify
 
 from . import geo
+from .provenance import OSM_PUBLIC_NOTES
 from .records import RowError, row_error
 
 DEFAULT_OVERPASS_URL = "https://overpass-api.de/api/interpreter"
@@ -38,6 +39,8 @@ LICENCE = "ODbL 1.0"
 COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
 #: Stored in the source note of every work taken from OpenStreetMap.
 NOTE = "Imported from OpenStreetMap (ODbL 1.0, © OpenStreetMap contributors)."
+#: The credit the public sees (the "how we know" line, per language): ODbL asks for it.
+PUBLIC_NOTES = OSM_PUBLIC_NOTES
 USER_AGENT = "CulturalTerrenkur-mapapp/0.1 (Esentai river art map; python-requests)"
 
 #: Largest Overpass answer or OSM file read, and most elements in it.
@@ -877,6 +880,7 @@ def work_fields(
         "location_precision": "approximate",
         "source_url": source,
         "source_note": f"{NOTE} {ref}".strip(),
+        **PUBLIC_NOTES,
         "status": "draft",
         "osm_ref": ref,
     }
@@ -939,6 +943,15 @@ def with_attribution(source_note: str) -> str:
     if "OpenStreetMap" in (source_note or ""):
         return source_note
     return f"{source_note} {NOTE}".strip()[:1000]
+
+
+def with_public_attribution(fields: dict[str, Any]) -> dict[str, Any]:
+    """The public "how we know" lines of ``fields``, each crediting OpenStreetMap once."""
+    out = {}
+    for column, note in PUBLIC_NOTES.items():
+        text = fields.get(column) or ""
+        out[column] = text if "OpenStreetMap" in text else f"{text} {note}".strip()[:300]
+    return out
 
 
 # export --------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from .records import localized
 
 #: Bumped whenever the shape of the tables below changes, so that a versioned URL
 #: never names two different contents.
-FORMAT = 3
+FORMAT = 4
 #: Stops per detail chunk, in forward walking order.
 DETAILS_CHUNK = 1000
 
@@ -65,7 +65,9 @@ DETAIL_COLUMNS = (
     "addressLang",
     "precision",
     "sourceUrl",
-    "sourceNote",
+    "howWeKnow",
+    "surveyedOn",
+    "photos",
     "events",
     "life",
 )
@@ -171,6 +173,9 @@ def slim_table(walk: Walk, lang: str) -> bytes:
 def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
     """The card texts of the ``chunk``-th :data:`DETAILS_CHUNK` stops, in ``lang``.
 
+    Never a curator's research note (``source_note``): the public reads the "how
+    we know" line. ``photos`` is the gallery, cover first, each photo as
+    ``{name, author, licence, taken_on, caption}`` (caption in ``lang``).
     ``events`` lists a stop's events as ``[how, event key]`` (``how``: ``venue`` or
     ``edition``; the map page names the events), ``life`` its dated life as
     ``[status, date, date in words, note, photo]``.
@@ -192,7 +197,9 @@ def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
                 address_lang,
                 s["location_precision"],
                 s.get("source_url") or "",
-                s.get("source_note") or "",
+                localized(s, "how_we_know", lang)[0],
+                s.get("surveyed_on") or "",
+                [_photo(p, lang) for p in s.get("photos") or ()],
                 [[how, e["slug"]] for how, e in events.work_events(s, walk.events)],
                 [
                     [
@@ -207,6 +214,17 @@ def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
             )
 
     return _table({"format": FORMAT, "lang": lang, "chunk": chunk}, DETAIL_COLUMNS, rows())
+
+
+def _photo(photo: dict[str, Any], lang: str) -> dict[str, str]:
+    """A gallery photo as a card shows it: file name, credit and caption in ``lang``."""
+    return {
+        "name": photo["name"],
+        "author": photo.get("author") or "",
+        "licence": photo.get("licence") or "",
+        "taken_on": photo.get("taken_on") or "",
+        "caption": localized(photo, "caption", lang)[0],
+    }
 
 
 def route_collection(walk: Walk) -> bytes:

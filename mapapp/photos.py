@@ -90,6 +90,25 @@ def delete_photo(name: str, media_dir: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def orphans(media_dir: Path, referenced: set[str]) -> list[Path]:
+    """Stored photo files (both sizes) that no row points at, for ``mapapp photos prune``.
+
+    Only files named as this module names photos are looked at; the uploads waiting
+    for their form (:data:`PENDING_DIR`) clean themselves up after a day.
+    """
+    found: list[Path] = []
+    for folder in (media_dir, media_dir / "phone"):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and _STORED_NAME.fullmatch(path.name) and path.name not in referenced:
+                found.append(path)
+    return found
+
+
+_STORED_NAME = re.compile(r"[A-Za-z0-9_-]+\.(?:jpg|png|webp)")
+
+
 # photos waiting for their form -------------------------------------------------------
 
 #: Where an upload waits while its form is shown again with errors: inside the media

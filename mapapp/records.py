@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from .inputs import CSV_FIELD_LIMIT, InputError, csv_records, load_json
 from .numbers import MAX_ID, NumberError, parse_float, parse_int
+from .provenance import HOW_WE_KNOW, METHODS, has_source, precision_problem
 
 KINDS = (
     "sculpture",
@@ -93,6 +94,13 @@ COLUMNS = (
     "start_date",
     "end_date",
     *TEXT_STATUS_COLUMNS,
+    # provenance (see mapapp.provenance)
+    *HOW_WE_KNOW,
+    "surveyed_by",
+    "surveyed_on",
+    "position_method",
+    "position_accuracy_m",
+    "position_fixed_at",
 )
 REQUIRED_COLUMNS = ("slug", "title", "kind", "lat", "lon", "location_precision", "source_url")
 
@@ -236,8 +244,16 @@ class Installation(BaseModel):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     location_precision: Literal[PRECISIONS]  # type: ignore[valid-type]
-    source_url: str = Field(max_length=500)
+    source_url: str = Field(default="", max_length=500)
     source_note: str = Field(default="", max_length=1000)
+    how_we_know: str = Field(default="", max_length=300)
+    how_we_know_ru: str = Field(default="", max_length=300)
+    how_we_know_kk: str = Field(default="", max_length=300)
+    surveyed_by: str = Field(default="", max_length=200)
+    surveyed_on: str = ""
+    position_method: Literal[("", *METHODS)] = ""  # type: ignore[valid-type]
+    position_accuracy_m: float | None = None
+    position_fixed_at: str = Field(default="", max_length=40)
     status: Literal[STATUSES] = "published"  # type: ignore[valid-type]
     photo: str = Field(default="", max_length=200)
     title_ru: str = Field(default="", max_length=200)
@@ -254,7 +270,8 @@ class Installation(BaseModel):
     _slug = field_validator("slug")(_slug_value)
     _year = field_validator("year", mode="before")(_year_value)
     _dates = field_validator("start_date", "end_date", mode="before")(_date_value)
-    _url = field_validator("source_url")(_url_value)
+    _url = field_validator("source_url")(lambda v: _url_value(v) if v else v)
+    _surveyed_on = field_validator("surveyed_on", mode="before")(_date_value)
     _artists = field_validator("artists", mode="before")(_keys_value)
 
     @field_validator("id", mode="before")
@@ -290,6 +307,18 @@ class Installation(BaseModel):
                 raise PydanticCustomError("out_of_range", "outside the map's range") from None
             raise PydanticCustomError("not_number", "not a number") from None
 
+    @field_validator("position_accuracy_m", mode="before")
+    @classmethod
+    def _accuracy(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        try:
+            return parse_float(v.strip() if isinstance(v, str) else v, 0, 100_000)
+        except NumberError:
+            raise PydanticCustomError(
+                "out_of_range", "must be from {low} to {high}", {"low": 0, "high": 100_000}
+            ) from None
+
     @field_validator("photo")
     @classmethod
     def _photo(cls, v: str) -> str:
@@ -307,7 +336,17 @@ class Installation(BaseModel):
         return v
 
     @field_validator(
-        "festival", "edition", "osm_ref", *TRANSLATION_COLUMNS, *TEXT_STATUS_COLUMNS, mode="before"
+        "festival",
+        "edition",
+        "osm_ref",
+        "source_url",
+        "surveyed_by",
+        "position_method",
+        "position_fixed_at",
+        *HOW_WE_KNOW,
+        *TRANSLATION_COLUMNS,
+        *TEXT_STATUS_COLUMNS,
+        mode="before",
     )
     @classmethod
     def _empty(cls, v: Any) -> Any:
@@ -733,6 +772,43 @@ def _validate(
         return None, errors
 
 
+def validate_model(
+    model: type[Model], raw: dict[str, Any], row: int = 0
+) -> tuple[Model | None, list[RowError]]:
+    """Check ``raw`` against any pydantic ``model``; errors as :class:`RowError` with codes."""
+    return _validate(model, raw, row)
+
+
+#: A date field's rule (ISO 8601, or only year and month, or only year), for other models.
+date_value = _date_value
+
+
+def _provenance_error(rec: Installation, row: int) -> RowError | None:
+    """A work needs a source (a web address or a survey), and "surveyed" needs a fix."""
+    if not has_source(rec.source_url, rec.surveyed_by, rec.surveyed_on):
+        return row_error(
+            row,
+            "source_url",
+            "source_required",
+            "give the source's web address, or who surveyed the work on site and when",
+        )
+    surveyed = bool(rec.surveyed_by and rec.surveyed_on)
+    problem = precision_problem(
+        rec.location_precision,
+        rec.position_method,
+        rec.position_accuracy_m,
+        rec.position_fixed_at,
+        surveyed,
+    )
+    if problem == "surveyed_needs_fix":
+        reason = "a GPS fix counts as surveyed only with an accuracy of 15 m or better"
+        return row_error(row, "location_precision", problem, reason)
+    if problem:
+        reason = "a point clicked on a map or typed in is surveyed only after a survey on site"
+        return row_error(row, "location_precision", problem, reason)
+    return None
+
+
 def _date_order(start: str, end: str, row: int) -> RowError | None:
     """An error when a period ends before it starts (partial dates compared generously)."""
     if start and end and (end + "-12-31"[len(end) - 4 :]) < (start + "-01-01"[len(start) - 4 :]):
@@ -799,7 +875,7 @@ def validate_row(
     rec, errors = _validate(Installation, raw, row)
     if rec is None:
         return None, errors
-    order = _date_order(rec.start_date, rec.end_date, row)
+    order = _date_order(rec.start_date, rec.end_date, row) or _provenance_error(rec, row)
     if order is not None:
         return None, [order]
     if refs is None:

@@ -243,7 +243,7 @@ def export_site(
 
     # photos of published works only (and of their life's entries)
     media = Path(app.config["MEDIA_DIR"])
-    names = [(stop, stop.get("photo") or "") for stop in stops]
+    names = [(stop, n) for stop in stops for n in _photo_names(stop)]
     names += [(stop, e.get("photo") or "") for stop in stops for e in stop.get("life") or ()]
     for stop, name in names:
         if not name:
@@ -318,6 +318,13 @@ def _export_events(
         out.report.pages += 1
 
 
+def _photo_names(stop: dict[str, Any]) -> list[str]:
+    """The photos of a stop: its gallery's, cover first (or its one photo)."""
+    names = [p["name"] for p in stop.get("photos") or []]
+    cover = stop.get("photo") or ""
+    return names or ([cover] if cover else [])
+
+
 # checking an export ----------------------------------------------------------------
 
 
@@ -347,7 +354,7 @@ def _page_urls(page_html: str, prefix: str) -> tuple[set[str], list[dict[str, st
 
 def _expanded(templates: dict[str, str], directory: Path, prefix: str) -> list[str]:
     """The permalinks, artists' pages, photos and detail chunks that the page's stop
-    table names."""
+    table names, and the photos of the galleries in those chunks."""
     file = file_for(templates["stops"], directory, prefix)
     if file is None or not file.is_file():
         return []  # reported as a missing file by the caller
@@ -355,7 +362,14 @@ def _expanded(templates: dict[str, str], directory: Path, prefix: str) -> list[s
     out = [templates["permalink"].format(slug=s) for s in table["slug"]]
     out += [templates["artistUrl"].format(slug=a) for a in table.get("artistNames", {})]
     out += [templates["photoUrl"].format(name=p) for p in table["photo"] if p]
-    out += [templates["details"].format(n=n) for n in range(payloads.chunk_count(table["count"]))]
+    chunks = [templates["details"].format(n=n) for n in range(payloads.chunk_count(table["count"]))]
+    out += chunks
+    for chunk in chunks:  # the galleries' photos are in the detail chunks
+        part = file_for(chunk, directory, prefix)
+        if part is not None and part.is_file():
+            details = json.loads(part.read_text(encoding="utf-8"))
+            names = {p["name"] for photos in details.get("photos", []) for p in photos}
+            out += [templates["photoUrl"].format(name=n) for n in sorted(names)]
     return out
 
 

@@ -26,6 +26,7 @@ from slugify import slugify
 
 from . import without
 from .folding import fold, fold_word, words
+from .provenance import HOW_WE_KNOW, OSM_PUBLIC_NOTES
 from .records import (
     COLUMNS,
     RECORD_TYPES,
@@ -156,6 +157,13 @@ _PUBLIC_CHANGE = {
 }
 
 
+#: What a trigger does when a public change happens: count it, and say when.
+_COUNT_PUBLIC_CHANGE = (
+    "UPDATE data_changes SET n = n + 1,"
+    " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+)
+
+
 @migrations()
 def m005_public_changes_only(db: Database) -> None:
     """The change counter counts public changes only, and says when the last one was."""
@@ -165,10 +173,7 @@ def m005_public_changes_only(db: Database) -> None:
         " SELECT max(updated_at) AS t FROM installations WHERE status = 'published'"
         " UNION ALL SELECT max(created_at) FROM routes WHERE is_current = 1))"
     )
-    body = (
-        "UPDATE data_changes SET n = n + 1,"
-        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
-    )
+    body = _COUNT_PUBLIC_CHANGE
     for (table, event), when in _PUBLIC_CHANGE.items():
         name = f"{table}_{event.lower()}_counts"
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -263,10 +268,7 @@ def m008_data_festivals_editions_artists(db: Database) -> None:
     db.table("record_history").create_index(["record_type", "record_id", "version"])
     for column in ("edition", "artists", "start_date", "end_date", *_STATUS_COLUMNS):
         db.table("installations").add_column(column, str, not_null_default="")
-    body = (  # festivals, editions and artists are public: every change counts
-        "UPDATE data_changes SET n = n + 1,"
-        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
-    )
+    body = _COUNT_PUBLIC_CHANGE  # festivals, editions and artists are public: all count
     for table in ("festivals", "editions", "artists"):
         for event in ("INSERT", "UPDATE", "DELETE"):
             name = f"{table}_{event.lower()}_counts"
@@ -426,6 +428,138 @@ def m013_work_status_history(db: Database) -> None:
         )
 
 
+@migrations()
+def m014_work_photos(db: Database) -> None:
+    """Several photos per work, in order (the first is the cover), each with its credit.
+
+    Every work's single photo moves over as its first photo, so nothing is lost; its
+    credit is empty (not recorded then) until a curator fills it in. The work's
+    ``photo`` stays as the name of its cover, kept by the store, so what reads it
+    (the map's popups, the offline pack, exports) keeps working.
+    """
+    db.table("work_photos").create(
+        {
+            "id": int,
+            "installation_id": int,
+            "name": str,
+            "position": int,
+            "author": str,
+            "licence": str,
+            "taken_on": str,
+            "caption": str,
+            "caption_ru": str,
+            "caption_kk": str,
+            "idempotency_key": str,
+            "username": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"installation_id", "name", "position", "created_at"},
+        defaults={
+            **{c: "" for c in ("author", "licence", "taken_on", "idempotency_key")},
+            **{c: "" for c in ("caption", "caption_ru", "caption_kk")},
+        },
+        foreign_keys=[("installation_id", "installations", "id")],
+    )
+    db.execute("CREATE INDEX work_photos_order ON work_photos (installation_id, position, id)")
+    db.execute("CREATE INDEX work_photos_name ON work_photos (name)")
+    db.execute(
+        "CREATE UNIQUE INDEX work_photos_replay ON work_photos (username, idempotency_key)"
+        " WHERE idempotency_key != ''"
+    )
+    db.execute(
+        "INSERT INTO work_photos (installation_id, name, position, created_at)"
+        " SELECT id, photo, 0, coalesce(updated_at, created_at, '') FROM installations"
+        " WHERE photo != ''"
+    )
+    body = _COUNT_PUBLIC_CHANGE
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        when = (
+            f"EXISTS (SELECT 1 FROM installations WHERE id = {row}.installation_id"  # noqa: S608
+            " AND status = 'published')"
+        )
+        db.execute(
+            f"CREATE TRIGGER work_photos_{event.lower()}_counts AFTER {event} ON work_photos"
+            f" WHEN {when} BEGIN {body} END"
+        )
+
+
+@migrations()
+def m015_provenance_and_reports(db: Database) -> None:
+    """Provenance that fits fieldwork, and walkers' reports with their review.
+
+    Works gain a public "how we know" line in three languages, a survey as a source
+    (who and when; curator data) and how their point was fixed (method, accuracy,
+    time; see :mod:`mapapp.provenance`). ``reports`` holds what walkers send (a
+    problem with a work, or a suggested work) until a curator accepts or rejects
+    it; ``notifications`` the messages to reporters who left an address (sent by
+    SMTP, or kept here as the outbox when no SMTP server is configured).
+    """
+    for column in (*HOW_WE_KNOW, "surveyed_by", "surveyed_on", "position_method"):
+        db.table("installations").add_column(column, str, not_null_default="")
+    db.table("installations").add_column("position_accuracy_m", float)
+    db.table("installations").add_column("position_fixed_at", str, not_null_default="")
+    for column, note in OSM_PUBLIC_NOTES.items():  # the ODbL credit was in source_note
+        db.execute(
+            f"UPDATE installations SET [{column}] = ? WHERE osm_ref != '' AND [{column}] = ''",  # noqa: S608
+            [note],
+        )
+    texts = ("kind", "problem", "title", "message", "photo", "contact", "lang", "status", "reason")
+    db.table("reports").create(
+        {
+            "id": int,
+            **{c: str for c in texts},
+            "installation_id": int,
+            "lat": float,
+            "lon": float,
+            "outcome_work_id": int,
+            "reviewed_by": str,
+            "reviewed_at": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={*texts, "created_at"},
+        defaults={**{c: "" for c in texts}, "status": "new"},
+    )
+    db.execute("CREATE INDEX reports_queue ON reports (status, id)")
+    db.table("notifications").create(
+        {
+            "id": int,
+            "report_id": int,
+            "to_address": str,
+            "subject": str,
+            "body": str,
+            "transport": str,
+            "created_at": str,
+            "sent_at": str,
+            "error": str,
+        },
+        pk="id",
+        not_null={"to_address", "subject", "body", "transport", "created_at"},
+        defaults={"sent_at": "", "error": ""},
+    )
+
+
+@migrations()
+def m018_write_replays(db: Database) -> None:
+    """Replayed writes: each curator's ``Idempotency-Key`` with what its write produced,
+    so an offline queue sent twice (the field survey page's) changes nothing the
+    second time."""
+    db.table("write_replays").create(
+        {
+            "username": str,
+            "key": str,
+            "action": str,
+            "fingerprint": str,  # a hash of the request: a key reused for another is refused
+            "installation_id": int,
+            "version": int,
+            "created_at": str,
+        },
+        pk=("username", "key"),
+        not_null={"action", "fingerprint", "installation_id", "version", "created_at"},
+    )
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
@@ -438,9 +572,18 @@ RECORD_TABLES = {
 RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
 #: The texts of a work that the search index holds besides its names.
 _BODY_COLUMNS = tuple(f"{f}{s}" for f in ("description", "address") for s in ("", "_ru", "_kk"))
+#: The credit columns of a work's photo (see :mod:`mapapp.credits`).
+_PHOTO_CREDIT_COLUMNS = ("author", "licence", "taken_on", "caption", "caption_ru", "caption_kk")
+#: What a walker's report holds (see m015).
+_REPORT_COLUMNS = (
+    "kind", "problem", "title", "message", "photo", "contact", "lang",
+    "installation_id", "lat", "lon",
+)  # fmt: skip
 #: The most words of a query that the search looks at.
 MAX_SEARCH_WORDS = 12
 ROLES = ("curator", "admin")
+#: How long an Idempotency-Key of a work's write is remembered (see m018).
+REPLAY_DAYS = 90
 
 
 class NotFound(LookupError):
@@ -461,6 +604,10 @@ class DuplicateSlug(ValueError):
 
 class KeyInUse(ValueError):
     """Works or editions refer to this record's key, so the key cannot change."""
+
+
+class ReportClosed(Exception):
+    """The report was accepted or rejected already; nothing was changed."""
 
 
 class DatabaseBusy(Exception):
@@ -799,6 +946,8 @@ class Store:
         table = self.db.table("installations")
         table.insert(row)
         row_id = int(row.get("id") or table.last_pk or 0)
+        if row.get("photo"):
+            self._set_cover(row_id, "", str(row["photo"]))
         after = self._snapshot(row_id)
         assert after is not None
         self._record(row_id, 1, action, username, None, _public_fields(after))
@@ -851,6 +1000,8 @@ class Store:
             current = self._snapshot(row_id)
             assert current is not None
             raise StaleEdit(current)
+        if "photo" in changes:
+            self._set_cover(row_id, before.get("photo") or "", changes["photo"] or "")
         after = self._snapshot(row_id)
         assert after is not None
         self._record(
@@ -887,8 +1038,9 @@ class Store:
             snapshot = json.loads(entry[0])
             return self._update(
                 row_id,
-                # fields added since that version keep their current values
-                {k: snapshot[k] for k in EDITABLE if k in snapshot},
+                # fields added since that version keep their current values; the
+                # photos are kept apart (their own rows), so a restore keeps them
+                {k: snapshot[k] for k in EDITABLE if k in snapshot and k != "photo"},
                 expected_version,
                 username,
                 "restore",
@@ -1202,7 +1354,9 @@ class Store:
     def photo_is_public(self, name: str) -> bool:
         """Whether a stored photo belongs to a published installation (or its life)."""
         row = self.db.execute(
-            "SELECT 1 FROM installations WHERE photo = ? AND status = 'published'", [name]
+            "SELECT 1 FROM work_photos AS p JOIN installations AS i ON i.id = p.installation_id"
+            " WHERE p.name = ? AND i.status = 'published'",
+            [name],
         ).fetchone()
         return row is not None or self.life_photo_is_public(name)
 
@@ -1575,6 +1729,314 @@ class Store:
             [name],
         ).fetchone()
         return row is not None
+
+    # --- work photos ---------------------------------------------------------------
+    # Several photos per work (m014), in ``position`` order; the first is the cover,
+    # whose name the work's ``photo`` column mirrors (kept by :meth:`_sync_cover`,
+    # without a new version: adding a photo is no edit of the work's fields).
+
+    def work_photos(self, work_id: int) -> list[dict[str, Any]]:
+        """A work's photos, cover first."""
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT * FROM work_photos WHERE installation_id = ? ORDER BY position, id",
+                [work_id],
+            )
+        ]
+
+    def photos_by_work(self, statuses: tuple[str, ...] = ("published",)) -> dict[int, list]:
+        """The photos of every work of these statuses, by work id, cover first."""
+        marks = ", ".join("?" for _ in statuses)
+        out: dict[int, list[dict[str, Any]]] = {}
+        for r in self.db.query(
+            "SELECT p.* FROM work_photos AS p JOIN installations AS i"  # noqa: S608
+            f" ON i.id = p.installation_id WHERE i.status IN ({marks})"
+            " ORDER BY p.installation_id, p.position, p.id",
+            list(statuses),
+        ):
+            out.setdefault(r["installation_id"], []).append(dict(r))
+        return out
+
+    def work_photo(self, photo_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM work_photos WHERE id = ?", [photo_id]))
+        return rows[0] if rows else None
+
+    def work_photo_by_key(self, username: str, key: str) -> dict[str, Any] | None:
+        """The photo this user uploaded with this ``Idempotency-Key``, or ``None``."""
+        if not key:
+            return None
+        rows = list(
+            self.db.query(
+                "SELECT * FROM work_photos WHERE username = ? AND idempotency_key = ?",
+                [username, key],
+            )
+        )
+        return rows[0] if rows else None
+
+    def add_work_photo(
+        self, work_id: int, name: str, credits: dict[str, Any], username: str, key: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        """Add a stored file as a work's last photo; ``(photo, True)``.
+
+        With a ``key`` this user used before, nothing is added and the photo then
+        added is returned as ``(photo, False)``: a replayed upload is no duplicate.
+        """
+        with self.write():
+            earlier = self.work_photo_by_key(username, key)
+            if earlier is not None:
+                return earlier, False
+            if self._snapshot(work_id) is None:
+                raise NotFound(work_id)
+            last = self.db.execute(
+                "SELECT coalesce(max(position), -1) FROM work_photos WHERE installation_id = ?",
+                [work_id],
+            ).fetchone()[0]
+            table = self.db.table("work_photos")
+            table.insert(
+                {
+                    **credits,
+                    "installation_id": work_id,
+                    "name": name,
+                    "position": last + 1,
+                    "idempotency_key": key,
+                    "username": username,
+                    "created_at": _now(),
+                }
+            )
+            photo_id = int(table.last_pk or 0)
+            self._sync_cover(work_id)
+            found = self.work_photo(photo_id)
+        assert found is not None
+        return found, True
+
+    def update_work_photo(self, photo_id: int, credits: dict[str, Any]) -> dict[str, Any]:
+        """Change a photo's credit fields."""
+        allowed = {k: v for k, v in credits.items() if k in _PHOTO_CREDIT_COLUMNS}
+        with self.write():
+            if self.work_photo(photo_id) is None:
+                raise NotFound(photo_id)
+            if allowed:
+                self.db.table("work_photos").update(photo_id, allowed)
+            found = self.work_photo(photo_id)
+        assert found is not None
+        return found
+
+    def delete_work_photo(self, photo_id: int) -> dict[str, Any]:
+        """Remove a photo's row (the caller removes its file); the next one is the cover."""
+        with self.write():
+            found = self.work_photo(photo_id)
+            if found is None:
+                raise NotFound(photo_id)
+            self.db.execute("DELETE FROM work_photos WHERE id = ?", [photo_id])
+            self._renumber(found["installation_id"])
+            self._sync_cover(found["installation_id"])
+        return found
+
+    def reorder_work_photos(self, work_id: int, order: list[int]) -> list[dict[str, Any]]:
+        """Put a work's photos in this order of their ids (every one of them, once)."""
+        with self.write():
+            ids = [p["id"] for p in self.work_photos(work_id)]
+            if sorted(order) != sorted(ids) or len(set(order)) != len(order):
+                raise ValueError("give every photo of the work once")
+            for position, photo_id in enumerate(order):
+                self.db.execute(
+                    "UPDATE work_photos SET position = ? WHERE id = ? AND position != ?",
+                    [position, photo_id, position],
+                )
+            self._sync_cover(work_id)
+        return self.work_photos(work_id)
+
+    def photo_in_use(self, name: str) -> bool:
+        """Whether any row (a work's photo, a work's cover) points at a stored file."""
+        return name in self.stored_photo_names()
+
+    def stored_photo_names(self) -> set[str]:
+        """Every file name a row points at: works' photos and covers, reports' photos,
+        the photos of works' life entries."""
+        names = {r[0] for r in self.db.execute("SELECT name FROM work_photos")}
+        names |= {
+            r[0] for r in self.db.execute("SELECT photo FROM installations WHERE photo != ''")
+        }
+        tables = self.db.table_names()
+        if "reports" in tables:
+            names |= {r[0] for r in self.db.execute("SELECT photo FROM reports WHERE photo != ''")}
+        if "work_status_history" in tables:  # the photos of works' life entries
+            names |= {
+                r[0]
+                for r in self.db.execute("SELECT photo FROM work_status_history WHERE photo != ''")
+            }
+        return names
+
+    def _renumber(self, work_id: int) -> None:
+        for position, photo in enumerate(self.work_photos(work_id)):
+            if photo["position"] != position:
+                self.db.execute(
+                    "UPDATE work_photos SET position = ? WHERE id = ?", [position, photo["id"]]
+                )
+
+    def _sync_cover(self, work_id: int) -> None:
+        """The work's ``photo`` names its first photo (or is empty without one)."""
+        self.db.execute(
+            "UPDATE installations SET photo = coalesce((SELECT name FROM work_photos"
+            " WHERE installation_id = ? ORDER BY position, id LIMIT 1), '')"
+            " WHERE id = ? AND photo IS NOT coalesce((SELECT name FROM work_photos"
+            " WHERE installation_id = ? ORDER BY position, id LIMIT 1), '')",
+            [work_id, work_id, work_id],
+        )
+
+    def _set_cover(self, work_id: int, old: str, new: str) -> None:
+        """A write set the work's ``photo`` (a seed, an import, a form's "remove"):
+        ``new`` becomes its first photo, or without one the old cover is dropped."""
+        if not new:
+            self.db.execute(
+                "DELETE FROM work_photos WHERE installation_id = ? AND name = ?", [work_id, old]
+            )
+        else:
+            first = self.db.execute(
+                "SELECT coalesce(min(position), 0) FROM work_photos WHERE installation_id = ?",
+                [work_id],
+            ).fetchone()[0]
+            cur = self.db.execute(
+                "UPDATE work_photos SET position = ? WHERE installation_id = ? AND name = ?",
+                [first - 1, work_id, new],
+            )
+            if cur.rowcount == 0:
+                self.db.table("work_photos").insert(
+                    {
+                        "installation_id": work_id,
+                        "name": new,
+                        "position": first - 1,
+                        "created_at": _now(),
+                    }
+                )
+        self._renumber(work_id)
+        self._sync_cover(work_id)
+
+    # --- walkers' reports ------------------------------------------------------------
+    # What walkers send (m015) waits here, never public, until a curator accepts it
+    # (a draft work, or a change through mapapp.editing) or rejects it with a reason.
+
+    def add_report(self, fields: dict[str, Any]) -> dict[str, Any]:
+        allowed = {k: v for k, v in fields.items() if k in _REPORT_COLUMNS}
+        table = self.db.table("reports")
+        with self.write():
+            table.insert({**allowed, "status": "new", "created_at": _now()})
+            found = self.report(int(table.last_pk or 0))
+        assert found is not None
+        return found
+
+    def report(self, report_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM reports WHERE id = ?", [report_id]))
+        return rows[0] if rows else None
+
+    def reports(self, status: str | None = "new", limit: int = 500) -> list[dict[str, Any]]:
+        """Reports of a status (all with ``None``), oldest first: the review queue."""
+        params: list[Any] = [limit]
+        sql = "SELECT * FROM reports ORDER BY id LIMIT ?"
+        if status is not None:
+            sql = "SELECT * FROM reports WHERE status = ? ORDER BY id LIMIT ?"
+            params = [status, limit]
+        return [dict(r) for r in self.db.query(sql, params)]
+
+    def count_reports(self, status: str = "new") -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM reports WHERE status = ?", [status]
+        ).fetchone()[0]
+
+    def review_report(
+        self,
+        report_id: int,
+        status: str,
+        username: str,
+        reason: str = "",
+        outcome_work_id: int | None = None,
+        keep_photo: bool = True,
+    ) -> dict[str, Any]:
+        """Close a new report as ``accepted`` or ``rejected``; a second review is refused."""
+        with self.write():
+            cur = self.db.execute(
+                "UPDATE reports SET status = ?, reason = ?, outcome_work_id = ?,"
+                " reviewed_by = ?, reviewed_at = ?, photo = CASE WHEN ? THEN photo ELSE '' END"
+                " WHERE id = ? AND status = 'new'",
+                [status, reason, outcome_work_id, username, _now(), keep_photo, report_id],
+            )
+            if cur.rowcount != 1:
+                if self.report(report_id) is None:
+                    raise NotFound(report_id)
+                raise ReportClosed(report_id)
+            found = self.report(report_id)
+        assert found is not None
+        return found
+
+    def add_notification(self, fields: dict[str, Any]) -> dict[str, Any]:
+        table = self.db.table("notifications")
+        with self.write():
+            table.insert({**fields, "created_at": _now()})
+            found = list(self.db.query("SELECT * FROM notifications WHERE id = ?", [table.last_pk]))
+        return found[0]
+
+    def notifications(self, report_id: int | None = None) -> list[dict[str, Any]]:
+        """Messages to reporters, newest first (the outbox holds the unsent ones)."""
+        if report_id is None:
+            return [dict(r) for r in self.db.query("SELECT * FROM notifications ORDER BY id DESC")]
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT * FROM notifications WHERE report_id = ? ORDER BY id DESC", [report_id]
+            )
+        ]
+
+    def mark_notification(self, notification_id: int, sent_at: str, error: str) -> None:
+        with self.write():
+            self.db.execute(
+                "UPDATE notifications SET sent_at = ?, error = ? WHERE id = ?",
+                [sent_at, error, notification_id],
+            )
+
+    # --- replayed writes -------------------------------------------------------------
+    # (m018) An Idempotency-Key remembers what its write did, per curator, so an
+    # offline queue sent twice changes nothing the second time (see editing._once).
+
+    def replay(self, username: str, key: str) -> dict[str, Any] | None:
+        """What the write this user sent with ``key`` did, or ``None``."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM write_replays WHERE username = ? AND key = ?", [username, key]
+            )
+        )
+        return rows[0] if rows else None
+
+    def remember_replay(
+        self,
+        username: str,
+        key: str,
+        action: str,
+        fingerprint: str,
+        work_id: int,
+        version: int,
+    ) -> None:
+        """Remember that the write sent with ``key`` did ``action`` on a work's version.
+
+        Keys older than :data:`REPLAY_DAYS` are forgotten meanwhile: a queue is sent
+        within days (a survey's fix is refused after 30).
+        """
+        oldest = (dt.datetime.now(dt.UTC) - dt.timedelta(days=REPLAY_DAYS)).isoformat(
+            timespec="seconds"
+        )
+        with self.write():
+            self.db.execute("DELETE FROM write_replays WHERE created_at < ?", [oldest])
+            self.db.table("write_replays").insert(
+                {
+                    "username": username,
+                    "key": key,
+                    "action": action,
+                    "fingerprint": fingerprint,
+                    "installation_id": work_id,
+                    "version": version,
+                    "created_at": _now(),
+                }
+            )
 
 
 def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -26,11 +26,17 @@
  * - tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
  *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
  *   "save this route for offline" are kept apart and are not evicted.
- * Nothing private is kept: a response its server marks private or no-store
- * (storable(); the server marks everything a signed-in curator gets: drafts, their
- * photos, curator pages) is never stored, and signing out (POST logout) drops the
- * kept shells, events, data and photos before it goes through; the next map visit keeps
- * them again.
+ * Nothing private is kept in the caches above: a response its server marks private
+ * or no-store (storable(); the server marks everything a signed-in curator gets:
+ * drafts, their photos, curator pages) is never stored there, and signing out (POST
+ * logout) drops the kept shells, events, data and photos before it goes through; the
+ * next map visit keeps them again.
+ * The one exception, for fieldwork: the curators' field survey page (curator/survey)
+ * and the list of works it shows (api/curator/installations) are kept, network first,
+ * in a cache of their own (CACHES.curator, keepable()), never shared with the public
+ * pages and never answering any other URL, so the page opens again with no signal.
+ * Signing out deletes that cache and the survey's offline queue (IndexedDB
+ * "terrenkur-survey") with the rest.
  *
  * The page talks to it with postMessage over a MessageChannel:
  *   {type: "keep", urls, version, shell}   cache what a visit needs
@@ -39,6 +45,8 @@
  *   {type: "save-tiles", urls}  -> {type: "progress", ...}... then {type: "saved", ...}
  *   {type: "cancel"}            stops a running save
  *   {type: "stats"}             -> {type: "stats", caches: {name: {entries, bytes}}}
+ *   {type: "keep-survey", data} from the survey page: keep it and its works list (data)
+ *                               -> {type: "kept-survey", ok}
  */
 "use strict";
 
@@ -56,8 +64,11 @@ var CACHES = {
   assets: PREFIX + "assets-v1",
   photos: PREFIX + "photos-v2",
   tiles: PREFIX + "tiles-" + TILES_ID,
-  route: PREFIX + "route-tiles-" + TILES_ID
+  route: PREFIX + "route-tiles-" + TILES_ID,
+  curator: PREFIX + "curator-v1"  // the survey page's offline shell: private, dropped at sign-out
 };
+var SURVEY_DB = "terrenkur-survey";
+var SIGN_OUT_WAIT_MS = 3000;
 var SEEN_TILES_MAX = 1500;
 var SEEN_TILES_MAX_BYTES = 40 * 1000 * 1000;
 var TILE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
@@ -81,6 +92,8 @@ var EVENTS = new RegExp("^" + LANG_DIR + "events(?:\\/[^/]+)?\\/?(?:index\\.html
 var MANIFEST = new RegExp("^" + LANG_DIR + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
+var SURVEY_PAGE = new RegExp("^" + LANG_DIR + "curator\\/survey$");
+var SURVEY_DATA = /^api\/curator\/installations$/;
 
 var tilePattern = compileTemplate(TILE_TEMPLATE);
 var corsFails = false;
@@ -150,6 +163,8 @@ function kindOf(url) {
   if (EVENTS.test(rel)) return "events";
   if (ASSET.test(rel)) return "asset";
   if (PHOTO.test(rel)) return "photo";
+  if (SURVEY_PAGE.test(rel)) return "survey-page";
+  if (SURVEY_DATA.test(rel)) return "survey-data";
   return null;
 }
 
@@ -176,9 +191,16 @@ function stamped(response, extra) {
   });
 }
 
+/* Whether a response may go into cacheName: storable(), except in the survey's own
+ * cache (CACHES.curator, see the top), which keeps its good answers though private. */
+function keepable(cacheName, response) {
+  if (cacheName !== CACHES.curator) return storable(response);
+  return !!response && response.ok && !response.redirected && response.type === "basic";
+}
+
 /* Store a copy of a response we may keep (tiles: of any usable one). */
 function put(cacheName, key, response, extra) {
-  if (response.type !== "opaque" && !storable(response)) return Promise.resolve();
+  if (response.type !== "opaque" && !keepable(cacheName, response)) return Promise.resolve();
   return stamped(response, extra).then(function (copy) {
     return caches.open(cacheName).then(function (cache) { return cache.put(key, copy); });
   }).catch(function () { /* quota or a body that cannot be read: keep going */ });
@@ -198,7 +220,7 @@ function savedAt(response) {
 function networkFirst(event, cacheName, fallback, store) {
   var request = event.request;
   var network = fetch(request).then(function (response) {
-    if (store && storable(response)) event.waitUntil(put(cacheName, request.url, response.clone()));
+    if (store && keepable(cacheName, response)) event.waitUntil(put(cacheName, request.url, response.clone()));
     return response;
   });
   event.waitUntil(network.catch(function () {}));
@@ -348,12 +370,27 @@ function isSignOut(request) {
   return request.method === "POST" && relative(new URL(request.url)) === "logout";
 }
 
-function forgetKeptPages() {
-  return caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (n) {
-      return n === CACHES.shell || n === CACHES.events || n === CACHES.photos || n.indexOf(DATA_PREFIX) === 0;
-    }).map(function (n) { return caches.delete(n); }));
+/* The survey's queue goes too; a page still holding it open closes it when told. */
+function forgetSurveyQueue() {
+  if (!self.indexedDB) return Promise.resolve();
+  var gone = new Promise(function (resolve) {
+    var req = indexedDB.deleteDatabase(SURVEY_DB);
+    req.onsuccess = req.onerror = function () { resolve(); };
   });
+  var late = new Promise(function (resolve) { setTimeout(resolve, SIGN_OUT_WAIT_MS); });
+  return Promise.race([gone, late]);
+}
+
+function forgetKeptPages() {
+  return Promise.all([
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) {
+        return n === CACHES.shell || n === CACHES.events || n === CACHES.photos ||
+          n === CACHES.curator || n.indexOf(DATA_PREFIX) === 0;
+      }).map(function (n) { return caches.delete(n); }));
+    }),
+    forgetSurveyQueue()
+  ]);
 }
 
 self.addEventListener("fetch", function (event) {
@@ -384,6 +421,17 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(cacheFirst(event, CACHES.assets, dropOtherVersions));
   } else if (kind === "photo") {
     event.respondWith(cacheFirst(event, CACHES.photos));
+  } else if (kind === "survey-page" && request.mode === "navigate") {
+    event.respondWith(networkFirst(event, CACHES.curator, null, true));
+  } else if (kind === "survey-data" && event.clientId) {
+    // kept only for the survey page; the list other curator pages ask for is not
+    event.respondWith(self.clients.get(event.clientId).then(function (client) {
+      var from = client && relative(new URL(client.url));
+      if (from !== null && from !== undefined && SURVEY_PAGE.test(from)) {
+        return networkFirst(event, CACHES.curator, null, true);
+      }
+      return fetch(request);
+    }));
   }
 });
 
@@ -574,6 +622,30 @@ function saveTiles(urls, port) {
   });
 }
 
+/* The survey page asks to be kept (its first visit came before the worker did). */
+function isSurveyClient(url) {
+  var rel = relative(new URL(url));
+  return rel !== null && SURVEY_PAGE.test(rel);
+}
+
+function keepSurvey(pageUrl, dataUrl) {
+  var page = new URL(pageUrl);
+  page.hash = "";
+  var data = new URL(dataUrl || "api/curator/installations", SCOPE);
+  if (kindOf(data) !== "survey-data") return Promise.resolve({ type: "kept-survey", ok: false });
+  var urls = [page.href, data.href];
+  return Promise.all(urls.map(function (u) {
+    return fetch(u, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok || response.redirected) throw new Error("HTTP " + response.status);
+      return put(CACHES.curator, u, response);
+    });
+  })).then(function () {
+    return { type: "kept-survey", ok: true };
+  }, function () {
+    return { type: "kept-survey", ok: false };
+  });
+}
+
 function stats() {
   return caches.keys().then(function (names) {
     var out = {};
@@ -605,6 +677,9 @@ self.addEventListener("message", function (event) {
   else if (msg.type === "save-tiles" && Array.isArray(msg.urls) && port) work = saveTiles(msg.urls, port);
   else if (msg.type === "cancel" && saving) saving.cancelled = true;
   else if (msg.type === "stats") work = stats().then(reply);
+  else if (msg.type === "keep-survey" && event.source && isSurveyClient(event.source.url)) {
+    work = keepSurvey(event.source.url, msg.data).then(reply);
+  }
   if (work) {
     event.waitUntil(work.catch(function (error) { reply({ type: "error", message: String(error) }); }));
   }

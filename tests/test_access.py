@@ -25,6 +25,10 @@ PUBLIC_ENDPOINTS = {
     "events.festival_calendar",
     "events.api_events",
 }
+PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "reports"}
+#: Single public endpoints: Flask's static files, signing in, and signing out (which
+#: changes nothing for someone not signed in).
+PUBLIC_ENDPOINTS = {"static", "account.login", "account.logout"}
 #: Blueprints for admins only; every other non-public endpoint is for curators.
 ADMIN_BLUEPRINTS = {"admin"}
 

@@ -62,6 +62,7 @@ def test_url_templates_are_the_apps_routes(app):
         urls = current_urls()
         assert adapter.match(urls.work_template().format(slug="x"))[0] == "public.installation"
         assert adapter.match(urls.photo_template().format(name="a.jpg"))[0] == "public.media"
+        assert adapter.match(urls.report_template().format(slug="x"))[0] == "reports.problem"
 
 
 def test_every_page_hands_the_contract_over(client, cclient, auth):
@@ -78,6 +79,7 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
             "route": f"/api/route.geojson?v={v}",
             "stops": f"/api/stops.json?lang=ru&v={v}",
             "details": f"/api/details/{{n}}.json?lang=ru&v={v}",
+            "reportUrl": "/installations/{slug}/report?lang=ru",
         },
     }
     assert blob(html, "offline-settings")["contract"] == expected
@@ -90,8 +92,10 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
     edit = cclient.get("/curator/new").get_data(as_text=True)
     assert blob(edit, "picker-settings")["contract"] == {
         **expected,
-        "urls": {"locate": "/api/curator/locate"},
+        "urls": {"locate": "/api/curator/locate", "works": "/api/curator/installations"},
     }
+    survey = cclient.get("/curator/survey").get_data(as_text=True)
+    assert blob(survey, "survey-settings")["contract"]["nearWorkM"] == contract.NEAR_WORK_M
 
 
 def test_list_marks_the_stops_beyond_the_contract_threshold(client):

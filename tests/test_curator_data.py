@@ -32,6 +32,10 @@ def jpeg_with_gps(size=(1600, 1200)) -> bytes:
     return out.getvalue()
 
 
+#: The credit a form's new photo needs.
+PHOTO_CREDIT = {"photo_author": "Cora K.", "photo_licence": "CC-BY-SA-4.0"}
+
+
 def png_bytes(size=(40, 30)) -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", size, (0, 120, 200, 128)).save(out, "PNG")
@@ -86,7 +90,12 @@ def test_other_image_formats_and_oversize_are_refused(tmp_path):
 
 def test_photo_upload_through_the_form_and_public_access(cclient, auth, curator_app, tmp_path):
     auth.login()
-    data = {**NEW_WORK, "status": "draft", "photo_file": (io.BytesIO(jpeg_with_gps()), "me.jpg")}
+    data = {
+        **NEW_WORK,
+        **PHOTO_CREDIT,
+        "status": "draft",
+        "photo_file": (io.BytesIO(jpeg_with_gps()), "me.jpg"),
+    }
     resp = cclient.post("/curator/new", data=data, content_type="multipart/form-data")
     assert resp.status_code == 302
     new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
@@ -653,7 +662,7 @@ def test_a_photo_is_kept_when_the_new_form_has_errors(cclient, auth, curator_app
     assert not list(media.glob("*.jpg"))  # nothing stored where /media/ serves from
     assert cclient.get(f"/media/.pending/{token}").status_code == 404
     assert curator_app.test_client().get(f"/media/.pending/{token}").status_code == 404
-    resp = cclient.post("/curator/new", data={**NEW_WORK, "pending_photo": token})
+    resp = cclient.post("/curator/new", data={**NEW_WORK, **PHOTO_CREDIT, "pending_photo": token})
     assert resp.status_code == 302
     new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     row = cclient.get(f"/api/curator/installations/{new_id}").json
@@ -670,7 +679,9 @@ def test_a_photo_is_kept_when_the_edit_form_has_errors(cclient, auth, db_path, s
     resp = cclient.post("/curator/1", data=data, content_type="multipart/form-data")
     assert resp.status_code == 400
     token = _pending_token(resp.text)
-    resp = cclient.post("/curator/1", data={**edit_form(row), "pending_photo": token})
+    resp = cclient.post(
+        "/curator/1", data={**edit_form(row), **PHOTO_CREDIT, "pending_photo": token}
+    )
     assert resp.status_code == 302
     assert store.installation(1)["photo"].endswith(".png")
 

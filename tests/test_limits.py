@@ -12,6 +12,7 @@ from mapapp.app import create_app
 
 from .conftest import AuthActions
 from .test_curator import NEW_WORK
+from .test_curator_data import PHOTO_CREDIT
 
 
 class CountingStream(io.RawIOBase):
@@ -105,7 +106,7 @@ def test_upload_endpoints_take_their_own_larger_limits(small_app):
     AuthActions(client).login()
     photo = _noisy_jpeg(120_000)
     assert 100_000 < len(photo) < 200_000
-    data = {**NEW_WORK, "photo_file": (io.BytesIO(photo), "big.jpg")}
+    data = {**NEW_WORK, **PHOTO_CREDIT, "photo_file": (io.BytesIO(photo), "big.jpg")}
     resp = client.post("/curator/new", data=data, content_type="multipart/form-data")
     assert resp.status_code == 302, resp.text
     # an ordinary request is held to the global cap

@@ -81,6 +81,25 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "edition": odd,
                     "status": odd,
                     "date": odd,
+                    # photos, provenance, walkers' reports and their review
+                    "author": odd,
+                    "licence": odd,
+                    "taken_on": odd,
+                    "caption": odd,
+                    "problem": odd,
+                    "message": odd,
+                    "contact": odd,
+                    "reason": odd,
+                    "lon": odd,
+                    "surveyed_on": odd,
+                    "surveyed_by": odd,
+                    "position_method": odd,
+                    "position_accuracy_m": odd,
+                    "take_photo": odd,
+                    "photo_author": odd,
+                    "photo_licence": odd,
+                    "photo_taken_on": odd,
+                    "website": odd,
                 }
             resp = cclient.open(f"{path}?{query}", method=method, **kwargs)
             if resp.status_code >= 500:
@@ -103,4 +122,109 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                 if resp.status_code >= 500:
                     failures.append(f"{method} {path} (bad JSON) -> {resp.status_code}")
                 resp.close()
+    assert not failures, "\n".join(failures[:20])
+
+
+#: Files nobody should be able to crash an upload with.
+ODD_FILES = [b"", b"GIF89a", b"\xff\xd8\xff\xe0" + b"\0" * 40, b"\x89PNG\r\n\x1a\n" + b"x" * 30]
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "curator"])
+def test_no_upload_answers_500(cclient, auth, signed_in):
+    """Photos and reports with odd files, odd fields, odd headers and odd JSON."""
+    import io
+
+    if signed_in:
+        auth.login()
+    failures = []
+    targets = [
+        ("POST", "/api/curator/works/1/photos"),
+        ("POST", "/installations/auezov-theatre/report"),
+        ("POST", "/suggest"),
+        ("POST", "/curator/1"),
+        ("POST", "/curator/new"),
+    ]
+    for method, path in targets:
+        for data in ODD_FILES:
+            for odd in ODD_VALUES:
+                form = {
+                    "file": (io.BytesIO(data), odd or "x.jpg"),
+                    "photo_file": (io.BytesIO(data), odd or "x.jpg"),
+                    "author": odd,
+                    "licence": odd,
+                    "taken_on": odd,
+                    "problem": odd,
+                    "message": odd,
+                    "lat": odd,
+                    "lon": odd,
+                    "contact": odd,
+                    "photo_author": odd,
+                    "photo_licence": odd,
+                }
+                resp = cclient.open(
+                    path,
+                    method=method,
+                    data=form,
+                    content_type="multipart/form-data",
+                    headers={"Idempotency-Key": odd or "k"},
+                )
+                if resp.status_code >= 500:
+                    failures.append(
+                        f"{method} {path} file={data[:8]!r} odd={odd!r} -> {resp.status_code}"
+                    )
+                resp.close()
+    for body in (
+        '{"order": [1, "x"]}',
+        '{"order": [true]}',
+        '{"order": null}',
+        "[]",
+        '{"licence": 5}',
+    ):
+        for method, path in (
+            ("PUT", "/api/curator/works/1/photos/order"),
+            ("PATCH", "/api/curator/works/1/photos/1"),
+        ):
+            resp = cclient.open(path, method=method, data=body, content_type="application/json")
+            if resp.status_code >= 500:
+                failures.append(f"{method} {path} {body} -> {resp.status_code}")
+            resp.close()
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_survey_writes_never_answer_500(cclient, auth):
+    """Odd placements, fixes and Idempotency-Keys (the field survey page's) are 400s."""
+    auth.login()
+    base = {
+        "title": "Odd survey",
+        "kind": "mural",
+        "lat": 43.2399,
+        "lon": 76.9203,
+        "source_url": "https://example.org/",
+    }
+    odd_fixes = [
+        None,
+        [],
+        "x",
+        {"lat": "nan", "lon": 1, "accuracy_m": 1, "fixed_at": "2026-01-01T00:00:00Z"},
+        {"lat": 43.2, "lon": 76.9, "accuracy_m": "1e309", "fixed_at": 5},
+        {"lat": 43.2, "lon": 76.9, "accuracy_m": 8, "fixed_at": "9999-99-99T99:99:99+00:00"},
+        {"lat": 43.2, "lon": 76.9, "accuracy_m": 8, "fixed_at": "x" * 10_000},
+        {"lat": 10**400, "lon": 76.9, "accuracy_m": 8, "fixed_at": "2026-01-01T00:00:00Z"},
+    ]
+    failures = []
+    for placed in ("gps", "clicked", "typed", "", 5, None, ["gps"], "<script>"):
+        for fix in odd_fixes:
+            for key in (None, "", " ", "k" * 500, "\u00e9t\u00e9"):
+                headers = {} if key is None else {"Idempotency-Key": key}
+                body = {**base, "placed": placed, "fix": fix}
+                for method, path in (
+                    ("POST", "/api/curator/installations"),
+                    ("PATCH", "/api/curator/installations/1"),
+                ):
+                    resp = cclient.open(
+                        path, method=method, json={**body, "version": 1}, headers=headers
+                    )
+                    if resp.status_code >= 500:
+                        failures.append(f"{method} {placed!r} {fix!r:.60} {key!r:.20}")
+                    resp.close()
     assert not failures, "\n".join(failures[:20])

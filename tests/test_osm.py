@@ -400,7 +400,8 @@ def test_import_page_takes_osm_files_and_keeps_their_ids(cclient, auth, db_path,
     # published, the popup data credits OpenStreetMap
     store.update_installation(mirror["id"], {"status": "published"}, mirror["version"] + 1, "t")
     api = cclient.get(f"/api/installations/{mirror['id']}").json["properties"]
-    assert "© OpenStreetMap contributors" in api["source_note"]
+    assert "© OpenStreetMap contributors" in api["how_we_know"]  # ODbL: credited in public
+    assert "source_note" not in api
 
 
 def test_import_page_refuses_bad_osm_files(cclient, auth, db_path, store):

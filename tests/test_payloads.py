@@ -113,3 +113,42 @@ def test_the_slim_table_says_when_each_work_stood_and_the_details_its_events(sto
     assert any(how == "edition" for how, _slug in details["events"][i])  # made for its festival
     assert all(isinstance(e, list) for e in details["events"])
     assert all(life == [] for life in details["life"])  # the seed has no life entries
+
+
+def test_the_details_carry_each_gallery_with_credits_cover_first_and_how_we_know(store):
+    store.insert_missing(
+        [
+            make_installation(
+                id=930,
+                slug="with-gallery",
+                how_we_know="Seen on site.",
+                how_we_know_ru="Видели на месте.",
+                source_note="RESEARCH-NOTE-930",
+            )
+        ]
+    )
+    credit = {"author": "A. S.", "licence": "CC-BY-4.0", "taken_on": "2026-05-01"}
+    store.add_work_photo(930, "cover.jpg", {**credit, "caption_ru": "Вид"}, "cora")
+    store.add_work_photo(930, "second.jpg", {"author": "B."}, "cora")
+    walk = build_walk(store)
+    i = [s["id"] for s in walk.stops].index(930)
+    slim = table(payloads.slim_table(walk, "ru"))
+    assert slim["photo"][i] == "cover.jpg"  # the slim table names the cover only
+    chunk = i // payloads.DETAILS_CHUNK
+    body = payloads.details_table(walk, "ru", chunk)
+    doc = table(body)
+    k = doc["id"].index(930)
+    assert [p["name"] for p in doc["photos"][k]] == ["cover.jpg", "second.jpg"]
+    assert doc["photos"][k][0] == {
+        "name": "cover.jpg",
+        "author": "A. S.",
+        "licence": "CC-BY-4.0",
+        "taken_on": "2026-05-01",
+        "caption": "Вид",
+    }
+    assert doc["howWeKnow"][k] == "Видели на месте."
+    assert "sourceNote" not in doc
+    for lang in ("en", "ru", "kk"):
+        for data in (payloads.slim_table(walk, lang), payloads.details_table(walk, lang, chunk)):
+            assert b"RESEARCH-NOTE-930" not in data
+    assert b"RESEARCH-NOTE-930" not in payloads.Fragments.of(walk, None).select()

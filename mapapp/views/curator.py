@@ -28,6 +28,7 @@ from flask_login import current_user
 
 from .. import contract, editing, exchange, photos
 from ..catalog import place_stops
+from ..credits import CREDIT_FIELDS
 from ..numbers import int_or_none
 from ..records import (
     COLUMNS,
@@ -44,7 +45,7 @@ from ..web.assets import asset_url
 from ..web.auth import role_required
 from ..web.db import get_store
 from ..web.i18n import LANGUAGE_NAMES
-from ..web.labels import field_errors, kind_labels, precision_labels
+from ..web.labels import field_errors, kind_labels, near_work_text, precision_labels
 from ..web.limits import upload_limit
 from ..web.walk import current_walk, workspace
 
@@ -155,6 +156,16 @@ class FormPhoto:
             photos.drop_pending(self.token, _media_dir())
 
 
+def _photo_credits() -> dict[str, Any]:
+    """The credit the form gives its new photo (``photo_author``, ``photo_licence``...)."""
+    return {k: request.form.get(f"photo_{k}") for k in CREDIT_FIELDS}
+
+
+def _credit_values() -> dict[str, Any]:
+    """The new photo's credit fields as typed, to show the form again."""
+    return {f"photo_{k}": v for k, v in _photo_credits().items() if v}
+
+
 def _media_dir() -> Path:
     return Path(current_app.config["MEDIA_DIR"])
 
@@ -213,7 +224,14 @@ def _edit_page(
         "latInput": "field-lat",
         "lonInput": "field-lon",
         "readout": "point-readout",
-        "contract": contract.browser_contract({"locate": url_for("curator_api.locate")}),
+        "near": "point-near",
+        "workId": row["id"] if row else None,
+        "contract": contract.browser_contract(
+            {
+                "locate": url_for("curator_api.locate"),
+                "works": url_for("curator_api.list_installations"),
+            }
+        ),
         "strings": {
             "along": _("km %(km)s along the route, %(dist)s m from it", km="{km}", dist="{dist}"),
             "tooFar": _(
@@ -222,6 +240,7 @@ def _edit_page(
                 max="{max}",
             ),
             "hint": _("Click or tap the map to place the work, or drag its marker."),
+            "near": near_work_text(),
         },
     }
     return (
@@ -236,6 +255,7 @@ def _edit_page(
             picker_scripts=[asset_url(p) for _n, p in maps.PICKER_SCRIPTS],
             max_offset_m=config["MAX_OFFSET_M"],
             pending_photo=pending_photo,
+            photo_rows=get_store().work_photos(row["id"]) if row else [],
             **_choices(),
         ),
         status,
@@ -247,13 +267,17 @@ def _edit_page(
 @role_required("curator")
 def new():
     if request.method == "GET":
-        return _edit_page({"status": "draft", "location_precision": "surveyed"}, {}, None, 200)
+        # never "surveyed" by default: the point is yet to be placed (clicked or typed)
+        return _edit_page({"status": "draft", "location_precision": "approximate"}, {}, None, 200)
     data = _form_fields()
     photo = _uploaded_photo()
     try:
-        row = editing.create_work(workspace(), data, photo.checked, errors=photo.errors)
+        row = editing.create_work(
+            workspace(), data, photo.checked, errors=photo.errors, credits=_photo_credits()
+        )
     except editing.Invalid as exc:
-        return _edit_page(data, _messages(exc.errors), None, 400, photo.keep())
+        values = {**data, **_credit_values()}
+        return _edit_page(values, _messages(exc.errors), None, 400, photo.keep())
     photo.done()
     flash(_("Added “%(title)s”.", title=row["title"]))
     return redirect(url_for("curator.edit", id=row["id"]))
@@ -288,9 +312,16 @@ def edit(id: int):
             photo=photo.checked,
             remove_photo=bool(request.form.get("remove_photo")),
             errors=errors,
+            credits=_photo_credits(),
         )
     except editing.Invalid as exc:
-        values = {**row, **data, "photo": row["photo"], "version": row["version"]}
+        values = {
+            **row,
+            **data,
+            **_credit_values(),
+            "photo": row["photo"],
+            "version": row["version"],
+        }
         return _edit_page(values, _messages(exc.errors), row, 400, photo.keep())
     except StaleEdit as exc:
         message = _(

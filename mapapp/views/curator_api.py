@@ -5,13 +5,20 @@ in an ``X-CSRFToken`` header (``GET /api/curator/session`` hands it out). Errors
 JSON: 400 with per-field messages (``fields``, in the request's language) and
 their rule codes (``codes``), 401, 403, 404, and 409 for a stale version. Every
 change goes through :mod:`mapapp.editing`, as the form's do.
+
+Creating and updating take an ``Idempotency-Key`` header (e.g. a UUID the client
+made when the change was queued): a request sent again with the same key changes
+nothing and answers 200 with the work as it is and ``Idempotent-Replay: true``
+(the field-survey page's offline queue relies on it). A body may say how its point
+was placed (``placed``: gps, map or typed, with a ``fix`` for gps): the precision
+is then the one the placement earns (:mod:`mapapp.survey`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -22,7 +29,7 @@ from ..numbers import MAX_ID, NumberError, parse_int
 from ..store import NotFound, StaleEdit
 from ..web.auth import role_required
 from ..web.db import get_store
-from ..web.labels import field_errors
+from ..web.labels import invalid_json
 from ..web.params import ParamError, float_arg, json_body, json_error, json_response
 from ..web.walk import current_walk, workspace
 
@@ -63,12 +70,7 @@ def _stale(exc: StaleEdit):
 
 @bp.errorhandler(editing.Invalid)
 def _invalid(exc: editing.Invalid):
-    return json_error(
-        400,
-        _("validation failed"),
-        fields=field_errors(exc.errors),
-        codes={field: e.code for field, e in exc.by_field.items()},
-    )
+    return invalid_json(exc.errors)
 
 
 @bp.get("/session")
@@ -96,11 +98,25 @@ def get_installation(id: int):
     return _json(_placed(_row_or_404(id)))
 
 
+def _idempotency_key() -> str | None:
+    """The request's ``Idempotency-Key``: the same key again repeats nothing."""
+    return request.headers.get("Idempotency-Key")
+
+
+def _written(row: dict[str, Any], status: int = 200):
+    """A write's answer; a replayed one says so (``Idempotent-Replay: true``)."""
+    replayed = isinstance(row, editing.Replayed)
+    resp = _json(_placed(row), status=200 if replayed else status)
+    if replayed:
+        resp.headers["Idempotent-Replay"] = "true"
+    return resp
+
+
 @bp.post("/installations")
 @role_required("curator")
 def create_installation():
-    row = editing.create_work(workspace(), json_body())
-    resp = _json(_placed(row), status=201)
+    row = editing.create_work(workspace(), json_body(), key=_idempotency_key())
+    resp = _written(row, status=201)
     resp.headers["Location"] = f"/api/curator/installations/{row['id']}"
     return resp
 
@@ -125,7 +141,7 @@ def update_installation(id: int):
     data = json_body()
     version = _version(data)
     _row_or_404(id)
-    return _json(_placed(editing.save_work(workspace(), id, data, version)))
+    return _written(editing.save_work(workspace(), id, data, version, key=_idempotency_key()))
 
 
 @bp.post("/installations/<int:id>/retire")

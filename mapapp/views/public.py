@@ -38,6 +38,7 @@ from ..web.assets import asset_url, inline_icon_url
 from ..web.cache import cached
 from ..web.db import get_store
 from ..web.encoded import REVALIDATE, Encoded, send_cached
+from ..web.gallery import photo_credit
 from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
 from ..web.security import allow_inline_script, script_hash
@@ -106,6 +107,13 @@ def js_strings() -> dict[str, str]:
         "loadingDetails": _("Loading the details…"),
         "detailsFailed": _("The details of this work could not be loaded. Try again online."),
         "dataFailed": _("The stops could not be loaded. Check the connection and reload."),
+        "photoBy": _("Photo: %(credit)s", credit="{credit}"),
+        "creditNotRecorded": _("Photo credit not recorded"),
+        "allRights": _("all rights reserved, shown with permission"),
+        "licence": _("licence"),
+        "howWeKnow": _("How we know"),
+        "surveyedOn": _("Surveyed on site on %(date)s", date="{date}"),
+        "reportProblem": _("Something wrong?"),
     }
 
 
@@ -113,14 +121,16 @@ def page_links(walk: Walk, lang: str) -> dict[str, str]:
     """URLs and templates for the map script, from this request's URL builder."""
     urls = current_urls()
     version = payloads.data_token(walk)
-    return {
+    links = {
         "permalink": urls.work_template(),
         "photoUrl": urls.photo_template(),
         "artistUrl": urls.artist_template(),
+        "reportUrl": urls.report_template(),  # empty on a static site (no server)
         "route": urls.route_data(version),
         "stops": urls.stops_data(version, lang),
         "details": urls.details_template(version, lang),
     }
+    return {k: v for k, v in links.items() if v}
 
 
 def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
@@ -287,7 +297,24 @@ def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
         "dates": period_text(stop.get("start_date") or "", stop.get("end_date") or "", lang),
         "km": f"{stop['chainage_m'] / 1000:.1f}",
         "source_url": stop.get("source_url") or "",
+        "how_we_know": localized(stop, "how_we_know", lang)[0],
+        "photos": focus_photos(stop, lang),
+        "report_url": current_urls().report_template().replace("{slug}", stop["slug"]),
     }
+
+
+def focus_photos(stop: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    """A work's gallery for its page without script: cover first, each with its credit."""
+    template = current_urls().photo_template()
+    photos = stop.get("photos") or ([{"name": stop["photo"]}] if stop.get("photo") else [])
+    return [
+        {
+            "src": template.replace("{name}", p["name"]),
+            "caption": localized(p, "caption", lang)[0],
+            "credit": photo_credit(p),
+        }
+        for p in photos
+    ]
 
 
 def render_map_page(focus: dict[str, Any] | None = None, status: int = 200):

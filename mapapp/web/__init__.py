@@ -10,7 +10,7 @@
 - :mod:`.errors`: error pages (HTML, or JSON under ``/api/``);
 - :mod:`.limits`: the request-size cap and the larger ones of upload views;
 - :mod:`.labels`: translated labels of kinds, statuses, history actions and
-  validation messages;
+  validation messages; :mod:`.gallery`: photo licences and credit lines;
 - :mod:`.assets`, :mod:`.auth`, :mod:`.i18n`, :mod:`.security`, :mod:`.urls`.
 
 Views import from here; nothing here imports a view, and nothing below this
@@ -22,7 +22,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..catalog import WalkCache
-from . import db, errors, labels, limits, params, urls
+from . import db, errors, gallery, labels, limits, params, urls
 from .cache import VersionedCache
 
 
@@ -35,4 +35,5 @@ def init_app(app: Flask) -> None:
     params.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
+    gallery.init_app(app)
     app.jinja_env.globals.update(urls.template_globals())

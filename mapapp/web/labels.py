@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from flask_babel import gettext as _
 
 from ..records import RowError
+from .params import json_error
 
 
 def kind_labels() -> dict[str, str]:
@@ -104,6 +105,14 @@ def history_labels() -> dict[str, str]:
     }
 
 
+def invalid_json(errors: list[RowError]) -> Response:
+    """A 400 JSON answer for broken rules: messages per field (``fields``) and codes."""
+    codes: dict[str, str] = {}
+    for e in errors:
+        codes.setdefault(e.field, e.code)
+    return json_error(400, _("validation failed"), fields=field_errors(errors), codes=codes)
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _labels() -> dict[str, Any]:
@@ -117,6 +126,15 @@ def init_app(app: Flask) -> None:
             "life_labels": life_labels,
             "error_text": error_text,
         }
+
+
+def near_work_text() -> str:
+    """The picker maps' warning that a point is a few metres from another work."""
+    return _(
+        "%(m)s m from “%(title)s”: is this the same work? Open it instead of adding it again.",
+        m="{m}",
+        title="{title}",
+    )
 
 
 def _error_templates() -> dict[str, str]:
@@ -164,6 +182,9 @@ def _error_templates() -> dict[str, str]:
         "photo_pixels": _("The image has too many pixels."),
         "photo_not_image": _("The file is not a JPEG, PNG or WebP image."),
         "photo_damaged": _("The image file is damaged or truncated."),
+        "photo_missing": _("Choose a photo file."),
+        "too_many_photos": _("A work has at most %(n)s photos.", n="{n}"),
+        "photo_order": _("Give the ids of all the work's photos, each once, in the new order."),
         "file_empty": _("The file is empty."),
         "not_utf8": _("The file is not UTF-8 text (at byte %(byte)s).", byte="{byte}"),
         "not_json": _("Not valid JSON (line %(line)s).", line="{line}"),
@@ -287,6 +308,25 @@ def _error_templates() -> dict[str, str]:
         "kml_network_link": _(
             "The KML links to other files on the network; export the features themselves."
         ),
+        "surveyed_needs_fix": _(
+            "“Surveyed on site” needs a position fix of at most %(accuracy)s m, with the point "
+            "placed within %(nudge)s m of it; choose approximate or estimated.",
+            accuracy="{accuracy}",
+            nudge="{nudge}",
+        ),
+        "fix_format": _(
+            "The position fix is incomplete: it needs latitude, longitude, accuracy and time."
+        ),
+        "fix_accuracy": _(
+            "The position fix's accuracy must be a radius from 0 to %(max)s m.", max="{max}"
+        ),
+        "fix_time": _("The position fix's time must be a date and time with its time zone."),
+        "fix_future": _("The position fix's time is in the future: check the phone's clock."),
+        "fix_old": _(
+            "The position fix is older than %(days)s days; take a new one.", days="{days}"
+        ),
+        "key_format": _("Idempotency-Key must be 1 to 200 printable characters, no spaces."),
+        "key_reused": _("This Idempotency-Key was sent before with a different change."),
     }
 
 

@@ -61,6 +61,14 @@ class AppUrls:
         """The iCalendar feed of a festival's events."""
         return url_for("events.festival_calendar", slug=slug)
 
+    def report_template(self) -> str:
+        """A work's "Something wrong?" form with ``{slug}`` (empty on a static site)."""
+        return url_for("reports.problem", slug=_SLUG).replace(_SLUG, "{slug}")
+
+    def suggest(self) -> str:
+        """The "Suggest a work here" form (empty on a static site, which has no server)."""
+        return url_for("reports.suggest")
+
     def photo_template(self) -> str:
         """A phone-sized photo's URL with ``{name}`` in place of its file name."""
         return url_for("public.media", name=f"phone/{_NAME}").replace(_NAME, "{name}")
@@ -152,6 +160,12 @@ class ExportUrls(AppUrls):
 
     def photo_template(self) -> str:
         return self.prefix + "media/phone/{name}"
+
+    def report_template(self) -> str:
+        return ""
+
+    def suggest(self) -> str:
+        return ""
 
     def in_language(self, code: str) -> str:
         return self.page(code, self.slug, self.folder)

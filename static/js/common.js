@@ -144,7 +144,48 @@
     };
   }
 
+  /* A photo's licences: short names (the same in every language) and where each open
+     one is explained; mapapp/credits.py is the list. */
+  var LICENCES = {
+    "CC-BY-4.0": ["CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"],
+    "CC-BY-SA-4.0": ["CC BY-SA 4.0", "https://creativecommons.org/licenses/by-sa/4.0/"],
+    "CC0-1.0": ["CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"]
+  };
+
+  /* "Photo: Aigerim S., 2026-05-01, CC BY 4.0" from a photo's author, date, licence. */
+  function photoCredit(p, T) {
+    var parts = [p.author, p.taken_on].filter(Boolean);
+    if (p.licence === "all-rights-reserved-with-permission") parts.push(T.allRights);
+    else if (LICENCES[p.licence]) parts.push(LICENCES[p.licence][0]);
+    return parts.length ? fmt(T.photoBy, { credit: parts.join(", ") }) : T.creditNotRecorded;
+  }
+
+  /* The small gallery of a work's photos with their credits, cover first: the one
+     place its markup is built (the map's popups, the field survey). photos:
+     [{name, caption, author, taken_on, licence}]; photoUrl: a URL with {name};
+     T: {photoOf, photoBy, creditNotRecorded, allRights, licence}; title: the work's. */
+  function gallery(photos, photoUrl, T, title) {
+    var box = el("div", { className: "gallery" });
+    photos.forEach(function (p) {
+      var credit = el("span", { className: "credit" }, photoCredit(p, T));
+      var licence = LICENCES[p.licence];
+      if (licence) {
+        credit.appendChild(document.createTextNode(" "));
+        credit.appendChild(el("a", { href: licence[1], target: "_blank", rel: "noopener noreferrer license" }, "(" + T.licence + ")"));
+      }
+      box.appendChild(el("figure", { className: "gallery-photo" },
+        el("img", {
+          className: "photo", src: fmt(photoUrl, { name: p.name }),
+          alt: p.caption || fmt(T.photoOf, { title: title }), loading: "lazy"
+        }),
+        el("figcaption", {}, p.caption ? el("span", { className: "caption" }, p.caption) : null, " ", credit)));
+    });
+    return box;
+  }
+
   window.TerrenkurCommon = {
+    gallery: gallery,
+    photoCredit: photoCredit,
     fmt: fmt,
     escapeHtml: escapeHtml,
     el: el,

@@ -276,12 +276,9 @@
     var facts = [kind, festivalText(app, i), d && d.year ? String(d.year) : ""].filter(Boolean).join(" · ");
     nodes.push(el("p", { className: "meta" }, facts));
     if (d && d.dates) nodes.push(el("p", { className: "meta dates" }, T.dates + ": " + d.dates));
-    if (D.photo[i]) {
-      nodes.push(el("img", {
-        className: "photo", src: fmt(contract.urls.photoUrl, { name: D.photo[i] }),
-        alt: fmt(T.photoOf, { title: title }), loading: "lazy"
-      }));
-    }
+    // the gallery with credits from the details (cover first); till then the cover alone
+    var photos = (d && d.photos && d.photos.length) ? d.photos : (D.photo[i] ? [{ name: D.photo[i] }] : []);
+    if (photos.length) nodes.push(C.gallery(photos, contract.urls.photoUrl, T, title));
     if (d && d.description) {
       nodes.push(el("p", { className: "description", lang: langOf(app, d.descriptionLang) }, d.description));
     }
@@ -305,8 +302,12 @@
     var src = d && C.safeHttpUrl(d.sourceUrl);
     if (src) links.appendChild(el("a", { href: src, target: "_blank", rel: "noopener noreferrer" }, T.source));
     links.appendChild(el("a", { href: fmt(contract.urls.permalink, { slug: D.slug[i] }) }, T.permalink));
+    if (contract.urls.reportUrl) {
+      links.appendChild(el("a", { className: "report-link", href: fmt(contract.urls.reportUrl, { slug: D.slug[i] }) }, T.reportProblem));
+    }
+    if (d && d.howWeKnow) nodes.push(el("p", { className: "meta how-we-know" }, T.howWeKnow + ": " + d.howWeKnow));
+    if (d && d.surveyedOn) nodes.push(el("p", { className: "meta surveyed" }, fmt(T.surveyedOn, { date: d.surveyedOn })));
     nodes.push(links);
-    if (d && d.sourceNote) nodes.push(el("p", { className: "meta source-note" }, d.sourceNote));
     // plugins' additions (events.js: the work's events and life): part(nodes, i, details)
     app.popupParts.forEach(function (part) { part(nodes, i, d); });
     return nodes;
@@ -718,10 +719,28 @@
   function photoUrls(app) {
     var out = [];
     if (!app.D) return out;
-    app.D.photo.forEach(function (name) {
+    var names = app.D.photo.slice();
+    Object.keys(app.details).forEach(function (c) {  // the galleries of the chunks in
+      (app.details[c].table.photos || []).forEach(function (photos) {
+        (photos || []).forEach(function (p) { names.push(p.name); });
+      });
+    });
+    names.forEach(function (name) {
       if (name) out.push(new URL(fmt(app.S.contract.urls.photoUrl, { name: name }), location.href).href);
     });
     return out;
+  }
+
+  /* "Suggest a work here" carries the map's centre to the form. */
+  function suggestHere(map) {
+    var link = document.getElementById("suggest-link");
+    if (!link) return;
+    var base = link.getAttribute("href").split("?")[0];
+    var lang = document.documentElement.lang;
+    map.on("moveend", function () {
+      var c = map.getCenter();
+      link.href = base + "?lat=" + c.lat.toFixed(6) + "&lon=" + c.lng.toFixed(6) + "&lang=" + lang;
+    });
   }
 
   function mount(map, settingsId) {
@@ -771,6 +790,7 @@
     (window.TerrenkurPlugins || []).forEach(function (plugin) {
       plugin(app, function () { if (app.D) applyFilters(app); });
     });
+    suggestHere(map);
     map.invalidateSize();
 
     app.ready = Promise.all([

@@ -154,10 +154,20 @@ def serve(
     *,
     tiles: str = "",
     extra: Iterable[Installation] = (),
+    config: dict[str, Any] | None = None,
 ) -> Iterator[LiveServer]:
-    """Generator for fixtures: start a live server on its own seeded DB, stop it after."""
+    """Generator for fixtures: start a live server on its own seeded DB, stop it after.
+
+    ``config`` adds settings (e.g. ``RATELIMIT_ENABLED: False`` for many sign-ins).
+    """
     db_path = build_db(tmp_path_factory.mktemp(name) / "mapapp.sqlite", extra)
-    config = {"TESTING": True, "DB": str(db_path), "SECRET_KEY": "test", "TILES": tiles}
+    config = {
+        "TESTING": True,
+        "DB": str(db_path),
+        "SECRET_KEY": "test",
+        "TILES": tiles,
+        **(config or {}),
+    }
     app = create_app(config)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name=f"live-{name}", daemon=True)
@@ -169,6 +179,21 @@ def serve(
         thread.join(timeout=timeout_s(10))
         server.server_close()
         assert not thread.is_alive(), f"live server {name!r} did not stop"
+
+
+def hold_workers_to(guarded: Guarded) -> None:
+    """A service worker's own requests stay on loopback too (``page.route`` does not
+    see them): route the whole context, recording what it blocks."""
+    prefix = guarded.server.base_url + "/"
+
+    def route(r) -> None:
+        if r.request.url.startswith(prefix) or r.request.url.startswith("data:"):
+            r.fallback()
+        else:
+            guarded.blocked.append(r.request.url)
+            r.abort("blockedbyclient")
+
+    guarded.page.context.route("**/*", route)
 
 
 @dataclass

@@ -11,7 +11,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from browser_support import LiveServer, QuietHandler, build_db, timeout_ms, timeout_s
+from browser_support import (
+    LiveServer,
+    QuietHandler,
+    build_db,
+    hold_workers_to,
+    timeout_ms,
+    timeout_s,
+)
 from PIL import Image
 from playwright.sync_api import expect
 from werkzeug.security import generate_password_hash
@@ -93,20 +100,6 @@ def private_server(
     server.server_close()
 
 
-def _hold_workers_to(guarded) -> None:
-    """The worker's own requests stay on loopback too (``page.route`` does not see them)."""
-    prefix = guarded.server.base_url + "/"
-
-    def route(r) -> None:
-        if r.request.url.startswith(prefix) or r.request.url.startswith("data:"):
-            r.fallback()
-        else:
-            guarded.blocked.append(r.request.url)
-            r.abort("blockedbyclient")
-
-    guarded.page.context.route("**/*", route)
-
-
 def private_urls(kept: list[str], works: dict[str, Installation]) -> list[str]:
     """Cached URLs only a signed-in curator may see: the draft's photo, curator pages."""
     paths = [urlsplit(k.split(" ", 1)[1]).path for k in kept]
@@ -123,7 +116,7 @@ def test_nothing_private_is_kept_and_sign_out_clears_the_rest(open_page, private
     draft_photo = private_server.url(f"/media/phone/{works['draft'].photo}")
     public_photo = private_server.url(f"/media/phone/{works['public'].photo}")
     g = open_page(private_server, "desktop")
-    _hold_workers_to(g)
+    hold_workers_to(g)
     page = g.page
 
     # a walker's visit: the public map and its photos are kept
@@ -137,7 +130,7 @@ def test_nothing_private_is_kept_and_sign_out_clears_the_rest(open_page, private
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/curator/9201")
-    shown = page.locator("p.current-photo img")
+    shown = page.locator(".current-photo img").first
     page.wait_for_function(
         "(img) => img.complete && img.naturalWidth > 0", arg=shown.element_handle()
     )

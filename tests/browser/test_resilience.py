@@ -29,7 +29,8 @@ HOSTILE = Installation(
     lon=76.9195,
     location_precision="approximate",
     source_url="https://example.org/probe",
-    source_note="<iframe src=javascript:alert(3)></iframe>",
+    source_note="<iframe src=javascript:alert(3)></iframe> never shown to the public",
+    how_we_know="<iframe src=javascript:alert(4)></iframe>",
     status="published",
 )
 
@@ -71,7 +72,8 @@ def test_popup_and_list_show_markup_as_text(open_page, hostile_server: LiveServe
     assert popup.locator("img[src=x], script, svg, iframe, b").count() == 0
     assert HOSTILE_DESCRIPTION in popup.locator(".description").inner_text()
     assert HOSTILE.address in popup.locator(".address").inner_text()
-    assert HOSTILE.source_note in popup.inner_text()
+    assert HOSTILE.how_we_know in popup.inner_text()
+    assert "never shown to the public" not in page.content()  # the research note is private
     assert page.locator("img[src=x]").count() == 0
     assert page.title().startswith(HOSTILE_TITLE)
 
