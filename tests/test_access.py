@@ -10,8 +10,9 @@ from werkzeug.routing import Rule
 
 from .conftest import AuthActions
 
-#: Blueprints anyone may use: the map, its data, assets, offline files, the planner.
-PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner"}
+#: Blueprints anyone may use: the map, its data, assets, offline files, the planner,
+#: walkers' reports.
+PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "reports"}
 #: Single public endpoints: Flask's static files, signing in, signing out (which
 #: changes nothing for someone not signed in), and what walkers see of events.
 PUBLIC_ENDPOINTS = {
@@ -25,10 +26,6 @@ PUBLIC_ENDPOINTS = {
     "events.festival_calendar",
     "events.api_events",
 }
-PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "reports"}
-#: Single public endpoints: Flask's static files, signing in, and signing out (which
-#: changes nothing for someone not signed in).
-PUBLIC_ENDPOINTS = {"static", "account.login", "account.logout"}
 #: Blueprints for admins only; every other non-public endpoint is for curators.
 ADMIN_BLUEPRINTS = {"admin"}
 
