@@ -247,3 +247,29 @@ def test_photos_prune_removes_only_files_no_row_points_at(db_path, tmp_path, sto
     assert not (media / orphan).exists() and not (media / "phone" / orphan).exists()
     assert (media / kept).exists() and (media / "phone" / kept).exists()
     assert (media / "notes.txt").exists()
+
+
+def test_the_form_moves_a_photo_later_and_edits_its_credit(cclient, auth, store):
+    auth.login()
+    first = upload(cclient, 1).json
+    second = upload(cclient, 1).json
+    assert cclient.post(f"/curator/1/photos/{first['id']}/later").status_code == 303
+    assert [p["id"] for p in store.work_photos(1)] == [second["id"], first["id"]]
+    assert store.installation(1)["photo"] == second["name"]
+    key = f"credit_{first['id']}_"
+    form = {f"{key}author": "Ruslan A.", f"{key}licence": "CC0-1.0", f"{key}caption_ru": "Вид"}
+    resp = cclient.post(f"/curator/1/photos/{first['id']}/credit", data=form)
+    assert resp.status_code == 303
+    saved = store.work_photo(first["id"])
+    assert (saved["author"], saved["licence"], saved["caption_ru"]) == (
+        "Ruslan A.",
+        "CC0-1.0",
+        "Вид",
+    )
+    bad = {**form, f"{key}licence": "mine"}
+    resp = cclient.post(f"/curator/1/photos/{first['id']}/credit", data=bad)
+    assert resp.status_code == 303 and store.work_photo(first["id"])["licence"] == "CC0-1.0"
+    page = cclient.get("/curator/1").text
+    assert "Unknown value" in page  # the refusal is said on the form
+    assert cclient.post("/curator/2/photos/99999/later").status_code == 404
+    assert cclient.post(f"/curator/2/photos/{first['id']}/credit", data=form).status_code == 404
