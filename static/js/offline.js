@@ -137,9 +137,11 @@
     return urls.filter(function (u) { return seen[u] ? false : (seen[u] = true); });
   }
 
-  /* Once the map has its stops (their photos are kept too), or failed to get them. */
+  /* Once the map has its stops and their details (their photos are kept too), or failed
+   * to get them. */
   function mapReady() {
     var ready = window.Terrenkur && Terrenkur.ready;
+    if (ready && Terrenkur.allDetails) ready = Terrenkur.allDetails();  // the galleries too
     return ready ? ready.catch(function () {}) : Promise.resolve();
   }
 

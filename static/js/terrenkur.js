@@ -808,6 +808,16 @@
     app.ready.catch(function () { /* said in the status line */ });
     window.Terrenkur.ready = app.ready;
     window.Terrenkur.photoUrls = function () { return photoUrls(app); };
+    // every detail chunk in (their galleries' photos are then in photoUrls()), for offline
+    window.Terrenkur.allDetails = function () {
+      return app.ready.then(function () {
+        var all = [];
+        for (var i = 0; i < app.D.id.length; i += app.D.chunk) {
+          all.push(detailChunk(app, i).catch(function () { /* kept without that gallery */ }));
+        }
+        return Promise.all(all);
+      });
+    };
   }
 
   window.Terrenkur = { mount: mount };

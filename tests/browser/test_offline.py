@@ -41,6 +41,7 @@ from mapapp.app import create_app
 from mapapp.photos import store_photo
 from mapapp.records import Installation
 from mapapp.site import export_site
+from mapapp.store import Store
 
 pytestmark = pytest.mark.browser
 
@@ -156,6 +157,12 @@ def offline_app(tmp_path_factory: pytest.TempPathFactory, tile_server: TileServe
     media = root / "media"
     probe = with_photo(media)
     db = build_db(root / "mapapp.sqlite", [probe])
+    store = Store.open(db)
+    try:  # a second photo in its gallery: only its detail chunk names it
+        second = store_photo(photo_bytes(), media, 8_000_000)
+        store.add_work_photo(probe.id, second, {"author": "A. S.", "licence": "CC0-1.0"}, "t")
+    finally:
+        store.close()
     config = {
         "TESTING": True,
         "DB": str(db),
@@ -258,6 +265,15 @@ def reload_offline(page) -> None:
 # 1. the map reloads and works with the network cut ---------------------------------------
 
 
+#: The photos the worker keeps (covers and the galleries' other photos).
+KEPT_PHOTOS = """async () => {
+  const names = (await caches.keys()).filter((n) => n.indexOf("photos") >= 0);
+  const out = [];
+  for (const n of names) (await (await caches.open(n)).keys()).forEach((r) => out.push(r.url));
+  return out;
+}"""
+
+
 def test_map_works_offline_after_one_visit(
     open_page, offline_server, offline_app, tile_server, viewport, artifacts
 ):
@@ -267,6 +283,9 @@ def test_map_works_offline_after_one_visit(
     page = guarded.open_map("/?lang=kk")
     wait_offline_ready(page)
     expect(page.locator("#offline-note")).to_be_empty()
+    kept_photos = [u for u in page.evaluate(KEPT_PHOTOS) if "/media/phone/" in u]
+    assert any(u.endswith(probe.photo) for u in kept_photos)  # the cover (slim table)
+    assert any(not u.endswith(probe.photo) for u in kept_photos)  # its gallery's second photo
     expect(page.locator("#offline-state")).to_contain_text(DATA_AGE["kk"])
 
     # offline, a tile this visit never loaded cannot load: not the map's failure
@@ -287,7 +306,7 @@ def test_map_works_offline_after_one_visit(
     guarded.ignore_console(re.escape(tile_server.origin))
     page.goto(offline_server.url(f"/installations/{probe.slug}?lang=kk"), wait_until="load")
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
-    photo = page.locator(".leaflet-popup-content img.photo")
+    photo = page.locator(".leaflet-popup-content img.photo").first  # the cover
     expect(photo).to_be_visible()
     page.wait_for_function(
         "(img) => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
