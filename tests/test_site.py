@@ -296,3 +296,20 @@ def test_artist_pages_are_exported_in_each_language(site: Path, store):
 
 def _artists(store, row):
     return [store.record_by_slug("artist", k) for k in row["artists"].split(";") if k]
+
+
+def test_every_gallery_photo_is_exported_and_checked_never_a_research_note(
+    export_app, store, media: Path, works, tmp_path: Path
+):
+    second = store_photo(jpeg(), media, 10**7)
+    store.add_work_photo(801, second, {"author": "A. S.", "licence": "CC0-1.0"}, "cora")
+    store.db.execute("UPDATE installations SET source_note = 'RESEARCH-NOTE-801' WHERE id = 801")
+    out = tmp_path / "gallery-site"
+    export_site(export_app, out)
+    assert (out / "media" / "phone" / second).is_file()
+    assert (out / "media" / "phone" / works["published"].photo).is_file()
+    (out / "media" / "phone" / second).unlink()
+    assert any(second in problem for problem in check_site(out))  # named by a detail chunk
+    for file in out.rglob("*"):
+        if file.suffix in (".html", ".geojson", ".json"):
+            assert "RESEARCH-NOTE-801" not in file.read_text(encoding="utf-8"), file
