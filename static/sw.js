@@ -12,7 +12,8 @@
  *   Copies served from the cache carry X-Terrenkur-Saved-At, so the page can tell.
  * - Scripts, styles and icons: cache first (versioned URLs, ?v=...); an older
  *   version of the same file is dropped when a new one is stored.
- * - Phone-sized photos: cache first.
+ * - Phone-sized photos: cache first. Walk mode's audio stories: kept whole when the route
+ *   is saved for offline, Range requests answered from the copy (206).
  * - Tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
  *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
  *   "save this route for offline" are kept apart and are not evicted.
@@ -22,7 +23,8 @@
  *   pages and photos before it goes through; the next map visit keeps them again.
  *
  * The page talks to it with postMessage over a MessageChannel:
- *   {type: "keep", urls}        cache what a visit needs -> {type: "kept", ok, failed}
+ *   {type: "keep", urls}        cache what a visit needs (and walk mode's audio
+ *                               stories: kept whole, answered by Range) -> {type: "kept", ok, failed}
  *   {type: "estimate", urls}    -> {type: "estimate", missing, averageBytes}
  *   {type: "save-tiles", urls}  -> {type: "progress", ...}... then {type: "saved", ...}
  *   {type: "cancel"}            stops a running save
@@ -41,6 +43,7 @@ var CACHES = {
   pages: PREFIX + "pages-v2",  // v2: drops what workers before the privacy rule kept
   assets: PREFIX + "assets-v1",
   photos: PREFIX + "photos-v2",
+  audio: PREFIX + "audio-v1",  // walk mode's stories: random names, never changed
   tiles: PREFIX + "tiles-" + TILES_ID,
   route: PREFIX + "route-tiles-" + TILES_ID
 };
@@ -58,10 +61,11 @@ var LANG_DIR = LANGUAGES.length
   : "";
 var PAGE = new RegExp("^" + LANG_DIR + "(?:installations\\/[^/]+\\/?)?(?:index\\.html)?$");
 var PERMALINK = new RegExp("^(" + LANG_DIR + ")installations\\/([^/]+?)\\/?(?:index\\.html)?$");
-var DATA = /^api\/(?:route|installations)\.geojson$/;
+var DATA = /^api\/(?:(?:route|installations)\.geojson|walk\.json)$/;
 var MANIFEST = new RegExp("^" + LANG_DIR + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
+var AUDIO = /^audio\/[0-9a-f]{16}\.(?:mp3|m4a|ogg|opus)$/;
 
 var tilePattern = compileTemplate(TILE_TEMPLATE);
 var corsFails = false;
@@ -120,6 +124,7 @@ function kindOf(url) {
   if (DATA.test(rel) || MANIFEST.test(rel)) return "data";
   if (ASSET.test(rel)) return "asset";
   if (PHOTO.test(rel)) return "photo";
+  if (AUDIO.test(rel)) return "audio";
   return null;
 }
 
@@ -312,6 +317,29 @@ function tileResponse(event, key) {
   });
 }
 
+/* --- audio stories: kept whole, answered in the parts players ask for --- */
+
+/* A kept story, or the part a Range header asks for (206); players seek with these. */
+function audioResponse(request) {
+  return caches.match(request.url, { cacheName: CACHES.audio }).then(function (hit) {
+    if (!hit) return fetch(request);
+    var m = /^bytes=(\d*)-(\d*)$/.exec(request.headers.get("Range") || "");
+    if (!m) return hit;
+    return hit.blob().then(function (body) {
+      var size = body.size;
+      var start = m[1] === "" ? Math.max(0, size - parseInt(m[2] || "0", 10)) : parseInt(m[1], 10);
+      var end = m[1] !== "" && m[2] !== "" ? Math.min(parseInt(m[2], 10), size - 1) : size - 1;
+      if (start >= size || end < start) {
+        return new Response(null, { status: 416, headers: { "Content-Range": "bytes */" + size } });
+      }
+      var headers = new Headers(hit.headers);
+      headers.set("Content-Range", "bytes " + start + "-" + end + "/" + size);
+      headers.set("Content-Length", String(end - start + 1));
+      return new Response(body.slice(start, end + 1), { status: 206, statusText: "Partial Content", headers: headers });
+    });
+  });
+}
+
 /* --- fetch --- */
 
 /* Signing out: drop the kept pages and photos first, then let the sign-out through. */
@@ -347,6 +375,8 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(cacheFirst(event, CACHES.assets, dropOtherVersions));
   } else if (kind === "photo") {
     event.respondWith(cacheFirst(event, CACHES.photos));
+  } else if (kind === "audio") {
+    event.respondWith(audioResponse(request));
   }
 });
 
@@ -374,9 +404,9 @@ function keep(urls) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return put(CACHES.pages, url.href, response);
       });
-    } else if (kind === "asset" || kind === "photo") {
+    } else if (kind === "asset" || kind === "photo" || kind === "audio") {
       if (kind === "photo") photos.push(url.href);
-      var name = kind === "asset" ? CACHES.assets : CACHES.photos;
+      var name = { asset: CACHES.assets, photo: CACHES.photos, audio: CACHES.audio }[kind];
       job = caches.match(url.href, { cacheName: name }).then(function (hit) {
         return hit || fetch(url.href).then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);

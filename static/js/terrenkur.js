@@ -163,6 +163,9 @@
     if (p.description) {
       box.appendChild(el("p", { className: "description", lang: textLang(app, p, "description") }, p.description));
     }
+    // walk mode's audio story (static/js/walk.js), with the text above as its transcript
+    var story = window.TerrenkurWalk && window.TerrenkurWalk.cardAudio(p.id);
+    if (story) box.appendChild(story);
     if (p.address) {
       box.appendChild(el("p", { className: "address" }, el("strong", {}, T.address + ": "),
         el("span", { lang: textLang(app, p, "address") }, p.address)));
@@ -244,13 +247,15 @@
     app.toggle.setAttribute("aria-expanded", String(open));
   }
 
-  /* Show a work's marker and open its popup; moveFocus puts the keyboard on its title. */
-  function focusStop(app, id, moveFocus) {
+  /* Show a work's marker and open its popup; moveFocus puts the keyboard on its title;
+   * then(popupElement) runs once it is open (walk mode plays the story in it). */
+  function focusStop(app, id, moveFocus, then) {
     var s = app.byId[id];
     if (!s) return;
     if (!isWide()) setPanel(app, false);
     app.cluster.zoomToShowLayer(s.marker, function () {
       s.marker.openPopup();
+      if (then) then(s.marker.getPopup().getElement());
       if (moveFocus) {
         var heading = s.marker.getPopup().getElement().querySelector("h2");
         if (heading) heading.focus();
@@ -430,6 +435,8 @@
     window.Terrenkur.map = map;
     window.Terrenkur.cluster = app.cluster;
     window.Terrenkur.locate = app.locate;
+    // walk mode opens a work's card when the walker reaches it
+    window.Terrenkur.openStop = function (id, then) { focusStop(app, id, false, then); };
   }
 
   window.Terrenkur = { mount: mount };
