@@ -433,5 +433,7 @@ def set_trigger_zone(ws: Workspace, work_id: int, trigger_m: float | None) -> No
     low, high = contract.TRIGGER_MIN_M, contract.TRIGGER_MAX_M
     if trigger_m is not None and not (low <= trigger_m <= high):
         reason = f"give a distance from {low:g} to {high:g} m"
-        raise Invalid([row_error(0, "trigger_m", "trigger_range", reason, min=low, max=high)])
+        raise Invalid(
+            [row_error(0, "trigger_m", "trigger_range", reason, min=f"{low:g}", max=f"{high:g}")]
+        )
     ws.store.set_trigger_zone(work_id, trigger_m)

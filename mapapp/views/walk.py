@@ -109,7 +109,7 @@ def walk_doc(lang: str) -> dict[str, Any]:
                 "access": None,
                 "audio": None,
             }
-            if s["offset_m"] > contract.POPUP_OFF_ROUTE_M and index.size:
+            if s["offset_m"] > item["trigger"] and index.size:  # not reached from the route
                 (i, dist), *_rest = index.query(s["lon"], s["lat"])
                 item["access"] = {
                     "name": access[i]["name"],
@@ -209,6 +209,7 @@ def walk_strings() -> dict[str, str]:
         ),
         "noneAhead": _("No more works ahead."),
         "here": _("You are at %(title)s.", title="{title}"),
+        "hereMore": _("Other works here: %(n)s.", n="{n}"),
         "offHere": _(
             "%(title)s is %(off)s off the river walk, %(min)s min from %(access)s.",
             title="{title}",

@@ -81,16 +81,18 @@
     return best;
   }
 
-  /* Whether a walker moving from chainage `from` to `to` passed (or is level with) `at`. */
-  function passed(from, to, at, within) {
+  /* Whether a walker who moved from chainage `from` (null: just started) to `to`
+   * has reached chainage `at`: within `within` metres ahead of them now, and not
+   * already that far behind them before. */
+  function reached(from, to, at, within, direction) {
+    if (ahead(to, at, direction) > within) return false;
     if (from === null) return Math.abs(to - at) <= within;
-    var lo = Math.min(from, to) - within, hi = Math.max(from, to) + within;
-    return at >= lo && at <= hi && Math.abs(to - at) <= Math.abs(from - at) + within;
+    return ahead(from, at, direction) > -within;
   }
 
   var geometry = {
     ahead: ahead, progress: progress, nextWork: nextWork, inferDirection: inferDirection,
-    bearing: bearing, nearest: nearest, passed: passed
+    bearing: bearing, nearest: nearest, reached: reached
   };
 
   var settingsEl = document.getElementById("walk-settings");
@@ -111,6 +113,8 @@
   //: the dot is redrawn when it moved this far, or the heading turned this much
   var REDRAW_M = 1;
   var REDRAW_DEG = 10;
+  //: positions for which the map stays put while a card opens (its zoom animating)
+  var CARD_HOLD = 5;
 
   function $(id) { return document.getElementById(id); }
   var openBtn = $("walk-open"), panel = $("walk-panel"), closeBtn = $("walk-close");
@@ -125,10 +129,10 @@
     mode: "idle", // idle, walking, paused
     choice: "auto", direction: null, start: null, trail: [], lastChainage: null,
     nudged: {}, announced: {}, lastNudged: null,
-    watchId: null, follow: true, centre: null, drawn: null,
+    watchId: null, follow: true, centre: null, drawn: null, cardPending: 0,
     layer: null, dot: null, ring: null, arrow: null
   };
-  var counters = { positions: 0, redraws: 0, pans: 0 };
+  var counters = { positions: 0, redraws: 0, pans: 0, cards: 0 };
   var log = [];
 
   function number(n, digits) { return C.number(n, digits, lang); }
@@ -203,7 +207,9 @@
       arrowEl.setAttribute("data-heading", fix.heading === null ? "" : String(Math.round(fix.heading)));
     }
     state.drawn = { lat: fix.lat, lon: fix.lon, heading: fix.heading, accuracy: fix.accuracy };
-    if (state.follow) {
+    // a card being opened (its marker zoomed to) holds the map for a few positions
+    if (state.cardPending > 0) state.cardPending -= 1;
+    if (state.follow && !state.cardPending) {
       var c = state.centre;
       if (!c || C.haversine(c.lat, c.lon, fix.lat, fix.lon) >= FOLLOW_M) {
         var m = map();
@@ -228,7 +234,7 @@
         title: w.title, off: distance(w.offset), min: minutes(w.access.m), access: w.access.name,
         dist: distance(next.ahead)
       });
-    } else if (w.offset > K.popupOffRouteM) {
+    } else if (w.offset > w.trigger) {
       text = fmt(T.nextOffNoAccess, { title: w.title, off: distance(w.offset), dist: distance(next.ahead) });
     } else {
       text = fmt(T.nextOn, { title: w.title, dist: distance(next.ahead) });
@@ -280,12 +286,19 @@
     if (panel.hidden) setPanel(true);
   }
 
-  function openCard(w, play) {
+  /* Open a work's card (terrenkur.js zooms its cluster apart first); a card the
+   * cluster's animation left unopened is asked for once more. */
+  function openCard(w, play, again) {
     var T0 = window.Terrenkur;
     if (!T0 || !T0.openStop) return;
+    state.cardPending = CARD_HOLD;
     T0.openStop(w.id, function (popupEl) {
-      if (!play || !popupEl) return;
-      var player = popupEl.querySelector("audio");
+      if (!popupEl && !again) return openCard(w, play, true);
+      state.cardPending = 0;
+      state.centre = null; // follow again from the next position
+      if (!popupEl) return;
+      counters.cards += 1;
+      var player = play && popupEl.querySelector("audio");
       if (player) {
         var started = player.play();
         if (started && started.catch) started.catch(function () { /* the walker can press play */ });
@@ -293,15 +306,18 @@
     });
   }
 
-  function nudge(w) {
-    state.nudged[w.id] = true;
-    state.lastNudged = w;
-    log.push({ type: "nudge", id: w.id, chainage: w.chainage });
-    showBanner(fmt(T.here, { title: w.title }), w.id, "nudge");
+  /* Works whose zones the walker entered at one position: one banner naming them all,
+   * one vibration, the first one's card (and its story, if switched on). */
+  function nudge(works) {
+    var first = works[0];
+    state.lastNudged = first;
+    var text = fmt(T.here, { title: first.title });
+    if (works.length > 1) text += " " + fmt(T.hereMore, { n: number(works.length - 1, 0) });
+    showBanner(text, first.id, "nudge");
     if (navigator.vibrate) {
       try { navigator.vibrate([200, 100, 200]); } catch (e) { /* not allowed here */ }
     }
-    openCard(w, autoplayBox.checked && !!w.audio);
+    openCard(first, autoplayBox.checked && !!first.audio);
   }
 
   function announceOffRoute(w) {
@@ -321,17 +337,21 @@
     state.data.works.forEach(function (w) {
       if (!state.nudged[w.id] && C.haversine(fix.lat, fix.lon, w.lat, w.lon) <= w.trigger) {
         entered.push({ w: w, kind: "nudge" });
-      } else if (w.offset > K.popupOffRouteM && !state.announced[w.id] && !state.nudged[w.id] &&
+      } else if (w.offset > w.trigger && !state.announced[w.id] && !state.nudged[w.id] &&
         state.direction && place.offset <= K.farFromRouteM &&
-        passed(state.lastChainage, place.chainage, w.chainage, K.passedWithinM)) {
+        reached(state.lastChainage, place.chainage, w.chainage, K.passedWithinM, dir)) {
         entered.push({ w: w, kind: "off" });
       }
     });
-    entered.sort(function (a, b) { return ahead(a.w.chainage, b.w.chainage, dir); });
+    entered.sort(function (a, b) { return ahead(b.w.chainage, a.w.chainage, dir); });
+    var reachedNow = [];
     entered.forEach(function (e) {
-      if (e.kind === "nudge") nudge(e.w);
-      else announceOffRoute(e.w);
+      if (e.kind !== "nudge") return announceOffRoute(e.w);
+      state.nudged[e.w.id] = true;
+      log.push({ type: "nudge", id: e.w.id, chainage: e.w.chainage });
+      reachedNow.push(e.w);
     });
+    if (reachedNow.length) nudge(reachedNow);
   }
 
   /* --- positions --- */
@@ -540,7 +560,10 @@
     cardAudio: cardAudio,
     offlineAudio: offlineAudio,
     stats: function () {
-      return { positions: counters.positions, redraws: counters.redraws, pans: counters.pans, mode: state.mode };
+      return {
+        positions: counters.positions, redraws: counters.redraws, pans: counters.pans, cards: counters.cards,
+        mode: state.mode
+      };
     },
     log: function () { return log.slice(); }
   };
