@@ -10,11 +10,12 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from .audio_support import story, tagged, wav
 
 from mapapp import audio, contract, editing, geo
 from mapapp.editing import Workspace
 from mapapp.store import NotFound, Store
+
+from .audio_support import story, tagged, wav
 
 MB = 1_000_000
 
@@ -144,23 +145,6 @@ def test_trigger_zone_bounds(store, tmp_path):
 # the public side ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def walk_app(db_path, tmp_path, users):
-    from mapapp.app import create_app
-
-    return create_app(
-        {
-            "TESTING": True,
-            "DB": str(db_path),
-            "SECRET_KEY": "test",
-            "TILES": "",
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "MEDIA_DIR": str(tmp_path / "media"),
-        }
-    )
-
-
 def attach(db_path: Path, media: Path, work: int, lang: str, data: bytes) -> str:
     store = Store.open(db_path)
     try:
@@ -171,8 +155,8 @@ def attach(db_path: Path, media: Path, work: int, lang: str, data: bytes) -> str
         store.close()
 
 
-def test_walk_data_per_language(walk_app, db_path, tmp_path):
-    client = walk_app.test_client()
+def test_walk_data_per_language(curator_app, db_path, tmp_path):
+    client = curator_app.test_client()
     store = Store.open(db_path)
     works = store.installations()
     store.close()
@@ -195,14 +179,14 @@ def test_walk_data_per_language(walk_app, db_path, tmp_path):
             assert w["access"] is None
 
 
-def test_audio_is_served_with_ranges_and_only_when_public(walk_app, db_path, tmp_path, auth):
+def test_audio_is_served_with_ranges_and_only_when_public(curator_app, db_path, tmp_path):
     store = Store.open(db_path)
     work = store.installations()[0]
     store.close()
     data = story(1.0)
     name = attach(db_path, tmp_path / "media", work["id"], "en", data)
     stored = (tmp_path / "media" / "audio" / name).read_bytes()
-    client = walk_app.test_client()
+    client = curator_app.test_client()
     with client.get(f"/audio/{name}") as whole:
         assert whole.status_code == 200 and whole.data == stored
         assert whole.mimetype == "audio/ogg"
@@ -220,14 +204,14 @@ def test_audio_is_served_with_ranges_and_only_when_public(walk_app, db_path, tmp
     store.db.conn.commit()
     store.close()
     assert client.get(f"/audio/{name}").status_code == 404
-    curator = walk_app.test_client()
+    curator = curator_app.test_client()
     curator.post("/login", data={"username": "cora", "password": "curator-pass-1"})
     with curator.get(f"/audio/{name}") as private:
         assert private.status_code == 200 and "no-store" in private.headers["Cache-Control"]
 
 
-def test_curators_page_sets_zone_and_stories(walk_app, db_path, tmp_path):
-    client = walk_app.test_client()
+def test_curators_page_sets_zone_and_stories(curator_app, db_path, tmp_path):
+    client = curator_app.test_client()
     store = Store.open(db_path)
     work = store.installations()[0]["id"]
     store.close()

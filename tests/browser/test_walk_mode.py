@@ -16,13 +16,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from browser_support import LiveServer, QuietHandler, build_db, timeout_ms, timeout_s
 from playwright.sync_api import expect
+from test_accessibility import AXE, serious
 from test_offline import TileServer, guard_workers, wait_offline_ready
 from werkzeug.serving import make_server
 
@@ -34,7 +35,6 @@ from tests.audio_support import story
 
 pytestmark = pytest.mark.browser
 
-AXE = Axe()
 STEP_M = 10.0
 #: Positions handed to the page per call.
 CHUNK = 40
@@ -112,35 +112,31 @@ def prepare(db: Path, media: Path) -> dict[str, Any]:
         store.close()
 
 
-def start(app) -> tuple[Any, threading.Thread, str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+@contextmanager
+def walk_app_server(root: Path, tiles: str = "") -> Iterator[tuple[LiveServer, dict]]:
+    """The app on the shipped data with the stories of :func:`prepare`."""
+    db = build_db(root / "mapapp.sqlite")
+    media = root / "media"
+    works = prepare(db, media)
+    config = {"TESTING": True, "DB": str(db), "SECRET_KEY": "test", "TILES": tiles}
+    config["MEDIA_DIR"] = str(media)
+    server = make_server(
+        "127.0.0.1", 0, create_app(config), threaded=True, request_handler=QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return server, thread, f"http://127.0.0.1:{server.port}"
-
-
-def stop(server, thread) -> None:
-    server.shutdown()
-    thread.join(timeout=timeout_s(10))
-    server.server_close()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.port}", server.port, db, config), works
+    finally:
+        server.shutdown()
+        thread.join(timeout=timeout_s(10))
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
 def walk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict]]:
-    root = tmp_path_factory.mktemp("walk")
-    db = build_db(root / "mapapp.sqlite")
-    media = root / "media"
-    works = prepare(db, media)
-    config = {
-        "TESTING": True,
-        "DB": str(db),
-        "SECRET_KEY": "test",
-        "TILES": "",
-        "MEDIA_DIR": str(media),
-    }
-    server, thread, url = start(create_app(config))
-    yield LiveServer(url, server.port, db, config), works
-    stop(server, thread)
+    with walk_app_server(tmp_path_factory.mktemp("walk")) as found:
+        yield found
 
 
 def open_walk(open_page, server: LiveServer, path: str = "/?lang=en", *allow: str):
@@ -389,15 +385,6 @@ def test_autoplay_is_off_by_default(open_page, walk_server):
 # 4. accessibility of the walk screen ---------------------------------------------------------
 
 
-def serious(results) -> list[str]:
-    out = []
-    for v in results.response["violations"]:
-        if v["impact"] in ("serious", "critical"):
-            targets = [", ".join(n["target"]) for n in v["nodes"][:4]]
-            out.append(f"{v['id']} ({v['impact']}): {v['help']} -> {targets}")
-    return out
-
-
 def test_walk_screen_passes_the_audit(open_page, walk_server):
     server, works = walk_server
     route = route_of(server.db_path)
@@ -428,21 +415,12 @@ def test_walk_screen_passes_the_audit(open_page, walk_server):
 @pytest.fixture(scope="module")
 def offline_walk_server(tmp_path_factory) -> Iterator[tuple[LiveServer, dict, TileServer]]:
     tile_server = TileServer()
-    root = tmp_path_factory.mktemp("walk-offline")
-    db = build_db(root / "mapapp.sqlite")
-    media = root / "media"
-    works = prepare(db, media)
-    config = {
-        "TESTING": True,
-        "DB": str(db),
-        "SECRET_KEY": "test",
-        "TILES": tile_server.template,
-        "MEDIA_DIR": str(media),
-    }
-    server, thread, url = start(create_app(config))
-    yield LiveServer(url, server.port, db, config), works, tile_server
-    stop(server, thread)
-    tile_server.close()
+    try:
+        root = tmp_path_factory.mktemp("walk-offline")
+        with walk_app_server(root, tile_server.template) as (server, works):
+            yield server, works, tile_server
+    finally:
+        tile_server.close()
 
 
 def test_saved_route_includes_the_stories_and_they_play_offline(open_page, offline_walk_server):
