@@ -36,8 +36,9 @@ from tests.audio_support import story
 pytestmark = pytest.mark.browser
 
 STEP_M = 10.0
-#: Positions handed to the page per call.
+#: Positions handed to the page per call, and the pause after each call.
 CHUNK = 40
+PAUSE_MS = 300
 
 FAKE_GEOLOCATION = """
 (() => {
@@ -175,6 +176,7 @@ def emit(page, points: list[tuple[float, float]], accuracy: float = 6.0) -> None
             "([pts, acc]) => __geo.emit(pts, acc)", [points[i : i + CHUNK], accuracy]
         )
         assert watching == 1, "the page stopped watching the position"
+        page.wait_for_timeout(PAUSE_MS)  # the map's animations (a card opening) run meanwhile
 
 
 def expected_events(server: LiveServer, points, direction: str) -> list[tuple[str, int]]:
