@@ -14,7 +14,7 @@ from .conftest import AuthActions
 PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner"}
 #: Single public endpoints: Flask's static files, signing in, and signing out (which
 #: changes nothing for someone not signed in).
-PUBLIC_ENDPOINTS = {"static", "account.login", "account.logout"}
+PUBLIC_ENDPOINTS = {"static", "account.login", "account.logout", "walk.data", "walk.audio_file"}
 #: Blueprints for admins only; every other non-public endpoint is for curators.
 ADMIN_BLUEPRINTS = {"admin"}
 

@@ -272,3 +272,13 @@ def test_walk_events_once_per_work_in_walking_order():
     # far from the route: no announcement of the turn
     far = [(76.92, 43.20 + i * 0.0001) for i in range(301)]
     assert geo.walk_events(route, [off], far, "forward", far_m=500.0) == []
+
+
+@pytest.mark.parametrize("value", ["", "0", "-1", "abc", "nan", "inf", "1e309", "30", " 45 "])
+def test_odd_trigger_zones_are_never_a_500(curator_app, value):
+    client = curator_app.test_client()
+    client.post("/login", data={"username": "cora", "password": "curator-pass-1"})
+    for action in ("trigger", "upload", "remove"):
+        data = {"action": action, "trigger_m": value, "lang": value.strip() or "en"}
+        resp = client.post("/curator/1/walk", data=data)
+        assert resp.status_code in (302, 400), (action, value, resp.status_code)
