@@ -113,6 +113,8 @@
   //: the dot is redrawn when it moved this far, or the heading turned this much
   var REDRAW_M = 1;
   var REDRAW_DEG = 10;
+  //: the heading is taken from movement over at least this many metres
+  var HEADING_M = 5;
   //: positions for which the map stays put while a card opens (its zoom animating)
   var CARD_HOLD = 5;
 
@@ -194,7 +196,9 @@
     if (d && (fix.heading === null) !== (d.heading === null)) turned = 360;
     else if (d && fix.heading !== null) turned = Math.abs(((fix.heading - d.heading) % 360 + 540) % 360 - 180);
     var ringChanged = !d || Math.abs(fix.accuracy - d.accuracy) > Math.max(2, d.accuracy * 0.2);
-    if (d && moved < REDRAW_M && turned < REDRAW_DEG && !ringChanged) return;
+    // moves within half the fix's accuracy are noise: not redrawn
+    var still = Math.max(REDRAW_M, Math.min(fix.accuracy || 0, 30) / 2);
+    if (d && moved < still && turned < REDRAW_DEG && !ringChanged) return;
     ensureLayers(latlng);
     counters.redraws += 1;
     state.dot.setLatLng(latlng);
@@ -360,8 +364,10 @@
     if (typeof coords.heading === "number" && isFinite(coords.heading) && (coords.speed === null || coords.speed > 0.3)) {
       return coords.heading;
     }
+    // the bearing from the last drawn position, once it is beyond the fix's noise
     var d = state.drawn;
-    if (d && C.haversine(d.lat, d.lon, fix.lat, fix.lon) >= 3) return bearing(d.lat, d.lon, fix.lat, fix.lon);
+    var beyond = Math.max(HEADING_M, Math.min(fix.accuracy || 0, 30));
+    if (d && C.haversine(d.lat, d.lon, fix.lat, fix.lon) >= beyond) return bearing(d.lat, d.lon, fix.lat, fix.lon);
     return d ? d.heading : null;
   }
 
