@@ -30,9 +30,6 @@ import math
 import random
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +42,7 @@ import soundfile as sf  # noqa: E402
 from offline import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
-    Quiet,
+    app_server,
     cache_stats,
     new_page,
     open_ready,
@@ -53,10 +50,8 @@ from offline import (  # noqa: E402
     tile_server,
 )
 from playwright.sync_api import sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
 from mapapp import audio, editing, geo, tiles  # noqa: E402
-from mapapp.app import create_app  # noqa: E402
 from mapapp.catalog import build_walk, load_seed, seed  # noqa: E402
 from mapapp.editing import Workspace  # noqa: E402
 from mapapp.store import Store  # noqa: E402
@@ -116,26 +111,6 @@ def give_every_work_a_story(db: Path, media: Path) -> tuple[int, int]:
         store.close()
 
 
-@contextmanager
-def app_server(db: Path, tiles_url: str, media: Path) -> Iterator[str]:
-    config = {
-        "TESTING": True,
-        "DB": str(db),
-        "SECRET_KEY": "bench",
-        "TILES": tiles_url,
-        "MEDIA_DIR": str(media),
-    }
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
 def noisy(route: geo.Route, chainage: float, rng: random.Random) -> tuple[float, float]:
     lon, lat = route.point_at(chainage)
     x, y = geo.to_metric([lon], [lat])
@@ -181,7 +156,7 @@ def main() -> None:
         print(f"\n1. Save this route for offline, stories in '{LANG}': {len(corridor)} tiles")
         with (
             tile_server() as tile_origin,
-            app_server(db, tile_origin + "/{z}/{x}/{y}.png", media) as base,
+            app_server(db, tile_origin + "/{z}/{x}/{y}.png", MEDIA_DIR=str(media)) as base,
         ):
             context, page, blocked = new_page(browser, base, tile_origin + "/")
             open_ready(page, f"{base}/?lang={LANG}")
@@ -218,7 +193,7 @@ def main() -> None:
             f" GPS noise ~{NOISE_M:.0f} m; then standing {STAND_MIN} min"
         )
         rng = random.Random(13)
-        with app_server(db, "", media) as base:
+        with app_server(db, "", MEDIA_DIR=str(media)) as base:
             context, page, blocked = new_page(browser, base)
             page.add_init_script(FAKE_GEOLOCATION)
             page.goto(f"{base}/?lang={LANG}", wait_until="load")
