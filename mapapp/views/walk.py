@@ -172,10 +172,7 @@ def walk_strings() -> dict[str, str]:
     """Every string ``walk.js`` shows, translated."""
     return {
         "start": _("Start a walk"),
-        "pause": _("Pause"),
         "resume": _("Resume"),
-        "stop": _("End the walk"),
-        "follow": _("Follow me"),
         "waiting": _("Waiting for your position…"),
         "paused": _("Walk paused. Your position is not followed."),
         "ended": _("Walk ended."),
@@ -229,14 +226,8 @@ def walk_strings() -> dict[str, str]:
         ),
         "farNoAccess": _("You are %(dist)s from the river walk.", dist="{dist}"),
         "accuracy": _("Position within %(dist)s", dist="{dist}"),
-        "autoplay": _("Play a work's story when I reach it"),
-        "direction": _("Direction"),
-        "fromMovement": _("From my movement"),
-        "walking": _("Walking %(dir)s", dir="{dir}"),
-        "listen": _("Listen to the story"),
         "story": _("Audio story, %(min)s:%(sec)s", min="{min}", sec="{sec}"),
         "transcript": _("The text of this card is the story's transcript."),
-        "audioOffline": _("%(n)s audio stories in this language, %(size)s", n="{n}", size="{size}"),
         "m": _("%(n)s m", n="{n}"),
         "km": _("%(n)s km", n="{n}"),
     }
