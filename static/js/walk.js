@@ -431,6 +431,7 @@
     endBtn.hidden = mode === "idle";
     followBtn.hidden = mode === "idle";
     directionBox.disabled = mode !== "idle";
+    directionBox.hidden = mode !== "idle"; // room for what the walk says
     openBtn.classList.toggle("walking", mode === "walking");
   }
 
