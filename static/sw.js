@@ -23,7 +23,7 @@
  * - photos: phone-sized photos, cache first; photos of works gone are dropped.
  * - audio: walk mode's stories, kept whole when the route is saved for offline (random
  *   names that never change: cache first); Range requests answered from the copy (206).
- *   Walk mode's data (/api/walk.json?lang=): network first, kept in the shell cache.
+ * - walk: walk mode's data (/api/walk.json?lang=), network first.
  * - tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
  *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
  *   "save this route for offline" are kept apart and are not evicted.
@@ -57,6 +57,7 @@ var CACHES = {
   assets: PREFIX + "assets-v1",
   photos: PREFIX + "photos-v2",
   audio: PREFIX + "audio-v1",
+  walk: PREFIX + "walk-v1",
   tiles: PREFIX + "tiles-" + TILES_ID,
   route: PREFIX + "route-tiles-" + TILES_ID
 };
@@ -400,8 +401,10 @@ self.addEventListener("fetch", function (event) {
   var kind = kindOf(url);
   if ((kind === "page" || kind === "permalink") && request.mode === "navigate") {
     event.respondWith(networkFirst(event, CACHES.shell, function () { return shellFor(url); }));
-  } else if (kind === "manifest" || kind === "walkdata") {
+  } else if (kind === "manifest") {
     event.respondWith(networkFirst(event, CACHES.shell, null, true));
+  } else if (kind === "walkdata") {
+    event.respondWith(networkFirst(event, CACHES.walk, null, true));
   } else if (kind === "data") {
     event.respondWith(cacheFirst(event, dataCache(dataVersion(url))));
   } else if (kind === "asset") {
@@ -447,7 +450,7 @@ function keep(urls, version, shell) {
       if (version) stamp[VERSION] = version;
       job = fetchInto(CACHES.shell, url.href, stamp);
     } else if (kind === "manifest" || kind === "walkdata") {
-      job = fetchInto(CACHES.shell, url.href);
+      job = fetchInto(kind === "manifest" ? CACHES.shell : CACHES.walk, url.href);
     } else if (kind === "data") {
       var name = dataCache(dataVersion(url));
       job = caches.match(url.href, { cacheName: name }).then(function (hit) {

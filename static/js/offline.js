@@ -133,6 +133,7 @@
       C.readSettings(O.mapSettings).kinds.forEach(function (k) { urls.push(absolute(k.icon)); });
     }
     if (window.Terrenkur && Terrenkur.photoUrls) urls = urls.concat(Terrenkur.photoUrls());
+    if (window.TerrenkurWalk && TerrenkurWalk.dataUrl) urls.push(absolute(TerrenkurWalk.dataUrl)); // walk.js
     var seen = {};
     return urls.filter(function (u) { return seen[u] ? false : (seen[u] = true); });
   }

@@ -564,6 +564,7 @@
   window.TerrenkurWalk = {
     geometry: geometry,
     ready: ready,
+    dataUrl: W.data, // offline.js keeps it with the page
     cardAudio: cardAudio,
     offlineAudio: offlineAudio,
     stats: function () {

@@ -38,7 +38,7 @@ pytestmark = pytest.mark.browser
 STEP_M = 10.0
 #: Positions handed to the page per call, and the pause after each call.
 CHUNK = 40
-PAUSE_MS = 300
+PAUSE_MS = timeout_ms(300)
 
 FAKE_GEOLOCATION = """
 (() => {
@@ -380,7 +380,7 @@ def test_autoplay_is_off_by_default(open_page, walk_server):
     emit(page, walk_points(route, max(0.0, second["chainage"] - 60), second["chainage"]))
     player = page.locator(f'.leaflet-popup audio[data-work-id="{second["id"]}"]')
     expect(player).to_be_attached()
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(timeout_ms(500))
     assert player.evaluate("(a) => a.paused")
 
 
