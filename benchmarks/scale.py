@@ -1,4 +1,4 @@
-"""What browsers get from the map with 16 and with 10,000 works. Prints, asserts nothing.
+"""What browsers get from the map with the shipped data and with 10,000 works. Prints only.
 
 Run with ``.venv/bin/python benchmarks/scale.py`` (a few minutes) or ``--quick``
 (fewer loads, 2,000 works instead of 10,000). See ``benchmarks/README.md``.
@@ -544,7 +544,7 @@ def database(tmp: Path, n: int) -> tuple[Path, int]:
     db = tmp / f"works-{n}.sqlite"
     extra = None
     if n > 100:
-        coords, _, _ = load_seed(ROOT / "data")
+        coords = load_seed(ROOT / "data").route_coordinates
         extra = synthetic_installations(geo.Route.from_coords(coords), n)
     published, _ = seeded_db(db, extra)
     return db, published
@@ -657,7 +657,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 works, fewer loads")
     parser.add_argument("--loads", type=int, default=None, help="cold loads per profile")
     parser.add_argument(
-        "--works", default=None, help="comma-separated sizes (default 16,10000; --quick 16,2000)"
+        "--works",
+        default=None,
+        help="comma-separated sizes; under 100: the shipped data"
+        " (default 16,10000; --quick 16,2000)",
     )
     args = parser.parse_args(argv)
     big, loads, seconds = (2_000, 2, 2.0) if args.quick else (10_000, 5, 4.0)

@@ -48,8 +48,8 @@ class VersionedCache:
 
     A key that includes the data version never goes stale: a write makes a new key,
     and the old entry falls out of the LRU. A value larger than a quarter of the bound
-    is handed back but not kept (it would push everything else out). Two threads asking
-    for the same missing key may both build it; the value is the same, so either is kept.
+    is handed back but not kept (it would push everything else out). A missing key is
+    built by one thread; others asking for it meanwhile wait for that value (:meth:`get`).
     """
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
