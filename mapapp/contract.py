@@ -25,6 +25,11 @@ POPUP_OFF_ROUTE_M = 50.0
 LIST_OFF_ROUTE_M = 300.0
 #: "Locate me" tells walkers farther than this from the route how far they are.
 FAR_FROM_ROUTE_M = 500.0
+#: Walk mode nudges a walker who comes this close to a work (curators may set another).
+TRIGGER_M = 30.0
+#: The trigger zones a curator may set, in metres.
+TRIGGER_MIN_M = 5.0
+TRIGGER_MAX_M = 300.0
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +73,7 @@ def browser_contract(urls: Mapping[str, str] | None = None) -> dict[str, Any]:
         "popupOffRouteM": POPUP_OFF_ROUTE_M,
         "listOffRouteM": LIST_OFF_ROUTE_M,
         "farFromRouteM": FAR_FROM_ROUTE_M,
+        "triggerM": TRIGGER_M,
         "projection": dict(metric_projection()),
         "urls": dict(urls or {}),
     }

@@ -19,9 +19,10 @@ from typing import Any
 
 from slugify import slugify
 
-from . import geo, photos
+from . import audio, contract, geo, photos
 from .records import (
     Event,
+    LANGUAGES,
     Installation,
     References,
     RowError,
@@ -39,11 +40,13 @@ __all__ = [
     "apply_import",
     "apply_pull",
     "area_error",
+    "attach_audio",
     "check_installation",
     "check_record",
     "create_record",
     "add_life_entry",
     "create_work",
+    "remove_audio",
     "restore_record",
     "replace_route",
     "restore_work",
@@ -51,6 +54,7 @@ __all__ = [
     "save_record",
     "save_work",
     "withdraw_life_entry",
+    "set_trigger_zone",
 ]
 
 
@@ -460,3 +464,57 @@ def apply_pull(
         if route is not None:
             replace_route(ws, *route)
         apply_import(ws, creates, updates)
+
+
+# walk mode: audio stories and trigger zones --------------------------------------------
+
+
+def attach_audio(ws: Workspace, work_id: int, lang: str, checked: audio.CheckedAudio) -> str:
+    """Store a checked audio story as a work's in ``lang``; the file it replaced goes.
+
+    Returns the stored file's name. A write that fails leaves no file behind.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}")
+    if ws.media_dir is None:
+        raise ValueError("this workspace has no media folder for audio")
+    name = audio.save_audio(checked, ws.media_dir)
+    try:
+        fields = {
+            "file": name,
+            "format": checked.format,
+            "bytes": len(checked.data),
+            "seconds": checked.seconds,
+            "username": ws.username,
+        }
+        replaced = ws.store.set_audio(work_id, lang, fields)
+    except BaseException:
+        audio.delete_audio(name, ws.media_dir)
+        raise
+    if replaced:
+        audio.delete_audio(replaced, ws.media_dir)
+    audio.remove_orphans(ws.media_dir, ws.store.audio_file_names())
+    return name
+
+
+def remove_audio(ws: Workspace, work_id: int, lang: str) -> bool:
+    """Detach a work's audio story in ``lang`` and delete its file; whether there was one."""
+    old = ws.store.remove_audio(work_id, lang)
+    if old and ws.media_dir is not None:
+        audio.delete_audio(old, ws.media_dir)
+        audio.remove_orphans(ws.media_dir, ws.store.audio_file_names())
+    return old is not None
+
+
+def set_trigger_zone(ws: Workspace, work_id: int, trigger_m: float | None) -> None:
+    """A work's own trigger zone in metres (``None``: the contract's default).
+
+    Raises :class:`Invalid` (field ``trigger_m``) outside the contract's bounds.
+    """
+    low, high = contract.TRIGGER_MIN_M, contract.TRIGGER_MAX_M
+    if trigger_m is not None and not (low <= trigger_m <= high):
+        reason = f"give a distance from {low:g} to {high:g} m"
+        raise Invalid(
+            [row_error(0, "trigger_m", "trigger_range", reason, min=f"{low:g}", max=f"{high:g}")]
+        )
+    ws.store.set_trigger_zone(work_id, trigger_m)

@@ -81,6 +81,8 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "edition": odd,
                     "status": odd,
                     "date": odd,
+                    "trigger_m": odd,  # walk mode's page
+                    "lang": odd,
                 }
             resp = cclient.open(f"{path}?{query}", method=method, **kwargs)
             if resp.status_code >= 500:

@@ -285,6 +285,9 @@
     if (d && d.description) {
       nodes.push(el("p", { className: "description", lang: langOf(app, d.descriptionLang) }, d.description));
     }
+    // walk mode's audio story (static/js/walk.js), with the text above as its transcript
+    var story = window.TerrenkurWalk && window.TerrenkurWalk.cardAudio(D.id[i]);
+    if (story) nodes.push(story);
     if (d && d.address) {
       nodes.push(el("p", { className: "address" }, el("strong", {}, T.address + ": "),
         el("span", { lang: langOf(app, d.addressLang) }, d.address)));
@@ -349,9 +352,10 @@
   }
 
   /* Open stop i's card on its marker (which must be on the map). */
-  function openCard(app, i) {
+  function openCard(app, i, still) {
     var m = app.markers[i];
     if (!m.getPopup()) m.bindPopup(buildCard(app, i), popupOptions(app));
+    m.getPopup().options.autoPan = !still; // walk mode keeps the map on the walker
     m.openPopup();
   }
 
@@ -536,14 +540,16 @@
     app.toggle.setAttribute("aria-expanded", String(open));
   }
 
-  /* Show a work's marker and open its card; moveFocus puts the keyboard on its title. */
-  function focusStop(app, i, moveFocus, fromList) {
+  /* Show a work's marker and open its card; moveFocus puts the keyboard on its title;
+   * then(popupElement) runs once it is open (walk mode plays the story in it). */
+  function focusStop(app, i, moveFocus, fromList, then) {
     var m = app.markers[i];
     if (!m || !app.cluster.hasLayer(m)) return;
     if (!isWide()) setPanel(app, false);
     app.returnFocus = moveFocus ? { i: i, fromList: !!fromList } : null;
     app.cluster.zoomToShowLayer(m, function () {
-      openCard(app, i);
+      openCard(app, i, !!then);
+      if (then) then(m.getPopup() && m.getPopup().getElement());
       if (moveFocus) {
         var heading = m.getPopup().getElement().querySelector("h2");
         if (heading) heading.focus();
@@ -788,6 +794,12 @@
     app.ready.catch(function () { /* said in the status line */ });
     window.Terrenkur.ready = app.ready;
     window.Terrenkur.photoUrls = function () { return photoUrls(app); };
+    // walk mode opens a work's card (by id) when the walker reaches it
+    window.Terrenkur.openStop = function (id, then) {
+      app.ready.then(function () {
+        if (app.byId[id] !== undefined) focusStop(app, app.byId[id], false, false, then);
+      });
+    };
   }
 
   window.Terrenkur = { mount: mount };
