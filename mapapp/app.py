@@ -121,6 +121,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         planner,
         public,
         scenarios,
+        tours,
     )
     from .views import assets as vendor
 
@@ -136,6 +137,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         curator_records,
         admin,
         curator_api,
+        tours,
     ):
         app.register_blueprint(module.bp)
     return app

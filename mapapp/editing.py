@@ -25,6 +25,7 @@ from .records import (
     References,
     RowError,
     row_error,
+    split_keys,
     validate_record,
     validate_row,
 )
@@ -293,6 +294,19 @@ def check_record(
     return validate_record(kind, data, 0, refs)
 
 
+def _unknown_tour_works(store: Store, kind: str, rec: Any) -> list[RowError]:
+    """A tour's works must be stored works (drafts too: a tour may be ready first)."""
+    if kind != "tour" or rec is None:
+        return []
+    known = {r["slug"] for r in store.all_installations()}
+    missing = [k for k in split_keys(rec.works) if k not in known]
+    if not missing:
+        return []
+    value = ", ".join(missing)
+    reason = f"no work has the key {value!r}"
+    return [row_error(0, "works", "unknown_work", reason, value=value[:80])]
+
+
 def _key_error(exc: Exception) -> Invalid:
     key = str(exc.args[0])
     if isinstance(exc, KeyInUse):
@@ -307,6 +321,7 @@ def create_record(ws: Workspace, kind: str, data: dict[str, Any]) -> dict[str, A
     rec, errors = check_record(
         kind, {k: v for k, v in data.items() if k != "id"}, ws.store.references()
     )
+    errors = errors or _unknown_tour_works(ws.store, kind, rec)
     if rec is None or errors:
         raise Invalid(errors)
     fields = rec.model_dump(exclude={"id"})
@@ -332,6 +347,7 @@ def save_record(
     merged = {k: previous[k] for k in editable}
     merged.update((k, v) for k, v in data.items() if k in editable)
     rec, errors = check_record(kind, merged, ws.store.references())
+    errors = errors or _unknown_tour_works(ws.store, kind, rec)
     if rec is None or errors:
         raise Invalid(errors)
     try:

@@ -361,10 +361,35 @@ def m011_plan_scenarios(db: Database) -> None:
     )
 
 
+@migrations()
+def m017_tours(db: Database) -> None:
+    """Curated tours: an ordered selection of works with texts in three languages.
+
+    Tours are public, so every change counts as a data change (as for festivals).
+    """
+    langs = ("", "_ru", "_kk")
+    texts = tuple(
+        f"{f}{s}" for f in ("name", "description", "start_note", "end_note") for s in langs
+    )
+    _table_of_texts(db, "tours", (*texts, "works", *_SOURCE_COLUMNS), ("duration_min",))
+    body = (
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        name = f"tours_{event.lower()}_counts"
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} ON tours BEGIN {body} END")
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
-RECORD_TABLES = {"festival": "festivals", "edition": "editions", "artist": "artists"}
+RECORD_TABLES = {
+    "festival": "festivals",
+    "edition": "editions",
+    "artist": "artists",
+    "tour": "tours",
+}
 RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
 #: The texts of a work that the search index holds besides its names.
 _BODY_COLUMNS = tuple(f"{f}{s}" for f in ("description", "address") for s in ("", "_ru", "_kk"))
@@ -844,6 +869,7 @@ class Store:
             "festival": "name COLLATE NOCASE",
             "edition": "festival, year, number, name COLLATE NOCASE",
             "artist": "name COLLATE NOCASE",
+            "tour": "name COLLATE NOCASE",
         }[kind]
         sql = f"SELECT * FROM {RECORD_TABLES[kind]} ORDER BY {order}, id"  # noqa: S608
         return [dict(r) for r in self.db.query(sql)]
@@ -866,6 +892,8 @@ class Store:
 
     def uses_of(self, kind: str, slug: str) -> int:
         """How many works (and, for a festival, editions) refer to a record's key."""
+        if kind == "tour":  # nothing refers to a tour
+            return 0
         count = len(self._works_referring(kind, slug))
         if kind == "festival":
             row = self.db.execute("SELECT count(*) FROM editions WHERE festival = ?", [slug])

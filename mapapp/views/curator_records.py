@@ -1,4 +1,4 @@
-"""Curator pages for festivals, their editions and artists: lists, forms, history.
+"""Curator pages for festivals, their editions, artists and tours: lists, forms, history.
 
 The same rules as for works: sign-in, CSRF (on every form), a version check on
 save (a stale form overwrites nothing), every change in the history with a way to
@@ -24,9 +24,17 @@ from ..web.walk import workspace
 bp = Blueprint("curator_records", __name__)
 
 #: Each kind of record and the path its pages live under.
-PLURALS = {"festival": "festivals", "edition": "editions", "artist": "artists"}
+PLURALS = {"festival": "festivals", "edition": "editions", "artist": "artists", "tour": "tours"}
+#: Texts in three languages (``name``, ``name_ru``, ``name_kk``...).
+_TEXTS = ("name", "bio", "description", "start_note", "end_note")
 #: Fields written in a language other than English, with that language.
-_FIELD_LANGS = {f"{f}_{lang}": lang for f in ("name", "bio") for lang in ("ru", "kk")}
+_FIELD_LANGS = {f"{f}_{lang}": lang for f in _TEXTS for lang in ("ru", "kk")}
+#: Fields edited in a text area rather than a line.
+_LONG_FIELDS = (
+    *(f"{f}{s}" for f in _TEXTS[1:] for s in ("", "_ru", "_kk")),
+    "source_note",
+    "works",
+)
 
 
 def field_labels(kind: str) -> dict[str, str]:
@@ -52,6 +60,17 @@ def field_labels(kind: str) -> dict[str, str]:
         "text_status_en": _("State of the English texts"),
         "text_status_ru": _("State of the Russian texts"),
         "text_status_kk": _("State of the Kazakh texts"),
+        "description": _("Description in English"),
+        "description_ru": _("Description in Russian"),
+        "description_kk": _("Description in Kazakh"),
+        "works": _("Works in walking order: their keys, one a line"),
+        "duration_min": _("Expected duration in minutes"),
+        "start_note": _("Start: how to get there (metro, bus), in English"),
+        "start_note_ru": _("Start, in Russian"),
+        "start_note_kk": _("Start, in Kazakh"),
+        "end_note": _("End: toilets, cafés, the way home, in English"),
+        "end_note_ru": _("End, in Russian"),
+        "end_note_kk": _("End, in Kazakh"),
     }
 
 
@@ -79,12 +98,13 @@ def _edit_page(
             fields=RECORD_EDITABLE[kind],
             labels=field_labels(kind),
             field_langs=_FIELD_LANGS,
-            long_fields=("bio", "bio_ru", "bio_kk", "source_note"),
+            long_fields=_LONG_FIELDS,
             values=values,
             errors=errors,
             row=row,
             uses=uses,
             festivals=store.records("festival"),
+            works=store.all_installations() if kind == "tour" else [],
             text_statuses=TEXT_STATUSES,
         ),
         status,
@@ -109,6 +129,8 @@ def index(kind: str):
             for e in f["editions"]:
                 e["uses"] = store.uses_of("edition", e["slug"])
         return render_template("curator/records.html", kind=kind, festivals=festivals)
+    if kind == "tour":
+        return render_template("curator/records.html", kind=kind, tours=store.records(kind))
     artists = [{**a, "uses": store.uses_of("artist", a["slug"])} for a in store.records(kind)]
     return render_template("curator/records.html", kind=kind, artists=artists)
 
