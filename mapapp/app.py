@@ -117,6 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         curator,
         curator_api,
         curator_records,
+        finder,
         offline,
         planner,
         public,
@@ -138,6 +139,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin,
         curator_api,
         tours,
+        finder,
     ):
         app.register_blueprint(module.bp)
     return app

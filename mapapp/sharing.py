@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import segno
 
+from .folding import browser_tables, fold
 from .records import split_keys
 
 #: Map apps a work's "Directions" open, in the order shown: key, name, URL template.
@@ -92,3 +93,26 @@ def tour_length_m(stops: list[dict[str, Any]]) -> float:
         return 0.0
     chainages = [s["chainage_m"] for s in stops]
     return float(sum(abs(b - a) for a, b in zip(chainages, chainages[1:], strict=False)))
+
+
+def search_names(stop: dict[str, Any]) -> str:
+    """The names a walker may search a work by: its titles, credit, artists, festival."""
+    names = [stop.get(c) or "" for c in ("title", "title_ru", "title_kk", "artist")]
+    for artist in stop.get("artists") or []:
+        names.extend(artist.get(c) or "" for c in ("name", "name_ru", "name_kk"))
+    for field in ("festival_name", "edition_name"):
+        names.extend(stop.get(f"{field}{s}") or "" for s in ("", "_ru", "_kk"))
+    return " ".join(n for n in names if n)
+
+
+def offline_search_index(stops: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """What the map searches offline: per work its id and its names' folded words.
+
+    The same words the server's index holds in ``title_latin`` (so ``kasteyev``
+    finds Кастеев offline too), with the folding's tables to fold a query alike.
+    """
+    ids, keys = [], []
+    for stop in stops:
+        ids.append(stop["id"])
+        keys.append(fold(search_names(stop)))
+    return {"ids": ids, "keys": keys, "folding": browser_tables()}

@@ -54,6 +54,7 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "sites",
                     "name",
                     "scenario",
+                    "tour",
                 )
             )
             kwargs = {}
@@ -71,6 +72,8 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "query": odd,
                     "site": odd,
                     "kind": odd,
+                    "works": odd,
+                    "duration_min": odd,
                 }
             resp = cclient.open(f"{path}?{query}", method=method, **kwargs)
             if resp.status_code >= 500:

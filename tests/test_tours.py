@@ -160,3 +160,12 @@ def test_a_tour_length_is_along_the_river():
     stops = [{"chainage_m": 100.0}, {"chainage_m": 900.0}, {"chainage_m": 400.0}]
     assert tour_length_m(stops) == 1300.0
     assert tour_length_m(stops[:1]) == 0.0
+
+
+def test_the_offline_search_index_holds_every_name_folded(client, store):
+    doc = client.get("/api/search-index").json
+    assert len(doc["ids"]) == len(doc["keys"]) >= 30
+    by_id = dict(zip(doc["ids"], doc["keys"], strict=True))
+    wid = store.installation_by_slug("kasteyev-state-museum-of-arts")["id"]
+    assert "kastev" in by_id[wid].split()  # Кастеев, Қастеев and Kasteyev meet
+    assert doc["folding"]["cyrillic"]["қ"] == "k" and ["y", "i"] in doc["folding"]["even"]
