@@ -20,7 +20,13 @@ from flask_babel import gettext as _
 
 from ..catalog import localize_stop
 from ..records import localized
-from ..sharing import qr_svg, qr_svg_document, tour_length_m, tour_stops
+from ..sharing import (
+    directions_templates,
+    qr_svg,
+    qr_svg_document,
+    tour_length_m,
+    tour_stops,
+)
 from ..web.db import get_store
 from ..web.formats import km
 from ..web.i18n import current_language
@@ -144,3 +150,47 @@ def tour_plaques(slug: str):
     stops = tour_stops(row, current_walk().stops)
     name = localized(row, "name", current_language())[0]
     return plaques_page(stops, _("Plaques for the tour “%(name)s”", name=name))
+
+
+def _slug_template(endpoint: str, **values: Any) -> str:
+    """``endpoint``'s URL with ``{slug}`` in place of the slug (for scripts)."""
+    return url_for(endpoint, slug="__slug__", **values).replace("__slug__", "{slug}")
+
+
+def share_settings() -> dict[str, Any]:
+    """What share.js, search.js and tours.js read from the map's settings blob."""
+    return {
+        "directions": directions_templates(),
+        "urls": {
+            "qr": _slug_template("tours.work_qr", lang=None),
+            "tour": _slug_template("tours.tour_json"),
+            "searchIndex": url_for("finder.search_index", lang=None),
+        },
+        "strings": {
+            "share": _("Share"),
+            "linkCopied": _("Link copied."),
+            "copyThis": _("Copy this link: %(url)s", url="{url}"),
+            "qr": _("QR code"),
+            "seen": _("Seen"),
+            "directions": _("Directions"),
+            "alongRiver": _(
+                "%(dist)s along the river walk heading %(dir)s from you, about %(min)s min.",
+                dist="{dist}",
+                dir="{dir}",
+                min="{min}",
+            ),
+            "alongUnknown": _(
+                "Press “%(locate)s” to see how far it is along the river from you.",
+                locate=_("Locate me"),
+            ),
+            "toTheRiver": _("%(dist)s to the river walk, then", dist="{dist}"),
+            "thenOff": _("The work is %(dist)s off the river walk.", dist="{dist}"),
+            "tourProgress": _("%(seen)s of %(total)s seen", seen="{seen}", total="{total}"),
+            "followingTour": _("Tour: %(name)s", name="{name}"),
+            "tourPage": _("About the tour"),
+            "tourFailed": _("The tour could not be loaded."),
+            "searchFound": _("Found: %(n)s", n="{n}"),
+            "searchNone": _("Nothing found."),
+            "searchFailed": _("Search is not available: its data could not be loaded."),
+        },
+    }

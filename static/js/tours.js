@@ -35,3 +35,52 @@
   Seen.onChange(show);
   show();
 })();
+
+/*
+ * On the map page: a tour to follow (?tour=<slug>). Its works' ids in walking
+ * order come from /api/tours/<slug> and are published as Terrenkur.tour
+ * ({ slug, name, ids, slugs, duration_min, ... }) with a "terrenkur:tour" event on
+ * document (detail: the tour), for walk mode to follow; the panel shows the tour's
+ * name and how many of its works are seen.
+ */
+(function () {
+  "use strict";
+
+  var T0 = window.Terrenkur;
+  if (!T0 || !T0.onMount) return;
+
+  function slugFromUrl() {
+    var slug = new URLSearchParams(location.search).get("tour");
+    return slug && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug) ? slug : null;
+  }
+
+  T0.onMount.push(function (api) {
+    var slug = slugFromUrl();
+    var box = document.getElementById("tour-bar");
+    if (!slug || !box) return;
+    var S = api.S, T = S.share.strings, C = window.TerrenkurCommon, Seen = window.TerrenkurSeen;
+    fetch(C.fmt(S.share.urls.tour, { slug: slug }), { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    }).then(function (tour) {
+      window.Terrenkur.tour = tour;
+      var progress = C.el("span", { className: "tour-bar-progress" });
+      function show() {
+        var seen = Seen ? Seen.count(tour.slugs) : 0;
+        progress.textContent = C.fmt(T.tourProgress, {
+          seen: C.number(seen, 0, S.lang), total: C.number(tour.slugs.length, 0, S.lang)
+        });
+      }
+      if (Seen) Seen.onChange(show);
+      show();
+      box.replaceChildren(
+        C.el("strong", {}, C.fmt(T.followingTour, { name: tour.name })), " ", progress, " ",
+        C.el("a", { href: tour.url }, T.tourPage));
+      box.hidden = false;
+      document.dispatchEvent(new CustomEvent("terrenkur:tour", { detail: tour }));
+    }).catch(function () {
+      box.textContent = T.tourFailed;
+      box.hidden = false;
+    });
+  });
+})();
