@@ -157,14 +157,18 @@ def _slug_template(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, slug="__slug__", **values).replace("__slug__", "{slug}")
 
 
-def share_settings() -> dict[str, Any]:
-    """What share.js, search.js and tours.js read from the map's settings blob."""
+def share_settings(version: str) -> dict[str, Any]:
+    """What share.js, search.js and tours.js read from the map's settings blob.
+
+    ``version`` (the walk's data version) names the search index, so that a phone
+    keeps one copy per version.
+    """
     return {
         "directions": directions_templates(),
         "urls": {
             "qr": _slug_template("tours.work_qr", lang=None),
             "tour": _slug_template("tours.tour_json"),
-            "searchIndex": url_for("finder.search_index", lang=None),
+            "searchIndex": url_for("finder.search_index", lang=None, v=version[:16]),
         },
         "strings": {
             "share": _("Share"),

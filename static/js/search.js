@@ -142,3 +142,29 @@
 
   window.TerrenkurSearch = { foldWord: foldWord, fold: fold, find: find, loadIndex: loadIndex, mount: mountSearch };
 })();
+
+/* On the map page: the search box in the panel, once the map is mounted. */
+(function () {
+  "use strict";
+
+  var T0 = window.Terrenkur;
+  if (!T0 || !T0.onMount || !window.TerrenkurSearch) return;
+  T0.onMount.push(function (api) {
+    var share = api.S.share;
+    if (!share) return;
+    // fetched (and kept) once the map is drawn, so that it is there when the signal is not
+    api.ready.then(function () {
+      window.setTimeout(function () {
+        window.TerrenkurSearch.loadIndex(share.urls.searchIndex, share.urls.searchIndex).catch(function () {});
+      }, 1000);
+    });
+    window.TerrenkurSearch.mount({
+      url: share.urls.searchIndex,
+      version: share.urls.searchIndex, // the URL names the data version
+      lang: api.S.lang,
+      strings: { found: share.strings.searchFound, none: share.strings.searchNone, failed: share.strings.searchFailed },
+      work: api.work,
+      open: api.openWork
+    });
+  });
+})();

@@ -59,9 +59,19 @@
     var box = document.getElementById("tour-bar");
     if (!slug || !box) return;
     var S = api.S, T = S.share.strings, C = window.TerrenkurCommon, Seen = window.TerrenkurSeen;
+    var key = "terrenkur:tour:" + S.lang + ":" + slug;
     fetch(C.fmt(S.share.urls.tour, { slug: slug }), { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
+    }).then(function (tour) {
+      try { window.localStorage.setItem(key, JSON.stringify(tour)); } catch (e) { /* full */ }
+      return tour;
+    }, function (error) {
+      // offline: the copy kept when the tour was last opened
+      var kept = null;
+      try { kept = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
+      if (kept) return kept;
+      throw error;
     }).then(function (tour) {
       window.Terrenkur.tour = tour;
       var progress = C.el("span", { className: "tour-bar-progress" });
