@@ -17,6 +17,8 @@ from . import DEFAULT_ATTRIBUTION, DEFAULT_TILES, resources, web
 from .numbers import NumberError, parse_float, parse_int
 from .store import DEFAULT_TIMEOUT, DatabaseUnusable, Store, check_database
 from .web import assets, auth, i18n, security
+from .web.cache import DEFAULT_MAX_BYTES
+from .web.replay import Replay
 
 
 def settings(instance: Path) -> dict[str, Any]:
@@ -40,6 +42,7 @@ def settings(instance: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE": "memory://",
         "PROXY_COUNT": 0,
         "API_MAX_AGE": 60,
+        "CACHE_MAX_BYTES": DEFAULT_MAX_BYTES,
         "SESSION_COOKIE_SECURE": False,  # True outside debug and tests, unless set
     }
 
@@ -142,6 +145,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         finder,
     ):
         app.register_blueprint(module.bp)
+    app.extensions["mapapp.replay"] = replay = Replay(app)
+    app.wsgi_app = replay  # type: ignore[method-assign]
     return app
 
 
@@ -159,6 +164,7 @@ NUMBER_SETTINGS: dict[str, tuple[float, float, bool]] = {
     "MAX_OFFSET_M": (0.0, 100_000.0, False),
     "SERVICE_AREA_KM": (1.0, 20_000.0, False),
     "API_MAX_AGE": (0, 31_536_000, True),
+    "CACHE_MAX_BYTES": (0, 10**12, True),
     "PROXY_COUNT": (0, 10, True),
 }
 

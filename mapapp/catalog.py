@@ -7,8 +7,10 @@ as GeoJSON. No Flask here: the CLI, the notebooks and the views all use it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -77,15 +79,36 @@ class SeedError(Exception):
 class Walk:
     """The route and the published stops, sorted by chainage (forward).
 
-    ``references`` holds the festivals, editions and artists the stops refer to.
+    ``version`` is the store's change counter (for cache keys); ``digest`` names the
+    content itself (every stop's id and version, the route, the records they refer
+    to), so it differs between two databases at the same counter: URLs that carry it
+    can be cached for good. ``references`` holds the festivals, editions and artists
+    the stops refer to.
     """
 
     route: geo.Route
     route_properties: dict[str, Any]
     stops: list[dict[str, Any]]
     version: str
+    digest: str = ""
     references: References = field(default_factory=References)
     _nearest: geo.NearestIndex | None = field(default=None, repr=False)
+    _by_slug: dict[str, int] | None = field(default=None, repr=False)
+    _by_id: dict[int, int] | None = field(default=None, repr=False)
+
+    def by_slug(self, slug: str) -> dict[str, Any] | None:
+        """The stop with ``slug``, or ``None``."""
+        if self._by_slug is None:
+            self._by_slug = {s["slug"]: i for i, s in enumerate(self.stops)}
+        i = self._by_slug.get(slug)
+        return None if i is None else self.stops[i]
+
+    def by_id(self, id: int) -> dict[str, Any] | None:
+        """The stop with ``id``, or ``None``."""
+        if self._by_id is None:
+            self._by_id = {s["id"]: i for i, s in enumerate(self.stops)}
+        i = self._by_id.get(id)
+        return None if i is None else self.stops[i]
 
     @property
     def nearest_index(self) -> geo.NearestIndex:
@@ -223,7 +246,23 @@ def build_walk(store: Store) -> Walk:
     route = geo.Route.from_coords(route_row["coordinates"])
     refs = store.references()
     stops = place_stops(route, with_references(store.installations(), refs))
-    return Walk(route, route_row["properties"], stops, version, refs)
+    digest = content_digest(route_row, stops, refs)
+    return Walk(route, route_row["properties"], stops, version, digest, refs)
+
+
+def content_digest(
+    route_row: dict[str, Any], stops: list[dict[str, Any]], refs: References | None = None
+) -> str:
+    """A short hash of what the public sees: the route row, each stop's id and version,
+    and the festivals, editions and artists (their names show on the stops)."""
+    h = hashlib.blake2b(digest_size=9)
+    h.update(f"{route_row.get('id')}|{route_row.get('created_at')}\n".encode())
+    for s in stops:
+        h.update(f"{s['id']}|{s.get('version')}|{s.get('updated_at')}\n".encode())
+    if refs is not None:
+        for group in (refs.festivals, refs.editions, refs.artists):
+            h.update(json.dumps(group, sort_keys=True, default=str).encode())
+    return h.hexdigest()
 
 
 class WalkCache:
@@ -233,13 +272,18 @@ class WalkCache:
         self._lock = threading.Lock()
         self._walks: dict[str, Walk] = {}
 
-    def get(self, store: Store, key: str) -> Walk:
-        version = store.data_version()
+    def get(self, store: Store | Callable[[], Store], key: str, version: str | None = None) -> Walk:
+        """The walk of ``key``'s database at ``version`` (read from the store if not given).
+
+        ``store`` may be a function that opens it: it is called only to build a walk.
+        """
+        if version is None:
+            version = (store() if callable(store) else store).data_version()
         with self._lock:
             walk = self._walks.get(key)
         if walk is not None and walk.version == version:
             return walk
-        walk = build_walk(store)
+        walk = build_walk(store() if callable(store) else store)
         with self._lock:
             self._walks[key] = walk
         return walk

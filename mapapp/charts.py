@@ -10,7 +10,7 @@ import io
 import threading
 from typing import Any
 
-from .maps import COVERAGE_COLOURS
+from .coverage_formats import COVERAGE_COLOURS
 
 #: English defaults of the chart's labels; ``{r}`` is the radius in metres.
 CHART_LABELS = {

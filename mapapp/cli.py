@@ -431,11 +431,48 @@ def serve(db_path: Path, host: str, port: int, debug: bool) -> None:
 
     from .web.limits import largest_request
 
+    tune_malloc()
     click.echo(f"Cultural Terrenkur on http://{host}:{port}/ (Ctrl+C to stop)")
     # waitress buffers a body before the app sees it: refuse larger ones unread
     waitress.serve(
-        app, host=host, port=port, threads=8, max_request_body_size=largest_request(app.config)
+        app,
+        host=host,
+        port=port,
+        threads=SERVE_THREADS,
+        max_request_body_size=largest_request(app.config),
     )
+
+
+#: waitress's worker threads in ``mapapp serve``.
+SERVE_THREADS = 8
+
+
+def tune_malloc() -> None:
+    """Fewer, tighter malloc arenas for a threaded server (glibc only; a no-op elsewhere).
+
+    glibc gives each thread of a busy server its own arena and keeps freed memory
+    there, and after a large block is freed it serves the next ones from the arenas
+    too: with eight threads building megabytes of encoded data, the process held
+    a third more memory than it used. Two arenas, and large blocks always mapped on
+    their own (so returned when freed), as ``MALLOC_ARENA_MAX=2`` and
+    ``MALLOC_MMAP_THRESHOLD_=131072`` would do; either variable, when set, wins.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_arena_max, m_mmap_threshold = -8, -3  # from glibc's malloc.h
+    if "MALLOC_ARENA_MAX" not in os.environ:
+        mallopt(m_arena_max, 2)
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        mallopt(m_mmap_threshold, 128 * 1024)
 
 
 @cli.command("coverage")

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from .geo import Route, to_lonlat, to_metric
@@ -577,6 +576,8 @@ def _greedy_sites(
         ax, ay = to_metric(
             [p.lon for p in rules.access_points], [p.lat for p in rules.access_points]
         )
+        from scipy.spatial import cKDTree  # some 40 MB: loaded by the first query
+
         access_d, access_i = cKDTree(np.column_stack([ax, ay])).query(np.column_stack([cx, cy]))
         access_i = np.asarray(access_i, np.intp)
         if rules.access_within_m is not None:

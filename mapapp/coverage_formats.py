@@ -12,6 +12,11 @@ import shapely
 from .coverage import CoverageReport
 from .geo import Route, to_lonlat
 
+#: The planner's segment colours by the number of works within the radius: 0, 1, 2,
+#: 3 or more (map and chart). A diverging red-yellow-blue scale (readable with the
+#: common colour-vision deficiencies); segments with no work are also dashed.
+COVERAGE_COLOURS = ("#d7301f", "#fdae61", "#74add1", "#313695")
+
 
 def route_parts_lonlat(
     route: Route, starts: np.typing.ArrayLike, ends: np.typing.ArrayLike

@@ -19,7 +19,6 @@ from typing import Literal
 import numpy as np
 import shapely
 from pyproj import Transformer
-from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point
 
 #: UTM zone 43N: metres for Almaty (a 2 km line differs from the geodesic by 0.01 %).
@@ -198,6 +197,8 @@ class NearestIndex:
     """
 
     def __init__(self, lon: Sequence[float], lat: Sequence[float]):
+        from scipy.spatial import cKDTree  # some 40 MB: loaded by the first nearest query
+
         x, y = to_metric(lon, lat)
         self.size = int(np.asarray(x).size)
         self._tree = cKDTree(np.column_stack([x, y])) if self.size else None

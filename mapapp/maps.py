@@ -1,11 +1,13 @@
 """Folium map builders for the pages. No Flask, no SQL.
 
-folium assembles the Leaflet map (tiles, the route, the scale); the behaviour that
-needs the data (clusters per kind, popups built with ``textContent``, "locate me",
-the stop list) lives in our own ``static/js/terrenkur.js`` (helpers shared by the
-pages in ``static/js/common.js``), which a small :class:`MountScript` element starts
-once the map exists. Every asset URL is ours: folium's CDN defaults are replaced on
-each element instance, never on the class.
+folium assembles the Leaflet map (tiles, the scale; the route on the curator's and
+planner's maps); the behaviour that needs the data (the route and clusters per kind
+on the walk map, popups built with ``textContent``, "locate me", the stop list) lives
+in our own ``static/js/terrenkur.js`` (helpers shared by the pages in
+``static/js/common.js``), which a small :class:`MountScript` element starts once the
+map exists. Every asset URL is ours: folium's CDN defaults are replaced on each
+element instance, never on the class. Elements are named by position
+(:func:`render_parts`), so the same map renders to the same bytes.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import folium
-from branca.element import Figure, MacroElement
-from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from . import contract, resources
+from . import contract, resources, without
+from .coverage_formats import COVERAGE_COLOURS
+
+with without("pandas"):
+    import folium
+    from branca.element import Figure, MacroElement
+    from folium.elements import JSCSSMixin
 
 #: Scripts and styles a map page needs, in load order, as (name, asset path).
 #: ``vendor/...`` paths are served from installed xstatic packages, the rest from
@@ -48,6 +53,8 @@ PICKER_SCRIPTS = (
 
 ROUTE_STYLE = {"color": "#0b5cad", "weight": 6, "opacity": 0.9}
 ROUTE_CASING = {"color": "#ffffff", "weight": 11, "opacity": 0.9}
+#: The route as the walk map's script draws it: the casing, then the line.
+ROUTE_STYLES = (ROUTE_CASING, ROUTE_STYLE)
 
 
 class MountScript(MacroElement):
@@ -87,12 +94,14 @@ def base_map(
     asset_url: Callable[[str], str],
     route_name: str = "Route",
     draw_route: bool = True,
+    **options: Any,
 ) -> folium.Map:
     """A map of the route: optional tiles, the route drawn prominently, local assets.
 
     ``route_coords`` are GeoJSON ``[lon, lat]`` pairs; ``asset_url`` turns an asset
     path such as ``js/terrenkur.js`` into the URL our server serves it at. With
     ``draw_route=False`` the caller draws the route itself (the planner colours it).
+    ``options`` are Leaflet map options (``minZoom=10``).
     """
     lats = [c[1] for c in route_coords]
     lons = [c[0] for c in route_coords]
@@ -103,6 +112,7 @@ def base_map(
         control_scale=True,
         maxZoom=19,
         zoomSnap=0.5,
+        **options,
     )
     (js_name, js_path), (css_name, css_path) = SCRIPTS[0], STYLES[0]
     m.default_js = [(js_name, asset_url(js_path))]
@@ -126,6 +136,11 @@ def base_map(
     return m
 
 
+#: The smallest zoom of the walk map: the whole city. Fewer zoom levels also make
+#: fewer cluster levels for Leaflet.markercluster to build.
+WALK_MIN_ZOOM = 10
+
+
 def walk_map(
     route_coords: list[list[float]],
     *,
@@ -133,15 +148,16 @@ def walk_map(
     tiles_attribution: str,
     asset_url: Callable[[str], str],
     settings_id: str = "terrenkur-settings",
-    route_name: str = "Route",
 ) -> folium.Map:
-    """The pedestrian map: the route, and our layers of stops started from settings."""
+    """The pedestrian map: tiles and scale; our script draws the route and the stops it
+    fetches (:data:`ROUTE_STYLES`), started from the page's settings."""
     m = base_map(
         route_coords,
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
         asset_url=asset_url,
-        route_name=route_name,
+        draw_route=False,
+        minZoom=WALK_MIN_ZOOM,
     )
     MountScript(
         "Terrenkur.mount",
@@ -176,16 +192,26 @@ def point_picker_map(
     return m
 
 
+def _name_by_position(m: folium.Map) -> None:
+    """Name the map and its elements by their place in it instead of at random."""
+    elements: list[Any] = [m]
+    for i, element in enumerate(elements):
+        element._id = f"tk{i}"
+        elements.extend(element._children.values())
+
+
 def render_parts(m: folium.Map) -> dict[str, Any]:
-    """The map's ``<div>`` and its script, to place in our own page template."""
+    """The map's ``<div>`` and its script, to place in our own page template.
+
+    The same map gives the same bytes: elements are named by position, and the
+    script's blank lines and indentation are dropped.
+    """
+    _name_by_position(m)
     root = m.get_root()
     assert isinstance(root, Figure)
     root.render()
-    return {
-        "map_id": m.get_name(),
-        "html": root.html.render(),
-        "script": root.script.render(),
-    }
+    script = "\n".join(line.strip() for line in root.script.render().splitlines() if line.strip())
+    return {"map_id": m.get_name(), "html": root.html.render().strip(), "script": script}
 
 
 # planner -------------------------------------------------------------------------
@@ -206,11 +232,6 @@ PLANNER_STYLES = (
     ("terrenkur_css", "css/terrenkur.css"),
     ("planner_css", "css/planner.css"),
 )
-
-#: Segment colours by the number of works within the radius: 0, 1, 2, 3 or more.
-#: A diverging red-yellow-blue scale (readable with the common colour-vision
-#: deficiencies); segments with no work are also dashed.
-COVERAGE_COLOURS = ("#d7301f", "#fdae61", "#74add1", "#313695")
 
 #: English defaults of the strings the planner script shows; the web view passes
 #: translated ones.

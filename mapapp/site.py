@@ -9,13 +9,16 @@ page is then checked against the written files (:func:`check_site`), so a link t
 something a static host cannot serve (``/curator``, ``/api/nearest``...) stops the
 export and nothing on the site can 404.
 
-Written into DIR: the map in each language, a permalink page per published work
-and language, and a page per artist of a published work (``/ru/artists/<key>/``);
-``api/route.geojson`` and ``api/installations.geojson``; the full and phone-sized
-photos of published works only; the vendored libraries and our static files; the
-service worker at the root and a manifest per language. With ``python -m
-http.server`` in DIR (or any static host or CDN) the site works with no
-Python behind it, offline use included.
+Written into DIR: the map shell in each language and a permalink page per published
+work and language (the same shell focused on the work); a page per artist of a
+published work (``/ru/artists/<key>/``); the plain list of stops (``stops/``, paged)
+per language; the map's data once per language at its version,
+``data/<version>/route.geojson``, ``data/<version>/<lang>/stops.json`` and
+``details-<n>.json`` (the same bytes the API sends); ``api/route.geojson`` and
+``api/installations.geojson`` for other programs; the full and phone-sized photos of
+published works only; the vendored libraries and our static files; the service worker
+at the root and a manifest per language. With ``python -m http.server`` in DIR (or any
+static host or CDN) the site works with no Python behind it, offline use included.
 """
 
 from __future__ import annotations
@@ -34,9 +37,16 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
+from . import payloads
 from .records import LANGUAGES
 from .views.offline import manifest_doc, manifest_json
-from .views.public import SETTINGS_ID, render_artist_page, render_map_page
+from .views.public import (
+    SETTINGS_ID,
+    render_artist_page,
+    render_map_page,
+    render_stops_page,
+    stops_page_count,
+)
 from .web import assets
 from .web.urls import ExportUrls, language_dir, use
 from .web.walk import current_walk
@@ -168,8 +178,16 @@ def export_site(
     with _page_request(app, base, "/", default):
         walk = current_walk()
     stops = walk.stops
+    version = payloads.data_token(walk)
+    client = app.test_client()
 
-    # pages: the map and a permalink per work, in every language
+    def data(path: str) -> bytes:
+        resp = client.get(path)
+        if resp.status_code != 200:
+            raise ExportError(f"{path} answered HTTP {resp.status_code}")
+        return resp.get_data()
+
+    # pages: the map and a permalink per work, in every language; the plain list
     for lang in languages:
         for stop in [None, *stops]:
             slug = None if stop is None else stop["slug"]
@@ -186,22 +204,36 @@ def export_site(
             out.write(urls.page(lang, artist, "artists").removeprefix(prefix) + "index.html", body)
             report.pages += 1
         urls = ExportUrls(prefix, default)
+        for page in range(1, stops_page_count(walk) + 1):
+            with _page_request(app, base, "/stops", lang), use(urls):
+                rel = urls.stops_page(page).removeprefix(prefix) + "index.html"
+                out.write(rel, render_stops_page(page))
+            report.pages += 1
         with _page_request(app, base, "/manifest.webmanifest", lang), use(urls):
             doc = manifest_doc(lang, urls.page(lang), prefix)
         out.write(language_dir(lang, default) + "manifest.webmanifest", manifest_json(doc))
+        # the map's data in this language, once, as the API sends it
+        with _page_request(app, base, "/", lang), use(urls):
+            stops_rel = urls.stops_data(version, lang).removeprefix(prefix)
+            details_rel = urls.details_template(version, lang).removeprefix(prefix)
+        out.write(stops_rel, data(f"/api/stops.json?lang={lang}"))
+        for n in range(payloads.chunk_count(len(stops))):
+            out.write(
+                details_rel.replace("{n}", str(n)), data(f"/api/details/{n}.json?lang={lang}")
+            )
+    out.write(
+        ExportUrls(prefix, default).route_data(version).removeprefix(prefix),
+        data("/api/route.geojson"),
+    )
 
     with _page_request(app, base, "/404.html", default), use(ExportUrls(prefix, default)):
         text = _("There is no page at this address.")
         missing = render_template("error.html", error=NotFound(text), message=text)
     out.write("404.html", missing)
 
-    # the data, as the API serves it
-    client = app.test_client()
+    # the data, as the API serves it, for other programs
     for rel in DATA_PATHS:
-        resp = client.get("/" + rel)
-        if resp.status_code != 200:
-            raise ExportError(f"/{rel} answered HTTP {resp.status_code}")
-        out.write(rel, resp.get_data())
+        out.write(rel, data("/" + rel))
 
     # photos of published works only
     media = Path(app.config["MEDIA_DIR"])
@@ -238,25 +270,42 @@ def export_site(
 # checking an export ----------------------------------------------------------------
 
 
-def local_urls(page_html: str, prefix: str) -> set[str]:
+def local_urls(page_html: str, prefix: str, directory: Path | None = None) -> set[str]:
     """Every URL on our site that a page refers to: attributes, and the JSON blobs'
-    strings (URL templates expanded with the slugs and photo names they hold)."""
+    strings. With ``directory`` (the export), the map's URL templates are expanded with
+    the slugs, photo names and detail chunks of the stop table the page loads."""
+    urls, templates = _page_urls(page_html, prefix)
+    if directory is not None:
+        for t in templates:
+            urls.update(u for u in _expanded(t, directory, prefix) if "{" not in u)
+    return urls
+
+
+def _page_urls(page_html: str, prefix: str) -> tuple[set[str], list[dict[str, str]]]:
+    """A page's own local URLs, and the map's URL templates it holds (to expand)."""
     urls = {html.unescape(m.group(2)) for m in _ATTRIBUTE.finditer(page_html)}
+    templates = []
     for blob_id, text in _JSON_BLOB.findall(page_html):
         doc = json.loads(text)
-        strings = list(_strings(doc))
+        urls.update(s for s in _strings(doc) if s.startswith(prefix) and "{" not in s)
         if blob_id == SETTINGS_ID:
-            features = doc.get("stops", {}).get("features", [])
-            slugs = [f["properties"]["slug"] for f in features]
-            photos = [f["properties"]["photo"] for f in features if f["properties"].get("photo")]
-            templates = doc["contract"]["urls"]
-            strings += [templates["permalink"].format(slug=s) for s in slugs]
-            artists = [a["slug"] for f in features for a in f["properties"].get("artists", [])]
-            if "artistUrl" in templates:
-                strings += [templates["artistUrl"].format(slug=a) for a in artists]
-            strings += [templates["photoUrl"].format(name=p) for p in photos]
-        urls.update(s for s in strings if s.startswith(prefix) and "{" not in s)
-    return {u for u in urls if u.startswith(prefix) or (u.startswith("/") and "//" not in u[:2])}
+            templates.append(doc["contract"]["urls"])
+    urls = {u for u in urls if u.startswith(prefix) or (u.startswith("/") and "//" not in u[:2])}
+    return urls, templates
+
+
+def _expanded(templates: dict[str, str], directory: Path, prefix: str) -> list[str]:
+    """The permalinks, artists' pages, photos and detail chunks that the page's stop
+    table names."""
+    file = file_for(templates["stops"], directory, prefix)
+    if file is None or not file.is_file():
+        return []  # reported as a missing file by the caller
+    table = json.loads(file.read_text(encoding="utf-8"))
+    out = [templates["permalink"].format(slug=s) for s in table["slug"]]
+    out += [templates["artistUrl"].format(slug=a) for a in table.get("artistNames", {})]
+    out += [templates["photoUrl"].format(name=p) for p in table["photo"] if p]
+    out += [templates["details"].format(n=n) for n in range(payloads.chunk_count(table["count"]))]
+    return out
 
 
 def _strings(doc: Any) -> Iterator[str]:
@@ -282,11 +331,29 @@ def file_for(url: str, directory: Path, prefix: str) -> Path | None:
 
 
 def check_site(directory: Path, prefix: str = "/") -> list[str]:
-    """Every local URL of every exported page that has no file, as ``page: url`` lines."""
+    """Every local URL of every exported page that has no file, as ``page: url`` lines.
+
+    Each URL is looked up once, and the URLs a stop table expands to once per table
+    (every page of a language names the same), so a site of 10,000 works is checked
+    in linear time.
+    """
     problems = []
-    for page in sorted(directory.rglob("*.html")):
-        for url in sorted(local_urls(page.read_text(encoding="utf-8"), prefix)):
+    exists: dict[str, bool] = {}
+
+    def missing(url: str) -> bool:
+        if url not in exists:
             file = file_for(url, directory, prefix)
-            if file is None or not file.is_file():
-                problems.append(f"{page.relative_to(directory)}: {url}")
+            exists[url] = file is not None and file.is_file()
+        return not exists[url]
+
+    expanded: set[tuple] = set()
+    for page in sorted(directory.rglob("*.html")):
+        urls, templates = _page_urls(page.read_text(encoding="utf-8"), prefix)
+        for t in templates:
+            key = tuple(sorted(t.items()))
+            if key not in expanded:
+                expanded.add(key)
+                urls.update(u for u in _expanded(t, directory, prefix) if "{" not in u)
+        name = page.relative_to(directory)
+        problems += [f"{name}: {url}" for url in sorted(urls) if missing(url)]
     return problems

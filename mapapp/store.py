@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from slugify import slugify
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
+from . import without
 from .folding import fold, fold_word, words
 from .records import (
     COLUMNS,
@@ -35,6 +34,10 @@ from .records import (
     References,
     split_keys,
 )
+
+with without("pandas"):
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("mapapp")
 

@@ -7,22 +7,32 @@
  * {x}, {y} and {r}; the languages (mapapp.contract's) name the <lang>/ folders of a
  * static export's pages.
  *
- * - Map pages (each language, each permalink) and the GeoJSON data: network first,
- *   the cached copy when the network fails or is slower than NETWORK_TIMEOUT_MS.
- *   Copies served from the cache carry X-Terrenkur-Saved-At, so the page can tell.
- * - Scripts, styles and icons: cache first (versioned URLs, ?v=...); an older
- *   version of the same file is dropped when a new one is stored.
- * - Phone-sized photos: cache first.
- * - Tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
+ * Each thing is kept once, in the cache of its kind:
+ * - shell: the map page of each language, stored only when the page asks ("keep"),
+ *   stamped with its data version; never a copy per permalink. Navigations to a map
+ *   page or a permalink: network first (nothing stored), else the language's shell
+ *   (the page's script reads the permalink's work from the URL). The manifests
+ *   too, network first. Copies served from the cache carry X-Terrenkur-Saved-At, so
+ *   the page can tell.
+ * - data-<version>: the map's data at one version (route, stop table, detail chunks:
+ *   /api/...?v=<version> from the app, data/<version>/... in an export). The URL
+ *   names the version, so cache first; when a visit has kept a new version, the
+ *   data and shells of other versions are dropped.
+ * - assets: scripts, styles and icons, cache first (versioned URLs, ?v=...); an
+ *   older version of the same file is dropped when a new one is stored.
+ * - photos: phone-sized photos, cache first; photos of works gone are dropped.
+ * - tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
  *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
  *   "save this route for offline" are kept apart and are not evicted.
- * - Nothing private is kept: a response marked Cache-Control private or no-store
- *   (the server marks everything a signed-in curator gets: drafts, their photos,
- *   curator pages) is never stored, and signing out (POST logout) drops the kept
- *   pages and photos before it goes through; the next map visit keeps them again.
+ * Nothing private is kept: a response its server marks private or no-store
+ * (storable(); the server marks everything a signed-in curator gets: drafts, their
+ * photos, curator pages) is never stored, and signing out (POST logout) drops the
+ * kept shells, data and photos before it goes through; the next map visit keeps
+ * them again.
  *
  * The page talks to it with postMessage over a MessageChannel:
- *   {type: "keep", urls}        cache what a visit needs -> {type: "kept", ok, failed}
+ *   {type: "keep", urls, version, shell}   cache what a visit needs
+ *                               -> {type: "kept", ok, failed}
  *   {type: "estimate", urls}    -> {type: "estimate", missing, averageBytes}
  *   {type: "save-tiles", urls}  -> {type: "progress", ...}... then {type: "saved", ...}
  *   {type: "cancel"}            stops a running save
@@ -37,8 +47,9 @@ var PARAMS = new URL(self.location.href).searchParams;
 var TILE_TEMPLATE = PARAMS.get("tiles") || "";
 var LANGUAGES = (PARAMS.get("langs") || "").split(",").filter(Boolean);
 var TILES_ID = hash(TILE_TEMPLATE);
+var DATA_PREFIX = PREFIX + "data-";
 var CACHES = {
-  pages: PREFIX + "pages-v2",  // v2: drops what workers before the privacy rule kept
+  shell: PREFIX + "shell-v2",
   assets: PREFIX + "assets-v1",
   photos: PREFIX + "photos-v2",
   tiles: PREFIX + "tiles-" + TILES_ID,
@@ -51,6 +62,7 @@ var NETWORK_TIMEOUT_MS = 4000;
 var SAVE_CONCURRENCY = 4;
 var SAVED_AT = "X-Terrenkur-Saved-At";
 var BYTES = "X-Terrenkur-Bytes";
+var VERSION = "X-Terrenkur-Version";
 
 /* Paths relative to the scope: "", "ru/", "installations/<slug>", "kk/installations/<slug>/" */
 var LANG_DIR = LANGUAGES.length
@@ -58,7 +70,9 @@ var LANG_DIR = LANGUAGES.length
   : "";
 var PAGE = new RegExp("^" + LANG_DIR + "(?:installations\\/[^/]+\\/?)?(?:index\\.html)?$");
 var PERMALINK = new RegExp("^(" + LANG_DIR + ")installations\\/([^/]+?)\\/?(?:index\\.html)?$");
-var DATA = /^api\/(?:route|installations)\.geojson$/;
+/* The map's versioned data: the app's /api/... with ?v=, an export's data/<version>/... */
+var APP_DATA = /^api\/(?:route\.geojson|stops\.json|details\/\d+\.json)$/;
+var EXPORT_DATA = /^data\/([0-9a-f]+)\/(?:route\.geojson|[a-z]+\/(?:stops|details-\d+)\.json)$/;
 var MANIFEST = new RegExp("^" + LANG_DIR + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
@@ -112,19 +126,38 @@ function relative(url) {
   return url.pathname.slice(SCOPE_PATH.length);
 }
 
+/* The data version a data URL names, or null when it is not the map's data. */
+function dataVersion(url) {
+  var rel = relative(url);
+  if (rel === null) return null;
+  if (APP_DATA.test(rel)) return url.searchParams.get("v");
+  var m = EXPORT_DATA.exec(rel);
+  return m ? m[1] : null;
+}
+
 /* Which cache a same-origin URL belongs to, or null for everything else. */
 function kindOf(url) {
   var rel = relative(url);
   if (rel === null) return null;
-  if (PAGE.test(rel)) return "page";
-  if (DATA.test(rel) || MANIFEST.test(rel)) return "data";
+  if (PAGE.test(rel)) return PERMALINK.test(rel) ? "permalink" : "page";
+  if (dataVersion(url)) return "data";
+  if (MANIFEST.test(rel)) return "manifest";
   if (ASSET.test(rel)) return "asset";
   if (PHOTO.test(rel)) return "photo";
   return null;
 }
 
-/* A copy to store: body read once, saving time and size added, encoding headers dropped. */
-function stamped(response) {
+/* Whether the server lets us keep a response: never what it marks private or no-store
+ * (what a signed-in curator sees), never an error or a redirect. */
+function storable(response) {
+  if (!response || !response.ok || response.redirected) return false;
+  if (response.type !== "basic" && response.type !== "default" && response.type !== "cors") return false;
+  return !/(?:^|[\s,])(?:private|no-store)(?:$|[\s,;=])/i.test(response.headers.get("Cache-Control") || "");
+}
+
+/* A copy to store: body read once, saving time, size (and version) added, encoding
+ * headers dropped. */
+function stamped(response, extra) {
   if (response.type === "opaque") return Promise.resolve(response); // unreadable: kept as is
   return response.blob().then(function (body) {
     var headers = new Headers(response.headers);
@@ -132,22 +165,20 @@ function stamped(response) {
     headers.delete("Content-Length");
     headers.set(SAVED_AT, new Date().toISOString());
     headers.set(BYTES, String(body.size));
+    Object.keys(extra || {}).forEach(function (name) { headers.set(name, extra[name]); });
     return new Response(body, { status: response.status, statusText: response.statusText, headers: headers });
   });
 }
 
-/* Whether a response may not be kept: private to whoever asked (a signed-in curator). */
-function isPrivate(response) {
-  if (response.type === "opaque") return false; // tiles from another server: unreadable, public
-  return /(^|[\s,])(private|no-store)([\s,;=]|$)/i.test(response.headers.get("Cache-Control") || "");
-}
-
-function put(cacheName, key, response) {
-  if (isPrivate(response)) return Promise.resolve();
-  return stamped(response).then(function (copy) {
+/* Store a copy of a response we may keep (tiles: of any usable one). */
+function put(cacheName, key, response, extra) {
+  if (response.type !== "opaque" && !storable(response)) return Promise.resolve();
+  return stamped(response, extra).then(function (copy) {
     return caches.open(cacheName).then(function (cache) { return cache.put(key, copy); });
   }).catch(function () { /* quota or a body that cannot be read: keep going */ });
 }
+
+function dataCache(version) { return DATA_PREFIX + version; }
 
 function savedAt(response) {
   var at = response && response.headers.get(SAVED_AT);
@@ -156,12 +187,12 @@ function savedAt(response) {
 
 /* --- strategies --- */
 
-function networkFirst(event, cacheName, fallback) {
+/* The network's answer, or (failing, or slower than NETWORK_TIMEOUT_MS) the cached
+ * copy or fallback(). With store, a good answer replaces the cached copy. */
+function networkFirst(event, cacheName, fallback, store) {
   var request = event.request;
   var network = fetch(request).then(function (response) {
-    if (response.ok && response.type === "basic" && !response.redirected) {
-      event.waitUntil(put(cacheName, request.url, response.clone()));
-    }
+    if (store && storable(response)) event.waitUntil(put(cacheName, request.url, response.clone()));
     return response;
   });
   event.waitUntil(network.catch(function () {}));
@@ -192,7 +223,7 @@ function cacheFirst(event, cacheName, onStore) {
   return caches.match(request.url, { cacheName: cacheName, ignoreVary: true }).then(function (hit) {
     if (hit) return hit;
     return fetch(request).then(function (response) {
-      if (response.ok && response.type === "basic") {
+      if (storable(response)) {
         event.waitUntil(put(cacheName, request.url, response.clone()).then(function () {
           return onStore ? onStore(request.url) : null;
         }));
@@ -216,26 +247,18 @@ function dropOtherVersions(url) {
   });
 }
 
-/* An offline permalink nobody visited: the map page of its language, focused on it. */
-function permalinkFallback(url) {
-  var m = PERMALINK.exec(relative(url) || "");
-  return caches.open(CACHES.pages).then(function (cache) {
-    var first = m ? cache.match(SCOPE + m[1] + url.search, { ignoreVary: true }) : Promise.resolve(null);
-    return first.then(function (hit) {
+/* Offline, a map page or a permalink: the shell of its language (the page's script
+ * finds a permalink's work in the URL), else the shell of any language kept. */
+function shellFor(url) {
+  var rel = relative(url) || "";
+  var m = PERMALINK.exec(rel);
+  var home = SCOPE + (m ? m[1] : rel.replace(/index\.html$/, "")) + url.search;
+  return caches.open(CACHES.shell).then(function (cache) {
+    return cache.match(home, { ignoreVary: true }).then(function (hit) {
       if (hit) return hit;
       return cache.keys().then(function (keys) {
-        var pages = keys.filter(function (req) { return kindOf(new URL(req.url)) === "page"; });
-        return pages.length ? cache.match(pages[0], { ignoreVary: true }) : null;
-      });
-    });
-  }).then(function (hit) {
-    if (!hit || !m) return hit;
-    var slug = decodeURIComponent(m[2]).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-    return hit.text().then(function (html) {
-      return new Response(html.replace(/data-focus="[^"]*"/, 'data-focus="' + slug + '"'), {
-        status: hit.status, headers: hit.headers
+        var shells = keys.filter(function (req) { return kindOf(new URL(req.url)) === "page"; });
+        return shells.length ? cache.match(shells[0], { ignoreVary: true }) : null;
       });
     });
   });
@@ -314,13 +337,17 @@ function tileResponse(event, key) {
 
 /* --- fetch --- */
 
-/* Signing out: drop the kept pages and photos first, then let the sign-out through. */
+/* Signing out: drop the kept shells, data and photos first, then let the sign-out through. */
 function isSignOut(request) {
   return request.method === "POST" && relative(new URL(request.url)) === "logout";
 }
 
 function forgetKeptPages() {
-  return Promise.all([caches.delete(CACHES.pages), caches.delete(CACHES.photos)]);
+  return caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) {
+      return n === CACHES.shell || n === CACHES.photos || n.indexOf(DATA_PREFIX) === 0;
+    }).map(function (n) { return caches.delete(n); }));
+  });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -339,10 +366,12 @@ self.addEventListener("fetch", function (event) {
   }
   var url = new URL(request.url);
   var kind = kindOf(url);
-  if (kind === "page" && request.mode === "navigate") {
-    event.respondWith(networkFirst(event, CACHES.pages, function () { return permalinkFallback(url); }));
+  if ((kind === "page" || kind === "permalink") && request.mode === "navigate") {
+    event.respondWith(networkFirst(event, CACHES.shell, function () { return shellFor(url); }));
+  } else if (kind === "manifest") {
+    event.respondWith(networkFirst(event, CACHES.shell, null, true));
   } else if (kind === "data") {
-    event.respondWith(networkFirst(event, CACHES.pages));
+    event.respondWith(cacheFirst(event, dataCache(dataVersion(url))));
   } else if (kind === "asset") {
     event.respondWith(cacheFirst(event, CACHES.assets, dropOtherVersions));
   } else if (kind === "photo") {
@@ -352,7 +381,16 @@ self.addEventListener("fetch", function (event) {
 
 /* --- messages from the page --- */
 
-function keep(urls) {
+/* Fetch url (through the HTTP cache, where the page's own load left it) into a cache. */
+function fetchInto(cacheName, url, extra) {
+  return fetch(url, { credentials: "same-origin" }).then(function (response) {
+    if (!storable(response)) throw new Error("HTTP " + response.status);
+    return put(cacheName, url, response, extra);
+  });
+}
+
+/* Keep what a visit of the shell `shell` at data `version` needs; each thing once. */
+function keep(urls, version, shell) {
   var ok = 0;
   var failed = 0;
   var photos = [];
@@ -369,10 +407,17 @@ function keep(urls) {
           return put(CACHES.tiles, key, response);
         });
       });
-    } else if (kind === "page" || kind === "data") {
-      job = fetch(url.href, { credentials: "same-origin" }).then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return put(CACHES.pages, url.href, response);
+    } else if (kind === "page") {
+      if (url.href !== shell) return Promise.resolve(); // only the shell this page runs
+      var stamp = {};
+      if (version) stamp[VERSION] = version;
+      job = fetchInto(CACHES.shell, url.href, stamp);
+    } else if (kind === "manifest") {
+      job = fetchInto(CACHES.shell, url.href);
+    } else if (kind === "data") {
+      var name = dataCache(dataVersion(url));
+      job = caches.match(url.href, { cacheName: name }).then(function (hit) {
+        return hit || fetchInto(name, url.href);
       });
     } else if (kind === "asset" || kind === "photo") {
       if (kind === "photo") photos.push(url.href);
@@ -392,8 +437,31 @@ function keep(urls) {
   });
   return Promise.all(jobs).then(function () {
     return photos.length ? prunePhotos(photos) : null;
+  }).then(function () {
+    return version && !failed ? dropOtherDataVersions(version) : null;
   }).then(scheduleTrim).then(function () {
     return { type: "kept", ok: ok, failed: failed };
+  });
+}
+
+/* Once a visit at `version` is kept whole: the data and shells of other versions go. */
+function dropOtherDataVersions(version) {
+  var keepName = dataCache(version);
+  return caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) {
+      return n.indexOf(DATA_PREFIX) === 0 && n !== keepName;
+    }).map(function (n) { return caches.delete(n); }));
+  }).then(function () {
+    return caches.open(CACHES.shell);
+  }).then(function (cache) {
+    return cache.keys().then(function (keys) {
+      return Promise.all(keys.map(function (k) {
+        return cache.match(k).then(function (r) {
+          var v = r && r.headers.get(VERSION);
+          return v && v !== version ? cache.delete(k) : null;
+        });
+      }));
+    });
   });
 }
 
@@ -520,7 +588,9 @@ self.addEventListener("message", function (event) {
   var port = event.ports && event.ports[0];
   var reply = function (value) { if (port) port.postMessage(value); };
   var work = null;
-  if (msg.type === "keep" && Array.isArray(msg.urls)) work = keep(msg.urls).then(reply);
+  if (msg.type === "keep" && Array.isArray(msg.urls)) {
+    work = keep(msg.urls, typeof msg.version === "string" ? msg.version : "", String(msg.shell || "")).then(reply);
+  }
   else if (msg.type === "estimate" && Array.isArray(msg.urls)) work = estimate(msg.urls).then(reply);
   else if (msg.type === "save-tiles" && Array.isArray(msg.urls) && port) work = saveTiles(msg.urls, port);
   else if (msg.type === "cancel" && saving) saving.cancelled = true;
@@ -540,7 +610,8 @@ self.addEventListener("activate", function (event) {
   var current = {};
   Object.keys(CACHES).forEach(function (k) { current[CACHES[k]] = true; });
   event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0 && !current[n]; })
-      .map(function (n) { return caches.delete(n); }));
+    return Promise.all(names.filter(function (n) {
+      return n.indexOf(PREFIX) === 0 && !current[n] && n.indexOf(DATA_PREFIX) !== 0;
+    }).map(function (n) { return caches.delete(n); }));
   }).then(function () { return self.clients.claim(); }));
 });

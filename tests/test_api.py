@@ -151,3 +151,45 @@ def test_data_changes_show_up_without_restart(client, store):
     store.db.conn.commit()
     _, after = get_json(client, "/api/installations.geojson")
     assert len(after["features"]) == len(before["features"]) - 1
+
+
+BROWSER_ENCODINGS = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/route.geojson", "/api/stops.json?lang=ru", "/api/details/0.json?lang=kk"]
+)
+def test_versioned_data_is_cached_for_good_and_compressed_once(client, url):
+    token = client.get("/api/status").json["version"]
+    plain = client.get(url)
+    assert plain.headers["Cache-Control"] == "public, max-age=60"
+    versioned = client.get(f"{url}{'&' if '?' in url else '?'}v={token}", headers=BROWSER_ENCODINGS)
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert versioned.headers["Content-Encoding"] == "br"
+    assert "Accept-Encoding" in versioned.headers["Vary"]
+    import brotli
+
+    assert json.loads(brotli.decompress(versioned.data)) == json.loads(plain.data)
+    etag = versioned.headers["ETag"]
+    again = client.get(url, headers={**BROWSER_ENCODINGS, "If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag and not again.data
+
+
+def test_map_tables_follow_the_language(client):
+    ru = client.get("/api/stops.json?lang=ru").json
+    assert "Казахский государственный цирк" in ru["title"] and ru["lang"] == "ru"
+    by_browser = client.get("/api/stops.json", headers={"Accept-Language": "kk"})
+    assert by_browser.json["lang"] == "kk" and "Accept-Language" in by_browser.headers["Vary"]
+    details = client.get("/api/details/0.json?lang=en").json
+    assert details["id"] == ru["id"] and len(details["description"]) == len(ru["id"])
+    get_json(client, "/api/details/1.json", status=404)
+    get_json(client, "/api/stops.json?lang=fr", status=400)
+
+
+def test_status_reports_the_version_and_the_cache(client):
+    client.get("/api/installations.geojson")
+    doc = client.get("/api/status").json
+    assert doc["stops"] > 10 and len(doc["version"]) == 12
+    cache = doc["cache"]
+    assert cache["entries"] >= 2 and 0 < cache["bytes"] <= cache["max_bytes"]
+    assert client.get("/api/status").headers["Cache-Control"] == "no-store"

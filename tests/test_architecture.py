@@ -31,7 +31,8 @@ def test_the_library_loads_no_flask():
         "import mapapp, mapapp.geo, mapapp.store, mapapp.coverage, mapapp.coverage_formats,"
         " mapapp.catalog, mapapp.editing, mapapp.exchange, mapapp.records, mapapp.maps,"
         " mapapp.tiles, mapapp.accounts, mapapp.osm, mapapp.gis, mapapp.selection,"
-        " mapapp.lifecycle, mapapp.timeline, mapapp.uncertainty, mapapp.scenarios"
+        " mapapp.lifecycle, mapapp.timeline, mapapp.uncertainty, mapapp.scenarios,"
+        " mapapp.payloads"
     )
     assert loaded_after(code) == []
 
@@ -49,3 +50,17 @@ for args in (["export", "--format", "gpx"], ["coverage", "--format", "csv"], ["o
 
 def test_the_probe_sees_flask_when_it_is_loaded():
     assert "flask" in loaded_after("import mapapp.app")
+
+
+def test_the_app_starts_without_pandas_scipy_or_folium(db_path: Path):
+    """Loaded when a request needs them (folium: the first map page; scipy: the first
+    nearest query), pandas never: they cost the server some 100 MB."""
+    probe = (
+        "import sys\nfrom mapapp.app import create_app\n"
+        f"create_app({{'TESTING': True, 'SECRET_KEY': 'x', 'DB': {str(db_path)!r}}})\n"
+        "print(sorted(m for m in ('pandas', 'scipy', 'folium', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -67,13 +67,17 @@ def test_url_templates_are_the_apps_routes(app):
 def test_every_page_hands_the_contract_over(client, cclient, auth):
     expected = contract.browser_contract()
     html = client.get("/?lang=ru").get_data(as_text=True)
-    walk = blob(html, "terrenkur-settings")["contract"]
-    assert walk == {
+    settings = blob(html, "terrenkur-settings")
+    v = settings["version"]
+    assert settings["contract"] == {
         **expected,
         "urls": {
             "permalink": "/installations/{slug}?lang=ru",
             "photoUrl": "/media/phone/{name}",
             "artistUrl": "/artists/{slug}?lang=ru",
+            "route": f"/api/route.geojson?v={v}",
+            "stops": f"/api/stops.json?lang=ru&v={v}",
+            "details": f"/api/details/{{n}}.json?lang=ru&v={v}",
         },
     }
     assert blob(html, "offline-settings")["contract"] == expected
@@ -91,15 +95,22 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
 
 
 def test_list_marks_the_stops_beyond_the_contract_threshold(client):
-    html = client.get("/").get_data(as_text=True)
-    stops = blob(html, "terrenkur-settings")["stops"]["features"]
+    stops = client.get("/api/installations.geojson").get_json()["features"]
     far = [
         f["properties"] for f in stops if f["properties"]["offset_m"] > contract.LIST_OFF_ROUTE_M
     ]
     assert far, "the shipped data has no stop that far from the route any more"
-    assert html.count(" km from the river</span>") == len(far)
+    plain = client.get("/stops").get_data(as_text=True)  # the list without a script
+    assert plain.count(" km from the river") == len(far)
     for p in far:
-        assert f"{p['offset_m'] / 1000:.1f} km from the river" in html
+        assert f"{p['offset_m'] / 1000:.1f} km from the river" in plain
+    # the map page's script gets the threshold, the template and the offsets
+    settings = blob(client.get("/").get_data(as_text=True), "terrenkur-settings")
+    assert settings["strings"]["listOffRiver"] == "{dist} km from the river"
+    table = client.get(settings["contract"]["urls"]["stops"]).get_json()
+    assert sorted(o for o in table["offset"] if o > contract.LIST_OFF_ROUTE_M) == sorted(
+        round(p["offset_m"]) for p in far
+    )
 
 
 def test_worker_url_carries_the_languages(client):

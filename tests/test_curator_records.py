@@ -294,12 +294,17 @@ def test_artist_page_escapes_everything(client, store, db_path):
 
 
 def test_stop_list_and_api_link_each_work_to_its_artists(client):
-    html = client.get("/").text
-    item = html.split('<li data-id="20"')[1].split("</li>")[0]
+    plain = client.get("/stops").text  # the list without script
+    item = plain.split('<li data-id="20"')[1].split("</li>")[0]
     assert (
         'href="/artists/georgy-tryakin-bukharov"' in item
         and 'href="/artists/eduard-kazaryan"' in item
     )
+    html = client.get("/").text
+    table = client.get("/api/stops.json?lang=ru").json  # what the map's list links
+    i = table["id"].index(20)
+    assert table["artists"][i] == ["georgy-tryakin-bukharov", "eduard-kazaryan"]
+    assert table["artistNames"]["georgy-tryakin-bukharov"] == "Георгий Трякин-Бухаров"
     feature = client.get("/api/installations/20?lang=ru").json
     assert [a["slug"] for a in feature["properties"]["artists"]] == [
         "georgy-tryakin-bukharov",

@@ -33,8 +33,10 @@ def test_browser_language_is_the_default_and_the_url_wins(client):
 
 def test_links_keep_the_language(client):
     html = client.get("/?lang=ru").text
-    links = re.findall(r'href="(/installations/[^"]+)"', html)
+    plain = client.get("/stops?lang=ru").text
+    links = re.findall(r'href="(/installations/[^"]+)"', plain)
     assert links and all(link.endswith("?lang=ru") for link in links)
+    assert 'href="/stops?lang=ru"' in html and 'href="/?lang=ru"' in plain
     assert '"permalink":"/installations/{slug}?lang=ru"' in html.replace(" ", "")
     assert 'href="/?lang=kk"' in html  # the switcher
     assert 'href="/vendor/leaflet/leaflet.css?v=' in html  # assets carry no language
@@ -49,11 +51,14 @@ def test_river_name_follows_the_language(client):
 
 def test_installation_texts_fall_back_and_are_marked(client, store):
     store.insert_missing([make_installation(id=900, slug="only-english", title="Only English")])
-    html = client.get("/?lang=ru").text
+    html = client.get("/stops?lang=ru").text
     # translated in the data
     assert "Казахский государственный цирк" in html
     # not translated: English text marked as English for screen readers
-    assert re.search(r'<span class="stop-title" lang="en">Only English</span>', html)
+    assert re.search(r'<a href="[^"]+" lang="en">Only English</a>', html)
+    table = client.get("/api/stops.json?lang=ru").json  # what the map page lists
+    i = table["title"].index("Only English")
+    assert table["titleLang"][i] == "en"
 
 
 def test_fallback_order():
@@ -82,8 +87,8 @@ def test_curators_edit_each_language(cclient, auth, client):
         },
     )
     assert resp.status_code == 200
-    html = client.get("/?lang=kk").text
-    assert "Винокуров муралы" in html
+    assert "Винокуров муралы" in client.get("/api/stops.json?lang=kk").json["title"]
+    assert "Винокуров муралы" in client.get("/stops?lang=kk").text
     form = cclient.get("/curator/7").text
     assert 'name="title_kk" value="Винокуров муралы"' in form
 

@@ -93,7 +93,11 @@ def test_map_page_links_the_manifest_and_has_accessible_offline_controls(tiled_c
     settings = offline_settings(html)
     assert settings["worker"].startswith("/sw.js?tiles=") and "lang=" not in settings["worker"]
     assert settings["scope"] == "/"
-    assert settings["data"] == ["/api/route.geojson", "/api/installations.geojson"]
+    v = settings["version"]
+    assert settings["shell"] == "/?lang=ru"
+    # the shipped walk is small: the page holds its stops and route, so only the
+    # card texts are kept apart
+    assert settings["data"] == [f"/api/details/0.json?lang=ru&v={v}"]
     assert settings["strings"]["offline"].startswith("Вы не в сети")
     assert (
         "изменены" in settings["strings"]["dataAge"] and "{date}" in settings["strings"]["dataAge"]

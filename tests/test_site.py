@@ -167,7 +167,34 @@ def test_links_lead_to_the_exported_pages_in_each_language(site: Path):
     offline = json.loads(settings.group(1))
     assert offline["worker"].startswith("/sw.js?tiles=")
     assert offline["scope"] == "/" and offline["tiles"]["template"] == TILES
-    assert offline["data"] == ["/api/route.geojson", "/api/installations.geojson"]
+    v = offline["version"]
+    assert offline["shell"] == "/ru/"
+    assert offline["data"] == [f"/data/{v}/ru/details-0.json"]  # stops and route: in the page
+    for url in offline["data"]:
+        assert (site / url.lstrip("/")).is_file(), url
+
+
+def test_the_data_is_written_once_per_language_and_the_pages_are_small(site: Path, works):
+    data = sorted(p.relative_to(site).as_posix() for p in (site / "data").rglob("*") if p.is_file())
+    [version] = {d.split("/")[1] for d in data}
+    expected = [f"data/{version}/route.geojson"] + [
+        f"data/{version}/{lang}/{name}"
+        for lang in LANGUAGES
+        for name in ("details-0.json", "stops.json")
+    ]
+    assert data == sorted(expected)
+    stops = json.loads((site / f"data/{version}/kk/stops.json").read_text(encoding="utf-8"))
+    assert "export-probe" in stops["slug"] and stops["lang"] == "kk"
+    details = json.loads((site / f"data/{version}/en/details-0.json").read_text(encoding="utf-8"))
+    texts = [d for d in details["description"] if len(d) > 40]
+    assert texts
+    for home in (site, site / "ru", site / "kk"):  # the map pages hold no card texts
+        page = (home / "index.html").read_text(encoding="utf-8")
+        assert not any(t in page for t in texts)
+    for page in site.rglob("index.html"):
+        assert page.stat().st_size < 64_000, page
+    plain = (site / "ru" / "stops" / "index.html").read_text(encoding="utf-8")
+    assert 'href="/ru/installations/export-probe/"' in plain
 
 
 def test_base_url_puts_every_link_under_its_path(export_app, tmp_path: Path):
@@ -262,7 +289,9 @@ def test_artist_pages_are_exported_in_each_language(site: Path, store):
         assert f'href="{prefix}installations/clown-and-gymnast/"' in page
         assert 'href="/kk/artists/pavel-shorokhov/"' in page  # the language switch
     index = (site / "index.html").read_text(encoding="utf-8")
-    assert 'href="/artists/pavel-shorokhov/"' in index  # the stop list links them
+    # the stop list (drawn by the script from the page's stop table) links them
+    assert "/artists/pavel-shorokhov/" in local_urls(index, "/", site)
+    assert "/artists/pavel-shorokhov/" not in local_urls(index, "/")  # only by the table
 
 
 def _artists(store, row):

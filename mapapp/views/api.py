@@ -1,21 +1,32 @@
-"""The public read API: JSON and RFC 7946 GeoJSON, cacheable and compressed."""
+"""The public read API: JSON and RFC 7946 GeoJSON, cacheable and compressed.
+
+Everything that depends only on the data version, the language and the query is
+encoded once (:func:`mapapp.web.params.encoded_data`): the route, the GeoJSON (each
+filter or bbox joined from pre-encoded features), and the map's own tables: the slim
+stops and the detail chunks (:mod:`mapapp.payloads`). With ``?v=<version>``, as the
+map page asks for them, they are cached for good; without, for ``API_MAX_AGE``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from flask_babel import gettext as _
 
-from ..catalog import localize_stop, route_feature, stop_feature, stops_collection
+from .. import payloads
+from ..catalog import localize_stop, stop_feature, stops_collection
 from ..geo import DIRECTIONS
 from ..records import KINDS, LANGUAGES
+from ..web.cache import app_cache, cached
 from ..web.db import get_store
+from ..web.i18n import current_language
 from ..web.params import (
     GEOJSON,
     ParamError,
     bbox_arg,
     choice_arg,
+    encoded_data,
     float_arg,
     int_arg,
     json_response,
@@ -36,10 +47,22 @@ def _localized(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return stops if lang is None else [localize_stop(s, lang) for s in stops]
 
 
+def _table_language() -> tuple[str, str]:
+    """The language of a map table (``?lang=``, else the browser's) and the Vary it needs."""
+    lang = choice_arg("lang", LANGUAGES)
+    return (lang, "") if lang else (current_language(), "Accept-Language")
+
+
 @bp.get("/route.geojson")
 def route():
     walk = current_walk()
-    return json_response({"type": "FeatureCollection", "features": [route_feature(walk)]}, GEOJSON)
+    return encoded_data(
+        "route",
+        walk.version,
+        lambda: payloads.route_collection(walk),
+        payloads.data_token(walk),
+        GEOJSON,
+    )
 
 
 @bp.get("/installations.geojson")
@@ -52,16 +75,56 @@ def installations():
     edition = choice_arg("edition", walk.edition_keys())
     artist = choice_arg("artist", walk.artist_keys())
     bbox = bbox_arg()
-    stops = walk.filtered(kind=kind, festival=festival, edition=edition, artist=artist)
-    if bbox is not None:
-        w, s, e, n = bbox
-        stops = [x for x in stops if w <= x["lon"] <= e and s <= x["lat"] <= n]
-    return json_response(stops_collection(_localized(stops)), GEOJSON)
+    lang = choice_arg("lang", LANGUAGES)
+
+    def build() -> bytes:
+        fragments = cached(
+            "fragments", (walk.version, lang), lambda: payloads.Fragments.of(walk, lang)
+        )
+        return fragments.select(kind, festival, bbox, edition, artist)
+
+    return encoded_data(
+        "geojson",
+        (walk.version, lang, kind, festival, edition, artist, bbox),
+        build,
+        payloads.data_token(walk),
+        GEOJSON,
+    )
+
+
+@bp.get("/stops.json")
+def stops():
+    """The slim table the map draws from: every stop in walking order, in one language."""
+    lang, vary = _table_language()
+    walk = current_walk()
+    return encoded_data(
+        "slim",
+        (walk.version, lang),
+        lambda: payloads.slim_table(walk, lang),
+        payloads.data_token(walk),
+        vary=vary,
+    )
+
+
+@bp.get("/details/<int:chunk>.json")
+def details(chunk: int):
+    """The card texts of one chunk of :data:`~mapapp.payloads.DETAILS_CHUNK` stops."""
+    lang, vary = _table_language()
+    walk = current_walk()
+    if chunk >= payloads.chunk_count(len(walk.stops)):
+        abort(404, description=_("There is no such part of the data."))
+    return encoded_data(
+        "details",
+        (walk.version, lang, chunk),
+        lambda: payloads.details_table(walk, lang, chunk),
+        payloads.data_token(walk),
+        vary=vary,
+    )
 
 
 @bp.get("/installations/<int:id>")
 def installation(id: int):
-    stop = next((s for s in current_walk().stops if s["id"] == id), None)
+    stop = current_walk().by_id(id)
     if stop is None:
         abort(404, description=_("There is no published work with id %(id)s.", id=id))
     return json_response(stop_feature(_localized([stop])[0]), GEOJSON)
@@ -87,6 +150,21 @@ def next_stop():
     return json_response(result)
 
 
+@bp.get("/status")
+def status():
+    """The data version, how full the server's cache is and how many answers it replayed
+    (never cached)."""
+    walk = current_walk()
+    replay = current_app.extensions.get("mapapp.replay")
+    doc = {
+        "version": payloads.data_token(walk),
+        "stops": len(walk.stops),
+        "cache": app_cache().stats(),
+        "replay": replay.stats() if replay is not None else None,
+    }
+    return json_response(doc, public=False)
+
+
 @bp.get("/search")
 def search():
     """Published works matching ``q`` in any language and script, best first.
@@ -102,9 +180,8 @@ def search():
         raise ParamError(_("q may be at most %(n)s characters", n=MAX_QUERY))
     limit = int_arg("limit", 1, MAX_SEARCH, default=20)
     walk = current_walk()
-    by_id = {s["id"]: s for s in walk.stops}
     ids = get_store().search(q, statuses=("published",), limit=limit)
-    found = [by_id[i] for i in ids if i in by_id]
+    found = [s for s in (walk.by_id(i) for i in ids) if s is not None]
     doc = stops_collection(_localized(found))
     doc["query"] = q
     return json_response(doc, GEOJSON)

@@ -26,7 +26,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import contract, editing, exchange, maps, photos
+from .. import contract, editing, exchange, photos
 from ..catalog import place_stops
 from ..numbers import int_or_none
 from ..records import (
@@ -198,6 +198,8 @@ def _edit_page(
     status: int,
     pending_photo: str | None = None,
 ):
+    from .. import maps  # folium: loaded by the first page that draws a map
+
     walk = current_walk()
     config = current_app.config
     m = maps.point_picker_map(

@@ -4,8 +4,10 @@ The worker (``static/sw.js``) is served from the site root so that its scope cov
 every page. It learns the tile URL template and the interface languages from its own
 URL (``/sw.js?tiles=...&langs=en,ru,kk``), so the same file works behind the app and
 in a static export. The map page gets one JSON blob, ``#offline-settings``, read by
-``static/js/offline.js``: where the worker is, the data to keep, the tiles of the
-route corridor, the strings and the browser contract (:mod:`mapapp.contract`).
+``static/js/offline.js``: where the worker is, the shell page and the data of this
+language and data version to keep (each once: the route, the slim stops, the detail
+chunks), the tiles of the route corridor, the strings and the browser contract
+(:mod:`mapapp.contract`).
 """
 
 from __future__ import annotations
@@ -22,15 +24,17 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 
-from .. import contract, tiles
+from .. import contract, payloads, tiles
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
+from ..web.encoded import REVALIDATE, cached_encoded, send
 from ..web.i18n import RIVER_NAMES, current_language
 from ..web.security import tile_origin
 from ..web.urls import current_urls
 from ..web.walk import current_walk
 from .public import SETTINGS_ID as MAP_SETTINGS_ID
+from .public import page_holds_its_data
 
 bp = Blueprint("offline", __name__)
 
@@ -45,8 +49,6 @@ ICONS = (
     ("icons/app-512.png", "512x512", "any"),
     ("icons/app-maskable-512.png", "512x512", "maskable"),
 )
-#: The data a page keeps for offline use besides itself (it embeds the same data).
-DATA_ENDPOINTS = ("api.route", "api.installations")
 #: Hosts whose usage policy limits how many tiles may be saved (OpenStreetMap's).
 OSM_TILE_HOSTS = ("tile.openstreetmap.org",)
 
@@ -63,13 +65,20 @@ def worker_csp(tiles_url: str | None) -> str:
 
 @bp.get("/sw.js")
 def service_worker() -> Response:
-    """The service worker, at the root so that its scope is the whole site."""
-    resp = Response(_worker_file().read_bytes(), mimetype="text/javascript")
-    resp.headers["Cache-Control"] = "no-cache"
+    """The service worker, at the root so that its scope is the whole site (compressed
+    once per version of the file, revalidated)."""
+    file = _worker_file()
+    stat = file.stat()
+    enc = cached_encoded(
+        "worker",
+        (str(file), stat.st_mtime, stat.st_size),
+        file.read_bytes,
+        "text/javascript",
+        best=True,
+    )
+    resp = send(enc, REVALIDATE)
     resp.headers["Service-Worker-Allowed"] = request.script_root + "/"
     resp.headers["Content-Security-Policy"] = worker_csp(current_app.config.get("TILES"))
-    resp.add_etag()
-    resp.make_conditional(request)
     return resp
 
 
@@ -231,6 +240,25 @@ class OfflinePage:
     def changed_at(self) -> str | None:
         return self._corridor()["changed_at"]
 
+    def data_urls(self) -> list[str]:
+        """This language's data at the current version to keep: route, stops, detail
+        chunks (the route and stops only when the page does not hold them itself)."""
+        walk = current_walk()
+        urls = current_urls()
+        version = payloads.data_token(walk)
+        lang = current_language()
+        details = urls.details_template(version, lang)
+        chunks = range(payloads.chunk_count(len(walk.stops)))
+        tables = (
+            []
+            if page_holds_its_data(walk, lang)
+            else [
+                urls.route_data(version),
+                urls.stops_data(version, lang),
+            ]
+        )
+        return [*tables, *(details.replace("{n}", str(n)) for n in chunks)]
+
     @property
     def settings_json(self) -> str:
         corridor = self._corridor()
@@ -239,7 +267,9 @@ class OfflinePage:
             "worker": self.worker_url,
             "scope": self.scope,
             "mapSettings": MAP_SETTINGS_ID,
-            "data": [current_urls().data(e) for e in DATA_ENDPOINTS],
+            "version": payloads.data_token(current_walk()),
+            "shell": current_urls().home(),
+            "data": self.data_urls(),
             "changedAt": corridor["changed_at"],
             "changedText": changed_text(corridor["changed_at"], current_language()),
             "tiles": None,

@@ -28,7 +28,6 @@ from .. import (
     coverage_formats,
     geo,
     gis,
-    maps,
     scenarios,
     selection,
     timeline,
@@ -572,6 +571,8 @@ def page_settings(
     line: timeline.Timeline,
     found: tuple[scenarios.Comparison, uncertainty.DifferenceRange] | None,
 ) -> dict[str, Any]:
+    from .. import maps  # folium: loaded by the first page that draws a map
+
     links = {
         "scenario": url_for("planner.api_scenario", lang=None),
         "page": url_for("planner.page", lang=None),
@@ -621,6 +622,8 @@ def _form_values(params: CoverageParams, scenario: ScenarioParams, errors: dict)
 
 
 def _base_context(params: CoverageParams, scenario: ScenarioParams, errors: dict) -> dict:
+    from .. import maps  # folium: loaded by the first page that draws a map
+
     kinds = kind_labels()
     walk = current_walk()
     return {
@@ -760,6 +763,8 @@ def _private_if_needed(resp: Response, params: CoverageParams) -> Response:
 
 @bp.get("/planner")
 def page() -> ResponseReturnValue:
+    from .. import maps  # folium: loaded by the first page that draws a map
+
     params, scenario, errors = _request_params()
     context = _context(params, scenario, errors)
     if errors:

@@ -1,7 +1,19 @@
-"""The public pages: the walkable map and a permalink per installation."""
+"""The public pages: the walkable map (a small shell), a permalink per work, the plain list.
+
+The map page is a *shell*: the map, the controls and one small settings blob; the
+page's script fetches the route and the stops (:mod:`mapapp.views.api`, cached for
+good at the data version the settings name) and renders the stop list itself, a page
+at a time. The shell holds no per-request value (its only inline script, folium's,
+is allowed by its hash), so ``/`` in each language is built and compressed once per
+data version. A permalink is the same shell focused on one work, with that work's
+title and text in the HTML for link previews and for browsers without JavaScript;
+``/stops`` lists every stop in walking order, paged, with no script at all.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +21,9 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     render_template,
+    request,
     send_from_directory,
 )
 from flask_babel import gettext as _
@@ -17,28 +31,31 @@ from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-from .. import contract, geo, maps
-from ..catalog import (
-    Walk,
-    localize_stop,
-    period_text,
-    reference_layers,
-    route_credit,
-    route_feature,
-    stops_collection,
-)
+from .. import contract, geo, payloads
+from ..catalog import Walk, localize_stop, period_text, reference_layers, route_credit
 from ..records import KINDS, LANGUAGES, PHOTO_RE, localized
-from ..web.assets import asset_url
+from ..web.assets import asset_url, inline_icon_url
 from ..web.cache import cached
 from ..web.db import get_store
+from ..web.encoded import REVALIDATE, Encoded, send_cached
 from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
+from ..web.security import allow_inline_script, script_hash
 from ..web.urls import current_urls
 from ..web.walk import current_walk
 
 bp = Blueprint("public", __name__)
 
 SETTINGS_ID = "terrenkur-settings"
+#: Stops per page of the map page's list (a few hundred DOM nodes at most).
+LIST_PAGE_SIZE = 50
+#: Stops per page of the plain list, ``/stops``.
+STOPS_PAGE_SIZE = 100
+#: A description is cut to this many characters for link previews.
+PREVIEW_CHARS = 200
+#: A walk whose stop table is this small (the shipped data) comes in the page itself:
+#: the map draws without waiting for a second request. Larger ones are fetched.
+INLINE_DATA_BYTES = 24 * 1024
 
 
 def js_strings() -> dict[str, str]:
@@ -76,33 +93,73 @@ def js_strings() -> dict[str, str]:
         "east": _("east"),
         "west": _("west"),
         "route": _("River walk"),
+        "routeName": _("Esentai (Vesnovka) river walk"),
         "legend": _("Legend"),
         "photoOf": _("Photo of %(title)s", title="{title}"),
+        "listKm": _("km %(km)s", km="{km}"),
+        "listOffRiver": _("%(dist)s km from the river", dist="{dist}"),
+        "listLink": _("Link"),
+        "listRange": _(
+            "Stops %(first)s–%(last)s of %(total)s", first="{first}", last="{last}", total="{total}"
+        ),
+        "listNone": _("No stop matches the filters."),
+        "loadingDetails": _("Loading the details…"),
+        "detailsFailed": _("The details of this work could not be loaded. Try again online."),
+        "dataFailed": _("The stops could not be loaded. Check the connection and reload."),
     }
 
 
-def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str]) -> dict[str, Any]:
-    """The one JSON blob the map script reads: route, stops, labels, strings, contract.
+def page_links(walk: Walk, lang: str) -> dict[str, str]:
+    """URLs and templates for the map script, from this request's URL builder."""
+    urls = current_urls()
+    version = payloads.data_token(walk)
+    return {
+        "permalink": urls.work_template(),
+        "photoUrl": urls.photo_template(),
+        "artistUrl": urls.artist_template(),
+        "route": urls.route_data(version),
+        "stops": urls.stops_data(version, lang),
+        "details": urls.details_template(version, lang),
+    }
 
-    The focused work is not in it (it is the ``data-focus`` attribute), so the blob is
-    the same for every page of one language.
+
+def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
+    """The one JSON blob the map script reads: labels, strings, contract, where the data is.
+
+    No stop is in it (the script fetches them) unless the walk is small
+    (:data:`INLINE_DATA_BYTES`: then its stop table and route are under ``inline``),
+    and the focused work is not either (the ``data-focus`` attribute, or the URL), so
+    the blob is the same for every page of one language and data version.
     """
+    from .. import maps  # folium: loaded by the first page that draws a map
+
     forward, backward = geo.compass_heading(walk.route)
     labels = kind_labels()
-    present = {s["kind"] for s in stops}
+    present = {s["kind"] for s in walk.stops}
+    w, s, e, n = walk.route.line_lonlat.bounds
+    inline = {}
+    if page_holds_its_data(walk, lang):
+        inline = {
+            "stops": json.loads(payloads.slim_table(walk, lang)),
+            "route": json.loads(payloads.route_collection(walk)),
+        }
     return {
-        "lang": current_language(),
-        "route": route_feature(walk),
-        "stops": stops_collection(stops),
+        "lang": lang,
+        "inline": inline,
+        "version": payloads.data_token(walk),
+        "count": len(walk.stops),
+        "bounds": [[round(s, 6), round(w, 6)], [round(n, 6), round(e, 6)]],
+        "listPageSize": LIST_PAGE_SIZE,
+        "routeStyles": list(maps.ROUTE_STYLES),
         "kinds": [
-            {"id": k, "label": labels[k], "icon": asset_url(f"icons/{k}.svg")}
+            {"id": k, "label": labels[k], "icon": inline_icon_url(f"icons/{k}.svg")}
             for k in KINDS
             if k in present
         ],
         "precision": precision_labels(),
         "headings": {"forward": forward, "backward": backward},
         "strings": js_strings(),
-        "layers": reference_layers(Path(current_app.config["DATA_DIR"]), current_language()),
+        "layers": reference_layers(Path(current_app.config["DATA_DIR"]), lang),
         "layerLabels": {
             "crossings": _("Streets crossed"),
             "bike_stations": _("Almaty Bike stations"),
@@ -111,67 +168,15 @@ def map_settings(walk: Walk, stops: list[dict[str, Any]], links: dict[str, str])
     }
 
 
-def page_links() -> dict[str, str]:
-    """URL templates for the map script, from this request's URL builder."""
-    urls = current_urls()
-    return {
-        "permalink": urls.work_template(),
-        "photoUrl": urls.photo_template(),
-        "artistUrl": urls.artist_template(),
-    }
+def page_holds_its_data(walk: Walk, lang: str) -> bool:
+    """Whether the map page carries its stop table and route (a small walk)."""
+    key = (walk.version, lang)
+    return cached("inline", key, lambda: len(payloads.slim_table(walk, lang)) <= INLINE_DATA_BYTES)
 
 
-def artist_links_html(artists: list[dict[str, Any]], links: dict[str, str]) -> Markup:
-    """``by <a>A</a>, <a>B</a>`` linking each artist's page; every text is escaped."""
-    names = ", ".join(
-        f'<a href="{escape(links["artistUrl"].format(slug=a["slug"]))}">{escape(a["name"])}</a>'
-        for a in artists
-    )
-    template = str(escape(_("by %(artist)s", artist="{artist}")))
-    return Markup(template.replace("{artist}", names))  # noqa: S704 (names escaped above)
+def _shell_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
+    from .. import maps
 
-
-def stop_list_html(stops: list[dict[str, Any]], lang: str, links: dict[str, str]) -> Markup:
-    """The ``<li>`` items of the stop list in walking order; every text is escaped.
-
-    Built in Python rather than a template loop: the list has one item per stop and
-    must stay fast with thousands of them.
-    """
-    labels = {k: escape(v) for k, v in kind_labels().items()}
-    icons = {k: escape(asset_url(f"icons/{k}.svg")) for k in KINDS}
-    km = _("km %(km)s", km="{km}")
-    off = _("%(dist)s km from the river", dist="{dist}")
-    link = escape(_("Link"))
-    items = []
-    for s in stops:
-        meta = [escape(km.format(km=f"{s['chainage_m'] / 1000:.1f}")), labels[s["kind"]]]
-        if s["edition_name"] or s["festival_name"] or s["festival"]:
-            meta.append(escape(s["edition_name"] or s["festival_name"] or s["festival"]))
-        if s["offset_m"] > contract.LIST_OFF_ROUTE_M:
-            meta.append(escape(off.format(dist=f"{s['offset_m'] / 1000:.1f}")))
-        title = escape(s["title"])
-        title_lang = s["text_lang"]["title"]
-        lang_attr = f' lang="{escape(title_lang)}"' if title_lang != lang else ""
-        href = escape(links["permalink"].format(slug=s["slug"]))
-        by = ""
-        if s["artists"]:
-            by = f'<p class="stop-artists">{artist_links_html(s["artists"], links)}</p>'
-        items.append(
-            f'<li data-id="{s["id"]}" data-kind="{escape(s["kind"])}"'
-            f' data-festival="{escape(s["festival"])}" data-edition="{escape(s["edition"])}"'
-            f' data-chainage="{s["chainage_m"]}">'
-            f'<button type="button" class="stop" data-id="{s["id"]}">'
-            f'<img src="{icons[s["kind"]]}" alt="" width="20" height="25">'
-            f'<span class="stop-title"{lang_attr}>{title}</span>'
-            f'<span class="stop-meta">{" · ".join(meta)}</span></button>'
-            f'<a class="permalink" href="{href}">{link}'
-            f'<span class="visually-hidden">: {title}</span></a>{by}</li>'
-        )
-    return Markup("\n".join(items))  # noqa: S704 (every value above is escaped)
-
-
-def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
-    stops = [localize_stop(s, lang) for s in walk.stops]
     config = current_app.config
     m = maps.walk_map(
         [list(c) for c in walk.route.line_lonlat.coords],
@@ -179,19 +184,23 @@ def _page_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]:
         tiles_attribution=config["TILES_ATTRIBUTION"],
         asset_url=asset_url,
         settings_id=SETTINGS_ID,
-        route_name=_("Esentai (Vesnovka) river walk"),
     )
-    settings = map_settings(walk, stops, links)
+    parts = maps.render_parts(m)
     labels = kind_labels()
+    present = {s["kind"] for s in walk.stops}
+    settings = map_settings(walk, lang, links)
     return {
-        "stops": stops,
-        "map_parts": maps.render_parts(m),
+        "map_parts": parts,
+        "script_hash": script_hash(parts["script"]),
         "settings_json": htmlsafe_json_dumps(settings, separators=(",", ":")),
-        "stop_list": stop_list_html(stops, lang, links),
-        "kinds": [(k, labels[k]) for k in KINDS if any(s["kind"] == k for s in stops)],
+        "count": len(walk.stops),
+        "kinds": [(k, labels[k]) for k in KINDS if k in present],
         "festivals": festival_options(walk, lang),
         "headings": geo.compass_heading(walk.route),
         "route_credit": route_credit(walk.route_properties),
+        "preload": [] if settings["inline"] else [links["stops"], links["route"]],
+        "scripts": [asset_url(p) for _n, p in maps.SCRIPTS],
+        "styles": [asset_url(p) for _n, p in maps.STYLES],
     }
 
 
@@ -218,26 +227,78 @@ def festival_options(walk: Walk, lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def render_map_page(
-    focus: dict[str, Any] | None = None,
-    status: int = 200,
-):
-    """The walk map page in the current language (also used by the static export)."""
+def shell_parts() -> dict[str, Any]:
+    """The parts of the map page for this language and data version (built once)."""
     walk = current_walk()
     lang = current_language()
-    links = page_links()
+    links = page_links(walk, lang)
     key = (walk.version, lang, tuple(sorted(links.items())), current_app.config["TILES"])
-    parts = cached("map-page", key, lambda: _page_parts(walk, lang, links))
-    if focus is not None:
-        focus = next(s for s in parts["stops"] if s["id"] == focus["id"])
+    parts = cached("map-shell", key, lambda: _shell_parts(walk, lang, links))
+    if not current_urls().static:
+        allow_inline_script(parts["script_hash"])
+    return parts
+
+
+def festival_text(stop: dict[str, Any], lang: str) -> str:
+    """The edition a stop belongs to, else its festival, by name in ``lang``."""
+    return (
+        localized(stop, "edition_name", lang)[0]
+        or localized(stop, "festival_name", lang)[0]
+        or stop["festival"]
+    )
+
+
+def artists_html(stop: dict[str, Any], lang: str) -> Markup:
+    """``by <a>A</a>, <a>B</a>`` linking each artist's page (empty without artists);
+    every text is escaped."""
+    if not stop["artists"]:
+        return Markup("")
+    urls = current_urls()
+    names = ", ".join(
+        f'<a href="{escape(urls.artist(a["slug"]))}">{escape(localized(a, "name", lang)[0])}</a>'
+        for a in stop["artists"]
+    )
+    template = str(escape(_("by %(artist)s", artist="{artist}")))
+    return Markup(template.replace("{artist}", names))  # noqa: S704 (names escaped above)
+
+
+def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
+    """What a permalink's HTML says of its work (for link previews and for no script)."""
+    title, title_lang = localized(stop, "title", lang)
+    description, description_lang = localized(stop, "description", lang)
+    preview = " ".join(description.split())
+    if len(preview) > PREVIEW_CHARS:
+        preview = preview[: PREVIEW_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    facts = [
+        kind_labels().get(stop["kind"], stop["kind"]),
+        festival_text(stop, lang),
+        stop.get("year"),
+    ]
+    return {
+        "slug": stop["slug"],
+        "title": title,
+        "title_lang": title_lang,
+        "description": description,
+        "description_lang": description_lang,
+        "preview": preview,
+        "facts": " · ".join(str(f) for f in facts if f),
+        "by": artists_html(stop, lang),
+        "artist": stop.get("artist") or "",
+        "dates": period_text(stop.get("start_date") or "", stop.get("end_date") or "", lang),
+        "km": f"{stop['chainage_m'] / 1000:.1f}",
+        "source_url": stop.get("source_url") or "",
+    }
+
+
+def render_map_page(focus: dict[str, Any] | None = None, status: int = 200):
+    """The walk map page in the current language (also used by the static export)."""
+    lang = current_language()
     return (
         render_template(
             "map.html",
-            focus=focus,
+            focus=None if focus is None else focus_card(focus, lang),
             settings_id=SETTINGS_ID,
-            scripts=[asset_url(p) for _n, p in maps.SCRIPTS],
-            styles=[asset_url(p) for _n, p in maps.STYLES],
-            **parts,
+            **shell_parts(),
         ),
         status,
     )
@@ -245,15 +306,102 @@ def render_map_page(
 
 @bp.get("/")
 def index():
-    return render_map_page()
+    if set(request.args) - {"lang"}:  # other arguments are kept in the links: not cached
+        return render_map_page()
+    walk = current_walk()
+    key = (walk.version, _language_key(), current_app.config["TILES"], request.script_root)
+
+    def build() -> Encoded:
+        html, _status = render_map_page()
+        script = shell_parts()["script_hash"]
+        return Encoded.of(html.encode(), "text/html", scripts=(script,))
+
+    return send_cached("map-page", key, build, REVALIDATE, vary=_language_vary())
+
+
+def _language_key() -> tuple[str, bool]:
+    """The page's language, and whether the URL names it (its links then keep ``?lang=``)."""
+    return current_language(), request.args.get("lang") in LANGUAGES
+
+
+def _language_vary() -> str:
+    """``Accept-Language`` unless the URL names a language (``?lang=``)."""
+    return "" if request.args.get("lang") in LANGUAGES else "Accept-Language"
 
 
 @bp.get("/installations/<slug>")
 def installation(slug: str):
-    stop = next((s for s in current_walk().stops if s["slug"] == slug), None)
+    """The shell focused on one work: rendered per request (there are as many as works),
+    from the parts cached for the language; revalidated with a weak ETag."""
+    stop = current_walk().by_slug(slug)
     if stop is None:
         abort(404, description=_("There is no published work at this address."))
-    return render_map_page(focus=stop)
+    html, _status = render_map_page(focus=stop)
+    resp = make_response(html)
+    resp.headers["Cache-Control"] = REVALIDATE
+    resp.set_etag(hashlib.blake2b(resp.get_data(), digest_size=12).hexdigest(), weak=True)
+    return resp.make_conditional(request)
+
+
+# the plain list ----------------------------------------------------------------------------
+
+
+def stops_page_count(walk: Walk) -> int:
+    return max(1, -(-len(walk.stops) // STOPS_PAGE_SIZE))
+
+
+def render_stops_page(page: int) -> str:
+    """One page of the plain list of stops in walking order (no script)."""
+    walk = current_walk()
+    lang = current_language()
+    urls = current_urls()
+    labels = kind_labels()
+    pages = stops_page_count(walk)
+    start = (page - 1) * STOPS_PAGE_SIZE
+    items = []
+    for stop in walk.stops[start : start + STOPS_PAGE_SIZE]:
+        title, title_lang = localized(stop, "title", lang)
+        meta = [_("km %(km)s", km=f"{stop['chainage_m'] / 1000:.1f}"), labels[stop["kind"]]]
+        if festival_text(stop, lang):
+            meta.append(festival_text(stop, lang))
+        if stop["offset_m"] > contract.LIST_OFF_ROUTE_M:
+            meta.append(_("%(dist)s km from the river", dist=f"{stop['offset_m'] / 1000:.1f}"))
+        items.append(
+            {
+                "id": stop["id"],
+                "href": urls.work(stop["slug"]),
+                "title": title,
+                "lang": title_lang if title_lang != lang else None,
+                "meta": " · ".join(meta),
+                "by": artists_html(stop, lang),
+            }
+        )
+    return render_template(
+        "stops.html",
+        items=items,
+        start=start,
+        total=len(walk.stops),
+        page=page,
+        prev_url=urls.stops_page(page - 1) if page > 1 else None,
+        next_url=urls.stops_page(page + 1) if page < pages else None,
+    )
+
+
+@bp.get("/stops")
+def stops():
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 0
+    walk = current_walk()
+    if not 1 <= page <= stops_page_count(walk):
+        abort(404, description=_("There is no such page of the list."))
+    if set(request.args) - {"lang", "page"}:
+        return render_stops_page(page)
+    key = (walk.version, _language_key(), page, request.script_root)
+
+    def build() -> Encoded:
+        return Encoded.of(render_stops_page(page).encode(), "text/html")
+
+    return send_cached("stops-page", key, build, REVALIDATE, vary=_language_vary())
 
 
 def artist_page_parts(slug: str, lang: str) -> dict[str, Any] | None:

@@ -2,7 +2,10 @@
 
 - :mod:`.db`: the request's database handle and its teardown;
 - :mod:`.walk`: the published walk of the current data version;
-- :mod:`.cache`: one small versioned LRU for built pages, reports and tiles;
+- :mod:`.cache`: one versioned LRU, bounded by bytes, for built pages, encoded data,
+  reports and tiles;
+- :mod:`.encoded`: responses encoded once (gzip, brotli, ETag) and sent as negotiated;
+- :mod:`.replay`: answers again, before Flask runs, what the cache already holds;
 - :mod:`.params`: query and form parsing, JSON responses and JSON errors;
 - :mod:`.errors`: error pages (HTML, or JSON under ``/api/``);
 - :mod:`.limits`: the request-size cap and the larger ones of upload views;
@@ -26,8 +29,8 @@ from .cache import VersionedCache
 def init_app(app: Flask) -> None:
     """Register the shared handle, caches, parameter errors and error pages."""
     app.extensions["mapapp.walks"] = WalkCache()
-    app.extensions["mapapp.cache"] = VersionedCache(size=64)
-    app.teardown_appcontext(db.close_store)
+    app.extensions["mapapp.cache"] = VersionedCache(int(app.config["CACHE_MAX_BYTES"]))
+    db.init_app(app)
     limits.init_app(app)
     params.init_app(app)
     errors.init_app(app)

@@ -19,6 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from .. import resources
 from ..records import LANGUAGES
@@ -42,6 +44,12 @@ def select_language() -> str:
     if asked in LANGUAGES:
         return asked
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+def browser_language(accept_language: str | None) -> str:
+    """The language :func:`select_language` picks from an ``Accept-Language`` header alone."""
+    accepted = parse_accept_header(accept_language, LanguageAccept)
+    return accepted.best_match(LANGUAGES) or LANGUAGES[0]
 
 
 def current_language() -> str:

@@ -9,6 +9,7 @@ largest id, so any other value is a 404.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -17,8 +18,10 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from ..inputs import MAX_JSON_DEPTH, InputError, load_json
 from ..numbers import MAX_ID, NumberError, parse_float, parse_int
+from .encoded import IMMUTABLE, Encoded, send_cached
 
 GEOJSON = "application/geo+json"
+JSON = "application/json"
 
 
 class ParamError(Exception):
@@ -44,6 +47,27 @@ def cacheable(resp: Response) -> Response:
     resp.add_etag()
     resp.make_conditional(request)
     return resp
+
+
+def data_cache_control(token: str) -> str:
+    """For data: for good when the URL names the current version (``?v=``), else briefly."""
+    if request.args.get("v") == token:
+        return IMMUTABLE
+    return f"public, max-age={current_app.config['API_MAX_AGE']}"
+
+
+def encoded_data(
+    namespace: str,
+    key: Hashable,
+    build: Callable[[], bytes],
+    token: str,
+    mimetype: str = JSON,
+    vary: str = "",
+) -> Response:
+    """JSON bytes built and compressed once per ``key``, sent with an ETag (and 304s)."""
+    return send_cached(
+        namespace, key, lambda: Encoded.of(build(), mimetype), data_cache_control(token), vary=vary
+    )
 
 
 def json_error(status: int, message: str, error: str | None = None, **extra: Any) -> Response:

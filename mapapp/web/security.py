@@ -1,13 +1,18 @@
 """Security headers for every response, with a per-request nonce for our scripts.
 
 The Content-Security-Policy lets pages run only scripts from our own origin plus
-the inline map script that carries this request's nonce; images may also come from
-the configured tile server.
+inline scripts that carry this request's nonce or whose SHA-256 the page declared
+(:func:`allow_inline_script`): the map page's folium script is the same on every
+request, so its body (nonce-free) is built and compressed once; images may also come
+from the configured tile server.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
@@ -18,6 +23,17 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+def script_hash(script: str) -> str:
+    """The CSP source (``'sha256-...'``) that allows one inline script's exact text."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def allow_inline_script(source: str) -> None:
+    """Let this response run the inline script of :func:`script_hash` ``source``."""
+    g.csp_script_hashes = (*g.get("csp_script_hashes", ()), source)
 
 
 def tile_origin(tiles_url: str | None) -> str:
@@ -33,22 +49,29 @@ def tile_origin(tiles_url: str | None) -> str:
     return f"{parts.scheme}://{host}"
 
 
-def content_security_policy(nonce: str, tiles_url: str | None) -> str:
+def content_security_policy(
+    nonce: str, tiles_url: str | None, script_hashes: tuple[str, ...] = ()
+) -> str:
+    head, tail = _policy_parts(tiles_url)
+    scripts = " ".join([f"'nonce-{nonce}'", *dict.fromkeys(script_hashes)])
+    return f"{head} {scripts}{tail}"
+
+
+@lru_cache(maxsize=8)
+def _policy_parts(tiles_url: str | None) -> tuple[str, str]:
+    """The policy before and after the request's own script sources (built once)."""
     img = " ".join(filter(None, ["'self'", "data:", "blob:", tile_origin(tiles_url)]))
-    return "; ".join(
-        [
-            "default-src 'self'",
-            f"script-src 'self' 'nonce-{nonce}'",
-            "style-src 'self'",
-            f"img-src {img}",
-            "connect-src 'self'",
-            "font-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-            "form-action 'self'",
-        ]
-    )
+    rest = [
+        "style-src 'self'",
+        f"img-src {img}",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+    return "default-src 'self'; script-src 'self'", "; " + "; ".join(rest)
 
 
 def init_app(app: Flask) -> None:
@@ -57,7 +80,9 @@ def init_app(app: Flask) -> None:
         h = resp.headers
         h.setdefault(
             "Content-Security-Policy",
-            content_security_policy(csp_nonce(), app.config.get("TILES")),
+            content_security_policy(
+                csp_nonce(), app.config.get("TILES"), g.get("csp_script_hashes", ())
+            ),
         )
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("X-Frame-Options", "DENY")

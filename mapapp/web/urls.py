@@ -21,6 +21,7 @@ from .security import csp_nonce
 
 _SLUG = "__slug__"
 _NAME = "__name__"
+_CHUNK = 987654321
 
 
 class AppUrls:
@@ -62,6 +63,23 @@ class AppUrls:
     def data(self, endpoint: str) -> str:
         """A data file (``api.route``, ``api.installations``), the same in every language."""
         return url_for(endpoint, lang=None)
+
+    def route_data(self, version: str) -> str:
+        """The route the map draws, at data ``version`` (cacheable for good)."""
+        return url_for("api.route", lang=None, v=version)
+
+    def stops_data(self, version: str, lang: str) -> str:
+        """The slim stop table the map draws from, in ``lang``, at ``version``."""
+        return url_for("api.stops", lang=lang, v=version)
+
+    def details_template(self, version: str, lang: str) -> str:
+        """A detail chunk's URL with ``{n}`` in place of its number."""
+        url = url_for("api.details", chunk=_CHUNK, lang=lang, v=version)
+        return url.replace(str(_CHUNK), "{n}")
+
+    def stops_page(self, page: int = 1) -> str:
+        """The plain list of stops (no script needed), ``page`` counted from 1."""
+        return url_for("public.stops", page=page if page > 1 else None)
 
 
 def language_dir(lang: str, default: str) -> str:
@@ -117,6 +135,18 @@ class ExportUrls(AppUrls):
             + language_dir(current_language(), self.default_lang)
             + ("manifest.webmanifest")
         )
+
+    def route_data(self, version: str) -> str:
+        return f"{self.prefix}data/{version}/route.geojson"
+
+    def stops_data(self, version: str, lang: str) -> str:
+        return f"{self.prefix}data/{version}/{lang}/stops.json"
+
+    def details_template(self, version: str, lang: str) -> str:
+        return f"{self.prefix}data/{version}/{lang}/details-{{n}}.json"
+
+    def stops_page(self, page: int = 1) -> str:
+        return self.page(current_language()) + "stops/" + (f"{page}/" if page > 1 else "")
 
 
 def current_urls() -> AppUrls:

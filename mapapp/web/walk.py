@@ -9,12 +9,13 @@ from flask_login import current_user
 
 from ..catalog import Walk
 from ..editing import Workspace
-from .db import get_store
+from .db import data_version, get_store
 
 
 def current_walk() -> Walk:
     """The published walk, rebuilt only when the data changes."""
-    return current_app.extensions["mapapp.walks"].get(get_store(), current_app.config["DB"])
+    walks = current_app.extensions["mapapp.walks"]
+    return walks.get(get_store, current_app.config["DB"], data_version())
 
 
 def workspace() -> Workspace:

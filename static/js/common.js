@@ -60,10 +60,14 @@
     return fmt(S.km, { n: (metres / 1000).toFixed(1) });
   }
 
-  /* A number as the page's language writes it. */
+  /* A number as the page's language writes it (one formatter per language and
+   * digits: making one costs milliseconds). */
+  var formats = {};
   function number(n, digits, lang) {
+    var key = lang + "|" + digits;
     try {
-      return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(n);
+      if (!formats[key]) formats[key] = new Intl.NumberFormat(lang, { maximumFractionDigits: digits });
+      return formats[key].format(n);
     } catch (e) {
       return n.toFixed(digits);
     }

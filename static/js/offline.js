@@ -2,12 +2,15 @@
  * Cultural Terrenkur: offline walking on the map page.
  *
  * Registers the service worker (sw.js at the site root), asks it to keep what this
- * visit needs (the page, its scripts, styles and icons, the data, every stop's
- * phone-sized photo, the tiles on screen), shows a note when the map is offline and
- * how old its data is, and runs "save this route for offline": the number of tiles
- * and their estimated size first, then a download with progress. Every string
- * comes translated from the #offline-settings blob; text is set with textContent.
- * Needs common.js.
+ * visit needs, each thing once: the page shell of this language (never a copy per
+ * permalink: the worker answers any permalink from the shell), its scripts, styles
+ * and icons, this language's data at its version (the detail chunks, and the route
+ * and stops unless the page holds them itself),
+ * every stop's phone-sized photo and the tiles on screen. Shows a note when the map
+ * is offline and how old its data is, and runs "save this route for offline": the
+ * number of tiles and their estimated size first, then a download with progress.
+ * Every string comes translated from the #offline-settings blob; text is set with
+ * textContent. Needs common.js.
  */
 (function () {
   "use strict";
@@ -79,11 +82,12 @@
     updateSaveButton();
   }
 
-  /* Ask for the data: a copy from the worker's cache (or no answer) means offline. */
+  /* Ask for the manifest (the worker tries the network first for it): a copy from
+   * the worker's cache (or no answer) means offline. */
   function check() {
-    var url = O.data[0];
-    if (!url) return setOffline(!navigator.onLine);
-    fetch(url, { cache: "no-store" }).then(function (response) {
+    var manifest = document.querySelector('link[rel="manifest"]');
+    if (!manifest) return setOffline(!navigator.onLine);
+    fetch(manifest.href, { cache: "no-store" }).then(function (response) {
       if (response.headers.get("X-Terrenkur-Saved-At")) {
         pageFromCache = true;
         setOffline(true);
@@ -117,22 +121,26 @@
 
   function absolute(url) { return new URL(url, location.href).href; }
 
-  /* Everything this visit needs again offline. */
+  /* Everything this visit needs again offline. Not location.href: after a card
+   * opens that is the work's permalink, which the worker answers from the shell. */
   function visitUrls() {
-    var urls = [location.href.split("#")[0]];
+    var urls = [absolute(O.shell)];
     O.data.forEach(function (u) { urls.push(absolute(u)); });
     var manifest = document.querySelector('link[rel="manifest"]');
     if (manifest) urls.push(manifest.href);
     performance.getEntriesByType("resource").forEach(function (e) { urls.push(e.name); });
     if ($(O.mapSettings)) {
-      var S = C.readSettings(O.mapSettings);
-      var photoUrl = S.contract.urls.photoUrl;
-      S.kinds.forEach(function (k) { urls.push(absolute(k.icon)); });
-      S.stops.features.forEach(function (f) {
-        if (f.properties.photo) urls.push(absolute(fmt(photoUrl, { name: f.properties.photo })));
-      });
+      C.readSettings(O.mapSettings).kinds.forEach(function (k) { urls.push(absolute(k.icon)); });
     }
-    return urls.filter(function (u, i) { return urls.indexOf(u) === i; });
+    if (window.Terrenkur && Terrenkur.photoUrls) urls = urls.concat(Terrenkur.photoUrls());
+    var seen = {};
+    return urls.filter(function (u) { return seen[u] ? false : (seen[u] = true); });
+  }
+
+  /* Once the map has its stops (their photos are kept too), or failed to get them. */
+  function mapReady() {
+    var ready = window.Terrenkur && Terrenkur.ready;
+    return ready ? ready.catch(function () {}) : Promise.resolve();
   }
 
   /* Resolves once the tiles on screen have loaded (or after a while). */
@@ -166,11 +174,12 @@
 
   var sent = {};
 
-  /* Ask the worker to keep the URLs not sent yet; resolves with its reply. */
+  /* Ask the worker to keep the URLs not sent yet; resolves with its reply. The
+   * version lets it drop the data (and shells) of other versions. */
   function keepNew(urls) {
     var fresh = urls.filter(function (u) { return !sent[u]; });
     fresh.forEach(function (u) { sent[u] = true; });
-    return ask({ type: "keep", urls: fresh });
+    return ask({ type: "keep", urls: fresh, version: O.version, shell: absolute(O.shell) });
   }
 
   /* Files loaded before the worker took control that the first pass missed (tiles
@@ -194,7 +203,7 @@
   }
 
   function keepThisVisit() {
-    return whenLoaded().then(tilesSettled).then(function () {
+    return whenLoaded().then(mapReady).then(tilesSettled).then(function () {
       return keepNew(visitUrls());
     }).then(function (reply) {
       root.setAttribute("data-offline-ready", reply && reply.failed === 0 ? "true" : "partial");

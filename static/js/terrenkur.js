@@ -1,11 +1,20 @@
 /*
  * Cultural Terrenkur: the walk map's behaviour on top of the folium-built map.
  *
- * Reads one JSON settings blob (route, stops, labels, strings and the contract
- * from mapapp/contract.py), then builds the marker clusters per kind, popups, the
- * legend, filters, the stop list in walking order, and "locate me". Each part is a
- * named function over one state object, `app`; mount() wires them in order. Text
- * from the data is only ever set with textContent. Needs common.js.
+ * Reads one small JSON settings blob (labels, strings, the contract from
+ * mapapp/contract.py, the URLs of the data), fetches the route and the slim stop
+ * table (one column per field, mapapp/payloads.py; a small walk has them inline in
+ * the settings), then builds the marker clusters
+ * per kind, the legend, filters, the stop list in walking order (a page of
+ * listPageSize at a time, so 10,000 stops stay a few hundred DOM nodes) and "locate
+ * me". A card (popup) shows what the slim table has at once and fetches the rest of
+ * its work's texts in a detail chunk, once. Each part is a named function over one
+ * state object, `app`; mount() wires them in order. Text from the data is only ever
+ * set with textContent. Needs common.js.
+ *
+ * Marks on the page's clock (performance.mark): terrenkur:data (the stops parsed),
+ * terrenkur:first-marker and terrenkur:all-drawn (every marker clustered and those in
+ * view on the map), terrenkur:usable (list and popups ready: data-ready).
  */
 (function () {
   "use strict";
@@ -23,14 +32,57 @@
 
   function isWide() { return !!(window.matchMedia && window.matchMedia(WIDE).matches); }
 
-  /* The settings blob, with the focused work's slug from its data-focus attribute. */
+  function mark(name) {
+    if (window.performance && performance.mark) performance.mark("terrenkur:" + name);
+  }
+
+  /* The work a permalink names: the page's data-focus, or (a copy of the shell the
+   * service worker serves for any permalink offline) the slug in the URL. */
+  function focusFromUrl(template) {
+    var path = String(template || "").split("?")[0];
+    var at = path.indexOf("{slug}");
+    if (at < 0) return null;
+    var before = path.slice(0, at);
+    var after = path.slice(at + "{slug}".length).replace(/\/$/, "");
+    var here = location.pathname.replace(/index\.html$/, "").replace(/\/$/, "");
+    if (here.indexOf(before) !== 0) return null;
+    var rest = here.slice(before.length);
+    if (after) {
+      if (rest.slice(-after.length) !== after) return null;
+      rest = rest.slice(0, -after.length);
+    }
+    return rest && rest.indexOf("/") < 0 ? decodeURIComponent(rest) : null;
+  }
+
   function readSettings(settingsId) {
     var S = C.readSettings(settingsId);
-    S.focus = document.getElementById(settingsId).getAttribute("data-focus") || null;
+    S.focus = document.getElementById(settingsId).getAttribute("data-focus") ||
+      focusFromUrl(S.contract.urls.permalink);
     return S;
   }
 
   function say(app, text) { app.statusEl.textContent = text; }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  /* --- the route --- */
+
+  function drawRoute(app, route) {
+    var feature = route.features[0];
+    var latlngs = feature.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
+    app.S.routeStyles.forEach(function (style, i) {
+      var line = L.polyline(latlngs, L.extend({ interactive: i > 0 }, style)).addTo(app.map);
+      if (i > 0) line.bindTooltip(app.T.routeName, { sticky: true });
+    });
+    app.locate = C.makeLocator(feature.geometry.coordinates, app.S.contract.projection);
+    window.Terrenkur.locate = app.locate;
+    creditRoute(app, feature.properties || {});
+  }
 
   /* --- markers, in one cluster group --- */
 
@@ -45,36 +97,72 @@
     return icons;
   }
 
-  function buildMarkers(app) {
-    var map = app.map, S = app.S;
-    var icons = buildIcons(S);
+  function buildCluster(app) {
     app.cluster = L.markerClusterGroup({
       showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true,
-      chunkedLoading: true
+      // in chunks of 200 ms so that the page answers meanwhile, with no pause between
+      chunkedLoading: true, chunkDelay: 1,
+      chunkProgress: function (done, total) {
+        // called before the group puts the clusters on the map: settle right after that
+        if (done === total) Promise.resolve().then(function () { clustered(app); });
+      }
     });
-    map.addLayer(app.cluster);
+    app.map.addLayer(app.cluster);
+    // one popup at a time: bound to a marker when it is first opened
+    app.cluster.on("click", function (e) {
+      var m = e.layer;
+      if (m && m._tk !== undefined && !m.getPopup()) openCard(app, m._tk);
+    });
+    app.cluster.on("popupopen", function (e) {
+      if (e.layer && e.layer._tk !== undefined) cardOpened(app, e.layer._tk);
+    });
+    app.cluster.on("popupclose", function (e) {
+      if (e.layer && e.layer._tk !== undefined) cardClosed(app, e.layer._tk);
+    });
+    // Escape closes a card the keyboard is in (Leaflet only listens while the map has focus)
+    app.map.getContainer().addEventListener("keydown", function (e) {
+      var inCard = e.target.closest && e.target.closest(".leaflet-popup");
+      if (e.key === "Escape" && inCard) {
+        app.map.closePopup();
+        e.preventDefault();
+      }
+    });
+  }
 
-    app.stops = S.stops.features.map(function (f) {
-      var p = f.properties;
-      var marker = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
-        icon: icons[p.kind], title: p.title, alt: p.title, keyboard: true, riseOnHover: true
-      });
-      marker.bindPopup(function () { return buildPopup(app, p); }, {
-        maxWidth: Math.min(300, map.getSize().x - 100),
-        maxHeight: Math.max(220, Math.round(map.getSize().y * 0.7)),
-        // keep clear of the zoom and layer controls at the top of the map
-        autoPanPaddingTopLeft: [60, 16],
-        autoPanPaddingBottomRight: [16, 16]
-      });
-      marker.on("popupopen", function () {
-        if (history.replaceState && S.focus !== p.slug) {
-          history.replaceState(null, "", fmt(S.contract.urls.permalink, { slug: p.slug }) + location.search);
-        }
-      });
-      return { id: p.id, props: p, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1], marker: marker };
-    });
+  function buildMarkers(app) {
+    var D = app.D, icons = buildIcons(app.S);
+    var n = D.id.length;
+    app.markers = new Array(n);
+    app.bySlug = {};
     app.byId = {};
-    app.stops.forEach(function (s) { app.byId[s.id] = s; });
+    for (var i = 0; i < n; i++) {
+      var m = L.marker([D.lat[i], D.lon[i]], {
+        icon: icons[D.kind[i]], title: D.title[i], alt: D.title[i], keyboard: true, riseOnHover: true
+      });
+      m._tk = i;
+      app.markers[i] = m;
+      app.bySlug[D.slug[i]] = i;
+      app.byId[D.id[i]] = i;
+    }
+  }
+
+  /* Mark the moment the first marker or cluster icon is put on the map. */
+  function watchFirstMarker(app) {
+    var pane = app.map.getPane("markerPane");
+    if (!window.MutationObserver || !pane) return;
+    var seen = new MutationObserver(function () {
+      if (!pane.firstChild) return;
+      seen.disconnect();
+      mark("first-marker");
+    });
+    seen.observe(pane, { childList: true });
+  }
+
+  /* After each (re)clustering: the first time, the page is drawn and usable. */
+  function clustered(app) {
+    var waiting = app.onClustered;
+    app.onClustered = [];
+    waiting.forEach(function (fn) { fn(); });
   }
 
   /* --- the layer switch: one toggle layer per kind, and the wayfinding layers --- */
@@ -124,88 +212,200 @@
     new Legend().addTo(app.map);
   }
 
-  /* --- popups --- */
+  /* --- cards (popups): the slim fields at once, the details when their chunk is in --- */
 
   /* The language of a text when it is not the page's (a fallback translation). */
-  function textLang(app, p, field) {
-    var lang = p.text_lang && p.text_lang[field];
-    return lang && lang !== app.S.lang ? lang : null;
+  function langOf(app, lang) { return lang && lang !== app.S.lang ? lang : null; }
+
+  /* The detail chunk holding stop i: a promise, fetched once (again only after a failure). */
+  function detailChunk(app, i) {
+    var c = Math.floor(i / app.D.chunk);
+    if (!app.chunks[c]) {
+      app.chunks[c] = getJson(fmt(app.S.contract.urls.details, { n: c })).then(function (t) {
+        var rows = {};
+        t.id.forEach(function (id, k) { rows[id] = k; });
+        app.details[c] = { table: t, rows: rows };
+        return app.details[c];
+      }, function (error) {
+        delete app.chunks[c];
+        throw error;
+      });
+    }
+    return app.chunks[c];
   }
 
-  function buildPopup(app, p) {
-    var S = app.S, T = app.T, contract = S.contract;
-    var box = el("div", { className: "tk-popup" });
-    box.appendChild(el("h2", { tabindex: "-1", lang: textLang(app, p, "title") }, p.title));
-    if (p.artists && p.artists.length) {
-      // "by {artist}" with a link to each artist's page in place of {artist}
-      var by = String(T.by).split("{artist}");
-      var line = el("p", { className: "artist" }, by[0]);
-      p.artists.forEach(function (a, i) {
-        if (i) line.appendChild(document.createTextNode(", "));
-        line.appendChild(el("a", { href: fmt(app.S.contract.urls.artistUrl, { slug: a.slug }) }, a.name));
-      });
-      line.appendChild(document.createTextNode(by.slice(1).join("")));
-      box.appendChild(line);
-    } else if (p.artist) {
-      box.appendChild(el("p", { className: "artist" }, fmt(T.by, { artist: p.artist })));
-    }
-    var festival = p.edition_name || p.festival_name || p.festival;
-    var facts = [app.kinds[p.kind] ? app.kinds[p.kind].label : p.kind, festival, p.year ? String(p.year) : ""]
-      .filter(Boolean).join(" · ");
-    box.appendChild(el("p", { className: "meta" }, facts));
-    if (p.dates) box.appendChild(el("p", { className: "meta dates" }, T.dates + ": " + p.dates));
-    if (p.photo) {
-      box.appendChild(el("img", {
-        className: "photo", src: fmt(contract.urls.photoUrl, { name: p.photo }),
-        alt: fmt(T.photoOf, { title: p.title }), loading: "lazy"
+  /* The edition stop i belongs to, else its festival, by name. */
+  function festivalText(app, i) {
+    var D = app.D, edition = D.edition[i], festival = D.festival[i];
+    return (edition && D.editionNames[edition]) || (festival && D.festivalNames[festival]) || festival;
+  }
+
+  /* "by {artist}" with a link to each of stop i's artists' pages in place of {artist}. */
+  function artistLine(app, i, tag, className) {
+    var D = app.D, by = String(app.T.by).split("{artist}");
+    var line = el(tag, { className: className }, by[0]);
+    D.artists[i].forEach(function (slug, k) {
+      if (k) line.appendChild(document.createTextNode(", "));
+      line.appendChild(el("a", { href: fmt(app.S.contract.urls.artistUrl, { slug: slug }) },
+        D.artistNames[slug] || slug));
+    });
+    line.appendChild(document.createTextNode(by.slice(1).join("")));
+    return line;
+  }
+
+  /* Stop i's details as an object, if its chunk is in. */
+  function detailsOf(app, i) {
+    var chunk = app.details[Math.floor(i / app.D.chunk)];
+    if (!chunk) return null;
+    var k = chunk.rows[app.D.id[i]];
+    if (k === undefined) return null;
+    var t = chunk.table, d = {};
+    Object.keys(t).forEach(function (name) { if (Array.isArray(t[name])) d[name] = t[name][k]; });
+    return d;
+  }
+
+  /* Everything of a card below its heading: slim fields, details or a state line. */
+  function cardBody(app, i, d, state) {
+    var S = app.S, T = app.T, D = app.D, contract = S.contract;
+    var title = D.title[i];
+    var nodes = [];
+    if (D.artists[i].length) nodes.push(artistLine(app, i, "p", "artist"));
+    else if (d && d.artist) nodes.push(el("p", { className: "artist" }, fmt(T.by, { artist: d.artist })));
+    var kind = app.kinds[D.kind[i]] ? app.kinds[D.kind[i]].label : D.kind[i];
+    var facts = [kind, festivalText(app, i), d && d.year ? String(d.year) : ""].filter(Boolean).join(" · ");
+    nodes.push(el("p", { className: "meta" }, facts));
+    if (d && d.dates) nodes.push(el("p", { className: "meta dates" }, T.dates + ": " + d.dates));
+    if (D.photo[i]) {
+      nodes.push(el("img", {
+        className: "photo", src: fmt(contract.urls.photoUrl, { name: D.photo[i] }),
+        alt: fmt(T.photoOf, { title: title }), loading: "lazy"
       }));
     }
-    if (p.description) {
-      box.appendChild(el("p", { className: "description", lang: textLang(app, p, "description") }, p.description));
+    if (d && d.description) {
+      nodes.push(el("p", { className: "description", lang: langOf(app, d.descriptionLang) }, d.description));
     }
-    if (p.address) {
-      box.appendChild(el("p", { className: "address" }, el("strong", {}, T.address + ": "),
-        el("span", { lang: textLang(app, p, "address") }, p.address)));
+    if (d && d.address) {
+      nodes.push(el("p", { className: "address" }, el("strong", {}, T.address + ": "),
+        el("span", { lang: langOf(app, d.addressLang) }, d.address)));
     }
-    var along = fmt(T.kmAlong, { km: (p.chainage_m / 1000).toFixed(1) });
-    if (p.offset_m > contract.popupOffRouteM) {
-      along += " · " + fmt(T.offRoute, { dist: C.distanceText(p.offset_m, T) });
+    var along = fmt(T.kmAlong, { km: (D.chainage[i] / 1000).toFixed(1) });
+    if (D.offset[i] > contract.popupOffRouteM) {
+      along += " · " + fmt(T.offRoute, { dist: C.distanceText(D.offset[i], T) });
     }
-    box.appendChild(el("p", { className: "chainage" }, along));
-    box.appendChild(el("p", { className: "meta precision" },
-      T.precision + ": " + (S.precision[p.location_precision] || p.location_precision)));
+    nodes.push(el("p", { className: "chainage" }, along));
+    if (d) {
+      nodes.push(el("p", { className: "meta precision" },
+        T.precision + ": " + (S.precision[d.precision] || d.precision)));
+    } else {
+      nodes.push(el("p", { className: "meta details-state", role: "status" },
+        state === "failed" ? T.detailsFailed : T.loadingDetails));
+    }
     var links = el("p", { className: "links" });
-    var src = C.safeHttpUrl(p.source_url);
+    var src = d && C.safeHttpUrl(d.sourceUrl);
     if (src) links.appendChild(el("a", { href: src, target: "_blank", rel: "noopener noreferrer" }, T.source));
-    links.appendChild(el("a", { href: fmt(contract.urls.permalink, { slug: p.slug }) }, T.permalink));
-    box.appendChild(links);
-    if (p.source_note) box.appendChild(el("p", { className: "meta source-note" }, p.source_note));
+    links.appendChild(el("a", { href: fmt(contract.urls.permalink, { slug: D.slug[i] }) }, T.permalink));
+    nodes.push(links);
+    if (d && d.sourceNote) nodes.push(el("p", { className: "meta source-note" }, d.sourceNote));
+    return nodes;
+  }
+
+  function buildCard(app, i) {
+    var d = detailsOf(app, i);
+    var box = el("div", { className: "tk-popup", "aria-busy": d ? null : "true" });
+    box.appendChild(el("h2", { tabindex: "-1", lang: langOf(app, app.D.titleLang[i]) }, app.D.title[i]));
+    cardBody(app, i, d, "loading").forEach(function (node) { box.appendChild(node); });
+    app.card = { i: i, box: box, complete: !!d };
     return box;
+  }
+
+  /* Replace a card's body, keeping its heading (and the keyboard focus on it). */
+  function refillCard(app, state) {
+    var card = app.card, box = card.box, heading = box.firstChild;
+    var hadFocus = document.activeElement === heading;
+    var d = detailsOf(app, card.i);
+    while (heading.nextSibling) box.removeChild(heading.nextSibling);
+    cardBody(app, card.i, d, state).forEach(function (node) { box.appendChild(node); });
+    if (d) box.removeAttribute("aria-busy");
+    card.complete = !!d;
+    var popup = app.markers[card.i].getPopup();
+    if (popup && popup.isOpen()) {
+      popup.update(); // lays the card out again (and puts it back in the popup)
+      if (hadFocus) heading.focus();
+    }
+  }
+
+  function popupOptions(app) {
+    var size = app.map.getSize();
+    return {
+      maxWidth: Math.min(300, size.x - 100),
+      maxHeight: Math.max(220, Math.round(size.y * 0.7)),
+      // keep clear of the zoom and layer controls at the top of the map
+      autoPanPaddingTopLeft: [60, 16],
+      autoPanPaddingBottomRight: [16, 16]
+    };
+  }
+
+  /* Open stop i's card on its marker (which must be on the map). */
+  function openCard(app, i) {
+    var m = app.markers[i];
+    if (!m.getPopup()) m.bindPopup(buildCard(app, i), popupOptions(app));
+    m.openPopup();
+  }
+
+  function cardOpened(app, i) {
+    var S = app.S;
+    // the marker whose card was open before gives its popup up
+    if (app.openMarker !== undefined && app.openMarker !== i) app.markers[app.openMarker].unbindPopup();
+    app.openMarker = i;
+    var slug = app.D.slug[i];
+    if (history.replaceState && S.focus !== slug) {
+      history.replaceState(null, "", fmt(S.contract.urls.permalink, { slug: slug }) + location.search);
+    }
+    setCurrent(app, i);
+    if (!app.card || app.card.i !== i || app.card.complete) return;
+    detailChunk(app, i).then(function () {
+      if (app.card && app.card.i === i) refillCard(app, "loaded");
+    }, function () {
+      if (app.card && app.card.i === i) refillCard(app, "failed");
+    });
+  }
+
+  function cardClosed(app, i) {
+    if (app.returnFocus && app.returnFocus.i === i) {
+      var back = app.returnFocus;
+      app.returnFocus = null;
+      var active = document.activeElement;
+      if (!active || active === document.body || app.map.getContainer().contains(active)) {
+        var btn = app.listEl.querySelector('button.stop[data-id="' + app.D.id[i] + '"]');
+        if (btn && back.fromList) btn.focus();
+      }
+    }
   }
 
   /* --- filters --- */
 
-  function visible(app, s) {
-    var kindOn = app.map.hasLayer(app.kindLayers[s.props.kind]);
-    var f = app.state.festival;
-    var edition = f.indexOf("edition:") === 0 ? f.slice(8) : null;
-    var festOn = !f || (f === "-" ? !s.props.festival :
-      edition ? s.props.edition === edition : s.props.festival === f);
-    return kindOn && festOn;
+  function visible(app, i) {
+    if (!app.kindOn[app.D.kind[i]]) return false;
+    var f = app.state.festival, fest = app.D.festival[i];
+    if (!f) return true;
+    if (f === "-") return !fest;
+    return f.indexOf("edition:") === 0 ? app.D.edition[i] === f.slice(8) : fest === f;
   }
 
-  /* Markers and list items of the works the filters let through; the count; the boxes. */
-  function applyFilters(app) {
-    var shown = app.stops.filter(function (s) { return visible(app, s); });
+  /* Markers and list of the works the filters let through; the count; the boxes.
+   * With listLater the list waits for the next frame (the first load: markers first). */
+  function applyFilters(app, listLater) {
+    var n = app.D.id.length, shown = [];
+    app.S.kinds.forEach(function (k) { app.kindOn[k.id] = app.map.hasLayer(app.kindLayers[k.id]); });
+    for (var i = 0; i < n; i++) if (visible(app, i)) shown.push(i);
+    app.shown = shown;
     app.cluster.clearLayers();
-    app.cluster.addLayers(shown.map(function (s) { return s.marker; }));
-    var ids = {};
-    shown.forEach(function (s) { ids[s.id] = true; });
-    app.items.forEach(function (li) { li.hidden = !ids[li.getAttribute("data-id")]; });
+    app.cluster.addLayers(shown.map(function (k) { return app.markers[k]; }), true);
     document.getElementById("stop-count").textContent = String(shown.length);
     document.querySelectorAll('#filters input[name="kind"]').forEach(function (box) {
-      box.checked = app.map.hasLayer(app.kindLayers[box.value]);
+      box.checked = !!app.kindOn[box.value];
     });
+    if (!listLater) renderList(app, { keepAnchor: true });
     if (app.state.walker) reportPosition(app);
   }
 
@@ -213,6 +413,7 @@
     var map = app.map;
     // the layer switch and the kind boxes turn the same layers on and off
     map.on("layeradd layerremove", function (e) {
+      if (!app.D) return;
       for (var k in app.kindLayers) if (app.kindLayers[k] === e.layer) return applyFilters(app);
     });
     var form = document.getElementById("filters");
@@ -223,20 +424,104 @@
         else map.removeLayer(app.kindLayers[t.value]);
       } else if (t.name === "festival") {
         app.state.festival = t.value;
-        applyFilters(app);
+        if (app.D) applyFilters(app);
       }
     });
     form.addEventListener("submit", function (e) { e.preventDefault(); });
   }
 
-  /* --- the stop list and the panel --- */
+  /* --- the stop list: one page of the shown stops, in the walking direction --- */
 
-  function orderList(app) {
-    var sorted = app.items.slice().sort(function (a, b) {
-      var d = parseFloat(a.getAttribute("data-chainage")) - parseFloat(b.getAttribute("data-chainage"));
-      return app.state.direction === "forward" ? d : -d;
-    });
-    sorted.forEach(function (li) { app.listEl.appendChild(li); });
+  /* The shown stops in the walking direction (indices into the table); stops at the
+   * same chainage keep their order either way (as the server sorts them). */
+  function ordered(app) {
+    if (app.state.direction === "forward") return app.shown;
+    if (!app.backward || app.backward.from !== app.shown) {
+      var ch = app.D.chainage;
+      app.backward = { from: app.shown, list: app.shown.slice().sort(function (a, b) { return ch[b] - ch[a]; }) };
+    }
+    return app.backward.list;
+  }
+
+  function stopItem(app, i) {
+    var D = app.D, T = app.T, S = app.S;
+    var kind = app.kinds[D.kind[i]];
+    var meta = [fmt(T.listKm, { km: (D.chainage[i] / 1000).toFixed(1) }), kind ? kind.label : D.kind[i]];
+    var festival = festivalText(app, i);
+    if (festival) meta.push(festival);
+    if (D.offset[i] > S.contract.listOffRouteM) {
+      meta.push(fmt(T.listOffRiver, { dist: (D.offset[i] / 1000).toFixed(1) }));
+    }
+    var title = D.title[i];
+    var li = el("li", {
+      "data-id": D.id[i], "data-kind": D.kind[i], "data-festival": D.festival[i],
+      "data-edition": D.edition[i], "data-chainage": D.chainage[i],
+      "aria-current": app.current === i ? "true" : null
+    },
+      el("button", { type: "button", className: "stop", "data-id": D.id[i] },
+        el("img", { src: kind ? kind.icon : "", alt: "", width: 20, height: 25 }),
+        el("span", { className: "stop-title", lang: langOf(app, D.titleLang[i]) }, title),
+        el("span", { className: "stop-meta" }, meta.join(" · "))),
+      el("a", { className: "permalink", href: fmt(S.contract.urls.permalink, { slug: D.slug[i] }) },
+        T.listLink, el("span", { className: "visually-hidden" }, ": " + title)));
+    if (D.artists[i].length) li.appendChild(artistLine(app, i, "p", "stop-artists"));
+    return li;
+  }
+
+  /* The list's current page. The keyboard focus stays on the stop it was on when that
+   * stop is still listed; with keepAnchor, the page moves to where its first stop went. */
+  function renderList(app, options) {
+    options = options || {};
+    var list = ordered(app), size = app.S.listPageSize;
+    var pages = Math.max(1, Math.ceil(list.length / size));
+    if (options.keepAnchor && app.anchor !== undefined) {
+      var at = list.indexOf(app.anchor);
+      app.state.page = at >= 0 ? Math.floor(at / size) : 0;
+    }
+    if (options.page !== undefined) app.state.page = options.page;
+    app.state.page = Math.max(0, Math.min(pages - 1, app.state.page || 0));
+    var first = app.state.page * size;
+    var slice = list.slice(first, first + size);
+    app.anchor = slice.length ? slice[0] : undefined;
+
+    var active = document.activeElement, focusId = null, focusLink = false;
+    if (active && app.listEl.contains(active) && active !== app.listEl) {
+      var li = active.closest("li[data-id]");
+      if (li) { focusId = li.getAttribute("data-id"); focusLink = active.matches("a"); }
+    }
+    var frag = document.createDocumentFragment();
+    slice.forEach(function (i) { frag.appendChild(stopItem(app, i)); });
+    app.listEl.replaceChildren(frag);
+    app.listEl.start = first + 1;
+    app.listEl.style.counterReset = "stop " + first;
+    app.rangeEl.textContent = list.length
+      ? fmt(app.T.listRange, {
+        first: C.number(first + 1, 0, app.S.lang), last: C.number(first + slice.length, 0, app.S.lang),
+        total: C.number(list.length, 0, app.S.lang)
+      })
+      : app.T.listNone;
+    app.pager.hidden = pages < 2;
+    app.prevBtn.setAttribute("aria-disabled", String(app.state.page === 0));
+    app.nextBtn.setAttribute("aria-disabled", String(app.state.page >= pages - 1));
+    if (focusId !== null) {
+      var again = app.listEl.querySelector('li[data-id="' + focusId + '"] ' + (focusLink ? "a" : "button"));
+      (again || app.listEl).focus();
+    }
+  }
+
+  /* Mark the stop whose card is open, and show it in the list unless the list is in use. */
+  function setCurrent(app, i) {
+    app.current = i;
+    var inList = app.listEl.contains(document.activeElement);
+    var at = ordered(app).indexOf(i);
+    var page = at >= 0 ? Math.floor(at / app.S.listPageSize) : app.state.page;
+    if (!inList && page !== app.state.page) {
+      renderList(app, { page: page });
+      return;
+    }
+    app.listEl.querySelectorAll("li[aria-current]").forEach(function (li) { li.removeAttribute("aria-current"); });
+    var li = app.listEl.querySelector('li[data-id="' + app.D.id[i] + '"]');
+    if (li) li.setAttribute("aria-current", "true");
   }
 
   function setPanel(app, open) {
@@ -244,15 +529,16 @@
     app.toggle.setAttribute("aria-expanded", String(open));
   }
 
-  /* Show a work's marker and open its popup; moveFocus puts the keyboard on its title. */
-  function focusStop(app, id, moveFocus) {
-    var s = app.byId[id];
-    if (!s) return;
+  /* Show a work's marker and open its card; moveFocus puts the keyboard on its title. */
+  function focusStop(app, i, moveFocus, fromList) {
+    var m = app.markers[i];
+    if (!m || !app.cluster.hasLayer(m)) return;
     if (!isWide()) setPanel(app, false);
-    app.cluster.zoomToShowLayer(s.marker, function () {
-      s.marker.openPopup();
+    app.returnFocus = moveFocus ? { i: i, fromList: !!fromList } : null;
+    app.cluster.zoomToShowLayer(m, function () {
+      openCard(app, i);
       if (moveFocus) {
-        var heading = s.marker.getPopup().getElement().querySelector("h2");
+        var heading = m.getPopup().getElement().querySelector("h2");
         if (heading) heading.focus();
       }
     });
@@ -264,7 +550,7 @@
       btn.addEventListener("click", function () {
         app.state.direction = btn.getAttribute("data-direction");
         buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b === btn)); });
-        orderList(app);
+        if (app.D) renderList(app, { keepAnchor: true });
         if (app.state.walker) reportPosition(app);
       });
     });
@@ -273,36 +559,44 @@
     });
     app.listEl.addEventListener("click", function (e) {
       var btn = e.target.closest("button.stop");
-      if (btn) focusStop(app, parseInt(btn.getAttribute("data-id"), 10), e.detail === 0);
+      if (btn) focusStop(app, app.byId[btn.getAttribute("data-id")], e.detail === 0, true);
     });
+    function turn(step) {
+      return function () {
+        var btn = step < 0 ? app.prevBtn : app.nextBtn;
+        if (!app.D || btn.getAttribute("aria-disabled") === "true") return;
+        renderList(app, { page: app.state.page + step });
+      };
+    }
+    app.prevBtn.addEventListener("click", turn(-1));
+    app.nextBtn.addEventListener("click", turn(1));
   }
 
   /* --- locate me --- */
 
   /* The first shown stop ahead of chainage `here`, beyond the contract's "passed" margin. */
   function nextAhead(app, here) {
-    var best = null;
-    app.stops.forEach(function (s) {
-      if (!visible(app, s)) return;
-      var ahead = app.state.direction === "forward" ? s.props.chainage_m - here : here - s.props.chainage_m;
-      if (ahead > app.S.contract.passedWithinM && (!best || ahead < best.ahead)) best = { stop: s, ahead: ahead };
+    var best = null, D = app.D, forward = app.state.direction === "forward";
+    app.shown.forEach(function (i) {
+      var ahead = forward ? D.chainage[i] - here : here - D.chainage[i];
+      if (ahead > app.S.contract.passedWithinM && (!best || ahead < best.ahead)) best = { i: i, ahead: ahead };
     });
     return best;
   }
 
   function nearestTo(app, lat, lon) {
-    var best = null;
-    app.stops.forEach(function (s) {
-      if (!visible(app, s)) return;
-      var d = C.haversine(lat, lon, s.lat, s.lon);
-      if (!best || d < best.dist) best = { stop: s, dist: d };
+    var best = null, D = app.D;
+    app.shown.forEach(function (i) {
+      var d = C.haversine(lat, lon, D.lat[i], D.lon[i]);
+      if (!best || d < best.dist) best = { i: i, dist: d };
     });
     return best;
   }
 
   function reportPosition(app) {
-    var S = app.S, T = app.T, contract = S.contract;
+    var S = app.S, T = app.T, D = app.D, contract = S.contract;
     var w = app.state.walker;
+    if (!app.locate || !D) return;
     var place = app.locate(w.lon, w.lat);
     var heading = T[S.headings[app.state.direction]] || S.headings[app.state.direction];
     var lines = [];
@@ -312,17 +606,17 @@
     var next = nextAhead(app, place.chainage);
     if (next) {
       lines.push(fmt(T.nextAhead, {
-        dir: heading, title: next.stop.props.title, dist: C.distanceText(next.ahead, T),
+        dir: heading, title: D.title[next.i], dist: C.distanceText(next.ahead, T),
         min: Math.max(1, Math.round(C.walkingMinutes(next.ahead, contract)))
       }));
     } else {
       lines.push(fmt(T.noneAhead, { dir: heading }));
     }
     var near = nearestTo(app, w.lat, w.lon);
-    if (near) lines.push(fmt(T.nearest, { title: near.stop.props.title, dist: C.distanceText(near.dist, T) }));
+    if (near) lines.push(fmt(T.nearest, { title: D.title[near.i], dist: C.distanceText(near.dist, T) }));
     say(app, lines.join("\n"));
-    app.statusEl.setAttribute("data-next-id", next ? String(next.stop.id) : "");
-    app.statusEl.setAttribute("data-nearest-id", near ? String(near.stop.id) : "");
+    app.statusEl.setAttribute("data-next-id", next ? String(D.id[next.i]) : "");
+    app.statusEl.setAttribute("data-nearest-id", near ? String(D.id[near.i]) : "");
     app.statusEl.setAttribute("data-walker-chainage", place.chainage.toFixed(1));
   }
 
@@ -349,7 +643,7 @@
       app.state.walker = { lat: e.latlng.lat, lon: e.latlng.lng };
       showWalker(app, e);
       map.setView(e.latlng, Math.max(map.getZoom(), 16));
-      reportPosition(app);
+      app.ready.then(function () { reportPosition(app); });
     });
     map.on("locationerror", function (e) {
       say(app, fmt(T.locateFailed, { reason: e.message || "" }));
@@ -372,8 +666,7 @@
   }
 
   /* A route line from OpenStreetMap is ODbL: credit it where the map credits its tiles. */
-  function creditRoute(app) {
-    var props = app.S.route.properties || {};
+  function creditRoute(app, props) {
     if (!props.attribution || !app.map.attributionControl) return;
     var credit = C.safeHttpUrl(props.attribution_url)
       ? el("a", { href: props.attribution_url }, props.attribution)
@@ -382,17 +675,46 @@
   }
 
   function fitRoute(app) {
-    var routeLine = app.S.route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
     // room at the top for the marker pins above the northernmost point
-    app.map.fitBounds(L.latLngBounds(routeLine), {
+    app.map.fitBounds(L.latLngBounds(app.S.bounds), {
       paddingTopLeft: [24, 48], paddingBottomRight: [24, 24], animate: false
     });
   }
 
   function openFocused(app) {
-    if (!app.S.focus) return;
-    var target = app.stops.filter(function (s) { return s.props.slug === app.S.focus; })[0];
-    if (target) focusStop(app, target.id, false);
+    var i = app.S.focus ? app.bySlug[app.S.focus] : undefined;
+    if (i === undefined) return;
+    var title = app.D.title[i];
+    if (document.title.indexOf(title) !== 0) document.title = title + " · " + document.title;
+    focusStop(app, i, false);
+  }
+
+  /* The stops are in: markers, list, then (once clustered) the page is usable. */
+  function stopsArrived(app, table) {
+    app.D = table;
+    mark("data");
+    buildMarkers(app);
+    return new Promise(function (resolve) {
+      app.onClustered.push(function () {
+        mark("all-drawn");
+        // the list once the markers are painted
+        requestAnimationFrame(function () {
+          renderList(app, { keepAnchor: true });
+          resolve();
+        });
+      });
+      applyFilters(app, true);
+    });
+  }
+
+  /* Photos of every stop, as URLs (offline.js keeps them). */
+  function photoUrls(app) {
+    var out = [];
+    if (!app.D) return out;
+    app.D.photo.forEach(function (name) {
+      if (name) out.push(new URL(fmt(app.S.contract.urls.photoUrl, { name: name }), location.href).href);
+    });
+    return out;
   }
 
   function mount(map, settingsId) {
@@ -401,35 +723,58 @@
       map: map,
       S: S,
       T: S.strings,
+      D: null,
       kinds: {},
-      locate: C.makeLocator(S.route.geometry.coordinates, S.contract.projection),
-      state: { direction: "forward", festival: "", walker: null },
+      kindOn: {},
+      chunks: {},
+      details: {},
+      shown: [],
+      onClustered: [],
+      locate: null,
+      state: { direction: "forward", festival: "", walker: null, page: 0 },
       statusEl: document.getElementById("status"),
       listEl: document.getElementById("stops"),
+      rangeEl: document.getElementById("stops-range"),
+      pager: document.getElementById("stops-pager"),
+      prevBtn: document.getElementById("stops-prev"),
+      nextBtn: document.getElementById("stops-next"),
       panel: document.getElementById("panel"),
       toggle: document.getElementById("panel-toggle")
     };
     S.kinds.forEach(function (k) { app.kinds[k.id] = k; });
-    app.items = Array.prototype.slice.call(app.listEl.querySelectorAll("li[data-id]"));
+    // a small walk comes in the page itself; a large one is fetched (preloaded)
+    var urls = S.contract.urls, inline = S.inline || {};
+    var route = inline.route ? Promise.resolve(inline.route) : getJson(urls.route);
+    var stops = inline.stops ? Promise.resolve(inline.stops) : getJson(urls.stops);
 
-    buildMarkers(app);
+    window.Terrenkur.map = map;
+    fitRoute(app);
+    buildCluster(app);
+    watchFirstMarker(app);
+    window.Terrenkur.cluster = app.cluster;
     buildLayers(app);
     buildLegend(app);
     buildFilters(app);
     buildStopList(app);
     locateMe(app);
     watchTiles(map);
-    creditRoute(app);
-
-    applyFilters(app);
-    orderList(app);
     map.invalidateSize();
-    fitRoute(app);
-    openFocused(app);
-    map.getContainer().setAttribute("data-ready", "true");
-    window.Terrenkur.map = map;
-    window.Terrenkur.cluster = app.cluster;
-    window.Terrenkur.locate = app.locate;
+
+    app.ready = Promise.all([
+      route.then(function (doc) { drawRoute(app, doc); }),
+      stops.then(function (table) { return stopsArrived(app, table); })
+    ]).then(function () {
+      openFocused(app);
+      map.getContainer().setAttribute("data-ready", "true");
+      mark("usable");
+    }, function (error) {
+      say(app, S.strings.dataFailed);
+      map.getContainer().setAttribute("data-error", String(error && error.message || error));
+      return Promise.reject(error);
+    });
+    app.ready.catch(function () { /* said in the status line */ });
+    window.Terrenkur.ready = app.ready;
+    window.Terrenkur.photoUrls = function () { return photoUrls(app); };
   }
 
   window.Terrenkur = { mount: mount };

@@ -296,6 +296,40 @@ def test_map_works_offline_after_one_visit(
     expect(page.locator("#offline-reload")).to_be_visible()
 
 
+def kept(page) -> dict[str, dict[str, int]]:
+    """The worker's caches, but the tiles (which follow where the map was moved)."""
+    return {k: v for k, v in cache_stats(page).items() if "tiles" not in k}
+
+
+def cache_stats(page) -> dict[str, dict[str, int]]:
+    return page.evaluate("() => TerrenkurOffline.stats()")["caches"]
+
+
+def test_offline_copies_hold_each_thing_once_and_cards_add_nothing(
+    open_page, offline_server, tile_server
+):
+    guarded = open_guarded(open_page, offline_server, "desktop", tile_server.origin + "/")
+    page = guarded.open_map("/?lang=ru")
+    wait_offline_ready(page)
+    before = kept(page)
+    shell = next(v for k, v in before.items() if "shell" in k)
+    data = [v for k, v in before.items() if "-data-" in k]
+    assert shell["entries"] == 2  # this language's page and its manifest
+    assert [d["entries"] for d in data] == [1]  # the detail chunk (the page holds the rest)
+
+    for i in range(3):  # each card puts its permalink in the address bar
+        stop = page.locator("#stops li button.stop").nth(i)
+        title = stop.locator(".stop-title").inner_text()
+        stop.click()
+        card = page.locator(".leaflet-popup-content", has=page.get_by_role("heading", name=title))
+        expect(card.locator(".precision")).to_be_visible()  # its details are in
+    assert "/installations/" in page.url
+    page.evaluate("() => TerrenkurOffline.keepNow()")
+    page.wait_for_timeout(timeout_ms(1500))  # late arrivals are kept a second after they load
+    page.evaluate("() => TerrenkurOffline.keepNow()")
+    assert kept(page) == before
+
+
 # 2. save this route for offline -----------------------------------------------------------
 
 
@@ -346,10 +380,8 @@ def test_save_route_shows_count_and_size_then_saves_the_corridor(
     # no signal, zoomed in on the walk: the saved tiles draw
     page.context.set_offline(True)
     guarded.ignore_console(re.escape(tile_server.origin))  # tiles off the corridor fail
-    lon, lat = page.evaluate(
-        "() => { const c = JSON.parse(document.getElementById('terrenkur-settings')"
-        ".textContent).route.geometry.coordinates; return c[Math.floor(c.length / 2)]; }"
-    )
+    line = offline_server.get_json("/api/route.geojson")["features"][0]["geometry"]["coordinates"]
+    lon, lat = line[len(line) // 2]
     page.evaluate(f"() => Terrenkur.map.setView([{lat}, {lon}], 17, {{animate: false}})")
     x, y = tiles.lonlat_to_tile(lon, lat, 17)
     centre = tile_server.origin + f"/17/{int(x)}/{int(y)}.png"
