@@ -34,6 +34,10 @@ SCRIPTS = (
     ("markercluster", "vendor/leaflet-markercluster/leaflet.markercluster.js"),
     ("common", "js/common.js"),
     ("terrenkur", "js/terrenkur.js"),
+    ("seen", "js/seen.js"),
+    ("share", "js/share.js"),
+    ("search", "js/search.js"),
+    ("tours", "js/tours.js"),
     ("offline", "js/offline.js"),
 )
 STYLES = (

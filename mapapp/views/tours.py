@@ -31,6 +31,7 @@ from ..web.db import get_store
 from ..web.formats import km
 from ..web.i18n import current_language
 from ..web.params import json_response
+from ..web.urls import current_urls
 from ..web.walk import current_walk
 
 bp = Blueprint("tours", __name__)
@@ -165,7 +166,10 @@ def share_settings(version: str) -> dict[str, Any]:
     """
     return {
         "directions": directions_templates(),
-        "urls": {
+        # a static export has no server behind it: no QR codes, tours or search there
+        "urls": {}
+        if current_urls().static
+        else {
             "qr": _slug_template("tours.work_qr", lang=None),
             "tour": _slug_template("tours.tour_json"),
             "searchIndex": url_for("finder.search_index", lang=None, v=version[:16]),

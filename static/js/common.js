@@ -54,19 +54,22 @@
     return JSON.parse(document.getElementById(ref).textContent);
   }
 
-  /* A walking distance as "120 m" or "1.4 km" with the page's templates S.m, S.km. */
-  function distanceText(metres, S) {
-    if (metres < 1000) return fmt(S.m, { n: Math.max(10, Math.round(metres / 10) * 10) });
-    return fmt(S.km, { n: (metres / 1000).toFixed(1) });
+  /* A walking distance as "120 m" or "1.4 km" ("1,4 км" in ru and kk) with the page's
+   * templates S.m, S.km, numbers written as the page's language `lang` writes them. */
+  function distanceText(metres, S, lang) {
+    if (metres < 1000) return fmt(S.m, { n: number(Math.max(10, Math.round(metres / 10) * 10), 0, lang) });
+    return fmt(S.km, { n: number(metres / 1000, 1, lang) });
   }
 
-  /* A number as the page's language writes it (one formatter per language and
-   * digits: making one costs milliseconds). */
+  /* A number with exactly `digits` decimals as the page's language writes it (one
+   * formatter per language and digits: making one costs milliseconds). */
   var formats = {};
   function number(n, digits, lang) {
     var key = lang + "|" + digits;
     try {
-      if (!formats[key]) formats[key] = new Intl.NumberFormat(lang, { maximumFractionDigits: digits });
+      if (!formats[key]) {
+        formats[key] = new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+      }
       return formats[key].format(n);
     } catch (e) {
       return n.toFixed(digits);

@@ -151,7 +151,7 @@
   if (!T0 || !T0.onMount || !window.TerrenkurSearch) return;
   T0.onMount.push(function (api) {
     var share = api.S.share;
-    if (!share) return;
+    if (!share || !share.urls.searchIndex) return;
     // fetched (and kept) once the map is drawn, so that it is there when the signal is not
     api.ready.then(function () {
       window.setTimeout(function () {

@@ -97,11 +97,11 @@
   function cardActions(card) {
     var T = card.S.share.strings;
     var note = el("p", { className: "tk-share-note", role: "status" });
-    var qr = fmt(card.S.share.urls.qr, { slug: card.slug });
+    var qr = card.S.share.urls.qr ? fmt(card.S.share.urls.qr, { slug: card.slug }) : null;
     var row = el("div", { className: "tk-actions" },
       shareButton(card, T, note),
-      el("a", { className: "tk-action tk-qr", href: qr + (qr.indexOf("?") < 0 ? "?" : "&") + "lang=" + card.S.lang },
-        T.qr, el("span", { className: "visually-hidden" }, ": " + card.title)),
+      qr ? el("a", { className: "tk-action tk-qr", href: qr + (qr.indexOf("?") < 0 ? "?" : "&") + "lang=" + card.S.lang },
+        T.qr, el("span", { className: "visually-hidden" }, ": " + card.title)) : null,
       seenTick(card, T));
     return el("div", { className: "tk-card-more" }, row, note, directions(card, T));
   }

@@ -57,7 +57,7 @@
   T0.onMount.push(function (api) {
     var slug = slugFromUrl();
     var box = document.getElementById("tour-bar");
-    if (!slug || !box) return;
+    if (!slug || !box || !api.S.share.urls.tour) return;
     var S = api.S, T = S.share.strings, C = window.TerrenkurCommon, Seen = window.TerrenkurSeen;
     var key = "terrenkur:tour:" + S.lang + ":" + slug;
     fetch(C.fmt(S.share.urls.tour, { slug: slug }), { credentials: "same-origin" }).then(function (r) {
