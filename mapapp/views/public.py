@@ -92,7 +92,7 @@ def js_strings() -> dict[str, str]:
             off="{off}",
             min="{min}",
         ),
-        "locateDenied": _("This page may not see your position: the browser was told not to share it."),
+        "locateDenied": _("The browser was told not to share your position with this page."),
         "locateTimeout": _("Your position took too long to find."),
         "locateUnavailable": _("Your position cannot be found here."),
         "pickPlace": _("Tap the map where you are instead."),
