@@ -40,6 +40,7 @@ from ..web.cache import cached
 from ..web.db import get_store
 from ..web.encoded import REVALIDATE, Encoded, send_cached
 from ..web.formats import km as km_text
+from ..web.formats import number_symbols
 from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
 from ..web.security import allow_inline_script, script_hash
@@ -208,6 +209,7 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
         },
         "contract": contract.browser_contract(links),
         "offlineMaxZoom": max(tiles.WALK_ZOOMS),
+        "numbers": number_symbols(),
         "languageMissing": missing_language_notes(),
         "share": share_settings(payloads.data_token(walk)),
     }

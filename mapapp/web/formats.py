@@ -7,7 +7,8 @@ comma is where a reader expects it; the map script does the same with
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask_babel import format_decimal, get_locale
 
 
 def decimal(value: float, digits: int = 1) -> str:
@@ -19,3 +20,9 @@ def decimal(value: float, digits: int = 1) -> str:
 def km(metres: float) -> str:
     """A distance in metres as kilometres with one decimal (``4,3`` in ru and kk)."""
     return decimal(metres / 1000, 1)
+
+
+def number_symbols() -> dict[str, str]:
+    """The request's language's decimal and group symbols, for the map script."""
+    locale = get_locale()
+    return {"decimal": get_decimal_symbol(locale), "group": get_group_symbol(locale)}

@@ -155,8 +155,9 @@
     // fetched (and kept) once the map is drawn, so that it is there when the signal is not
     api.ready.then(function () {
       window.setTimeout(function () {
+        if (navigator.onLine === false) return;
         window.TerrenkurSearch.loadIndex(share.urls.searchIndex, share.urls.searchIndex).catch(function () {});
-      }, 1000);
+      }, 500);
     });
     window.TerrenkurSearch.mount({
       url: share.urls.searchIndex,

@@ -430,8 +430,10 @@
     var size = app.map.getSize(), top = topClearance(app);
     return {
       maxWidth: Math.min(300, size.x - 100),
-      // the room between the notes and the map's foot, less the tip and the marker
-      maxHeight: Math.max(120, Math.min(Math.round(size.y * 0.7), size.y - top - 16 - 70)),
+      // the room between the notes and the map's foot, less the card's margins, its
+      // tip and the marker below it: the marker must stay in view, or the cluster
+      // group takes it (and its card) off the map
+      maxHeight: Math.max(80, Math.min(Math.round(size.y * 0.7), size.y - top - 16 - 110)),
       // keep clear of the zoom control and of the notes at the top of the map
       autoPanPaddingTopLeft: [60, top + 16],
       autoPanPaddingBottomRight: [16, 16]
@@ -812,9 +814,12 @@
     var saved = app.S.offlineMaxZoom, full = app.map.getMaxZoom();
     if (!saved) return;
     function apply() {
-      var offline = navigator.onLine === false;
-      app.map.setMaxZoom(offline ? Math.min(saved, full) : full);
-      if (offline && app.map.getZoom() > saved) app.map.setZoom(saved);
+      var offline = navigator.onLine === false, max = offline ? Math.min(saved, full) : full;
+      if (max === app.map.getMaxZoom()) return;
+      app.map.setMaxZoom(max);
+      if (app.map.getZoom() > max) app.map.setZoom(max, { animate: false });
+      // the cluster group reads the map's largest zoom when it clusters: again, then
+      if (app.D) applyFilters(app);
     }
     window.addEventListener("online", apply);
     window.addEventListener("offline", apply);
@@ -908,6 +913,7 @@
 
   function mount(map, settingsId) {
     var S = readSettings(settingsId);
+    C.setNumberSymbols(S.lang, S.numbers);
     var app = {
       map: map,
       S: S,
