@@ -61,7 +61,8 @@
     var w = card.walker, contract = card.S.contract;
     if (!w) return T.alongUnknown;
     var ahead = card.chainage - w.chainage;
-    var heading = T[card.S.headings[ahead >= 0 ? "forward" : "backward"]] || "";
+    var compass = card.S.headings[ahead >= 0 ? "forward" : "backward"];
+    var heading = card.T[compass] || compass;
     var metres = Math.abs(ahead) + card.offset + w.offset;
     var text = fmt(T.alongRiver, {
       dist: C.distanceText(Math.abs(ahead), card.T), dir: heading,

@@ -22,6 +22,7 @@ from browser_support import (
     QuietHandler,
     build_db,
     published_rows,
+    show_card,
     timeout_ms,
     timeout_s,
 )
@@ -119,17 +120,6 @@ HIT = """(sel) => {
   const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
   return !!hit && (hit === target || target.contains(hit));
 }"""
-
-
-def work_id(server: LiveServer, slug: str) -> int:
-    doc = server.get_json("/api/installations.geojson")
-    return next(f["id"] for f in doc["features"] if f["properties"]["slug"] == slug)
-
-
-def show_card(page, server: LiveServer, slug: str) -> None:
-    page.evaluate("(id) => Terrenkur.openWork(id, false)", work_id(server, slug))
-    page.wait_for_selector(".leaflet-popup-content h2")
-    page.wait_for_timeout(SETTLE_MS)
 
 
 def inside_viewport(page, selector: str) -> bool:
