@@ -178,3 +178,25 @@ def test_the_tour_page_and_the_plaques_sheet(open_page, tour_server):
     page.emulate_media(media="print")
     box = page.locator("article.plaque").first.bounding_box()
     assert box["width"] == pytest.approx(90 / 25.4 * 96, abs=2)  # 9 cm at 96 px an inch
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_tour_pages_and_a_card_with_its_actions_pass_the_audit(open_page, tour_server, viewport):
+    from axe_playwright_python.sync_playwright import Axe
+    from test_accessibility import serious
+
+    guarded = open_page(tour_server, viewport, geolocation=WALKER, permissions=["geolocation"])
+    page = guarded.page
+    for path in ("/tours/three-landmarks?lang=kk", "/no/such/page?lang=ru"):
+        guarded.ignore_console(r"status of 404")
+        page.goto(tour_server.url(path))
+        problems = serious(Axe().run(page))
+        assert not problems, "\n".join(problems)
+    guarded.open_map("/?tour=three-landmarks")
+    page.locator("#locate").click()
+    page.wait_for_function("() => document.querySelector('#status').dataset.walkerChainage")
+    page.wait_for_timeout(timeout_ms(800))
+    show_card(page, tour_server, "auezov-theatre", CARD_READY)
+    page.locator(".tk-directions summary").click()
+    problems = serious(Axe().run(page))
+    assert not problems, "\n".join(problems)
