@@ -10,8 +10,9 @@ from werkzeug.routing import Rule
 
 from .conftest import AuthActions
 
-#: Blueprints anyone may use: the map, its data, assets, offline files, the planner.
-PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner"}
+#: Blueprints anyone may use: the map, its data, assets, offline files, the planner,
+#: tours with QR codes and plaques, the offline search index.
+PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "tours", "finder"}
 #: Single public endpoints: Flask's static files, signing in, and signing out (which
 #: changes nothing for someone not signed in).
 PUBLIC_ENDPOINTS = {"static", "account.login", "account.logout"}

@@ -178,8 +178,9 @@
       var inCard = t.closest && t.closest(".leaflet-popup");
       app.map.closePopup();
       e.preventDefault();
-      var icon = m.getElement();
-      if (inCard && icon && icon.isConnected) icon.focus();
+      // the keyboard goes back where the card came from (the list), else to its marker
+      var now = document.activeElement, icon = m.getElement();
+      if (inCard && (!now || now === document.body) && icon && icon.isConnected) icon.focus();
     });
   }
 
