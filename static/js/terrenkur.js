@@ -624,7 +624,20 @@
   function setPanel(app, open) {
     app.panel.classList.toggle("open", open);
     app.toggle.setAttribute("aria-expanded", String(open));
-    if (open && !isWide()) keepCardAbove(app);
+    if (open && !isWide()) afterSheetMoves(app, function () { keepCardAbove(app); });
+  }
+
+  /* Once the sheet has finished opening (its height is animated), run fn, once. */
+  function afterSheetMoves(app, fn) {
+    var done = false, panel = app.panel;
+    function once() {
+      if (done) return;
+      done = true;
+      panel.removeEventListener("transitionend", once);
+      fn();
+    }
+    panel.addEventListener("transitionend", once);
+    window.setTimeout(once, 300); // no transition (reduced motion) or it did not fire
   }
 
   /* On a phone the opened sheet covers the map's lower part: move an open card above
