@@ -123,10 +123,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         curator_api,
         curator_records,
         events,
+        finder,
         offline,
         planner,
         public,
         scenarios,
+        tours,
         walk,
     )
     from .views import assets as vendor
@@ -145,6 +147,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         admin,
         curator_api,
         walk,
+        tours,
+        finder,
     ):
         app.register_blueprint(module.bp)
     app.extensions["mapapp.replay"] = replay = Replay(app)

@@ -28,6 +28,7 @@ from .records import (
     RowError,
     row_error,
     validate_life_entry,
+    split_keys,
     validate_record,
     validate_row,
 )
@@ -301,6 +302,19 @@ def check_record(
     return validate_record(kind, data, 0, refs)
 
 
+def _unknown_tour_works(store: Store, kind: str, rec: Any) -> list[RowError]:
+    """A tour's works must be stored works (drafts too: a tour may be ready first)."""
+    if kind != "tour" or rec is None:
+        return []
+    known = {r["slug"] for r in store.all_installations()}
+    missing = [k for k in split_keys(rec.works) if k not in known]
+    if not missing:
+        return []
+    value = ", ".join(missing)
+    reason = f"no work has the key {value!r}"
+    return [row_error(0, "works", "unknown_work", reason, value=value[:80])]
+
+
 def _key_error(exc: Exception) -> Invalid:
     key = str(exc.args[0])
     if isinstance(exc, KeyInUse):
@@ -358,13 +372,14 @@ def _checked(
     rec, errors = check_record(kind, data, _references(ws, kind, previous))
     if rec is not None and isinstance(rec, Event):
         errors = [*errors, *event_errors(ws, rec, previous)]
+    errors = errors or _unknown_tour_works(ws.store, kind, rec)
     if rec is None or errors:
         raise Invalid(errors)
     return rec
 
 
 def create_record(ws: Workspace, kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Add a festival, edition, artist or event (``kind``) and record it in history."""
+    """Add a festival, edition, artist, event or tour (``kind``) and record it in history."""
     rec = _checked(ws, kind, {k: v for k, v in data.items() if k != "id"}, None)
     fields = rec.model_dump(exclude={"id"})
     try:

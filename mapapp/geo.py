@@ -146,7 +146,9 @@ class NextStop:
     distance_m: float  # along the route, from the walker's position on it
     walker_chainage_m: float
     walker_offset_m: float
-    minutes: float
+    minutes: float  # to walk walk_m
+    stop_offset_m: float = 0.0  # from the route to the stop
+    walk_m: float = 0.0  # to the route, along it, then off it to the stop
 
 
 def next_stop(
@@ -156,12 +158,17 @@ def next_stop(
     lat: float,
     direction: Direction = "forward",
     passed_within_m: float = PASSED_WITHIN_M,
+    stop_offset_m: Sequence[float] | None = None,
 ) -> NextStop | None:
-    """The first stop ahead of a walker at ``(lon, lat)`` heading in ``direction``.
+    """The nearest stop ahead of a walker at ``(lon, lat)`` heading in ``direction``.
 
     The walker is placed on the route at their chainage. A stop closer than
-    ``passed_within_m`` behind or at the walker counts as reached, not ahead. Returns
-    ``None`` when no stop lies ahead.
+    ``passed_within_m`` behind or at the walker counts as reached, not ahead. With
+    ``stop_offset_m`` (each stop's distance from the route) the stops ahead are ranked
+    by the walk to them (along the route, then off it), so a work far off the river is
+    not "next" for being a little further along; the minutes are for the whole walk:
+    from the walker to the route, along it, and off it to the stop. Returns ``None``
+    when no stop lies ahead.
     """
     _check_direction(direction)
     chainage, offset = route.locate([lon], [lat])
@@ -173,9 +180,14 @@ def next_stop(
     candidates = np.flatnonzero(ahead > passed_within_m)
     if candidates.size == 0:
         return None
-    best = candidates[np.argmin(ahead[candidates])]
+    off = np.zeros_like(stops) if stop_offset_m is None else np.asarray(stop_offset_m, float)
+    best = candidates[np.argmin(ahead[candidates] + off[candidates])]
     dist = float(ahead[best])
-    return NextStop(int(best), dist, here, float(offset[0]), walking_minutes(dist))
+    walker_off = float(offset[0])
+    walk = walker_off + dist + float(off[best])
+    return NextStop(
+        int(best), dist, here, walker_off, walking_minutes(walk), float(off[best]), walk
+    )
 
 
 class NearestIndex:

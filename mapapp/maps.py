@@ -35,6 +35,10 @@ SCRIPTS = (
     ("common", "js/common.js"),
     ("terrenkur", "js/terrenkur.js"),
     ("walk", "js/walk.js"),
+    ("seen", "js/seen.js"),
+    ("share", "js/share.js"),
+    ("search", "js/search.js"),
+    ("tours", "js/tours.js"),
     ("offline", "js/offline.js"),
 )
 STYLES = (

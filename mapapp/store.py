@@ -468,6 +468,25 @@ def m016_work_audio(db: Database) -> None:
             )
 
 
+@migrations()
+def m017_tours(db: Database) -> None:
+    """Curated tours: an ordered selection of works with texts in three languages.
+
+    Tours are public, so every change counts as a data change (as for festivals).
+    """
+    langs = ("", "_ru", "_kk")
+    texts = tuple(
+        f"{f}{s}" for f in ("name", "description", "start_note", "end_note") for s in langs
+    )
+    _table_of_texts(db, "tours", (*texts, "works", *_SOURCE_COLUMNS), ("duration_min",))
+    body = (
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        name = f"tours_{event.lower()}_counts"
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} ON tours BEGIN {body} END")
+
 
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
@@ -477,6 +496,7 @@ RECORD_TABLES = {
     "edition": "editions",
     "artist": "artists",
     "event": "events",
+    "tour": "tours",
 }
 RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
 #: The texts of a work that the search index holds besides its names.
@@ -958,6 +978,7 @@ class Store:
             "edition": "festival, year, number, name COLLATE NOCASE",
             "artist": "name COLLATE NOCASE",
             "event": "start, name COLLATE NOCASE",
+            "tour": "name COLLATE NOCASE",
         }[kind]
         sql = f"SELECT * FROM {RECORD_TABLES[kind]} ORDER BY {order}, id"  # noqa: S608
         return [dict(r) for r in self.db.query(sql)]
@@ -980,7 +1001,7 @@ class Store:
 
     def uses_of(self, kind: str, slug: str) -> int:
         """How many works (and, for a festival, editions; for an edition, events) refer to
-        a record's key. Nothing refers to an event."""
+        a record's key. Nothing refers to an event or a tour."""
         count = len(self._works_referring(kind, slug))
         if kind == "festival":
             row = self.db.execute("SELECT count(*) FROM editions WHERE festival = ?", [slug])
@@ -991,7 +1012,7 @@ class Store:
         return count
 
     def _works_referring(self, kind: str, slug: str) -> list[dict[str, Any]]:
-        if kind == "event":
+        if kind in ("event", "tour"):  # works do not refer to these
             return []
         if kind == "artist":
             sql = "SELECT * FROM installations WHERE (';' || artists || ';') LIKE ?"

@@ -10,10 +10,11 @@ from werkzeug.routing import Rule
 
 from .conftest import AuthActions
 
-#: Blueprints anyone may use: the map, its data, assets, offline files, the planner.
-PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner"}
+#: Blueprints anyone may use: the map, its data, assets, offline files, the planner,
+#: tours with QR codes and plaques, the offline search index.
+PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "tours", "finder"}
 #: Single public endpoints: Flask's static files, signing in, signing out (which
-#: changes nothing for someone not signed in), what walkers see of events, and walk mode's data.
+#: changes nothing for someone not signed in), what walkers see of events, walk mode's data.
 PUBLIC_ENDPOINTS = {
     "static",
     "account.login",

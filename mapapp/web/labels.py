@@ -64,6 +64,8 @@ def record_labels() -> dict[str, str]:
         "festival": _("Festival"),
         "edition": _("Edition"),
         "artist": _("Artist"),
+        "tour": _("Tour"),
+        "tours": _("Tours"),
         "festivals": _("Festivals and editions"),
         "editions": _("Editions"),
         "artists": _("Artists"),
@@ -202,6 +204,8 @@ def _error_templates() -> dict[str, str]:
         "unknown_festival": _("There is no festival “%(value)s”.", value="{value}"),
         "unknown_edition": _("There is no edition “%(value)s”.", value="{value}"),
         "unknown_artist": _("There is no artist “%(value)s”.", value="{value}"),
+        "unknown_work": _("There is no work with the key “%(value)s”.", value="{value}"),
+        "repeated_work": _("A work may appear only once in a tour."),
         "edition_festival": _(
             "Edition “%(edition)s” belongs to the festival “%(festival)s”.",
             edition="{edition}",
