@@ -21,14 +21,14 @@ from slugify import slugify
 
 from . import audio, contract, geo, photos
 from .records import (
-    Event,
     LANGUAGES,
+    Event,
     Installation,
     References,
     RowError,
     row_error,
-    validate_life_entry,
     split_keys,
+    validate_life_entry,
     validate_record,
     validate_row,
 )

@@ -353,7 +353,14 @@ class _Record(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _none_is_empty(cls, v: Any, info: ValidationInfo) -> Any:
-        if v is None and info.field_name not in ("id", "number", "year", "lat", "lon", "duration_min"):
+        if v is None and info.field_name not in (
+            "id",
+            "number",
+            "year",
+            "lat",
+            "lon",
+            "duration_min",
+        ):
             return ""
         return v
 

@@ -37,7 +37,11 @@ _TEXTS = ("name", "bio", "description", "place", "start_note", "end_note")
 _FIELD_LANGS = {f"{f}_{lang}": lang for f in _TEXTS for lang in ("ru", "kk")}
 #: Fields edited in a text area rather than a line.
 _LONG_FIELDS = (
-    *(f"{f}{s}" for f in ("bio", "description", "start_note", "end_note") for s in ("", "_ru", "_kk")),
+    *(
+        f"{f}{s}"
+        for f in ("bio", "description", "start_note", "end_note")
+        for s in ("", "_ru", "_kk")
+    ),
     "source_note",
     "works",
 )
@@ -81,9 +85,6 @@ def field_labels(kind: str) -> dict[str, str]:
         "text_status_en": _("State of the English texts"),
         "text_status_ru": _("State of the Russian texts"),
         "text_status_kk": _("State of the Kazakh texts"),
-        "description": _("Description in English"),
-        "description_ru": _("Description in Russian"),
-        "description_kk": _("Description in Kazakh"),
         "works": _("Works in walking order: their keys, one a line"),
         "duration_min": _("Expected duration in minutes"),
         "start_note": _("Start: how to get there (metro, bus), in English"),
@@ -119,15 +120,6 @@ def _edit_page(
             fields=RECORD_EDITABLE[kind],
             labels=field_labels(kind),
             field_langs=_FIELD_LANGS,
-            long_fields=(
-                "bio",
-                "bio_ru",
-                "bio_kk",
-                "description",
-                "description_ru",
-                "description_kk",
-                "source_note",
-            ),
             long_fields=_LONG_FIELDS,
             values=values,
             errors=errors,

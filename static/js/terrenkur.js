@@ -1035,6 +1035,12 @@
     };
     window.Terrenkur.openWork = api.openWork;
     window.Terrenkur.work = api.work;
+    /* Whether the map shows work `id` now: its filters and the plugins' (events.js:
+     * standing now, or in the slider's month); walk mode nudges only for these. */
+    window.Terrenkur.shown = function (id) {
+      var i = app.D ? app.byId[id] : undefined;
+      return i === undefined ? !app.D : visible(app, i);
+    };
     (window.Terrenkur.onMount || []).forEach(function (fn) {
       try { fn(api); } catch (e) { /* an add-on that fails leaves the map working */ }
     });

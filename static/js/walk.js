@@ -19,6 +19,10 @@
  *
  * The pure geometry is TerrenkurWalk.geometry (no DOM; mirrored by mapapp.geo).
  * Hooks into terrenkur.js: Terrenkur.openStop(id, then) opens a work's card;
+ * Terrenkur.shown(id) says whether the map shows it (only those are nudged or
+ * announced: issue 14's "standing now" filter and month slider hide works that are
+ * gone); Terrenkur.tour (tours.js, ?tour=<slug>) restricts the walk to a tour's
+ * works and, unless the walker chose a direction, walks in the tour's order;
  * the card asks TerrenkurWalk.cardAudio(id) for its player. offline.js asks
  * TerrenkurWalk.offlineAudio() for the stories to save. Needs common.js.
  */
@@ -163,6 +167,29 @@
 
   function map() { return window.Terrenkur && window.Terrenkur.map; }
 
+  /* The tour being followed (Terrenkur.tour, from tours.js: ids in walking order), or null. */
+  function tour() {
+    var t = window.Terrenkur && window.Terrenkur.tour;
+    return t && t.ids && t.ids.length ? t : null;
+  }
+
+  /* The works this walk is about: a followed tour's, else all; and of those only the
+   * ones the map shows (its filters, and events.js's "standing now" or month). */
+  function followed() {
+    var T0 = window.Terrenkur || {}, t = tour();
+    var works = t ? t.ids.map(function (id) { return state.byId[id]; }).filter(Boolean) : state.data.works;
+    return T0.shown ? works.filter(function (w) { return T0.shown(w.id); }) : works;
+  }
+
+  /* The direction a tour's order walks in (its first and last works), or null. */
+  function tourDirection() {
+    var t = tour();
+    if (!t) return null;
+    var ends = [t.ids[0], t.ids[t.ids.length - 1]].map(function (id) { return state.byId[id]; });
+    if (!ends[0] || !ends[1] || ends[0].chainage === ends[1].chainage) return null;
+    return ends[1].chainage > ends[0].chainage ? "forward" : "backward";
+  }
+
   /* --- the walker on the map: one dot, one accuracy ring, one heading arrow --- */
 
   function ensureLayers(latlng) {
@@ -229,7 +256,7 @@
   function headingName(direction) { return W.headings[direction] || direction; }
 
   function describeNext(here) {
-    var next = nextWork(state.data.works, here, state.direction, K.passedWithinM);
+    var next = nextWork(followed(), here, state.direction, K.passedWithinM);
     if (!next) return { text: T.noneAhead, id: "" };
     var w = next.work;
     var text;
@@ -338,7 +365,7 @@
   function checkZones(fix, place) {
     var dir = state.direction || "forward";
     var entered = [];
-    state.data.works.forEach(function (w) {
+    followed().forEach(function (w) {
       if (!state.nudged[w.id] && C.haversine(fix.lat, fix.lon, w.lat, w.lon) <= w.trigger) {
         entered.push({ w: w, kind: "nudge" });
       } else if (w.offset > w.trigger && !state.announced[w.id] && !state.nudged[w.id] &&
@@ -468,7 +495,10 @@
         state.choice = choice;
         state.direction = null;
         panel.removeAttribute("data-direction");
-        if (choice !== "auto") setDirection(choice, false);
+        panel.setAttribute("data-tour", tour() ? tour().slug : "");
+        // a followed tour walks in its own order, unless the walker chose a direction
+        var along = choice === "auto" ? tourDirection() : choice;
+        if (along) setDirection(along, choice === "auto");
       }
       setMode("walking");
       statusEl.textContent = T.waiting;

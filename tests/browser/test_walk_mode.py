@@ -13,6 +13,7 @@ passes the axe-core audit.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from test_accessibility import AXE, serious
 from test_offline import TileServer, guard_workers, wait_offline_ready
 from werkzeug.serving import make_server
 
-from mapapp import audio, contract, editing, geo
+from mapapp import audio, contract, editing, geo, lifecycle
 from mapapp.app import create_app
 from mapapp.editing import Workspace
 from mapapp.store import Store
@@ -179,9 +180,19 @@ def emit(page, points: list[tuple[float, float]], accuracy: float = 6.0) -> None
         page.wait_for_timeout(PAUSE_MS)  # the map's animations (a card opening) run meanwhile
 
 
-def expected_events(server: LiveServer, points, direction: str) -> list[tuple[str, int]]:
+def shown(page, ids: list[int]) -> list[int]:
+    """The works of ``ids`` the map shows (its filters: issue 14's "standing now")."""
+    return page.evaluate("(ids) => ids.filter((id) => Terrenkur.shown(id))", ids)
+
+
+def expected_events(server: LiveServer, points, direction: str, page=None) -> list[tuple[str, int]]:
     data = server.get_json("/api/walk.json", lang="en")
-    works = [geo.WalkWork(w["id"], w["lon"], w["lat"], w["trigger"]) for w in data["works"]]
+    keep = set(shown(page, [w["id"] for w in data["works"]])) if page is not None else None
+    works = [
+        geo.WalkWork(w["id"], w["lon"], w["lat"], w["trigger"])
+        for w in data["works"]
+        if keep is None or w["id"] in keep
+    ]
     return geo.walk_events(
         route_of(server.db_path), works, points, direction, far_m=contract.FAR_FROM_ROUTE_M
     )
@@ -207,11 +218,11 @@ def test_walking_the_route_nudges_each_work_once_in_order(
     emit(page, points)
     log = page.evaluate("() => TerrenkurWalk.log()")
     events = [(e["type"], e["id"]) for e in log]
-    assert events == expected_events(server, points, direction)
+    assert events == expected_events(server, points, direction, page)
     data = server.get_json("/api/walk.json", lang="en")
     ids = [i for _k, i in events]
     assert len(ids) == len(set(ids)), "a work was announced twice"
-    assert set(ids) == {w["id"] for w in data["works"]}, "a work was never announced"
+    assert set(ids) == set(shown(page, [w["id"] for w in data["works"]])), "a work was missed"
     # walking order: the chainage of what is announced never goes back
     chain = {w["id"]: w["chainage"] for w in data["works"]}
     seq = [chain[i] for i in ids]
@@ -464,3 +475,89 @@ def test_saved_route_includes_the_stories_and_they_play_offline(open_page, offli
     page.locator(".leaflet-popup .walk-audio-label").click()
     player.evaluate("(a) => a.play()")
     playing(page, f'.leaflet-popup audio[data-work-id="{works["story"]}"]')
+
+
+# 6. walk mode with the map's filters (issue 14) and a followed tour (tours.js) ------------
+
+
+@pytest.fixture(scope="module")
+def filtered_walk_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LiveServer, dict]]:
+    """The walk server with a tour of three works against the route's direction and a
+    fourth work on the path that was removed in 2020 (gone: not standing now)."""
+    with walk_app_server(tmp_path_factory.mktemp("walk-filtered")) as (server, works):
+        store = Store.open(server.db_path)
+        try:
+            route = geo.Route.from_coords(store.current_route()["coordinates"])
+            rows = store.installations()
+            chainage, offset = route.locate([r["lon"] for r in rows], [r["lat"] for r in rows])
+            today = dt.date.today()
+            on_route = sorted(
+                (float(c), r["id"], r["slug"])
+                for r, c, o in zip(rows, chainage, offset, strict=True)
+                if o < 15 and lifecycle.state_on(r, today) != "gone"
+            )
+            taken = {works["story"], works["second"], works["wide"]}
+            free, places = [], set()
+            for w in on_route:  # one work per place: the order of the nudges is clear
+                if w[1] not in taken and round(w[0]) not in places:
+                    free.append(w)
+                    places.add(round(w[0]))
+            tour = [free[-1], free[len(free) // 2], free[1]]  # walking backward
+            gone = free[0]
+            store.create_record(
+                "tour",
+                {
+                    "slug": "backwards",
+                    "name": "Backwards",
+                    "works": ";".join(w[2] for w in tour),
+                    "duration_min": 30,
+                },
+                "test",
+            )
+            store.add_life_entry(gone[1], {"status": "removed", "date": "2020-05"}, "test")
+        finally:
+            store.close()
+        found = {"tour": [w[1] for w in tour], "gone": gone[1], "gone_m": gone[0]}
+        yield server, {**works, **found}
+
+
+def test_walk_mode_follows_a_tour_in_its_order(open_page, filtered_walk_server):
+    server, works = filtered_walk_server
+    route = route_of(server.db_path)
+    g = open_walk(open_page, server, "/?tour=backwards&lang=en")
+    page = g.page
+    page.wait_for_function("() => window.Terrenkur.tour")
+    assert page.evaluate("() => Terrenkur.tour.ids") == works["tour"]
+    start_walk(page)  # "auto": the tour's order says which way
+    panel = page.locator("#walk-panel")
+    expect(panel).to_have_attribute("data-tour", "backwards")
+    expect(panel).to_have_attribute("data-direction", "backward")
+    emit(page, walk_points(route, route.length_m, 0.0))
+    log = page.evaluate("() => TerrenkurWalk.log()")
+    assert [(e["type"], e["id"]) for e in log] == [("nudge", i) for i in works["tour"]]
+    expect(page.locator("#walk-next")).to_have_text("No more works ahead.")
+
+
+def test_walk_mode_nudges_only_works_standing_now(open_page, filtered_walk_server):
+    server, works = filtered_walk_server
+    route = route_of(server.db_path)
+    gone = works["gone"]
+    g = open_walk(open_page, server)
+    page = g.page
+    assert shown(page, [gone]) == []  # the map's default: what stands now
+    segment = walk_points(route, max(0.0, works["gone_m"] - 150), works["gone_m"] + 150)
+    start_walk(page, "forward")
+    emit(page, segment)
+    ids = [e["id"] for e in page.evaluate("() => TerrenkurWalk.log()")]
+    assert gone not in ids
+    assert ids, "the works standing on the way were nudged"
+    # "show works that are gone": the map shows it, and walk mode nudges it
+    page.get_by_role("button", name="End the walk").click()
+    page.evaluate("() => document.getElementById('show-gone').click()")
+    page.wait_for_function(f"() => Terrenkur.shown({gone})")
+    start_walk(page, "forward")
+    emit(page, segment)
+    log = page.evaluate("() => TerrenkurWalk.log()")
+    assert ("nudge", gone) in [(e["type"], e["id"]) for e in log]
