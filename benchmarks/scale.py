@@ -553,7 +553,7 @@ def database(tmp: Path, n: int) -> tuple[Path, int]:
 def bench_size(browser: Browser, tmp: Path, n: int, loads: int, seconds: float) -> None:
     db, published = database(tmp, n)
     what = "the shipped data" if n < 100 else f"{n:,} synthetic + the shipped"
-    heading(f"{published:,} published works ({what})")
+    heading(f"{published:,} works on the map, standing today ({what})")
     with server("app", "--db", str(db)) as app:
         idle = app.memory()
         t0 = time.perf_counter()
