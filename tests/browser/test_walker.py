@@ -331,12 +331,11 @@ def test_clusters_are_ours_and_say_how_many_works(open_page, walker_server):
     cluster = page.locator(".tk-cluster").first
     assert page.locator(".marker-cluster-small, .marker-cluster-medium").count() == 0
     colour = cluster.evaluate("(c) => getComputedStyle(c).backgroundColor")
-    assert colour == "rgb(11, 92, 173)" or colour.startswith("rgb(")
-    assert "181, 226, 140" not in colour and "241, 211, 87" not in colour
+    assert colour in ("rgb(11, 92, 173)", "rgb(8, 71, 138)", "rgb(5, 48, 94)"), colour  # blues
     name = cluster.inner_text()
     assert re.fullmatch(r"\d+\s*\n?\d+ works", name.strip()) or re.search(r"\d+ works", name), name
     box = cluster.bounding_box()
-    assert box["width"] >= 44 and box["height"] >= 44
+    assert box["width"] >= 43.9 and box["height"] >= 43.9  # 44 px, give or take rounding
 
 
 def test_the_map_controls_come_before_the_markers_and_the_route_is_not_a_tab_stop(
