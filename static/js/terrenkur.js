@@ -967,6 +967,8 @@
       filters: [],    // plugins' tests stop i must pass to be shown: test(i) (events.js: time)
       popupParts: []  // plugins' additions to a card: part(nodes, i, details or null)
     };
+    // plugins' own popups (events.js) fit below the map's notes as cards do
+    app.popupOptions = function () { return popupOptions(app); };
     S.kinds.forEach(function (k) { app.kinds[k.id] = k; });
     // a small walk comes in the page itself; a large one is fetched (preloaded)
     var urls = S.contract.urls, inline = S.inline || {};
