@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/coverage.py
 	$(BIN)/python benchmarks/offline.py
 	$(BIN)/python benchmarks/writes.py
+	$(BIN)/python benchmarks/walk.py
 	$(BIN)/python benchmarks/scale.py
 
 clean:

@@ -74,8 +74,10 @@ class Quiet(WSGIRequestHandler):
 
 
 @contextmanager
-def app_server(db: Path, tiles_url: str) -> Iterator[str]:
-    app = create_app({"TESTING": True, "DB": str(db), "SECRET_KEY": "bench", "TILES": tiles_url})
+def app_server(db: Path, tiles_url: str, **config: Any) -> Iterator[str]:
+    """The app on ``db`` in a thread; ``config`` adds settings (``MEDIA_DIR=...``)."""
+    settings = {"TESTING": True, "DB": str(db), "SECRET_KEY": "bench", "TILES": tiles_url}
+    app = create_app({**settings, **config})
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -34,6 +34,8 @@ def settings(instance: Path) -> dict[str, Any]:
         "SECRET_KEY": None,
         "MEDIA_DIR": str(instance / "media"),
         "PHOTO_MAX_BYTES": 8 * 1000 * 1000,
+        "AUDIO_MAX_BYTES": 20 * 1000 * 1000,
+        "AUDIO_MAX_SECONDS": 15 * 60,
         "IMPORT_MAX_BYTES": 5 * 1000 * 1000,
         "MAX_REQUEST_BYTES": 1000 * 1000,
         "MAX_OFFSET_M": 1000.0,
@@ -131,11 +133,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         curator_review,
         curator_survey,
         events,
+        finder,
         offline,
         planner,
         public,
         reports,
         scenarios,
+        tours,
+        walk,
     )
     from .views import assets as vendor
 
@@ -157,6 +162,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         curator_gallery,
         reports,
         curator_review,
+        walk,
+        tours,
+        finder,
     ):
         app.register_blueprint(module.bp)
     app.extensions["mapapp.replay"] = replay = Replay(app)
@@ -173,6 +181,8 @@ class ConfigError(ValueError):
 NUMBER_SETTINGS: dict[str, tuple[float, float, bool]] = {
     "DB_TIMEOUT": (0.0, 600.0, False),
     "PHOTO_MAX_BYTES": (1, 10**9, True),
+    "AUDIO_MAX_BYTES": (1, 10**9, True),
+    "AUDIO_MAX_SECONDS": (1.0, 24 * 3600.0, False),
     "IMPORT_MAX_BYTES": (1, 10**9, True),
     "MAX_REQUEST_BYTES": (1000, 10**9, True),
     "MAX_OFFSET_M": (0.0, 100_000.0, False),

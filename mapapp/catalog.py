@@ -174,7 +174,12 @@ class Walk:
     def next_stop(self, lon: float, lat: float, direction: geo.Direction) -> dict[str, Any]:
         """Where the walker is on the route and the next stop ahead (``None`` at the end)."""
         found = geo.next_stop(
-            self.route, [s["chainage_m"] for s in self.stops], lon, lat, direction
+            self.route,
+            [s["chainage_m"] for s in self.stops],
+            lon,
+            lat,
+            direction,
+            stop_offset_m=[s["offset_m"] for s in self.stops],
         )
         here, offset = self.route.locate([lon], [lat])
         result: dict[str, Any] = {
@@ -189,6 +194,7 @@ class Walk:
             result["next"] = {
                 **self.stops[found.index],
                 "distance_m": round(found.distance_m, 1),
+                "walk_m": round(found.walk_m, 1),
                 "minutes": round(found.minutes, 1),
             }
         return result
@@ -379,6 +385,7 @@ _OPTIONAL_PUBLIC_FIELDS = (
     "chainage_m",
     "offset_m",
     "distance_m",
+    "walk_m",
     "minutes",
     "text_lang",
     "text_status",

@@ -27,6 +27,11 @@ LIST_OFF_ROUTE_M = 300.0
 FAR_FROM_ROUTE_M = 500.0
 #: Curators placing a work are warned when another work is this close (metres).
 NEAR_WORK_M = 10.0
+#: Walk mode nudges a walker who comes this close to a work (curators may set another).
+TRIGGER_M = 30.0
+#: The trigger zones a curator may set, in metres.
+TRIGGER_MIN_M = 5.0
+TRIGGER_MAX_M = 300.0
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +76,7 @@ def browser_contract(urls: Mapping[str, str] | None = None) -> dict[str, Any]:
         "listOffRouteM": LIST_OFF_ROUTE_M,
         "farFromRouteM": FAR_FROM_ROUTE_M,
         "nearWorkM": NEAR_WORK_M,
+        "triggerM": TRIGGER_M,
         "projection": dict(metric_projection()),
         "urls": dict(urls or {}),
     }

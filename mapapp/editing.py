@@ -23,14 +23,16 @@ from typing import Any
 
 from slugify import slugify
 
-from . import geo, photos, provenance, survey
+from . import audio, contract, geo, photos, provenance, survey
 from .credits import MAX_PHOTOS_PER_WORK, check_credits
 from .records import (
+    LANGUAGES,
     Event,
     Installation,
     References,
     RowError,
     row_error,
+    split_keys,
     validate_life_entry,
     validate_record,
     validate_row,
@@ -50,11 +52,13 @@ __all__ = [
     "apply_import",
     "apply_pull",
     "area_error",
+    "attach_audio",
     "check_installation",
     "check_record",
     "create_record",
     "add_life_entry",
     "create_work",
+    "remove_audio",
     "restore_record",
     "replace_route",
     "restore_work",
@@ -62,6 +66,7 @@ __all__ = [
     "save_record",
     "save_work",
     "withdraw_life_entry",
+    "set_trigger_zone",
 ]
 
 
@@ -470,6 +475,19 @@ def check_record(
     return validate_record(kind, data, 0, refs)
 
 
+def _unknown_tour_works(store: Store, kind: str, rec: Any) -> list[RowError]:
+    """A tour's works must be stored works (drafts too: a tour may be ready first)."""
+    if kind != "tour" or rec is None:
+        return []
+    known = {r["slug"] for r in store.all_installations()}
+    missing = [k for k in split_keys(rec.works) if k not in known]
+    if not missing:
+        return []
+    value = ", ".join(missing)
+    reason = f"no work has the key {value!r}"
+    return [row_error(0, "works", "unknown_work", reason, value=value[:80])]
+
+
 def _key_error(exc: Exception) -> Invalid:
     key = str(exc.args[0])
     if isinstance(exc, KeyInUse):
@@ -527,13 +545,14 @@ def _checked(
     rec, errors = check_record(kind, data, _references(ws, kind, previous))
     if rec is not None and isinstance(rec, Event):
         errors = [*errors, *event_errors(ws, rec, previous)]
+    errors = errors or _unknown_tour_works(ws.store, kind, rec)
     if rec is None or errors:
         raise Invalid(errors)
     return rec
 
 
 def create_record(ws: Workspace, kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Add a festival, edition, artist or event (``kind``) and record it in history."""
+    """Add a festival, edition, artist, event or tour (``kind``) and record it in history."""
     rec = _checked(ws, kind, {k: v for k, v in data.items() if k != "id"}, None)
     fields = rec.model_dump(exclude={"id"})
     try:
@@ -726,3 +745,57 @@ def reorder_photos(ws: Workspace, work_id: int, order: list[int]) -> list[dict[s
     except ValueError:
         reason = "give the ids of all the work's photos, each once, in the new order"
         raise Invalid([row_error(0, "order", "photo_order", reason)]) from None
+
+
+# walk mode: audio stories and trigger zones --------------------------------------------
+
+
+def attach_audio(ws: Workspace, work_id: int, lang: str, checked: audio.CheckedAudio) -> str:
+    """Store a checked audio story as a work's in ``lang``; the file it replaced goes.
+
+    Returns the stored file's name. A write that fails leaves no file behind.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}")
+    if ws.media_dir is None:
+        raise ValueError("this workspace has no media folder for audio")
+    name = audio.save_audio(checked, ws.media_dir)
+    try:
+        fields = {
+            "file": name,
+            "format": checked.format,
+            "bytes": len(checked.data),
+            "seconds": checked.seconds,
+            "username": ws.username,
+        }
+        replaced = ws.store.set_audio(work_id, lang, fields)
+    except BaseException:
+        audio.delete_audio(name, ws.media_dir)
+        raise
+    if replaced:
+        audio.delete_audio(replaced, ws.media_dir)
+    audio.remove_orphans(ws.media_dir, ws.store.audio_file_names())
+    return name
+
+
+def remove_audio(ws: Workspace, work_id: int, lang: str) -> bool:
+    """Detach a work's audio story in ``lang`` and delete its file; whether there was one."""
+    old = ws.store.remove_audio(work_id, lang)
+    if old and ws.media_dir is not None:
+        audio.delete_audio(old, ws.media_dir)
+        audio.remove_orphans(ws.media_dir, ws.store.audio_file_names())
+    return old is not None
+
+
+def set_trigger_zone(ws: Workspace, work_id: int, trigger_m: float | None) -> None:
+    """A work's own trigger zone in metres (``None``: the contract's default).
+
+    Raises :class:`Invalid` (field ``trigger_m``) outside the contract's bounds.
+    """
+    low, high = contract.TRIGGER_MIN_M, contract.TRIGGER_MAX_M
+    if trigger_m is not None and not (low <= trigger_m <= high):
+        reason = f"give a distance from {low:g} to {high:g} m"
+        raise Invalid(
+            [row_error(0, "trigger_m", "trigger_range", reason, min=f"{low:g}", max=f"{high:g}")]
+        )
+    ws.store.set_trigger_zone(work_id, trigger_m)

@@ -106,3 +106,12 @@ def words(text: str) -> list[str]:
 def fold(text: str) -> str:
     """A text as its folded words, separated by spaces."""
     return " ".join(f for f in (fold_word(w) for w in words(text)) if f)
+
+
+def browser_tables() -> dict[str, object]:
+    """The folding's tables for the map script, which folds a query the same way offline.
+
+    ``static/js/search.js`` applies them in :func:`fold_word`'s order; NFKD with
+    combining marks removed stands in for the rare letters Unidecode would spell.
+    """
+    return {"cyrillic": dict(_CYRILLIC), "latin": dict(_LATIN), "even": [list(p) for p in _EVEN]}

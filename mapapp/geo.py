@@ -146,7 +146,9 @@ class NextStop:
     distance_m: float  # along the route, from the walker's position on it
     walker_chainage_m: float
     walker_offset_m: float
-    minutes: float
+    minutes: float  # to walk walk_m
+    stop_offset_m: float = 0.0  # from the route to the stop
+    walk_m: float = 0.0  # to the route, along it, then off it to the stop
 
 
 def next_stop(
@@ -156,12 +158,17 @@ def next_stop(
     lat: float,
     direction: Direction = "forward",
     passed_within_m: float = PASSED_WITHIN_M,
+    stop_offset_m: Sequence[float] | None = None,
 ) -> NextStop | None:
-    """The first stop ahead of a walker at ``(lon, lat)`` heading in ``direction``.
+    """The nearest stop ahead of a walker at ``(lon, lat)`` heading in ``direction``.
 
     The walker is placed on the route at their chainage. A stop closer than
-    ``passed_within_m`` behind or at the walker counts as reached, not ahead. Returns
-    ``None`` when no stop lies ahead.
+    ``passed_within_m`` behind or at the walker counts as reached, not ahead. With
+    ``stop_offset_m`` (each stop's distance from the route) the stops ahead are ranked
+    by the walk to them (along the route, then off it), so a work far off the river is
+    not "next" for being a little further along; the minutes are for the whole walk:
+    from the walker to the route, along it, and off it to the stop. Returns ``None``
+    when no stop lies ahead.
     """
     _check_direction(direction)
     chainage, offset = route.locate([lon], [lat])
@@ -173,9 +180,14 @@ def next_stop(
     candidates = np.flatnonzero(ahead > passed_within_m)
     if candidates.size == 0:
         return None
-    best = candidates[np.argmin(ahead[candidates])]
+    off = np.zeros_like(stops) if stop_offset_m is None else np.asarray(stop_offset_m, float)
+    best = candidates[np.argmin(ahead[candidates] + off[candidates])]
     dist = float(ahead[best])
-    return NextStop(int(best), dist, here, float(offset[0]), walking_minutes(dist))
+    walker_off = float(offset[0])
+    walk = walker_off + dist + float(off[best])
+    return NextStop(
+        int(best), dist, here, walker_off, walking_minutes(walk), float(off[best]), walk
+    )
 
 
 class NearestIndex:
@@ -263,3 +275,73 @@ def compass_heading(route: Route) -> tuple[str, str]:
     if abs(dy) >= abs(dx):
         return ("north", "south") if dy >= 0 else ("south", "north")
     return ("east", "west") if dx >= 0 else ("west", "east")
+
+
+# walk mode -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalkWork:
+    """A work as walk mode sees it: where it is and how close a walker must come."""
+
+    id: int
+    lon: float
+    lat: float
+    trigger_m: float
+
+
+def walk_events(
+    route: Route,
+    works: Sequence[WalkWork],
+    positions: Sequence[tuple[float, float]],
+    direction: Direction,
+    passed_within_m: float = PASSED_WITHIN_M,
+    far_m: float = 500.0,
+) -> list[tuple[str, int]]:
+    """What walk mode (``static/js/walk.js``) says to a walker going through ``positions``.
+
+    ``("nudge", id)`` when the walker first comes within a work's trigger zone
+    (great-circle distance, as the page measures it), ``("off-route", id)`` when
+    they reach the chainage of a work farther from the route than its trigger zone
+    (within ``passed_within_m`` ahead, not already behind them), while no farther
+    than ``far_m`` from the route. Each work once, in walking order when several come
+    at one position. The page's rules, mirrored for tests and benchmarks.
+    """
+    _check_direction(direction)
+    if not positions:
+        return []
+    sign = 1.0 if direction == "forward" else -1.0
+    w_ch, w_off = route.locate([w.lon for w in works], [w.lat for w in works])
+    p_ch, p_off = route.locate([p[0] for p in positions], [p[1] for p in positions])
+    done: set[int] = set()
+    announced: set[int] = set()
+    events: list[tuple[str, int]] = []
+    last: float | None = None
+    for (lon, lat), here, off in zip(positions, p_ch, p_off, strict=True):
+        dist = great_circle_m(lon, lat, [w.lon for w in works], [w.lat for w in works])
+        entered = []
+        for i, w in enumerate(works):
+            if w.id not in done and dist[i] <= w.trigger_m:
+                entered.append((sign * w_ch[i], "nudge", w.id))
+            elif (
+                w_off[i] > w.trigger_m
+                and w.id not in announced
+                and w.id not in done
+                and off <= far_m
+                and _reached(last, float(here), float(w_ch[i]), passed_within_m, sign)
+            ):
+                entered.append((sign * w_ch[i], "off-route", w.id))
+        for _key, kind, work_id in sorted(entered, key=lambda e: e[0]):
+            (done if kind == "nudge" else announced).add(work_id)
+            events.append((kind, work_id))
+        if off <= far_m:
+            last = float(here)
+    return events
+
+
+def _reached(last: float | None, here: float, at: float, within: float, sign: float) -> bool:
+    if sign * (at - here) > within:
+        return False
+    if last is None:
+        return abs(here - at) <= within
+    return sign * (at - last) > -within

@@ -34,6 +34,11 @@ SCRIPTS = (
     ("markercluster", "vendor/leaflet-markercluster/leaflet.markercluster.js"),
     ("common", "js/common.js"),
     ("terrenkur", "js/terrenkur.js"),
+    ("walk", "js/walk.js"),
+    ("seen", "js/seen.js"),
+    ("share", "js/share.js"),
+    ("search", "js/search.js"),
+    ("tours", "js/tours.js"),
     ("offline", "js/offline.js"),
 )
 STYLES = (
@@ -42,6 +47,7 @@ STYLES = (
     ("markercluster_default_css", "vendor/leaflet-markercluster/MarkerCluster.Default.css"),
     ("terrenkur_css", "css/terrenkur.css"),
     ("offline_css", "css/offline.css"),
+    ("walk_css", "css/walk.css"),
 )
 
 #: The curator's point picker: Leaflet, then our scripts.

@@ -392,7 +392,14 @@ class _Record(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _none_is_empty(cls, v: Any, info: ValidationInfo) -> Any:
-        if v is None and info.field_name not in ("id", "number", "year", "lat", "lon"):
+        if v is None and info.field_name not in (
+            "id",
+            "number",
+            "year",
+            "lat",
+            "lon",
+            "duration_min",
+        ):
             return ""
         return v
 
@@ -613,6 +620,54 @@ class RecordType:
         )
 
 
+class Tour(_Record):
+    """A curated walk: an ordered selection of works with its texts and notes.
+
+    ``works`` are the works' keys in walking order, ``;``-separated (as a work's
+    artists); ``duration_min`` is the expected time in minutes; the start and end
+    notes say how to get there and away (metro, toilets, cafés).
+    """
+
+    TEXTS: ClassVar[tuple[str, ...]] = ("name", "description", "start_note", "end_note")
+
+    description: str = Field(default="", max_length=4000)
+    description_ru: str = Field(default="", max_length=4000)
+    description_kk: str = Field(default="", max_length=4000)
+    works: str = Field(min_length=1, max_length=20000)
+    duration_min: int | None = Field(default=None, gt=0, le=24 * 60)
+    start_note: str = Field(default="", max_length=1000)
+    start_note_ru: str = Field(default="", max_length=1000)
+    start_note_kk: str = Field(default="", max_length=1000)
+    end_note: str = Field(default="", max_length=1000)
+    end_note_ru: str = Field(default="", max_length=1000)
+    end_note_kk: str = Field(default="", max_length=1000)
+
+    @field_validator("works", mode="before")
+    @classmethod
+    def _work_keys(cls, v: Any) -> Any:
+        """Keys one a line, or ``;``-separated, as one ``;``-separated text in order."""
+        if not isinstance(v, str):
+            return v
+        keys = [k.strip() for k in re.split(r"[;\n,]", v) if k.strip()]
+        for key in keys:
+            _slug_value(key)
+        if len(set(keys)) != len(keys):
+            raise PydanticCustomError("repeated_work", "a work may appear once in a tour")
+        return KEY_SEPARATOR.join(keys)
+
+    @field_validator("duration_min", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+
+def _tour_columns() -> tuple[str, ...]:
+    langs = ("", "_ru", "_kk")
+    texts = [f"{f}{s}" for f in ("name", "description") for s in langs]
+    notes = [f"{f}{s}" for f in ("start_note", "end_note") for s in langs]
+    return _columns(*texts, "works", "duration_min", *notes)
+
+
 RECORD_TYPES = {
     "festival": RecordType(
         "festival", Festival, _columns("name", "name_ru", "name_kk", "organiser")
@@ -661,6 +716,7 @@ RECORD_TYPES = {
         ),
         ("slug", "name", "start"),
     ),
+    "tour": RecordType("tour", Tour, _tour_columns(), ("slug", "name", "works")),
 }
 
 

@@ -232,9 +232,8 @@ def export_site(
     )
 
     with _page_request(app, base, "/404.html", default), use(ExportUrls(prefix, default)):
-        missing = render_template(
-            "error.html", error=NotFound(_("There is no page at this address."))
-        )
+        text = _("There is no page at this address.")
+        missing = render_template("error.html", error=NotFound(text), message=text)
     out.write("404.html", missing)
 
     # the data, as the API serves it, for other programs

@@ -560,6 +560,68 @@ def m018_write_replays(db: Database) -> None:
     )
 
 
+@migrations()
+def m016_work_audio(db: Database) -> None:
+    """Walk mode: an audio story per work and language, and a work's own trigger zone.
+
+    A change to either counts as a public change when its work is published.
+    """
+    db.table("work_audio").create(
+        {
+            "installation_id": int,
+            "lang": str,
+            "file": str,  # a random stored name, as photos have
+            "format": str,  # mp3, m4a, ogg, opus
+            "bytes": int,
+            "seconds": float,
+            "username": str,
+            "uploaded_at": str,
+        },
+        pk=("installation_id", "lang"),
+        not_null={"file", "format", "bytes", "seconds", "uploaded_at"},
+        foreign_keys=[("installation_id", "installations", "id")],
+    )
+    db.table("work_audio").create_index(["file"], unique=True)
+    db.table("work_triggers").create(
+        {"installation_id": int, "trigger_m": float},
+        pk="installation_id",
+        not_null={"trigger_m"},
+        foreign_keys=[("installation_id", "installations", "id")],
+    )
+    body = (
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    published = "(SELECT status FROM installations WHERE id = {row}.installation_id) = 'published'"
+    for table in ("work_audio", "work_triggers"):
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            when = published.format(row=row)
+            db.execute(
+                f"CREATE TRIGGER {table}_{event.lower()}_counts AFTER {event} ON {table}"
+                f" WHEN {when} BEGIN {body} END"
+            )
+
+
+@migrations()
+def m017_tours(db: Database) -> None:
+    """Curated tours: an ordered selection of works with texts in three languages.
+
+    Tours are public, so every change counts as a data change (as for festivals).
+    """
+    langs = ("", "_ru", "_kk")
+    texts = tuple(
+        f"{f}{s}" for f in ("name", "description", "start_note", "end_note") for s in langs
+    )
+    _table_of_texts(db, "tours", (*texts, "works", *_SOURCE_COLUMNS), ("duration_min",))
+    body = (
+        "UPDATE data_changes SET n = n + 1,"
+        " changed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now') WHERE id = 1;"
+    )
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        name = f"tours_{event.lower()}_counts"
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} ON tours BEGIN {body} END")
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
@@ -568,6 +630,7 @@ RECORD_TABLES = {
     "edition": "editions",
     "artist": "artists",
     "event": "events",
+    "tour": "tours",
 }
 RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
 #: The texts of a work that the search index holds besides its names.
@@ -1067,6 +1130,7 @@ class Store:
             "edition": "festival, year, number, name COLLATE NOCASE",
             "artist": "name COLLATE NOCASE",
             "event": "start, name COLLATE NOCASE",
+            "tour": "name COLLATE NOCASE",
         }[kind]
         sql = f"SELECT * FROM {RECORD_TABLES[kind]} ORDER BY {order}, id"  # noqa: S608
         return [dict(r) for r in self.db.query(sql)]
@@ -1089,7 +1153,7 @@ class Store:
 
     def uses_of(self, kind: str, slug: str) -> int:
         """How many works (and, for a festival, editions; for an edition, events) refer to
-        a record's key. Nothing refers to an event."""
+        a record's key. Nothing refers to an event or a tour."""
         count = len(self._works_referring(kind, slug))
         if kind == "festival":
             row = self.db.execute("SELECT count(*) FROM editions WHERE festival = ?", [slug])
@@ -1100,7 +1164,7 @@ class Store:
         return count
 
     def _works_referring(self, kind: str, slug: str) -> list[dict[str, Any]]:
-        if kind == "event":
+        if kind in ("event", "tour"):  # works do not refer to these
             return []
         if kind == "artist":
             sql = "SELECT * FROM installations WHERE (';' || artists || ';') LIKE ?"
@@ -2037,6 +2101,82 @@ class Store:
                     "created_at": _now(),
                 }
             )
+
+    # --- walk mode: audio stories and trigger zones ---------------------------------
+    def work_audio(self, installation_id: int) -> dict[str, dict[str, Any]]:
+        """A work's audio stories by language."""
+        rows = self.db.execute(
+            "SELECT * FROM work_audio WHERE installation_id = ? ORDER BY lang", [installation_id]
+        )
+        names = [d[0] for d in rows.description]
+        return {r[1]: dict(zip(names, r, strict=True)) for r in rows.fetchall()}
+
+    def published_audio(self) -> list[dict[str, Any]]:
+        """Every audio story of a published work (for walk mode's data)."""
+        rows = self.db.execute(
+            "SELECT a.* FROM work_audio a JOIN installations i ON i.id = a.installation_id"
+            " WHERE i.status = 'published' ORDER BY a.installation_id, a.lang"
+        )
+        names = [d[0] for d in rows.description]
+        return [dict(zip(names, r, strict=True)) for r in rows.fetchall()]
+
+    def audio_file_names(self) -> set[str]:
+        """Every stored audio file name that a work refers to."""
+        return {r[0] for r in self.db.execute("SELECT file FROM work_audio").fetchall()}
+
+    def audio_is_public(self, name: str) -> bool:
+        """Whether a stored audio file belongs to a published work."""
+        row = self.db.execute(
+            "SELECT 1 FROM work_audio a JOIN installations i ON i.id = a.installation_id"
+            " WHERE a.file = ? AND i.status = 'published'",
+            [name],
+        ).fetchone()
+        return row is not None
+
+    def set_audio(self, installation_id: int, lang: str, fields: dict[str, Any]) -> str | None:
+        """Attach (or replace) a work's audio in ``lang``; returns the file it replaced."""
+        with self.write():
+            if self.installation(installation_id, published_only=False) is None:
+                raise NotFound(installation_id)
+            old = self.work_audio(installation_id).get(lang)
+            row = {
+                "installation_id": installation_id,
+                "lang": lang,
+                "uploaded_at": _now(),
+                **fields,
+            }
+            self.db.table("work_audio").upsert(row, pk=("installation_id", "lang"))
+        return old["file"] if old and old["file"] != fields.get("file") else None
+
+    def remove_audio(self, installation_id: int, lang: str) -> str | None:
+        """Detach a work's audio in ``lang``; returns the file it used, if any."""
+        with self.write():
+            old = self.work_audio(installation_id).get(lang)
+            if old is None:
+                return None
+            self.db.execute(
+                "DELETE FROM work_audio WHERE installation_id = ? AND lang = ?",
+                [installation_id, lang],
+            )
+        return str(old["file"])
+
+    def trigger_zones(self) -> dict[int, float]:
+        """The works whose trigger zone a curator set, in metres, by work id."""
+        rows = self.db.execute("SELECT installation_id, trigger_m FROM work_triggers")
+        return {int(r[0]): float(r[1]) for r in rows.fetchall()}
+
+    def set_trigger_zone(self, installation_id: int, trigger_m: float | None) -> None:
+        """Set a work's trigger zone, or (``None``) go back to the default."""
+        with self.write():
+            if self.installation(installation_id, published_only=False) is None:
+                raise NotFound(installation_id)
+            self.db.execute(
+                "DELETE FROM work_triggers WHERE installation_id = ?", [installation_id]
+            )
+            if trigger_m is not None:
+                self.db.table("work_triggers").insert(
+                    {"installation_id": installation_id, "trigger_m": float(trigger_m)}
+                )
 
 
 def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,9 @@
  * - assets: scripts, styles and icons, cache first (versioned URLs, ?v=...); an
  *   older version of the same file is dropped when a new one is stored.
  * - photos: phone-sized photos, cache first; photos of works gone are dropped.
+ * - audio: walk mode's stories, kept whole when the route is saved for offline (random
+ *   names that never change: cache first); Range requests answered from the copy (206).
+ * - walk: walk mode's data (/api/walk.json?lang=), network first.
  * - tiles: cache first; tiles seen while browsing are kept up to SEEN_TILES_MAX
  *   tiles and SEEN_TILES_MAX_BYTES bytes, oldest dropped first; tiles saved with
  *   "save this route for offline" are kept apart and are not evicted.
@@ -39,7 +42,8 @@
  * "terrenkur-survey") with the rest.
  *
  * The page talks to it with postMessage over a MessageChannel:
- *   {type: "keep", urls, version, shell}   cache what a visit needs
+ *   {type: "keep", urls, version, shell}   cache what a visit needs (or the stories
+ *                               walk mode saves with the route)
  *                               -> {type: "kept", ok, failed}
  *   {type: "estimate", urls}    -> {type: "estimate", missing, averageBytes}
  *   {type: "save-tiles", urls}  -> {type: "progress", ...}... then {type: "saved", ...}
@@ -63,6 +67,8 @@ var CACHES = {
   events: PREFIX + "events-v1",
   assets: PREFIX + "assets-v1",
   photos: PREFIX + "photos-v2",
+  audio: PREFIX + "audio-v1",
+  walk: PREFIX + "walk-v1",
   tiles: PREFIX + "tiles-" + TILES_ID,
   route: PREFIX + "route-tiles-" + TILES_ID,
   curator: PREFIX + "curator-v1"  // the survey page's offline shell: private, dropped at sign-out
@@ -94,6 +100,8 @@ var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
 var SURVEY_PAGE = new RegExp("^" + LANG_DIR + "curator\\/survey$");
 var SURVEY_DATA = /^api\/curator\/installations$/;
+var AUDIO = /^audio\/[0-9a-f]{16}\.(?:mp3|m4a|ogg|opus)$/;
+var WALK_DATA = /^api\/walk\.json$/;
 
 var tilePattern = compileTemplate(TILE_TEMPLATE);
 var corsFails = false;
@@ -165,6 +173,8 @@ function kindOf(url) {
   if (PHOTO.test(rel)) return "photo";
   if (SURVEY_PAGE.test(rel)) return "survey-page";
   if (SURVEY_DATA.test(rel)) return "survey-data";
+  if (AUDIO.test(rel)) return "audio";
+  if (WALK_DATA.test(rel)) return "walkdata";
   return null;
 }
 
@@ -365,6 +375,29 @@ function tileResponse(event, key) {
 
 /* --- fetch --- */
 
+/* --- audio stories: kept whole, answered in the parts players ask for --- */
+
+/* A kept story, or the part a Range header asks for (206); players seek with these. */
+function audioResponse(request) {
+  return caches.match(request.url, { cacheName: CACHES.audio }).then(function (hit) {
+    if (!hit) return fetch(request);
+    var m = /^bytes=(\d*)-(\d*)$/.exec(request.headers.get("Range") || "");
+    if (!m) return hit;
+    return hit.blob().then(function (body) {
+      var size = body.size;
+      var start = m[1] === "" ? Math.max(0, size - parseInt(m[2] || "0", 10)) : parseInt(m[1], 10);
+      var end = m[1] !== "" && m[2] !== "" ? Math.min(parseInt(m[2], 10), size - 1) : size - 1;
+      if (start >= size || end < start) {
+        return new Response(null, { status: 416, headers: { "Content-Range": "bytes */" + size } });
+      }
+      var headers = new Headers(hit.headers);
+      headers.set("Content-Range", "bytes " + start + "-" + end + "/" + size);
+      headers.set("Content-Length", String(end - start + 1));
+      return new Response(body.slice(start, end + 1), { status: 206, statusText: "Partial Content", headers: headers });
+    });
+  });
+}
+
 /* Signing out: drop the kept shells, data and photos first, then let the sign-out through. */
 function isSignOut(request) {
   return request.method === "POST" && relative(new URL(request.url)) === "logout";
@@ -415,6 +448,8 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(networkFirst(event, CACHES.shell, null, true));
   } else if (kind === "events") {
     event.respondWith(networkFirst(event, CACHES.events, null, true));
+  } else if (kind === "walkdata") {
+    event.respondWith(networkFirst(event, CACHES.walk, null, true));
   } else if (kind === "data") {
     event.respondWith(cacheFirst(event, dataCache(dataVersion(url))));
   } else if (kind === "asset") {
@@ -432,6 +467,8 @@ self.addEventListener("fetch", function (event) {
       }
       return fetch(request);
     }));
+  } else if (kind === "audio") {
+    event.respondWith(audioResponse(request));
   }
 });
 
@@ -472,14 +509,16 @@ function keep(urls, version, shell) {
       job = fetchInto(CACHES.shell, url.href);
     } else if (kind === "events") {
       job = fetchInto(CACHES.events, url.href);
+    } else if (kind === "walkdata") {
+      job = fetchInto(CACHES.walk, url.href);
     } else if (kind === "data") {
       var name = dataCache(dataVersion(url));
       job = caches.match(url.href, { cacheName: name }).then(function (hit) {
         return hit || fetchInto(name, url.href);
       });
-    } else if (kind === "asset" || kind === "photo") {
+    } else if (kind === "asset" || kind === "photo" || kind === "audio") {
       if (kind === "photo") photos.push(url.href);
-      var name = kind === "asset" ? CACHES.assets : CACHES.photos;
+      var name = { asset: CACHES.assets, photo: CACHES.photos, audio: CACHES.audio }[kind];
       job = caches.match(url.href, { cacheName: name }).then(function (hit) {
         return hit || fetch(url.href).then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);

@@ -12,9 +12,10 @@ from .conftest import AuthActions
 
 #: Blueprints anyone may use: the map, its data, assets, offline files, the planner,
 #: walkers' reports.
-PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "reports"}
+#: tours with QR codes and plaques, the offline search index.
+PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "tours", "finder", "reports"}
 #: Single public endpoints: Flask's static files, signing in, signing out (which
-#: changes nothing for someone not signed in), and what walkers see of events.
+#: changes nothing for someone not signed in), what walkers see of events, walk mode's data.
 PUBLIC_ENDPOINTS = {
     "static",
     "account.login",
@@ -25,6 +26,9 @@ PUBLIC_ENDPOINTS = {
     "events.route_calendar",
     "events.festival_calendar",
     "events.api_events",
+    # walk mode's data and audio stories (its curator page stays protected)
+    "walk.data",
+    "walk.audio_file",
 }
 #: Blueprints for admins only; every other non-public endpoint is for curators.
 ADMIN_BLUEPRINTS = {"admin"}

@@ -121,7 +121,9 @@ def test_next_stop_matches_walk_order(client):
     assert fwd["next"]["properties"]["chainage_m"] > here > back["next"]["properties"]["chainage_m"]
     ahead = fwd["next"]["properties"]["distance_m"]
     assert ahead == pytest.approx(fwd["next"]["properties"]["chainage_m"] - here, abs=0.2)
-    assert fwd["next"]["properties"]["minutes"] == pytest.approx(ahead / 75, abs=0.1)
+    walk = fwd["walker"]["offset_m"] + ahead + fwd["next"]["properties"]["offset_m"]
+    assert fwd["next"]["properties"]["walk_m"] == pytest.approx(walk, abs=0.2)
+    assert fwd["next"]["properties"]["minutes"] == pytest.approx(walk / 75, abs=0.1)
     _, end = get_json(client, "/api/next?lat=43.26&lon=76.918&direction=forward")
     assert end["next"] is None
 

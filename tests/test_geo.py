@@ -73,11 +73,32 @@ def test_next_stop_ahead_in_each_direction(straight):
     assert ahead.distance_m == pytest.approx(150, abs=0.01)
     assert ahead.walker_chainage_m == pytest.approx(250, abs=0.01)
     assert ahead.walker_offset_m == pytest.approx(20, abs=0.01)
-    # 150 m at 4.5 km/h (75 m/min) is 2 minutes
-    assert ahead.minutes == pytest.approx(2.0, abs=0.001)
+    # 20 m to the route and 150 m along it at 4.5 km/h (75 m/min)
+    assert ahead.walk_m == pytest.approx(170, abs=0.01)
+    assert ahead.minutes == pytest.approx(170 / 75, abs=0.001)
     behind = geo.next_stop(straight, stops, lon, lat, "backward")
     assert behind is not None
     assert (behind.index, round(behind.distance_m, 2)) == (0, 150.0)
+
+
+def test_next_stop_counts_the_walk_off_the_route(straight):
+    # a work 2.5 km off the river, a little further along than one on it
+    stops, offsets = [400.0, 600.0], [2500.0, 10.0]
+    lon, lat = lonlat(X0, Y0 + 250)
+    ahead = geo.next_stop(straight, stops, lon, lat, "forward", stop_offset_m=offsets)
+    assert ahead is not None and ahead.index == 1  # the one on the river comes first
+    assert ahead.walk_m == pytest.approx(360, abs=0.01)
+    alone = geo.next_stop(straight, stops[:1], lon, lat, "forward", stop_offset_m=offsets[:1])
+    assert alone is not None and alone.stop_offset_m == 2500.0
+    assert alone.walk_m == pytest.approx(150 + 2500, abs=0.01)
+    assert alone.minutes == pytest.approx(2650 / 75, abs=0.01)  # not "about 2 min"
+
+
+def test_next_stop_minutes_count_the_way_to_a_far_route(straight):
+    lon, lat = lonlat(X0 + 7700, Y0 + 250)  # 7.7 km from the route
+    ahead = geo.next_stop(straight, [400.0], lon, lat, "forward", stop_offset_m=[0.0])
+    assert ahead is not None
+    assert ahead.minutes == pytest.approx((7700 + 150) / 75, abs=0.1)  # not 2 min
 
 
 def test_next_stop_skips_a_stop_the_walker_is_standing_at(straight):

@@ -66,7 +66,7 @@ def test_a_huge_form_is_a_413_page(app):
 
 @pytest.fixture
 def small_app(db_path, users, tmp_path):
-    """An app with small limits: 100 kB for any request, 200 kB photos and imports.
+    """An app with small limits: 100 kB for any request, 200 kB photos, audio and imports.
 
     (Multipart bodies stay under 500 kB: above that the test client spools them to
     a temporary file that it never closes.)
@@ -83,6 +83,7 @@ def small_app(db_path, users, tmp_path):
             "MAX_REQUEST_BYTES": 100_000,
             "PHOTO_MAX_BYTES": 200_000,
             "IMPORT_MAX_BYTES": 200_000,
+            "AUDIO_MAX_BYTES": 200_000,
         }
     )
 

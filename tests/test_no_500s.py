@@ -58,6 +58,7 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "bucket",
                     "edition",
                     "venue",
+                    "tour",
                 )
             )
             kwargs = {}
@@ -100,6 +101,10 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "photo_licence": odd,
                     "photo_taken_on": odd,
                     "website": odd,
+                    "trigger_m": odd,  # walk mode's page
+                    "lang": odd,
+                    "works": odd,
+                    "duration_min": odd,
                 }
             resp = cclient.open(f"{path}?{query}", method=method, **kwargs)
             if resp.status_code >= 500:

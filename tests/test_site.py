@@ -191,8 +191,10 @@ def test_the_data_is_written_once_per_language_and_the_pages_are_small(site: Pat
     for home in (site, site / "ru", site / "kk"):  # the map pages hold no card texts
         page = (home / "index.html").read_text(encoding="utf-8")
         assert not any(t in page for t in texts)
+    # ru/kk map pages carry issue 14's events and issue 13's share/search strings
+    # inline as well (about 66 KB in all): still no card texts, and far from a megabyte
     for page in site.rglob("index.html"):
-        assert page.stat().st_size < 64_000, page
+        assert page.stat().st_size < 72_000, page
     plain = (site / "ru" / "stops" / "index.html").read_text(encoding="utf-8")
     assert 'href="/ru/installations/export-probe/"' in plain
 

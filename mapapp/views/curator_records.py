@@ -1,4 +1,4 @@
-"""Curator pages for festivals, their editions, artists and events: lists, forms, history.
+"""Curator pages for festivals, their editions, artists, events and tours: lists, forms, history.
 
 The same rules as for works: sign-in, CSRF (on every form), a version check on
 save (a stale form overwrites nothing), every change in the history with a way to
@@ -24,11 +24,27 @@ from ..web.walk import workspace
 bp = Blueprint("curator_records", __name__)
 
 #: Each kind of record and the path its pages live under.
-PLURALS = {"festival": "festivals", "edition": "editions", "artist": "artists", "event": "events"}
-#: Fields written in a language other than English, with that language.
-_FIELD_LANGS = {
-    f"{f}_{lang}": lang for f in ("name", "bio", "description", "place") for lang in ("ru", "kk")
+PLURALS = {
+    "festival": "festivals",
+    "edition": "editions",
+    "artist": "artists",
+    "event": "events",
+    "tour": "tours",
 }
+#: Texts in three languages (``name``, ``name_ru``, ``name_kk``...).
+_TEXTS = ("name", "bio", "description", "place", "start_note", "end_note")
+#: Fields written in a language other than English, with that language.
+_FIELD_LANGS = {f"{f}_{lang}": lang for f in _TEXTS for lang in ("ru", "kk")}
+#: Fields edited in a text area rather than a line.
+_LONG_FIELDS = (
+    *(
+        f"{f}{s}"
+        for f in ("bio", "description", "start_note", "end_note")
+        for s in ("", "_ru", "_kk")
+    ),
+    "source_note",
+    "works",
+)
 
 
 def field_labels(kind: str) -> dict[str, str]:
@@ -69,6 +85,14 @@ def field_labels(kind: str) -> dict[str, str]:
         "text_status_en": _("State of the English texts"),
         "text_status_ru": _("State of the Russian texts"),
         "text_status_kk": _("State of the Kazakh texts"),
+        "works": _("Works in walking order: their keys, one a line"),
+        "duration_min": _("Expected duration in minutes"),
+        "start_note": _("Start: how to get there (metro, bus), in English"),
+        "start_note_ru": _("Start, in Russian"),
+        "start_note_kk": _("Start, in Kazakh"),
+        "end_note": _("End: toilets, cafés, the way home, in English"),
+        "end_note_ru": _("End, in Russian"),
+        "end_note_kk": _("End, in Kazakh"),
     }
 
 
@@ -96,15 +120,7 @@ def _edit_page(
             fields=RECORD_EDITABLE[kind],
             labels=field_labels(kind),
             field_langs=_FIELD_LANGS,
-            long_fields=(
-                "bio",
-                "bio_ru",
-                "bio_kk",
-                "description",
-                "description_ru",
-                "description_kk",
-                "source_note",
-            ),
+            long_fields=_LONG_FIELDS,
             values=values,
             errors=errors,
             row=row,
@@ -113,6 +129,7 @@ def _edit_page(
             editions=store.records("edition") if kind == "event" else [],
             venues=store.installations() if kind == "event" else [],
             event_statuses=EVENT_STATUSES,
+            works=store.all_installations() if kind == "tour" else [],
             text_statuses=TEXT_STATUSES,
         ),
         status,
@@ -139,6 +156,8 @@ def index(kind: str):
         return render_template("curator/records.html", kind=kind, festivals=festivals)
     if kind == "event":
         return render_template("curator/events.html", kind=kind, rows=store.records("event"))
+    if kind == "tour":
+        return render_template("curator/records.html", kind=kind, tours=store.records(kind))
     artists = [{**a, "uses": store.uses_of("artist", a["slug"])} for a in store.records(kind)]
     return render_template("curator/records.html", kind=kind, artists=artists)
 

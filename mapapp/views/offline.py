@@ -152,6 +152,8 @@ def offline_strings() -> dict[str, str]:
         ),
         "failed": _("%(n)s map tiles could not be saved. Try again with a better signal.", n="{n}"),
         "cancelled": _("Stopped. %(n)s map tiles were saved.", n="{n}"),
+        "audio": _("Audio stories in this language: %(n)s, %(size)s.", n="{n}", size="{size}"),
+        "total": _("About %(size)s in all.", size="{size}"),
         "kb": _("%(n)s KB", n="{n}"),
         "mb": _("%(n)s MB", n="{n}"),
     }

@@ -26,24 +26,28 @@ from flask import (
     request,
     send_from_directory,
 )
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-from .. import contract, geo, payloads
+from .. import contract, geo, payloads, tiles
 from ..catalog import Walk, localize_stop, period_text, reference_layers, route_credit
 from ..records import KINDS, LANGUAGES, PHOTO_RE, localized
 from ..web.assets import asset_url, inline_icon_url
 from ..web.cache import cached
 from ..web.db import get_store
 from ..web.encoded import REVALIDATE, Encoded, send_cached
+from ..web.formats import km as km_text
+from ..web.formats import number_symbols
 from ..web.gallery import photo_credit
 from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
 from ..web.security import allow_inline_script, script_hash
 from ..web.urls import current_urls
 from ..web.walk import current_walk
+from .tours import share_settings
 
 bp = Blueprint("public", __name__)
 
@@ -81,6 +85,20 @@ def js_strings() -> dict[str, str]:
             dist="{dist}",
             min="{min}",
         ),
+        "nextAheadOff": _(
+            "Next heading %(dir)s: %(title)s, %(dist)s along the river and then %(off)s off it,"
+            " about %(min)s min",
+            dir="{dir}",
+            title="{title}",
+            dist="{dist}",
+            off="{off}",
+            min="{min}",
+        ),
+        "locateDenied": _("The browser was told not to share your position with this page."),
+        "locateTimeout": _("Your position took too long to find."),
+        "locateUnavailable": _("Your position cannot be found here."),
+        "pickPlace": _("Tap the map where you are instead."),
+        "works": plural_forms("%(num)s work", "%(num)s works"),
         "noneAhead": _("No more stops heading %(dir)s.", dir="{dir}"),
         "nearest": _("Nearest: %(title)s, %(dist)s away", title="{title}", dist="{dist}"),
         "farFromRoute": _("You are %(dist)s from the river walk.", dist="{dist}"),
@@ -115,6 +133,31 @@ def js_strings() -> dict[str, str]:
         "surveyedOn": _("Surveyed on site on %(date)s", date="{date}"),
         "reportProblem": _("Something wrong?"),
     }
+
+
+#: A number of each plural category (Intl.PluralRules) in the languages we have.
+_PLURAL_SAMPLES = {"one": 1, "few": 2, "many": 5, "other": 5}
+
+
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A count's text per plural category, ``{n}`` in place of the number (for scripts)."""
+    return {
+        cat: ngettext(singular, plural, n).replace(str(n), "{n}")
+        for cat, n in _PLURAL_SAMPLES.items()
+    }
+
+
+def missing_language_notes() -> dict[str, str]:
+    """What a map page kept in one language says, offline, to a reader who asked for
+    another (in the language asked for)."""
+    notes = {}
+    for code in LANGUAGES:
+        with force_locale(code):
+            notes[code] = _(
+                "This language was not saved for use offline, so the map is shown in the"
+                " language that was. Go online to change the language."
+            )
+    return notes
 
 
 def page_links(walk: Walk, lang: str) -> dict[str, str]:
@@ -175,6 +218,10 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
             "bike_stations": _("Almaty Bike stations"),
         },
         "contract": contract.browser_contract(links),
+        "offlineMaxZoom": max(tiles.WALK_ZOOMS),
+        "numbers": number_symbols(),
+        "languageMissing": missing_language_notes(),
+        "share": share_settings(payloads.data_token(walk)),
     }
 
 
@@ -295,7 +342,7 @@ def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
         "by": artists_html(stop, lang),
         "artist": stop.get("artist") or "",
         "dates": period_text(stop.get("start_date") or "", stop.get("end_date") or "", lang),
-        "km": f"{stop['chainage_m'] / 1000:.1f}",
+        "km": km_text(stop["chainage_m"]),
         "source_url": stop.get("source_url") or "",
         "how_we_know": localized(stop, "how_we_know", lang)[0],
         "photos": focus_photos(stop, lang),
@@ -389,11 +436,11 @@ def render_stops_page(page: int) -> str:
     items = []
     for stop in walk.stops[start : start + STOPS_PAGE_SIZE]:
         title, title_lang = localized(stop, "title", lang)
-        meta = [_("km %(km)s", km=f"{stop['chainage_m'] / 1000:.1f}"), labels[stop["kind"]]]
+        meta = [_("km %(km)s", km=km_text(stop["chainage_m"])), labels[stop["kind"]]]
         if festival_text(stop, lang):
             meta.append(festival_text(stop, lang))
         if stop["offset_m"] > contract.LIST_OFF_ROUTE_M:
-            meta.append(_("%(dist)s km from the river", dist=f"{stop['offset_m'] / 1000:.1f}"))
+            meta.append(_("%(dist)s km from the river", dist=km_text(stop["offset_m"])))
         items.append(
             {
                 "id": stop["id"],
@@ -462,7 +509,7 @@ def artist_page_parts(slug: str, lang: str) -> dict[str, Any] | None:
             {
                 **w,
                 "kind_label": labels[w["kind"]],
-                "km": f"{w['chainage_m'] / 1000:.1f}",
+                "km": km_text(w["chainage_m"]),
                 "period": period_text(w.get("start_date") or "", w.get("end_date") or "", lang),
             }
             for w in works

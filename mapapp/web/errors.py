@@ -29,7 +29,10 @@ def error_response(exc: HTTPException) -> Response:
         resp = jsonify(error=exc.name, message=exc.description, status=exc.code)
         resp.status_code = exc.code or 500
     else:
-        resp = Response(render_template("error.html", error=exc), status=exc.code or 500)
+        # Werkzeug's own descriptions are English: the page says its own instead
+        own = exc.description if exc.description != type(exc).description else ""
+        page = render_template("error.html", error=exc, message=own)
+        resp = Response(page, status=exc.code or 500)
     for name, value in exc.get_headers():  # Allow on a 405, Retry-After on a 429, ...
         if name.lower() != "content-type":
             resp.headers[name] = value

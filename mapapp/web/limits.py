@@ -41,7 +41,8 @@ def limit_for(config: Mapping[str, Any], config_key: str | None) -> int:
 
 def largest_request(config: Mapping[str, Any]) -> int:
     """The largest request any view accepts (for the WSGI server's own cap)."""
-    return max(limit_for(config, key) for key in (None, "PHOTO_MAX_BYTES", "IMPORT_MAX_BYTES"))
+    keys = (None, "PHOTO_MAX_BYTES", "AUDIO_MAX_BYTES", "IMPORT_MAX_BYTES")
+    return max(limit_for(config, key) for key in keys)
 
 
 def init_app(app: Flask) -> None:

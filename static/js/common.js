@@ -54,19 +54,40 @@
     return JSON.parse(document.getElementById(ref).textContent);
   }
 
-  /* A walking distance as "120 m" or "1.4 km" with the page's templates S.m, S.km. */
-  function distanceText(metres, S) {
-    if (metres < 1000) return fmt(S.m, { n: Math.max(10, Math.round(metres / 10) * 10) });
-    return fmt(S.km, { n: (metres / 1000).toFixed(1) });
+  /* A walking distance as "120 m" or "1.4 km" ("1,4 км" in ru and kk) with the page's
+   * templates S.m, S.km, numbers written as the page's language `lang` writes them. */
+  function distanceText(metres, S, lang) {
+    if (metres < 1000) return fmt(S.m, { n: number(Math.max(10, Math.round(metres / 10) * 10), 0, lang) });
+    return fmt(S.km, { n: number(metres / 1000, 1, lang) });
   }
 
-  /* A number as the page's language writes it (one formatter per language and
-   * digits: making one costs milliseconds). */
+  /* A number with exactly `digits` decimals as the page's language writes it (one
+   * formatter per language and digits: making one costs milliseconds). */
   var formats = {};
+  var symbols = {};
+
+  /* The decimal and group symbols of a language as the server's Babel has them: the
+   * browser's own data may lack a language (Chromium writes Kazakh "2.6"). */
+  function setNumberSymbols(lang, given) { if (given) symbols[lang] = given; }
+
+  function makeFormat(lang, digits) {
+    var options = { minimumFractionDigits: digits, maximumFractionDigits: digits };
+    var own = new Intl.NumberFormat(lang, options), want = symbols[lang];
+    var parts = own.formatToParts ? own.formatToParts(1234.5) : [];
+    var decimal = parts.filter(function (p) { return p.type === "decimal"; })[0];
+    if (!want || !decimal || decimal.value === want.decimal) return own;
+    var plain = new Intl.NumberFormat("en", options);
+    return {
+      format: function (x) {
+        return plain.format(x).replace(/[,.]/g, function (c) { return c === "," ? want.group : want.decimal; });
+      }
+    };
+  }
+
   function number(n, digits, lang) {
     var key = lang + "|" + digits;
     try {
-      if (!formats[key]) formats[key] = new Intl.NumberFormat(lang, { maximumFractionDigits: digits });
+      if (!formats[key]) formats[key] = makeFormat(lang, digits);
       return formats[key].format(n);
     } catch (e) {
       return n.toFixed(digits);
@@ -193,6 +214,7 @@
     readSettings: readSettings,
     distanceText: distanceText,
     number: number,
+    setNumberSymbols: setNumberSymbols,
     walkingMinutes: walkingMinutes,
     haversine: haversine,
     transverseMercator: transverseMercator,

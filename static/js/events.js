@@ -163,6 +163,11 @@
         className: "event-marker event-" + b
       });
       marker.bindTooltip(ev.name, { direction: "top", offset: [0, -8] });
+      // before the popup opens (this runs before Leaflet's own click handler): laid out
+      // below the map's notes and inside the map, as the works' cards are
+      marker.on("click", function () {
+        if (app.popupOptions && marker.getPopup()) L.setOptions(marker.getPopup(), app.popupOptions());
+      });
       marker.bindPopup(function () {
         var box = el("div", { className: "tk-popup event-popup" });
         box.appendChild(el("h2", {}, ev.name));
@@ -175,6 +180,13 @@
       marker.addTo(layer);
     });
     if (!layerBox || layerBox.checked) layer.addTo(app.map);
+    // Escape closes an event's popup wherever the keyboard is (as it does a card)
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape") return;
+      layer.eachLayer(function (m) {
+        if (m.isPopupOpen()) { m.closePopup(); e.preventDefault(); }
+      });
+    });
     if (layerBox) {
       layerBox.addEventListener("change", function () {
         if (layerBox.checked) layer.addTo(app.map);

@@ -133,6 +133,7 @@
       C.readSettings(O.mapSettings).kinds.forEach(function (k) { urls.push(absolute(k.icon)); });
     }
     if (window.Terrenkur && Terrenkur.photoUrls) urls = urls.concat(Terrenkur.photoUrls());
+    if (window.TerrenkurWalk && TerrenkurWalk.dataUrl) urls.push(absolute(TerrenkurWalk.dataUrl)); // walk.js
     var seen = {};
     return urls.filter(function (u) { return seen[u] ? false : (seen[u] = true); });
   }
@@ -261,11 +262,23 @@
     return z.length > 1 ? z[0] + "–" + z[z.length - 1] : String(z[0]);
   }
 
+  /* Walk mode's audio stories in the page's language (static/js/walk.js), saved too. */
+  function stories() {
+    var W = window.TerrenkurWalk;
+    return W && W.offlineAudio ? W.offlineAudio() : { urls: [], bytes: 0, count: 0 };
+  }
+
   function showConfirm(reply) {
     var average = reply.averageBytes || O.tiles.assumedBytes;
+    var audio = stories();
     var text = fmt(T.estimate, { n: number(reply.total, 0), zooms: zoomsText(), size: sizeText(reply.missing * average) });
     var already = reply.total - reply.missing;
     if (already > 0) text += " " + fmt(T.alreadySaved, { n: number(already, 0) });
+    if (audio.count) {
+      text += " " + fmt(T.audio, { n: number(audio.count, 0), size: sizeText(audio.bytes) });
+      text += " " + fmt(T.total, { size: sizeText(reply.missing * average + audio.bytes) });
+    }
+    confirmBox.setAttribute("data-audio-bytes", String(audio.bytes));
     estimateEl.textContent = text;
     confirmBox.hidden = false;
     confirmBox.setAttribute("data-tiles", String(reply.total));
@@ -316,7 +329,16 @@
       ask({ type: "save-tiles", urls: urls }, function (p) {
         progressBar.value = p.done + p.failed;
         progressText.textContent = fmt(T.progress, { done: number(p.done, 0), total: number(p.total, 0) });
-      }).then(finish);
+      }).then(function (reply) {
+        var audio = stories();
+        if (reply.type !== "saved" || !audio.urls.length) return finish(reply);
+        return ask({ type: "keep", urls: audio.urls }).then(function (kept) {
+          progressBox.setAttribute("data-audio-saved", String(kept.ok));
+          reply.failed += kept.failed;
+          reply.bytes += audio.bytes;
+          finish(reply);
+        });
+      });
     });
 
     stopBtn.addEventListener("click", function () {

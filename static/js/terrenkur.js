@@ -62,7 +62,31 @@
     return S;
   }
 
-  function say(app, text) { app.statusEl.textContent = text; }
+  /* The status line over the map (hidden while empty; its close button empties it). */
+  function say(app, text) {
+    app.statusEl.textContent = text;
+    if (app.statusBox) app.statusBox.classList.toggle("is-empty", !text);
+  }
+
+  /* The permalink of a work, keeping this page's other query arguments (a tour), never
+   * a second ?lang= (the permalink template names the page's language already). */
+  function permalinkHere(app, slug) {
+    var url = new URL(fmt(app.S.contract.urls.permalink, { slug: slug }), location.href);
+    new URLSearchParams(location.search).forEach(function (value, key) {
+      if (!url.searchParams.has(key)) url.searchParams.append(key, value);
+    });
+    return url.pathname + url.search;
+  }
+
+  /* How far down the map's top is covered by notes (status, offline banner), in px. */
+  function topClearance(app) {
+    var top = app.map.getContainer().getBoundingClientRect().top, bottom = top;
+    document.querySelectorAll(".map-notes > :not(.is-empty):not(:empty):not([hidden])").forEach(function (node) {
+      var r = node.getBoundingClientRect();
+      if (r.height) bottom = Math.max(bottom, r.bottom);
+    });
+    return Math.round(bottom - top);
+  }
 
   function getJson(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (response) {
@@ -79,6 +103,12 @@
     app.S.routeStyles.forEach(function (style, i) {
       var line = L.polyline(latlngs, L.extend({ interactive: i > 0 }, style)).addTo(app.map);
       if (i > 0) line.bindTooltip(app.T.routeName, { sticky: true });
+      // a picture of the route, not a stop for the keyboard (the list names the works)
+      var path = line.getElement();
+      if (path) {
+        path.setAttribute("tabindex", "-1");
+        path.setAttribute("aria-hidden", "true");
+      }
     });
     app.locate = C.makeLocator(feature.geometry.coordinates, app.S.contract.projection);
     window.Terrenkur.locate = app.locate;
@@ -98,9 +128,27 @@
     return icons;
   }
 
+  /* "12 works" in the page's language (the plural forms come from the server). */
+  function worksText(app, n) {
+    var forms = app.T.works || {}, rules = app.pluralRules;
+    var form = (rules && forms[rules.select(n)]) || forms.other || "{n}";
+    return fmt(form, { n: C.number(n, 0, app.S.lang) });
+  }
+
+  function clusterIcon(app, cluster) {
+    var n = cluster.getChildCount();
+    var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    return L.divIcon({
+      html: '<span aria-hidden="true">' + C.number(n, 0, app.S.lang) + '</span><span class="visually-hidden">' +
+        C.escapeHtml(worksText(app, n)) + "</span>",
+      className: "tk-cluster tk-cluster-" + size, iconSize: L.point(44, 44)
+    });
+  }
+
   function buildCluster(app) {
     app.cluster = L.markerClusterGroup({
       showCoverageOnHover: false, maxClusterRadius: 40, spiderfyOnMaxZoom: true,
+      iconCreateFunction: function (cluster) { return clusterIcon(app, cluster); },
       // in chunks of 200 ms so that the page answers meanwhile, with no pause between
       chunkedLoading: true, chunkDelay: 1,
       chunkProgress: function (done, total) {
@@ -120,13 +168,20 @@
     app.cluster.on("popupclose", function (e) {
       if (e.layer && e.layer._tk !== undefined) cardClosed(app, e.layer._tk);
     });
-    // Escape closes a card the keyboard is in (Leaflet only listens while the map has focus)
-    app.map.getContainer().addEventListener("keydown", function (e) {
-      var inCard = e.target.closest && e.target.closest(".leaflet-popup");
-      if (e.key === "Escape" && inCard) {
-        app.map.closePopup();
-        e.preventDefault();
-      }
+    // Escape closes the open card wherever the keyboard is on the map (Leaflet only
+    // listens while the map itself has focus), and the keyboard goes back to its marker
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape" || app.openMarker === undefined) return;
+      var m = app.markers[app.openMarker], popup = m && m.getPopup();
+      if (!popup || !popup.isOpen()) return;
+      var t = e.target, onMap = t === document.body || app.map.getContainer().contains(t);
+      if (!onMap) return;
+      var inCard = t.closest && t.closest(".leaflet-popup");
+      app.map.closePopup();
+      e.preventDefault();
+      // the keyboard goes back where the card came from (the list), else to its marker
+      var now = document.activeElement, icon = m.getElement();
+      if (inCard && (!now || now === document.body) && icon && icon.isConnected) icon.focus();
     });
   }
 
@@ -282,13 +337,16 @@
     if (d && d.description) {
       nodes.push(el("p", { className: "description", lang: langOf(app, d.descriptionLang) }, d.description));
     }
+    // walk mode's audio story (static/js/walk.js), with the text above as its transcript
+    var story = window.TerrenkurWalk && window.TerrenkurWalk.cardAudio(D.id[i]);
+    if (story) nodes.push(story);
     if (d && d.address) {
       nodes.push(el("p", { className: "address" }, el("strong", {}, T.address + ": "),
         el("span", { lang: langOf(app, d.addressLang) }, d.address)));
     }
-    var along = fmt(T.kmAlong, { km: (D.chainage[i] / 1000).toFixed(1) });
+    var along = fmt(T.kmAlong, { km: C.number(D.chainage[i] / 1000, 1, S.lang) });
     if (D.offset[i] > contract.popupOffRouteM) {
-      along += " · " + fmt(T.offRoute, { dist: C.distanceText(D.offset[i], T) });
+      along += " · " + fmt(T.offRoute, { dist: C.distanceText(D.offset[i], T, S.lang) });
     }
     nodes.push(el("p", { className: "chainage" }, along));
     if (d) {
@@ -313,11 +371,46 @@
     return nodes;
   }
 
+  /* What a card part (share.js...) is told of the work and the walker. */
+  function cardInfo(app, i) {
+    var D = app.D, w = app.state.walker, place = w && app.locate ? app.locate(w.lon, w.lat) : null;
+    return {
+      i: i, id: D.id[i], slug: D.slug[i], title: D.title[i], lat: D.lat[i], lon: D.lon[i],
+      chainage: D.chainage[i], offset: D.offset[i], permalink: fmt(app.S.contract.urls.permalink, { slug: D.slug[i] }),
+      walker: place ? { lat: w.lat, lon: w.lon, chainage: place.chainage, offset: place.offset } : null,
+      S: app.S, T: app.T
+    };
+  }
+
+  /* The card parts other scripts add (Terrenkur.cardParts), at the end of the card. */
+  function extraParts(app, i) {
+    var out = [];
+    (window.Terrenkur.cardParts || []).forEach(function (part) {
+      try {
+        var node = part(cardInfo(app, i));
+        if (node) out.push(node);
+      } catch (e) { /* a part that fails leaves the card as it is */ }
+    });
+    return out;
+  }
+
+  /* A photo grows the card when it loads: lay the card out (and pan) again then. */
+  function watchPhotos(app, box, i) {
+    box.querySelectorAll("img.photo").forEach(function (img) {
+      if (img.complete) return;
+      img.addEventListener("load", function () {
+        var popup = app.markers[i].getPopup();
+        if (popup && popup.isOpen()) popup.update();
+      }, { once: true });
+    });
+  }
+
   function buildCard(app, i) {
     var d = detailsOf(app, i);
     var box = el("div", { className: "tk-popup", "aria-busy": d ? null : "true" });
     box.appendChild(el("h2", { tabindex: "-1", lang: langOf(app, app.D.titleLang[i]) }, app.D.title[i]));
-    cardBody(app, i, d, "loading").forEach(function (node) { box.appendChild(node); });
+    cardBody(app, i, d, "loading").concat(extraParts(app, i)).forEach(function (node) { box.appendChild(node); });
+    watchPhotos(app, box, i);
     app.card = { i: i, box: box, complete: !!d };
     return box;
   }
@@ -328,7 +421,8 @@
     var hadFocus = document.activeElement === heading;
     var d = detailsOf(app, card.i);
     while (heading.nextSibling) box.removeChild(heading.nextSibling);
-    cardBody(app, card.i, d, state).forEach(function (node) { box.appendChild(node); });
+    cardBody(app, card.i, d, state).concat(extraParts(app, card.i)).forEach(function (node) { box.appendChild(node); });
+    watchPhotos(app, box, card.i);
     if (d) box.removeAttribute("aria-busy");
     card.complete = !!d;
     var popup = app.markers[card.i].getPopup();
@@ -338,21 +432,28 @@
     }
   }
 
+  /* A card fits in the map below the notes at its top (status, offline banner): its
+   * title and close button are never under them or off the screen. */
   function popupOptions(app) {
-    var size = app.map.getSize();
+    var size = app.map.getSize(), top = topClearance(app);
     return {
       maxWidth: Math.min(300, size.x - 100),
-      maxHeight: Math.max(220, Math.round(size.y * 0.7)),
-      // keep clear of the zoom and layer controls at the top of the map
-      autoPanPaddingTopLeft: [60, 16],
+      // the room between the notes and the map's foot, less the card's margins, its
+      // tip and the marker below it: the marker must stay in view, or the cluster
+      // group takes it (and its card) off the map
+      maxHeight: Math.max(80, Math.min(Math.round(size.y * 0.7), size.y - top - 16 - 110)),
+      // keep clear of the zoom control and of the notes at the top of the map
+      autoPanPaddingTopLeft: [60, top + 16],
       autoPanPaddingBottomRight: [16, 16]
     };
   }
 
   /* Open stop i's card on its marker (which must be on the map). */
-  function openCard(app, i) {
+  function openCard(app, i, still) {
     var m = app.markers[i];
     if (!m.getPopup()) m.bindPopup(buildCard(app, i), popupOptions(app));
+    else L.extend(m.getPopup().options, popupOptions(app));
+    m.getPopup().options.autoPan = !still; // walk mode keeps the map on the walker
     m.openPopup();
   }
 
@@ -363,7 +464,7 @@
     app.openMarker = i;
     var slug = app.D.slug[i];
     if (history.replaceState && S.focus !== slug) {
-      history.replaceState(null, "", fmt(S.contract.urls.permalink, { slug: slug }) + location.search);
+      history.replaceState(null, "", permalinkHere(app, slug));
     }
     setCurrent(app, i);
     if (!app.card || app.card.i !== i || app.card.complete) return;
@@ -454,11 +555,11 @@
   function stopItem(app, i) {
     var D = app.D, T = app.T, S = app.S;
     var kind = app.kinds[D.kind[i]];
-    var meta = [fmt(T.listKm, { km: (D.chainage[i] / 1000).toFixed(1) }), kind ? kind.label : D.kind[i]];
+    var meta = [fmt(T.listKm, { km: C.number(D.chainage[i] / 1000, 1, S.lang) }), kind ? kind.label : D.kind[i]];
     var festival = festivalText(app, i);
     if (festival) meta.push(festival);
     if (D.offset[i] > S.contract.listOffRouteM) {
-      meta.push(fmt(T.listOffRiver, { dist: (D.offset[i] / 1000).toFixed(1) }));
+      meta.push(fmt(T.listOffRiver, { dist: C.number(D.offset[i] / 1000, 1, S.lang) }));
     }
     var title = D.title[i];
     var li = el("li", {
@@ -535,16 +636,50 @@
   function setPanel(app, open) {
     app.panel.classList.toggle("open", open);
     app.toggle.setAttribute("aria-expanded", String(open));
+    if (open && !isWide()) afterSheetMoves(app, function () { keepCardAbove(app); });
   }
 
-  /* Show a work's marker and open its card; moveFocus puts the keyboard on its title. */
-  function focusStop(app, i, moveFocus, fromList) {
+  /* Once the sheet has finished opening (its height is animated), run fn, once. */
+  function afterSheetMoves(app, fn) {
+    var done = false, panel = app.panel;
+    function once() {
+      if (done) return;
+      done = true;
+      panel.removeEventListener("transitionend", once);
+      fn();
+    }
+    panel.addEventListener("transitionend", once);
+    window.setTimeout(once, 300); // no transition (reduced motion) or it did not fire
+  }
+
+  /* On a phone the opened sheet covers the map's lower part: move an open card above
+   * it, or close the card when it cannot fit there. */
+  function keepCardAbove(app) {
+    var m = app.openMarker !== undefined ? app.markers[app.openMarker] : null;
+    var popup = m && m.getPopup();
+    if (!popup || !popup.isOpen()) return;
+    var box = popup.getElement().getBoundingClientRect();
+    var sheet = app.panel.getBoundingClientRect(), mapBox = app.map.getContainer().getBoundingClientRect();
+    var top = mapBox.top + topClearance(app) + 8;
+    if (box.bottom <= sheet.top) return;
+    var room = sheet.top - top;
+    if (box.height > room) {
+      app.map.closePopup();
+      return;
+    }
+    app.map.panBy([0, Math.round(box.bottom - sheet.top + 8)], { animate: false });
+  }
+
+  /* Show a work's marker and open its card; moveFocus puts the keyboard on its title;
+   * then(popupElement) runs once it is open (walk mode plays the story in it). */
+  function focusStop(app, i, moveFocus, fromList, then) {
     var m = app.markers[i];
     if (!m || !app.cluster.hasLayer(m)) return;
     if (!isWide()) setPanel(app, false);
     app.returnFocus = moveFocus ? { i: i, fromList: !!fromList } : null;
     app.cluster.zoomToShowLayer(m, function () {
-      openCard(app, i);
+      openCard(app, i, !!then);
+      if (then) then(m.getPopup() && m.getPopup().getElement());
       if (moveFocus) {
         var heading = m.getPopup().getElement().querySelector("h2");
         if (heading) heading.focus();
@@ -582,12 +717,16 @@
 
   /* --- locate me --- */
 
-  /* The first shown stop ahead of chainage `here`, beyond the contract's "passed" margin. */
+  /* The shown stop ahead of chainage `here` (beyond the contract's "passed" margin)
+   * that is the shortest walk: along the river, then off it to the work (as the
+   * server's mapapp.geo.next_stop). */
   function nextAhead(app, here) {
     var best = null, D = app.D, forward = app.state.direction === "forward";
     app.shown.forEach(function (i) {
       var ahead = forward ? D.chainage[i] - here : here - D.chainage[i];
-      if (ahead > app.S.contract.passedWithinM && (!best || ahead < best.ahead)) best = { i: i, ahead: ahead };
+      if (ahead <= app.S.contract.passedWithinM) return;
+      var walk = ahead + D.offset[i];
+      if (!best || walk < best.walk) best = { i: i, ahead: ahead, off: D.offset[i], walk: walk };
     });
     return best;
   }
@@ -608,21 +747,25 @@
     var place = app.locate(w.lon, w.lat);
     var heading = T[S.headings[app.state.direction]] || S.headings[app.state.direction];
     var lines = [];
+    var lang = S.lang;
     if (place.offset > contract.farFromRouteM) {
-      lines.push(fmt(T.farFromRoute, { dist: C.distanceText(place.offset, T) }));
+      lines.push(fmt(T.farFromRoute, { dist: C.distanceText(place.offset, T, lang) }));
     }
     var next = nextAhead(app, place.chainage);
     if (next) {
-      lines.push(fmt(T.nextAhead, {
-        dir: heading, title: D.title[next.i], dist: C.distanceText(next.ahead, T),
-        min: Math.max(1, Math.round(C.walkingMinutes(next.ahead, contract)))
+      // the whole walk: to the river (when away from it), along it, then off it to the work
+      var minutes = Math.max(1, Math.round(C.walkingMinutes(place.offset + next.walk, contract)));
+      var off = next.off > contract.popupOffRouteM;
+      lines.push(fmt(off ? T.nextAheadOff : T.nextAhead, {
+        dir: heading, title: D.title[next.i], dist: C.distanceText(next.ahead, T, lang),
+        off: C.distanceText(next.off, T, lang), min: C.number(minutes, 0, lang)
       }));
     } else {
       lines.push(fmt(T.noneAhead, { dir: heading }));
     }
     var near = nearestTo(app, w.lat, w.lon);
-    if (near) lines.push(fmt(T.nearest, { title: D.title[near.i], dist: C.distanceText(near.dist, T) }));
-    say(app, lines.join("\n"));
+    if (near) lines.push(fmt(T.nearest, { title: D.title[near.i], dist: C.distanceText(near.dist, T, lang) }));
+    if (!app.state.statusDismissed) say(app, lines.join("\n"));
     app.statusEl.setAttribute("data-next-id", next ? String(D.id[next.i]) : "");
     app.statusEl.setAttribute("data-nearest-id", near ? String(D.id[near.i]) : "");
     app.statusEl.setAttribute("data-walker-chainage", place.chainage.toFixed(1));
@@ -640,22 +783,93 @@
     }).bindTooltip(app.T.youAreHere).addTo(layer);
   }
 
+  /* The walker is here: the dot, the map on it, and the status line. */
+  function placeWalker(app, e) {
+    app.state.walker = { lat: e.latlng.lat, lon: e.latlng.lng };
+    showWalker(app, e);
+    app.map.setView(e.latlng, Math.max(app.map.getZoom(), 16));
+    app.ready.then(function () { reportPosition(app); });
+  }
+
+  /* Without a position (refused, unavailable, too slow), the walker may tap the map
+   * where they are instead; the reason is said in the page's language, never in the
+   * browser's English. */
+  function offerPicking(app, code) {
+    var T = app.T, map = app.map;
+    var reason = code === 1 ? T.locateDenied : code === 3 ? T.locateTimeout : T.locateUnavailable;
+    say(app, reason + "\n" + T.pickPlace);
+    map.getContainer().classList.add("picking");
+    if (app.picking) return;
+    app.picking = function (e) {
+      map.getContainer().classList.remove("picking");
+      map.off("click", app.picking);
+      app.picking = null;
+      placeWalker(app, { latlng: e.latlng, accuracy: 0 });
+    };
+    map.on("click", app.picking);
+  }
+
   function locateMe(app) {
     var map = app.map, T = app.T;
     app.walkerLayer = L.layerGroup().addTo(map);
     document.getElementById("locate").addEventListener("click", function () {
+      app.state.statusDismissed = false;
       say(app, T.locating);
-      map.locate({ setView: false, enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+      // a fresh fix each time: a walker moves, a cached one is where they were
+      map.locate({ setView: false, enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
     });
     map.on("locationfound", function (e) {
-      app.state.walker = { lat: e.latlng.lat, lon: e.latlng.lng };
-      showWalker(app, e);
-      map.setView(e.latlng, Math.max(map.getZoom(), 16));
-      app.ready.then(function () { reportPosition(app); });
+      if (app.picking) {
+        map.off("click", app.picking);
+        app.picking = null;
+        map.getContainer().classList.remove("picking");
+      }
+      placeWalker(app, e);
     });
-    map.on("locationerror", function (e) {
-      say(app, fmt(T.locateFailed, { reason: e.message || "" }));
-    });
+    map.on("locationerror", function (e) { offerPicking(app, e.code); });
+    var close = document.getElementById("status-close");
+    if (close) {
+      close.addEventListener("click", function () {
+        app.state.statusDismissed = true;
+        say(app, "");
+      });
+    }
+  }
+
+  /* Offline the map zooms no further than the saved tiles go (Leaflet would zoom a
+   * cluster of works at one spot to the tile server's 19, into grey). */
+  function capZoomOffline(app) {
+    var saved = app.S.offlineMaxZoom, full = app.map.getMaxZoom();
+    if (!saved) return;
+    function apply() {
+      var offline = navigator.onLine === false, max = offline ? Math.min(saved, full) : full;
+      if (max === app.map.getMaxZoom()) return;
+      app.map.setMaxZoom(max);
+      if (app.map.getZoom() > max) app.map.setZoom(max, { animate: false });
+      // the cluster group reads the map's largest zoom when it clusters: again, then
+      if (app.D) applyFilters(app);
+    }
+    window.addEventListener("online", apply);
+    window.addEventListener("offline", apply);
+    apply();
+  }
+
+  /* Offline, a language that was not kept opens the kept one: say so (in the language
+   * asked for) rather than show another language as if it were the one asked. */
+  function noteMissingLanguage(app) {
+    var asked = new URLSearchParams(location.search).get("lang");
+    var notes = app.S.languageMissing || {};
+    if (!asked || asked === app.S.lang || !notes[asked]) return;
+    app.statusEl.setAttribute("lang", asked);
+    say(app, notes[asked]);
+    app.statusEl.setAttribute("data-language-missing", asked);
+  }
+
+  /* The map's controls come before its markers for the keyboard (Leaflet puts them
+   * after the panes); the route's lines are pictures, not stops for the keyboard. */
+  function keyboardOrder(app) {
+    var box = app.map.getContainer(), controls = box.querySelector(".leaflet-control-container");
+    if (controls && controls !== box.firstChild) box.insertBefore(controls, box.firstChild);
   }
 
   /* --- tiles that fail must not hide the layers; say so once --- */
@@ -745,6 +959,7 @@
 
   function mount(map, settingsId) {
     var S = readSettings(settingsId);
+    C.setNumberSymbols(S.lang, S.numbers);
     var app = {
       map: map,
       S: S,
@@ -759,6 +974,8 @@
       locate: null,
       state: { direction: "forward", festival: "", walker: null, page: 0 },
       statusEl: document.getElementById("status"),
+      statusBox: document.getElementById("status-box"),
+      pluralRules: window.Intl && Intl.PluralRules ? new Intl.PluralRules(S.lang) : null,
       listEl: document.getElementById("stops"),
       rangeEl: document.getElementById("stops-range"),
       pager: document.getElementById("stops-pager"),
@@ -769,6 +986,8 @@
       filters: [],    // plugins' tests stop i must pass to be shown: test(i) (events.js: time)
       popupParts: []  // plugins' additions to a card: part(nodes, i, details or null)
     };
+    // plugins' own popups (events.js) fit below the map's notes as cards do
+    app.popupOptions = function () { return popupOptions(app); };
     S.kinds.forEach(function (k) { app.kinds[k.id] = k; });
     // a small walk comes in the page itself; a large one is fetched (preloaded)
     var urls = S.contract.urls, inline = S.inline || {};
@@ -791,6 +1010,9 @@
       plugin(app, function () { if (app.D) applyFilters(app); });
     });
     suggestHere(map);
+    capZoomOffline(app);
+    keyboardOrder(app);
+    noteMissingLanguage(app);
     map.invalidateSize();
 
     app.ready = Promise.all([
@@ -818,7 +1040,45 @@
         return Promise.all(all);
       });
     };
+    // walk mode opens a work's card (by id) when the walker reaches it
+    window.Terrenkur.openStop = function (id, then) {
+      app.ready.then(function () {
+        if (app.byId[id] !== undefined) focusStop(app, app.byId[id], false, false, then);
+      });
+    };
+    var api = {
+      map: map, S: S, ready: app.ready,
+      /* Open work `id`'s card (moveFocus: the keyboard on its title). */
+      openWork: function (id, moveFocus) {
+        var i = app.D ? app.byId[id] : undefined;
+        if (i !== undefined) focusStop(app, i, !!moveFocus);
+      },
+      /* A work's title and its place, by id (null before the data is in). */
+      work: function (id) {
+        var i = app.D ? app.byId[id] : undefined;
+        if (i === undefined) return null;
+        var kind = app.kinds[app.D.kind[i]];
+        return {
+          id: id, slug: app.D.slug[i], title: app.D.title[i],
+          meta: [fmt(app.T.listKm, { km: C.number(app.D.chainage[i] / 1000, 1, S.lang) }), kind ? kind.label : ""]
+            .filter(Boolean).join(" · ")
+        };
+      }
+    };
+    window.Terrenkur.openWork = api.openWork;
+    window.Terrenkur.work = api.work;
+    /* Whether the map shows work `id` now: its filters and the plugins' (events.js:
+     * standing now, or in the slider's month); walk mode nudges only for these. */
+    window.Terrenkur.shown = function (id) {
+      var i = app.D ? app.byId[id] : undefined;
+      return i === undefined ? !app.D : visible(app, i);
+    };
+    (window.Terrenkur.onMount || []).forEach(function (fn) {
+      try { fn(api); } catch (e) { /* an add-on that fails leaves the map working */ }
+    });
   }
 
-  window.Terrenkur = { mount: mount };
+  // cardParts: functions(card info) -> node, added at the end of each card (share.js);
+  // onMount: functions(api) called once the map is mounted (search.js, tours.js).
+  window.Terrenkur = { mount: mount, cardParts: [], onMount: [] };
 })();

@@ -254,3 +254,18 @@ class Guarded:
         out += [f"page error: {e}" for e in self.page_errors]
         out += [f"dialog opened: {d}" for d in self.dialogs]
         return out
+
+
+def work_id(server: LiveServer, slug: str) -> int:
+    """The id of the published work ``slug`` on ``server``."""
+    doc = server.get_json("/api/installations.geojson")
+    return next(f["id"] for f in doc["features"] if f["properties"]["slug"] == slug)
+
+
+def show_card(
+    page: Any, server: LiveServer, slug: str, wait_for: str = ".leaflet-popup-content h2"
+):
+    """Open work ``slug``'s card on the map (``Terrenkur.openWork``); wait for ``wait_for``."""
+    page.evaluate("(id) => Terrenkur.openWork(id, false)", work_id(server, slug))
+    page.wait_for_selector(wait_for)
+    page.wait_for_timeout(timeout_ms(600))  # the pan and the cluster's animations

@@ -92,3 +92,32 @@ def test_events_layer_and_permalink(guarded: Guarded):
     page.goto(page.url.split("#")[0].rstrip("/") + "/events/city-picnic-2018")
     expect(page.locator("h1")).to_have_text("City Picnic with a sculpture plein-air")
     expect(page.locator(".event-when")).to_contain_text("12:00–21:00")
+
+
+def test_an_events_popup_fits_below_the_notes_and_escape_closes_it(guarded: Guarded):
+    """The walker's defect fixes hold for the events layer too (issue 13 with issue 14)."""
+    freeze(guarded, dt.datetime(2026, 5, 10, 6, 0, tzinfo=UTC))
+    page = guarded.open_map()
+    page.evaluate(
+        "() => document.querySelector('path.event-marker')"
+        ".dispatchEvent(new MouseEvent('click', { bubbles: true }))"
+    )
+    popup = page.locator(".leaflet-popup:has(.event-popup)")
+    expect(popup).to_be_visible()
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.leaflet-popup');"
+        " return p !== null && getComputedStyle(p).opacity === '1'; }"
+    )
+    box = popup.bounding_box()
+    size = page.viewport_size
+    assert box and size
+    assert box["y"] >= 0 and box["x"] >= 0
+    assert box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"]
+    # its title is on top (not under the notes or the controls)
+    assert page.evaluate(
+        "() => { const h = document.querySelector('.event-popup h2').getBoundingClientRect();"
+        " const e = document.elementFromPoint(h.left + 4, h.top + h.height / 2);"
+        " return !!(e && e.closest('.event-popup')); }"
+    )
+    page.keyboard.press("Escape")
+    expect(popup).to_have_count(0)

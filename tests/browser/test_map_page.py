@@ -237,7 +237,8 @@ def test_unknown_permalink_is_a_readable_404(guarded: Guarded):
     guarded.ignore_console(r"status of 404")
     guarded.goto("/installations/no-such-work", expect_status=404)
     page = guarded.page
-    assert "404" in page.locator("h1").inner_text()
+    assert page.locator("h1").inner_text() == "This page does not exist"
+    assert "404" in page.locator("main").inner_text()
     assert "no published work" in page.locator("main").inner_text()
     back = page.get_by_role("link", name="Back to the map")
     expect(back).to_be_visible()
