@@ -175,7 +175,10 @@ def test_the_tour_page_and_the_plaques_sheet(open_page, tour_server):
     page.get_by_role("link", name="Printable QR plaques").click()
     expect(page.locator("article.plaque")).to_have_count(3)
     assert page.locator("article.plaque svg.qr").count() == 3
+    page.wait_for_load_state("load")  # plaques.css in: the links' click may beat it
     page.emulate_media(media="print")
+    nine_cm = "Math.abs(document.querySelector('article.plaque').offsetWidth - 90 / 25.4 * 96) <= 2"
+    page.wait_for_function(f"() => {nine_cm}", timeout=timeout_ms(5000))
     box = page.locator("article.plaque").first.bounding_box()
     assert box["width"] == pytest.approx(90 / 25.4 * 96, abs=2)  # 9 cm at 96 px an inch
 
