@@ -138,6 +138,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         planner,
         public,
         reports,
+        routes,
         scenarios,
         tours,
         walk,
@@ -146,6 +147,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for module in (
         vendor,
+        routes,
         public,
         api,
         events,

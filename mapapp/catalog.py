@@ -6,9 +6,12 @@ as GeoJSON. No Flask here: the CLI, the notebooks and the views all use it.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,20 +22,24 @@ from babel.dates import format_date
 
 from . import geo
 from .credits import public_photo
+from .inputs import csv_records
 from .provenance import HOW_WE_KNOW
 from .records import (
     LANGUAGES,
+    ROUTE_DEFAULTS,
     TEXT_STATUS_COLUMNS,
     TRANSLATED_FIELDS,
     TRANSLATION_COLUMNS,
     Installation,
     References,
+    Route,
     RowError,
     localized,
     read_csv_text,
     read_records_text,
     read_route_geojson,
     read_text_file,
+    route_languages,
     split_keys,
 )
 from .store import Store
@@ -81,7 +88,7 @@ class SeedError(Exception):
 
 @dataclass
 class Walk:
-    """The route and the published stops, sorted by chainage (forward).
+    """One route and its published stops, sorted by chainage (forward).
 
     ``version`` is the store's change counter (for cache keys); ``digest`` names the
     content itself (every stop's id and version, the route, the records they refer
@@ -98,9 +105,28 @@ class Walk:
     digest: str = ""
     references: References = field(default_factory=References)
     events: list[dict[str, Any]] = field(default_factory=list)
+    #: The route's record (its key, names, city, speed, corridor...).
+    record: dict[str, Any] = field(default_factory=dict)
     _nearest: geo.NearestIndex | None = field(default=None, repr=False)
     _by_slug: dict[str, int] | None = field(default=None, repr=False)
     _by_id: dict[int, int] | None = field(default=None, repr=False)
+
+    @property
+    def slug(self) -> str:
+        return str(self.record.get("slug") or "")
+
+    @property
+    def speed_kmh(self) -> float:
+        return float(self.record.get("walking_speed_kmh") or geo.WALKING_SPEED_KMH)
+
+    @property
+    def direction(self) -> geo.Direction:
+        return "backward" if self.record.get("direction") == "backward" else "forward"
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The route's content languages, in its fallback order."""
+        return route_languages(self.record)
 
     def by_slug(self, slug: str) -> dict[str, Any] | None:
         """The stop with ``slug``, or ``None``."""
@@ -120,7 +146,7 @@ class Walk:
     def nearest_index(self) -> geo.NearestIndex:
         if self._nearest is None:
             self._nearest = geo.NearestIndex(
-                [s["lon"] for s in self.stops], [s["lat"] for s in self.stops]
+                [s["lon"] for s in self.stops], [s["lat"] for s in self.stops], self.route.crs
             )
         return self._nearest
 
@@ -180,6 +206,7 @@ class Walk:
             lat,
             direction,
             stop_offset_m=[s["offset_m"] for s in self.stops],
+            speed_kmh=self.speed_kmh,
         )
         here, offset = self.route.locate([lon], [lat])
         result: dict[str, Any] = {
@@ -252,21 +279,67 @@ def with_photos(rows: list[dict[str, Any]], store: Store) -> list[dict[str, Any]
     ]
 
 
-def build_walk(store: Store) -> Walk:
-    """Load the current route and published stops from ``store``."""
+def build_walk(store: Store, slug: str | None = None) -> Walk:
+    """Load route ``slug`` (the default route when ``None``) and its published stops:
+    the works within its corridor, and those placed on it by hand."""
     version = store.data_version()
-    route_row = store.current_route()
+    record = store.default_route() if slug is None else store.record_by_slug("route", slug)
+    if record is None:
+        raise LookupError(f"no route {slug!r} stored" if slug else "no route stored")
+    route_row = store.current_route(record["id"])
     if route_row is None:
-        raise LookupError("no route stored: run `mapapp init-db`")
+        raise LookupError(f"route {record['slug']!r} has no line: run `mapapp init-db`")
     route = geo.Route.from_coords(route_row["coordinates"])
     refs = store.references()
     life = store.public_life()
-    published = with_photos(with_references(store.installations(), refs), store)
+    near = store.installations(route=(record["slug"], route.bbox_within(corridor_m(record))))
+    published = with_photos(with_references(near, refs), store)
     rows = [{**r, "life": life.get(r["id"], [])} for r in published]
-    stops = place_stops(route, rows)
-    event_rows = store.records("event")
-    digest = content_digest(route_row, stops, refs, event_rows)
-    return Walk(route, route_row["properties"], stops, version, digest, refs, event_rows)
+    stops = on_route(place_stops(route, rows), record)
+    event_rows = route_events(store.records("event"), stops, route, record)
+    digest = content_digest({**route_row, "record": record}, stops, refs, event_rows)
+    return Walk(route, route_row["properties"], stops, version, digest, refs, event_rows, record)
+
+
+def corridor_m(record: dict[str, Any]) -> float:
+    """How far from a route's line its works count as its stops (metres)."""
+    return float(record.get("corridor_m") or ROUTE_DEFAULTS["corridor_m"])
+
+
+def on_route(placed: list[dict[str, Any]], record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The placed works that are stops of route ``record``: within its corridor, or
+    placed on it by hand (their ``routes`` name its key)."""
+    width, slug = corridor_m(record), record.get("slug")
+    return [s for s in placed if s["offset_m"] <= width or slug in split_keys(s.get("routes"))]
+
+
+def route_events(
+    events: list[dict[str, Any]],
+    stops: list[dict[str, Any]],
+    route: geo.Route,
+    record: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The events of a route: at one of its stops, at a point of their own within its
+    corridor, or (with no place at all) of an edition that has works on it."""
+    slugs = {s["slug"] for s in stops}
+    editions = {s["edition"] for s in stops if s.get("edition")}
+    pointed = [e for e in events if not e.get("venue") and _has_point(e)]
+    near: set[int] = set()
+    if pointed:
+        _, offsets = route.locate([e["lon"] for e in pointed], [e["lat"] for e in pointed])
+        width = corridor_m(record)
+        near = {id(e) for e, off in zip(pointed, offsets, strict=True) if off <= width}
+    return [
+        e
+        for e in events
+        if (e.get("venue") and e["venue"] in slugs)
+        or id(e) in near
+        or (not e.get("venue") and not _has_point(e) and e.get("edition") in editions)
+    ]
+
+
+def _has_point(event: dict[str, Any]) -> bool:
+    return event.get("lat") not in (None, "") and event.get("lon") not in (None, "")
 
 
 def content_digest(
@@ -294,6 +367,10 @@ def content_digest(
     return h.hexdigest()
 
 
+#: How many routes' walks a process keeps per database, about.
+MAX_CACHED_ROUTES = 64
+
+
 class WalkCache:
     """Keeps the last :class:`Walk` per database until its data version changes."""
 
@@ -301,20 +378,30 @@ class WalkCache:
         self._lock = threading.Lock()
         self._walks: dict[str, Walk] = {}
 
-    def get(self, store: Store | Callable[[], Store], key: str, version: str | None = None) -> Walk:
-        """The walk of ``key``'s database at ``version`` (read from the store if not given).
+    def get(
+        self,
+        store: Store | Callable[[], Store],
+        key: str,
+        version: str | None = None,
+        route: str | None = None,
+    ) -> Walk:
+        """The walk of route ``route`` (the default route when ``None``) of ``key``'s
+        database at ``version`` (read from the store if not given).
 
         ``store`` may be a function that opens it: it is called only to build a walk.
         """
         if version is None:
             version = (store() if callable(store) else store).data_version()
+        cache_key = f"{key}\x00{route or ''}"
         with self._lock:
-            walk = self._walks.get(key)
+            walk = self._walks.get(cache_key)
         if walk is not None and walk.version == version:
             return walk
-        walk = build_walk(store() if callable(store) else store)
+        walk = build_walk(store() if callable(store) else store, route)
         with self._lock:
-            self._walks[key] = walk
+            if len(self._walks) > 4 * MAX_CACHED_ROUTES:
+                self._walks.clear()
+            self._walks[cache_key] = walk
         return walk
 
 
@@ -486,29 +573,45 @@ RECORD_FILES = (
 )
 
 
-class Seed(NamedTuple):
-    """What ``data/`` holds, read and checked: the route, the records, the works."""
+#: The seed file of routes: a route record per row, and its line's GeoJSON file.
+ROUTES_FILE = "routes.csv"
 
-    route_coordinates: list[list[float]]
-    route_properties: dict[str, Any]
+
+class SeedRoute(NamedTuple):
+    """A route of the seed: its record, and its line's positions and properties."""
+
+    record: Route
+    coordinates: list[list[float]]
+    properties: dict[str, Any]
+
+
+class Seed(NamedTuple):
+    """What ``data/`` holds, read and checked: the routes, the records, the works."""
+
+    routes: list[SeedRoute]
     installations: list[Installation]
     records: dict[str, list[Any]]
+
+    @property
+    def route_coordinates(self) -> list[list[float]]:
+        """The first route's line (the route the old URLs mean)."""
+        return self.routes[0].coordinates
+
+    @property
+    def route_properties(self) -> dict[str, Any]:
+        return self.routes[0].properties
 
 
 def load_seed(data_dir: Path) -> Seed:
     """Read and check ``data/``: the route, festivals, editions, artists, works, events.
 
-    Every work's festival, edition and artists must be in the seed files. Raises
-    :class:`SeedError` listing every bad row of every file (with the file's name);
-    nothing is returned half-read.
+    Every work's festival, edition and artists must be in the seed files, and every
+    work near a route. Raises :class:`SeedError` listing every bad row of every file
+    (with the file's name); nothing is returned half-read.
     """
-    route_path = data_dir / "geo" / "vesnovka_route.geojson"
-    try:
-        coords, props = read_route_geojson(route_path.read_text(encoding="utf-8"))
-        route = geo.Route.from_coords(coords)
-    except (OSError, ValueError) as exc:
-        raise SeedError([RowError(1, str(route_path), str(exc))]) from None
-    errors: list[RowError] = []
+    routes, errors = _seed_routes(data_dir)
+    if not routes:
+        raise SeedError(errors or [RowError(1, ROUTES_FILE, "no route")])
     records: dict[str, list[Any]] = {}
     for kind, name in RECORD_FILES:
         path = data_dir / name
@@ -525,13 +628,13 @@ def load_seed(data_dir: Path) -> Seed:
     if not file_errors:
         works, file_errors = read_csv_text(text, _seed_references(records))
     work_errors = list(file_errors)
+    lines = [geo.Route.from_coords(r.coordinates) for r in routes]
     if works:
-        _, offsets = route.locate([r.lon for _, r in works], [r.lat for _, r in works])
+        offsets = _nearest_offsets(lines, [r.lon for _, r in works], [r.lat for _, r in works])
         for (row, rec), off in zip(works, offsets, strict=True):
             if off > SEED_AREA_M:
                 hint = ""
-                _, swapped = route.locate([rec.lat], [rec.lon])
-                if swapped[0] <= SEED_AREA_M:
+                if _nearest_offsets(lines, [rec.lat], [rec.lon])[0] <= SEED_AREA_M:
                     hint = " (lat and lon look swapped)"
                 work_errors.append(
                     RowError(row, "lat/lon", f"{off / 1000:.1f} km from the route{hint}")
@@ -546,7 +649,41 @@ def load_seed(data_dir: Path) -> Seed:
         raise SeedError(
             sorted(errors, key=lambda e: (e.file != "installations.csv", e.file, e.row))
         )
-    return Seed(coords, props, [rec for _, rec in works], records)
+    return Seed(routes, [rec for _, rec in works], records)
+
+
+def _nearest_offsets(lines: list[geo.Route], lons: list[float], lats: list[float]) -> list[float]:
+    """Each point's distance from the nearest of ``lines`` (metres)."""
+    best = [math.inf] * len(lons)
+    for line in lines:
+        _, offsets = line.locate(lons, lats)
+        best = [min(b, float(o)) for b, o in zip(best, offsets, strict=True)]
+    return best
+
+
+def _seed_routes(data_dir: Path) -> tuple[list[SeedRoute], list[RowError]]:
+    """The seed's routes: each row of ``routes.csv`` and the line file it names."""
+    text, errors = read_text_file(data_dir / ROUTES_FILE)
+    if errors:
+        return [], [_in_file(e, ROUTES_FILE) for e in errors]
+    good, errors = read_records_text("route", text)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    files = {row: (raw or {}).get("geometry") or "" for row, raw in csv_records(reader)}
+    routes = []
+    for row, rec in good:
+        assert isinstance(rec, Route)
+        name = files.get(row, "")
+        path = data_dir / name
+        try:
+            if not name or path.resolve().parent != (data_dir / "geo").resolve():
+                raise ValueError(f"name a GeoJSON file in geo/, not {name!r}")
+            coords, props = read_route_geojson(path.read_text(encoding="utf-8"))
+            geo.Route.from_coords(coords)
+        except (OSError, ValueError) as exc:
+            errors.append(RowError(row, "geometry", str(exc)))
+            continue
+        routes.append(SeedRoute(rec, coords, props))
+    return routes, [_in_file(e, ROUTES_FILE) for e in errors]
 
 
 #: The seed file of events, read after the works (an event's venue is a work).
@@ -592,11 +729,18 @@ def seed(store: Store, loaded: Seed) -> dict[str, int]:
     """
     with store.write():  # one transaction: two first starts at once seed once
         applied = store.migrate()
+        counts = {"migrations": len(applied)}
+        counts["route_records"] = store.insert_missing_records(
+            "route", [r.record for r in loaded.routes]
+        )
         route_added = 0
-        if store.current_route() is None:
-            store.set_route(loaded.route_coordinates, loaded.route_properties)
-            route_added = 1
-        counts = {"migrations": len(applied), "route": route_added}
+        for seeded in loaded.routes:
+            record = store.record_by_slug("route", seeded.record.slug)
+            assert record is not None
+            if store.current_route(record["id"]) is None:
+                store.set_route(seeded.coordinates, seeded.properties, None, record["id"])
+                route_added += 1
+        counts["route"] = route_added
         for kind, _name in RECORD_FILES:
             counts[f"{kind}s"] = store.insert_missing_records(kind, loaded.records.get(kind, []))
         counts["installations"] = store.insert_missing(loaded.installations)
@@ -606,3 +750,61 @@ def seed(store: Store, loaded: Seed) -> dict[str, int]:
 
 def dumps_geojson(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+# routes -----------------------------------------------------------------------------
+
+#: What a route's record says in public (not who changed it, nor when).
+ROUTE_PUBLIC_FIELDS = (
+    "slug",
+    "status",
+    "country",
+    "languages",
+    "walking_speed_kmh",
+    "direction",
+    "trigger_m",
+    "corridor_m",
+    "link",
+    "source_url",
+    "source_note",
+)
+#: What a route's line says of itself in public.
+LINE_PUBLIC_FIELDS = (
+    "geometry_precision",
+    "precision_note",
+    "source",
+    "source_urls",
+    "licence",
+    "attribution",
+    "attribution_url",
+)
+
+
+def route_summary(walk: Walk, lang: str) -> dict[str, Any]:
+    """A route as the list of routes gives it: its record's public fields, its texts in
+    ``lang`` (with fallbacks) and in every language, its line's size and provenance,
+    and how many works it has by kind."""
+    record = walk.record
+    out: dict[str, Any] = {k: record.get(k) for k in ROUTE_PUBLIC_FIELDS}
+    out["languages"] = list(walk.languages)
+    for name in ("name", "description", "city"):
+        out[name], out[f"{name}_lang"] = localized(record, name, lang)
+        out[f"{name}s"] = {
+            code: record.get(name if code == LANGUAGES[0] else f"{name}_{code}") or ""
+            for code in LANGUAGES
+        }
+    west, south, east, north = walk.route.line_lonlat.bounds
+    kinds: dict[str, int] = {}
+    for s in walk.stops:
+        kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+    out.update(
+        length_m=round(walk.route.length_m, 1),
+        bbox=[round(v, 6) for v in (west, south, east, north)],
+        start=[round(v, 6) for v in walk.route.line_lonlat.coords[0]],
+        works=len(walk.stops),
+        kinds=kinds,
+        line={
+            k: walk.route_properties[k] for k in LINE_PUBLIC_FIELDS if k in walk.route_properties
+        },
+    )
+    return out

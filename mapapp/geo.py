@@ -39,6 +39,21 @@ def _transformer(crs: str, inverse: bool = False) -> Transformer:
     return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
+@lru_cache(maxsize=256)
+def utm_crs(lon: float, lat: float) -> str:
+    """The UTM zone's EPSG code for a point (``EPSG:32643`` in Almaty), from pyproj."""
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
+    found = query_utm_crs_info(
+        datum_name="WGS 84",
+        area_of_interest=AreaOfInterest(lon, lat, lon, lat),
+    )
+    if not found:
+        raise ValueError(f"no UTM zone for ({lon}, {lat})")
+    return f"{found[0].auth_name}:{found[0].code}"
+
+
 def to_metric(lon: np.typing.ArrayLike, lat: np.typing.ArrayLike, crs: str = METRIC_CRS):
     """Project longitude/latitude arrays to ``(x, y)`` metres in ``crs``."""
     x, y = _transformer(crs).transform(np.asarray(lon, float), np.asarray(lat, float))
@@ -86,10 +101,13 @@ class Route:
 
     line_lonlat: LineString
     line_m: LineString
+    #: The projection its metres are in: the UTM zone of its middle.
+    crs: str = METRIC_CRS
 
     @classmethod
-    def from_coords(cls, coords: Sequence[Sequence[float]], crs: str = METRIC_CRS) -> Route:
-        """Build a route from ``[(lon, lat), ...]`` (GeoJSON order)."""
+    def from_coords(cls, coords: Sequence[Sequence[float]], crs: str | None = None) -> Route:
+        """Build a route from ``[(lon, lat), ...]`` (GeoJSON order), in metres of ``crs``
+        (when ``None``, the UTM zone of the line's middle: UTM 43N in Almaty)."""
         arr = np.asarray(coords, float)
         if arr.ndim != 2 or arr.shape[0] < 2 or arr.shape[1] < 2:
             raise ValueError("a route needs at least two [lon, lat] positions")
@@ -98,11 +116,13 @@ class Route:
         if bad.any():
             first = int(np.flatnonzero(bad)[0])
             raise ValueError(f"position {first + 1} is not a valid [lon, lat] pair")
+        if crs is None:
+            crs = utm_crs(float((lon.min() + lon.max()) / 2), float((lat.min() + lat.max()) / 2))
         x, y = to_metric(lon, lat, crs)
         line_m = LineString(np.column_stack([x, y]))
         if line_m.length <= 0:
             raise ValueError("a route must have a length greater than zero")
-        return cls(LineString(arr[:, :2]), line_m)
+        return cls(LineString(arr[:, :2]), line_m, crs)
 
     @property
     def length_m(self) -> float:
@@ -116,16 +136,22 @@ class Route:
         the closest point on it, and the straight-line distance to the route.
         ``project`` clamps to the ends, which is why the offset matters.
         """
-        x, y = to_metric(lon, lat)
+        x, y = to_metric(lon, lat, self.crs)
         points = shapely.points(np.atleast_1d(x), np.atleast_1d(y))
         chainage = shapely.line_locate_point(self.line_m, points)
         offset = shapely.distance(self.line_m, points)
         return np.asarray(chainage, float), np.asarray(offset, float)
 
+    def bbox_within(self, margin_m: float) -> tuple[float, float, float, float]:
+        """``(west, south, east, north)`` of everything within ``margin_m`` of the line."""
+        x0, y0, x1, y1 = self.line_m.buffer(margin_m, quad_segs=4).bounds
+        lon, lat = to_lonlat([x0, x0, x1, x1], [y0, y1, y0, y1], self.crs)
+        return float(min(lon)), float(min(lat)), float(max(lon)), float(max(lat))
+
     def point_at(self, chainage_m: float) -> tuple[float, float]:
         """Longitude and latitude of the point ``chainage_m`` metres along the route."""
         p = self.line_m.interpolate(chainage_m)
-        lon, lat = to_lonlat([p.x], [p.y])
+        lon, lat = to_lonlat([p.x], [p.y], self.crs)
         return float(lon[0]), float(lat[0])
 
 
@@ -159,6 +185,7 @@ def next_stop(
     direction: Direction = "forward",
     passed_within_m: float = PASSED_WITHIN_M,
     stop_offset_m: Sequence[float] | None = None,
+    speed_kmh: float = WALKING_SPEED_KMH,
 ) -> NextStop | None:
     """The nearest stop ahead of a walker at ``(lon, lat)`` heading in ``direction``.
 
@@ -167,8 +194,8 @@ def next_stop(
     ``stop_offset_m`` (each stop's distance from the route) the stops ahead are ranked
     by the walk to them (along the route, then off it), so a work far off the river is
     not "next" for being a little further along; the minutes are for the whole walk:
-    from the walker to the route, along it, and off it to the stop. Returns ``None``
-    when no stop lies ahead.
+    from the walker to the route, along it, and off it to the stop, at ``speed_kmh``.
+    Returns ``None`` when no stop lies ahead.
     """
     _check_direction(direction)
     chainage, offset = route.locate([lon], [lat])
@@ -186,7 +213,7 @@ def next_stop(
     walker_off = float(offset[0])
     walk = walker_off + dist + float(off[best])
     return NextStop(
-        int(best), dist, here, walker_off, walking_minutes(walk), float(off[best]), walk
+        int(best), dist, here, walker_off, walking_minutes(walk, speed_kmh), float(off[best]), walk
     )
 
 
@@ -196,10 +223,11 @@ class NearestIndex:
     Build once per data version; each query is then a few microseconds.
     """
 
-    def __init__(self, lon: Sequence[float], lat: Sequence[float]):
+    def __init__(self, lon: Sequence[float], lat: Sequence[float], crs: str = METRIC_CRS):
         from scipy.spatial import cKDTree  # some 40 MB: loaded by the first nearest query
 
-        x, y = to_metric(lon, lat)
+        self.crs = crs
+        x, y = to_metric(lon, lat, crs)
         self.size = int(np.asarray(x).size)
         self._tree = cKDTree(np.column_stack([x, y])) if self.size else None
 
@@ -208,7 +236,7 @@ class NearestIndex:
         if self._tree is None or n < 1:
             return []
         n = min(n, self.size)
-        x, y = to_metric([lon], [lat])
+        x, y = to_metric([lon], [lat], self.crs)
         dist, idx = self._tree.query([x[0], y[0]], k=n)
         dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
         return [(int(i), float(d)) for i, d in zip(idx, dist, strict=True)]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Template
+from markupsafe import Markup, escape
 
 from . import contract, resources, without
 from .coverage_formats import COVERAGE_COLOURS
@@ -411,3 +412,38 @@ def inline_asset_url(path: str) -> str:
     file = base / filename
     mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"
+
+
+# the routes' overview -------------------------------------------------------------
+
+
+def overview_map(
+    routes: list[dict[str, Any]],
+    *,
+    tiles_url: str | None,
+    tiles_attribution: str,
+    asset_url: Callable[[str], str],
+) -> folium.Map:
+    """The home page's map: every route's line and a marker at its start whose popup
+    links to its walk. ``routes`` give ``name``, ``city``, ``url`` and ``coordinates``
+    (``[lon, lat]`` pairs); names are escaped (popups are HTML)."""
+    every = [c for r in routes for c in r["coordinates"]] or [[76.9286, 43.2389]]
+    m = base_map(
+        [list(c) for c in every],
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        asset_url=asset_url,
+        draw_route=False,
+    )
+    for r in routes:
+        latlngs = [[c[1], c[0]] for c in r["coordinates"]]
+        folium.PolyLine(latlngs, interactive=False, **ROUTE_CASING).add_to(m)
+        folium.PolyLine(latlngs, tooltip=escape(r["name"]), **ROUTE_STYLE).add_to(m)
+        popup = Markup('<a href="{}">{}</a><br>{}').format(r["url"], r["name"], r["city"])
+        folium.CircleMarker(
+            latlngs[0], radius=9, color="#0b5cad", fill=True, fill_opacity=1, popup=popup
+        ).add_to(m)
+    lats = [c[1] for c in every]
+    lons = [c[0] for c in every]
+    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(24, 24))
+    return m

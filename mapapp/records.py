@@ -101,6 +101,8 @@ COLUMNS = (
     "position_method",
     "position_accuracy_m",
     "position_fixed_at",
+    # the routes a work is placed on by hand, besides those whose corridor it is in
+    "routes",
 )
 REQUIRED_COLUMNS = ("slug", "title", "kind", "lat", "lon", "location_precision", "source_url")
 
@@ -239,6 +241,7 @@ class Installation(BaseModel):
     end_date: str = ""
     artist: str = Field(default="", max_length=300)
     artists: str = Field(default="", max_length=1000)
+    routes: str = Field(default="", max_length=1000)
     description: str = Field(default="", max_length=4000)
     address: str = Field(default="", max_length=300)
     lat: float = Field(ge=-90, le=90)
@@ -272,7 +275,7 @@ class Installation(BaseModel):
     _dates = field_validator("start_date", "end_date", mode="before")(_date_value)
     _url = field_validator("source_url")(lambda v: _url_value(v) if v else v)
     _surveyed_on = field_validator("surveyed_on", mode="before")(_date_value)
-    _artists = field_validator("artists", mode="before")(_keys_value)
+    _artists = field_validator("artists", "routes", mode="before")(_keys_value)
 
     @field_validator("id", mode="before")
     @classmethod
@@ -661,6 +664,96 @@ class Tour(_Record):
         return None if isinstance(v, str) and not v.strip() else v
 
 
+#: Whether a route is walked today ("retired": kept with its history, not listed).
+ROUTE_STATUSES = ("active", "retired")
+#: First path segments of the app's own pages (and of the old, unprefixed URLs that
+#: redirect): a route's key may not be one of them. A test compares it with the app.
+RESERVED_ROUTE_SLUGS = frozenset(
+    (
+        *("about", "admin", "api", "artists", "audio", "calendar", "curator", "events"),
+        *("help", "installations", "login", "logout", "manifest.webmanifest", "media"),
+        *("offline", "planner", "plaques", "reports", "routes", "search", "static"),
+        *("stops", "suggest", "sw.js", "tours", "vendor", "walk"),
+    )
+)
+_LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}$")
+#: A route's defaults: walking speed (km/h), trigger zone and corridor (metres).
+ROUTE_DEFAULTS = {"walking_speed_kmh": 4.5, "trigger_m": 30.0, "corridor_m": 1000.0}
+
+
+class Route(_Record):
+    """A walking route: its names in its languages, its city, how it is walked.
+
+    ``languages`` is the order in which its works' texts are tried when a text is not
+    written in the reader's language (``;``-separated codes, e.g. ``ka;en``); works
+    count as its stops within ``corridor_m`` metres of its line (or when placed on
+    it by hand); ``trigger_m`` is walk mode's default trigger zone. The line itself,
+    with its precision and source, is kept per version with the route's geometry.
+    """
+
+    TEXTS: ClassVar[tuple[str, ...]] = ("name", "description", "city")
+
+    description: str = Field(default="", max_length=4000)
+    description_ru: str = Field(default="", max_length=4000)
+    description_kk: str = Field(default="", max_length=4000)
+    city: str = Field(min_length=1, max_length=200)
+    city_ru: str = Field(default="", max_length=200)
+    city_kk: str = Field(default="", max_length=200)
+    country: str = Field(default="", max_length=2)
+    languages: str = Field(default="", max_length=100)
+    walking_speed_kmh: float = Field(default=ROUTE_DEFAULTS["walking_speed_kmh"], ge=1, le=10)
+    direction: Literal["forward", "backward"] = "forward"
+    trigger_m: float = Field(default=ROUTE_DEFAULTS["trigger_m"], ge=5, le=300)
+    corridor_m: float = Field(default=ROUTE_DEFAULTS["corridor_m"], ge=10, le=5000)
+    status: Literal[ROUTE_STATUSES] = "active"  # type: ignore[valid-type]
+
+    @field_validator("slug")
+    @classmethod
+    def _not_a_page(cls, v: str) -> str:
+        if v in RESERVED_ROUTE_SLUGS:
+            raise PydanticCustomError(
+                "reserved_slug", "this key is the name of one of the site's pages"
+            )
+        return v
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        if v and not re.fullmatch(r"[A-Z]{2}", v.upper()):
+            raise PydanticCustomError("country_code", "give a two-letter country code")
+        return v.upper()
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _languages(cls, v: Any) -> Any:
+        """Language codes in order (``ka;en``, ``ka, en`` or one a line) as ``ka;en``."""
+        if not isinstance(v, str):
+            return v
+        codes = [c.strip().lower() for c in re.split(r"[;,\s]+", v) if c.strip()]
+        for code in codes:
+            if not _LANGUAGE_CODE_RE.match(code):
+                raise PydanticCustomError("language_code", "give language codes such as ka or ro")
+        if len(set(codes)) != len(codes):
+            raise PydanticCustomError("repeated_language", "a language may appear once")
+        return KEY_SEPARATOR.join(codes)
+
+    @field_validator("walking_speed_kmh", "trigger_m", "corridor_m", mode="before")
+    @classmethod
+    def _default_when_empty(cls, v: Any, info: ValidationInfo) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return ROUTE_DEFAULTS[str(info.field_name)]
+        return v
+
+    @property
+    def language_order(self) -> tuple[str, ...]:
+        return tuple(split_keys(self.languages))
+
+
+def route_languages(row: dict[str, Any]) -> tuple[str, ...]:
+    """A stored route's languages, in its fallback order."""
+    return tuple(split_keys(row.get("languages")))
+
+
 def _tour_columns() -> tuple[str, ...]:
     langs = ("", "_ru", "_kk")
     texts = [f"{f}{s}" for f in ("name", "description") for s in langs]
@@ -717,6 +810,29 @@ RECORD_TYPES = {
         ("slug", "name", "start"),
     ),
     "tour": RecordType("tour", Tour, _tour_columns(), ("slug", "name", "works")),
+    "route": RecordType(
+        "route",
+        Route,
+        _columns(
+            "name",
+            "name_ru",
+            "name_kk",
+            "city",
+            "city_ru",
+            "city_kk",
+            "country",
+            "description",
+            "description_ru",
+            "description_kk",
+            "languages",
+            "walking_speed_kmh",
+            "direction",
+            "trigger_m",
+            "corridor_m",
+            "status",
+        ),
+        ("slug", "name", "city"),
+    ),
 }
 
 

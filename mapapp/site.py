@@ -182,6 +182,7 @@ def export_site(
     with _page_request(app, base, "/", default):
         walk = current_walk()
     stops = walk.stops
+    api = f"/api/routes/{walk.slug}"
     version = payloads.data_token(walk)
     client = app.test_client()
 
@@ -221,14 +222,14 @@ def export_site(
         with _page_request(app, base, "/", lang), use(urls):
             stops_rel = urls.stops_data(version, lang).removeprefix(prefix)
             details_rel = urls.details_template(version, lang).removeprefix(prefix)
-        out.write(stops_rel, data(f"/api/stops.json?lang={lang}"))
+        out.write(stops_rel, data(f"{api}/stops.json?lang={lang}"))
         for n in range(payloads.chunk_count(len(stops))):
             out.write(
-                details_rel.replace("{n}", str(n)), data(f"/api/details/{n}.json?lang={lang}")
+                details_rel.replace("{n}", str(n)), data(f"{api}/details/{n}.json?lang={lang}")
             )
     out.write(
         ExportUrls(prefix, default).route_data(version).removeprefix(prefix),
-        data("/api/route.geojson"),
+        data(f"{api}/route.geojson"),
     )
 
     with _page_request(app, base, "/404.html", default), use(ExportUrls(prefix, default)):
@@ -238,7 +239,7 @@ def export_site(
 
     # the data, as the API serves it, for other programs
     for rel in DATA_PATHS:
-        out.write(rel, data("/" + rel))
+        out.write(rel, data(api + rel.removeprefix("api")))
 
     # photos of published works only (and of their life's entries)
     media = Path(app.config["MEDIA_DIR"])

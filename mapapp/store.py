@@ -30,6 +30,7 @@ from .provenance import HOW_WE_KNOW, OSM_PUBLIC_NOTES
 from .records import (
     COLUMNS,
     RECORD_TYPES,
+    ROUTE_DEFAULTS,
     TRANSLATION_COLUMNS,
     Installation,
     References,
@@ -622,6 +623,92 @@ def m017_tours(db: Database) -> None:
         db.execute(f"CREATE TRIGGER {name} AFTER {event} ON tours BEGIN {body} END")
 
 
+@migrations()
+def m019_route_records(db: Database) -> None:
+    """Routes as records: a key, names in their languages, a city, how they are walked.
+
+    Each stored line (``routes``) now belongs to a route record (``route_id``) and is
+    current for that route only. The route stored so far becomes the first record,
+    ``esentai``, with its names and description from the line's properties, so
+    nothing is lost. Works may be placed on routes by hand (``installations.routes``),
+    curators limited to routes (``users.routes``; empty: every route), and a renamed
+    route's old keys are kept (``route_slugs``) so its old URLs redirect.
+    """
+    texts = tuple(f"{f}{s}" for f in ("name", "description", "city") for s in ("", "_ru", "_kk"))
+    _table_of_texts(
+        db,
+        "route_records",
+        (*texts, "country", "languages", "direction", "status", *_SOURCE_COLUMNS),
+    )
+    for column in ("walking_speed_kmh", "trigger_m", "corridor_m"):
+        db.table("route_records").add_column(column, float)
+    db.table("route_slugs").create(
+        {"slug": str, "route_id": int, "created_at": str}, pk="slug", not_null={"route_id"}
+    )
+    db.table("routes").add_column("route_id", int)
+    db.table("installations").add_column("routes", str, not_null_default="")
+    db.table("users").add_column("routes", str, not_null_default="")
+    body = _COUNT_PUBLIC_CHANGE  # routes are public: every change counts
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        name = f"route_records_{event.lower()}_counts"
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} ON route_records BEGIN {body} END")
+    row = db.execute(
+        "SELECT properties, created_at FROM routes WHERE is_current = 1 ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:  # a new database: the seed adds its routes
+        return
+    props = json.loads(row[0])
+    now = _now()
+    db.table("route_records").insert(
+        {
+            "slug": "esentai",
+            "name": props.get("name_en") or props.get("name") or "Esentai",
+            "name_ru": props.get("name_ru", ""),
+            "name_kk": props.get("name_kk", ""),
+            "description": props.get("description", ""),
+            "city": "Almaty",
+            "city_ru": "Алматы",
+            "city_kk": "Алматы",
+            "country": "KZ",
+            "languages": "",
+            "direction": "forward",
+            "status": "active",
+            "walking_speed_kmh": ROUTE_DEFAULTS["walking_speed_kmh"],
+            "trigger_m": ROUTE_DEFAULTS["trigger_m"],
+            "corridor_m": ROUTE_DEFAULTS["corridor_m"],
+            "source_note": props.get("source", ""),
+            "text_status_en": "original",
+            "created_at": row[1] or now,
+            "updated_at": now,
+        }
+    )
+    route_id = db.execute("SELECT id FROM route_records WHERE slug = 'esentai'").fetchone()[0]
+    db.execute("UPDATE routes SET route_id = ?", [route_id])
+    # Until now every work was a stop of the one route, however far: it stays one.
+    db.execute("UPDATE installations SET routes = 'esentai'")
+    _record_migrated(db, "route", "route_records", route_id, now)
+
+
+def _record_migrated(db: Database, kind: str, table: str, record_id: int, at: str) -> None:
+    """Start a record's history with the state a migration made, so it can be restored."""
+    cur = db.execute(f"SELECT * FROM {table} WHERE id = ?", [record_id])  # noqa: S608
+    names = [d[0] for d in cur.description]
+    row = dict(zip(names, cur.fetchone(), strict=True))
+    snapshot = {k: row.get(k) for k in ("id", *RECORD_EDITABLE[kind])}
+    db.table("record_history").insert(
+        {
+            "record_type": kind,
+            "record_id": record_id,
+            "version": 1,
+            "action": "migrate",
+            "at": at,
+            "changed": json.dumps(list(snapshot)[1:]),
+            "before": None,
+            "after": json.dumps(snapshot, ensure_ascii=False),
+        }
+    )
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
@@ -631,6 +718,7 @@ RECORD_TABLES = {
     "artist": "artists",
     "event": "events",
     "tour": "tours",
+    "route": "route_records",
 }
 RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
 #: The texts of a work that the search index holds besides its names.
@@ -909,10 +997,13 @@ class Store:
         bbox: tuple[float, float, float, float] | None = None,
         edition: str | None = None,
         artist: str | None = None,
+        route: tuple[str, tuple[float, float, float, float]] | None = None,
     ) -> list[dict[str, Any]]:
         """Installations matching the filters, by id. ``bbox`` is (W, S, E, N).
 
-        ``festival``, ``edition`` and ``artist`` are keys of those records.
+        ``festival``, ``edition`` and ``artist`` are keys of those records; ``route``
+        is a route's key and the box around its corridor: the works in the box or
+        placed on that route by hand.
         """
         where = [f"status IN ({', '.join('?' for _ in statuses)})"]
         params: list[Any] = list(statuses)
@@ -931,6 +1022,13 @@ class Store:
         if bbox is not None:
             where.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
             params.extend([bbox[0], bbox[2], bbox[1], bbox[3]])
+        if route is not None:
+            slug, (west, south, east, north) = route
+            where.append(
+                "((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)"
+                " OR (routes != '' AND (';' || routes || ';') LIKE ?))"
+            )
+            params.extend([west, east, south, north, f"%;{slug};%"])
         sql = f"SELECT * FROM installations WHERE {' AND '.join(where)} ORDER BY id"  # noqa: S608
         return list(self.db.query(sql, params))
 
@@ -1131,6 +1229,7 @@ class Store:
             "artist": "name COLLATE NOCASE",
             "event": "start, name COLLATE NOCASE",
             "tour": "name COLLATE NOCASE",
+            "route": "status, id",
         }[kind]
         sql = f"SELECT * FROM {RECORD_TABLES[kind]} ORDER BY {order}, id"  # noqa: S608
         return [dict(r) for r in self.db.query(sql)]
@@ -1561,31 +1660,67 @@ class Store:
         finally:
             dest.close()
 
-    # route -----------------------------------------------------------------
-    def current_route(self) -> dict[str, Any] | None:
-        """The current route as ``{"id", "coordinates", "properties"}``, or ``None``."""
-        rows = list(
-            self.db.query("SELECT * FROM routes WHERE is_current = 1 ORDER BY id DESC LIMIT 1")
+    # routes ----------------------------------------------------------------
+    def route_records(self, *, active_only: bool = False) -> list[dict[str, Any]]:
+        """Every route record (active first, then by age); ``active_only``: not retired."""
+        rows = self.records("route")
+        return [r for r in rows if r["status"] == "active"] if active_only else rows
+
+    def default_route(self) -> dict[str, Any] | None:
+        """The route the unprefixed (old) URLs mean: the oldest active one."""
+        rows = self.route_records(active_only=True) or self.route_records()
+        return rows[0] if rows else None
+
+    def renamed_route(self, slug: str) -> dict[str, Any] | None:
+        """The route that was once called ``slug`` (renamed since), or ``None``."""
+        row = self.db.execute("SELECT route_id FROM route_slugs WHERE slug = ?", [slug]).fetchone()
+        return None if row is None else self.record("route", row[0])
+
+    def route_renames(self) -> dict[str, str]:
+        """Every old key of a renamed route, with the route's key today."""
+        rows = self.db.execute(
+            "SELECT s.slug, r.slug FROM route_slugs s JOIN route_records r ON r.id = s.route_id"
         )
-        if not rows:
-            return None
-        row = rows[0]
-        return {
-            "id": row["id"],
-            "coordinates": json.loads(row["coordinates"]),
-            "properties": json.loads(row["properties"]),
-            "created_at": row["created_at"],
-        }
+        return dict(rows.fetchall())
+
+    def _route_id(self, route_id: int | None) -> int | None:
+        if route_id is not None:
+            return route_id
+        default = self.default_route()
+        return None if default is None else int(default["id"])
+
+    def current_route(self, route_id: int | None = None) -> dict[str, Any] | None:
+        """The current line of route ``route_id`` (of :meth:`default_route` when ``None``)
+        as ``{"id", "route_id", "coordinates", "properties"}``, or ``None``."""
+        rid = self._route_id(route_id)
+        rows = list(
+            self.db.query(
+                "SELECT * FROM routes WHERE is_current = 1 AND route_id IS ?"
+                " ORDER BY id DESC LIMIT 1",
+                [rid],
+            )
+        )
+        return _line(rows[0]) if rows else None
+
+    def current_lines(self) -> dict[int, dict[str, Any]]:
+        """Every route's current line, by route id."""
+        rows = self.db.query("SELECT * FROM routes WHERE is_current = 1 ORDER BY id")
+        return {r["route_id"]: _line(r) for r in rows if r["route_id"] is not None}
 
     def set_route(
         self,
         coordinates: list[list[float]],
         properties: dict[str, Any],
         username: str | None = None,
+        route_id: int | None = None,
     ) -> int:
-        """Store a new current route; earlier ones stay as history. Returns its id."""
+        """Store a new current line of route ``route_id`` (the default route when
+        ``None``); its earlier lines stay as history. Returns the line's id."""
         with self.write():
-            self.db.execute("UPDATE routes SET is_current = 0 WHERE is_current = 1")
+            rid = self._route_id(route_id)
+            self.db.execute(
+                "UPDATE routes SET is_current = 0 WHERE is_current = 1 AND route_id IS ?", [rid]
+            )
             table = self.db.table("routes")
             table.insert(
                 {
@@ -1594,43 +1729,42 @@ class Store:
                     "is_current": 1,
                     "created_at": _now(),
                     "username": username,
+                    "route_id": rid,
                 }
             )
             return int(table.last_pk or 0)
 
-    def route(self, route_id: int | None = None) -> dict[str, Any] | None:
-        """A stored route with its coordinates: ``route_id``, or the first one stored
-        (the route the database was seeded with) when ``None``.
+    def route(self, line_id: int | None = None) -> dict[str, Any] | None:
+        """A stored line with its coordinates: ``line_id``, or the first one stored
+        (the line the database was seeded with) when ``None``.
         """
-        if route_id is None:
+        if line_id is None:
             rows = list(self.db.query("SELECT * FROM routes ORDER BY id LIMIT 1"))
         else:
-            rows = list(self.db.query("SELECT * FROM routes WHERE id = ?", [route_id]))
-        if not rows:
-            return None
-        row = rows[0]
-        return {
-            "id": row["id"],
-            "coordinates": json.loads(row["coordinates"]),
-            "properties": json.loads(row["properties"]),
-            "created_at": row["created_at"],
-        }
+            rows = list(self.db.query("SELECT * FROM routes WHERE id = ?", [line_id]))
+        return _line(rows[0]) if rows else None
 
-    def routes(self) -> list[dict[str, Any]]:
-        """Every stored route, newest first, without coordinates."""
+    def routes(self, route_id: int | None = None) -> list[dict[str, Any]]:
+        """Every stored line of route ``route_id`` (the default route when ``None``),
+        newest first, without coordinates."""
         return [
             dict(r)
             for r in self.db.query(
-                "SELECT id, is_current, created_at, username, properties,"
-                " length(coordinates) AS size FROM routes ORDER BY id DESC"
+                "SELECT id, route_id, is_current, created_at, username, properties,"
+                " length(coordinates) AS size FROM routes WHERE route_id IS ? ORDER BY id DESC",
+                [self._route_id(route_id)],
             )
         ]
 
-    def make_route_current(self, route_id: int) -> None:
+    def make_route_current(self, line_id: int) -> None:
+        """Make stored line ``line_id`` its route's current line again."""
         with self.write():
-            if self.db.execute("SELECT 1 FROM routes WHERE id = ?", [route_id]).fetchone() is None:
-                raise NotFound(route_id)
-            self.db.execute("UPDATE routes SET is_current = (id = ?)", [route_id])
+            row = self.db.execute("SELECT route_id FROM routes WHERE id = ?", [line_id]).fetchone()
+            if row is None:
+                raise NotFound(line_id)
+            self.db.execute(
+                "UPDATE routes SET is_current = (id = ?) WHERE route_id IS ?", [line_id, row[0]]
+            )
 
     # planner scenarios ---------------------------------------------------------
     def save_scenario(
@@ -2177,6 +2311,16 @@ class Store:
                 self.db.table("work_triggers").insert(
                     {"installation_id": installation_id, "trigger_m": float(trigger_m)}
                 )
+
+
+def _line(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "route_id": row["route_id"],
+        "coordinates": json.loads(row["coordinates"]),
+        "properties": json.loads(row["properties"]),
+        "created_at": row["created_at"],
+    }
 
 
 def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -122,7 +122,9 @@ def _wait_until_up(server: Server, timeout: float = 90) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"server stopped:\n{server.log.read_text(errors='replace')}")
         try:
-            with urllib.request.urlopen(server.url + "/api/route.geojson", timeout=2):  # noqa: S310
+            with urllib.request.urlopen(
+                server.url + "/api/routes/esentai/route.geojson", timeout=2
+            ):  # noqa: S310
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
@@ -323,11 +325,11 @@ def _curator(url: str, name: str, shared: int, seconds: float, tally: Tally, see
 
 READS = (
     "/",
-    "/api/installations.geojson",
-    "/api/nearest?lat=43.24&lon=76.92&n=3",
-    "/api/next?lat=43.24&lon=76.92",
-    "/api/installations/1",
-    "/api/route.geojson",
+    "/api/routes/esentai/installations.geojson",
+    "/api/routes/esentai/nearest?lat=43.24&lon=76.92&n=3",
+    "/api/routes/esentai/next?lat=43.24&lon=76.92",
+    "/api/routes/esentai/installations/1",
+    "/api/routes/esentai/route.geojson",
 )
 
 

@@ -189,6 +189,6 @@ def start_fake_overpass() -> tuple[FakeOverpass, ThreadingHTTPServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/api/interpreter"
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/api/routes/esentai/interpreter"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return state, server

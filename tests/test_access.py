@@ -13,7 +13,9 @@ from .conftest import AuthActions
 #: Blueprints anyone may use: the map, its data, assets, offline files, the planner,
 #: walkers' reports.
 #: tours with QR codes and plaques, the offline search index.
-PUBLIC_BLUEPRINTS = {"public", "api", "assets", "offline", "planner", "tours", "finder", "reports"}
+PUBLIC_BLUEPRINTS = {
+    "public", "api", "assets", "offline", "planner", "tours", "finder", "reports", "routes",
+}  # fmt: skip
 #: Single public endpoints: Flask's static files, signing in, signing out (which
 #: changes nothing for someone not signed in), what walkers see of events, walk mode's data.
 PUBLIC_ENDPOINTS = {
@@ -43,12 +45,13 @@ def is_public(rule: Rule) -> bool:
 
 
 def requests(app, rules) -> list[tuple[str, str, str]]:
-    """(endpoint, method, URL) for every method of ``rules``, ids as 1, other parts x."""
+    """(endpoint, method, URL) for every method of ``rules``: ids as 1, the route as the
+    shipped one, other parts x."""
     urls = app.url_map.bind("localhost")
     out = []
     for rule in rules:
         values = {
-            name: 1 if converter == "int" else "x"
+            name: 1 if converter == "int" else "esentai" if converter == "route" else "x"
             for converter, name in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule.rule)
         }
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):

@@ -67,26 +67,30 @@ def test_url_templates_are_the_apps_routes(app):
 
 def test_every_page_hands_the_contract_over(client, cclient, auth):
     expected = contract.browser_contract()
-    html = client.get("/?lang=ru").get_data(as_text=True)
+    html = client.get("/esentai/?lang=ru").get_data(as_text=True)
     settings = blob(html, "terrenkur-settings")
     v = settings["version"]
     assert settings["contract"] == {
         **expected,
         "urls": {
-            "permalink": "/installations/{slug}?lang=ru",
+            "permalink": "/esentai/installations/{slug}?lang=ru",
             "photoUrl": "/media/phone/{name}",
-            "artistUrl": "/artists/{slug}?lang=ru",
-            "route": f"/api/route.geojson?v={v}",
-            "stops": f"/api/stops.json?lang=ru&v={v}",
-            "details": f"/api/details/{{n}}.json?lang=ru&v={v}",
-            "reportUrl": "/installations/{slug}/report?lang=ru",
+            "artistUrl": "/esentai/artists/{slug}?lang=ru",
+            "route": f"/api/routes/esentai/route.geojson?v={v}",
+            "stops": f"/api/routes/esentai/stops.json?lang=ru&v={v}",
+            "details": f"/api/routes/esentai/details/{{n}}.json?lang=ru&v={v}",
+            "reportUrl": "/esentai/installations/{slug}/report?lang=ru",
         },
     }
     assert blob(html, "offline-settings")["contract"] == expected
-    planner = client.get("/planner").get_data(as_text=True)
+    planner = client.get("/esentai/planner").get_data(as_text=True)
     assert blob(planner, "planner-settings")["contract"] == {
         **expected,
-        "urls": {"scenario": "/api/scenario", "page": "/planner", "report": "/planner/report"},
+        "urls": {
+            "scenario": "/api/routes/esentai/scenario",
+            "page": "/esentai/planner",
+            "report": "/esentai/planner/report",
+        },
     }
     auth.login()
     edit = cclient.get("/curator/new").get_data(as_text=True)
@@ -99,17 +103,17 @@ def test_every_page_hands_the_contract_over(client, cclient, auth):
 
 
 def test_list_marks_the_stops_beyond_the_contract_threshold(client):
-    stops = client.get("/api/installations.geojson").get_json()["features"]
+    stops = client.get("/api/routes/esentai/installations.geojson").get_json()["features"]
     far = [
         f["properties"] for f in stops if f["properties"]["offset_m"] > contract.LIST_OFF_ROUTE_M
     ]
     assert far, "the shipped data has no stop that far from the route any more"
-    plain = client.get("/stops").get_data(as_text=True)  # the list without a script
+    plain = client.get("/esentai/stops").get_data(as_text=True)  # the list without a script
     assert plain.count(" km from the river") == len(far)
     for p in far:
         assert f"{p['offset_m'] / 1000:.1f} km from the river" in plain
     # the map page's script gets the threshold, the template and the offsets
-    settings = blob(client.get("/").get_data(as_text=True), "terrenkur-settings")
+    settings = blob(client.get("/esentai/").get_data(as_text=True), "terrenkur-settings")
     assert settings["strings"]["listOffRiver"] == "{dist} km from the river"
     table = client.get(settings["contract"]["urls"]["stops"]).get_json()
     assert sorted(o for o in table["offset"] if o > contract.LIST_OFF_ROUTE_M) == sorted(
@@ -118,7 +122,7 @@ def test_list_marks_the_stops_beyond_the_contract_threshold(client):
 
 
 def test_worker_url_carries_the_languages(client):
-    settings = blob(client.get("/").get_data(as_text=True), "offline-settings")
+    settings = blob(client.get("/esentai/").get_data(as_text=True), "offline-settings")
     query = parse_qs(urlsplit(settings["worker"]).query)
     assert query["langs"] == [",".join(LANGUAGES)]
 

@@ -164,12 +164,17 @@ def test_add_a_work_as_draft_then_publish(cclient, auth, client):
     row = cclient.get(f"/api/curator/installations/{new_id}").json
     assert row["slug"] == "water-mirror" and row["status"] == "draft" and row["version"] == 1
     assert row["chainage_m"] > 0 and row["offset_m"] < 100
-    assert client.get(f"/api/installations/{new_id}").status_code == 404  # drafts are not public
+    assert (
+        client.get(f"/api/routes/esentai/installations/{new_id}").status_code == 404
+    )  # drafts are not public
     resp = cclient.post(
         f"/curator/{new_id}", data={**NEW_WORK, "status": "published", "version": "1"}
     )
     assert resp.status_code == 302
-    assert client.get(f"/api/installations/{new_id}").json["properties"]["title"] == "Water mirror"
+    assert (
+        client.get(f"/api/routes/esentai/installations/{new_id}").json["properties"]["title"]
+        == "Water mirror"
+    )
 
 
 @pytest.mark.parametrize(
@@ -230,7 +235,7 @@ def test_retiring_keeps_the_row(cclient, auth, client, store):
     row = cclient.get("/api/curator/installations/1").json
     assert cclient.post("/curator/1", data=edit_form(row, status="retired")).status_code == 302
     assert store.installation(1, published_only=False)["status"] == "retired"
-    assert client.get("/api/installations/1").status_code == 404
+    assert client.get("/api/routes/esentai/installations/1").status_code == 404
 
 
 def test_history_shows_changes_and_restores(cclient, auth, store):

@@ -349,7 +349,7 @@ def replace_route(client, content: bytes, name: str):
 
 def test_admin_replaces_the_route_and_chainage_follows(cclient, store, client):
     AuthActions(cclient).login("ada")
-    before = client.get("/api/installations/3").json["properties"]["chainage_m"]
+    before = client.get("/api/routes/esentai/installations/3").json["properties"]["chainage_m"]
     reversed_route = {
         "type": "Feature",
         "properties": {"name": "reversed"},
@@ -365,7 +365,7 @@ def test_admin_replaces_the_route_and_chainage_follows(cclient, store, client):
     }
     resp = replace_route(cclient, json.dumps(reversed_route).encode(), "r.geojson")
     assert resp.status_code == 303
-    after = client.get("/api/installations/3").json["properties"]["chainage_m"]
+    after = client.get("/api/routes/esentai/installations/3").json["properties"]["chainage_m"]
     assert after != before
     routes = store.routes()
     assert len(routes) == 2 and routes[0]["is_current"] and routes[0]["username"] == "ada"
@@ -374,7 +374,9 @@ def test_admin_replaces_the_route_and_chainage_follows(cclient, store, client):
         "/curator/route", data={"action": "make-current", "route_id": str(routes[1]["id"])}
     )
     assert resp.status_code == 303
-    assert client.get("/api/installations/3").json["properties"]["chainage_m"] == before
+    assert (
+        client.get("/api/routes/esentai/installations/3").json["properties"]["chainage_m"] == before
+    )
 
 
 def test_route_from_gpx_track(cclient, store):
@@ -444,7 +446,7 @@ def test_api_create_update_retire_restore(cclient, auth, client):
     assert stale.status_code == 409 and stale.json["current"]["title"] == "Renamed"
     resp = cclient.post(f"/api/curator/installations/{work['id']}/retire", json={"version": 2})
     assert resp.status_code == 200 and resp.json["status"] == "retired"
-    assert client.get(f"/api/installations/{work['id']}").status_code == 404
+    assert client.get(f"/api/routes/esentai/installations/{work['id']}").status_code == 404
     history = cclient.get(f"/api/curator/installations/{work['id']}/history").json
     assert [h["action"] for h in history] == ["retire", "update", "create"]
     resp = cclient.post(

@@ -74,18 +74,22 @@ def test_add_a_festival_and_an_edition_then_a_work_of_it(cclient, auth, db_path,
     )
     assert resp.status_code == 201, resp.json
     assert resp.json["festival"] == "esentai-sound-days"  # set from the edition
-    api = cclient.get("/api/installations.geojson?edition=esentai-sound-days-2027").json
+    api = cclient.get(
+        "/api/routes/esentai/installations.geojson?edition=esentai-sound-days-2027"
+    ).json
     [feature] = api["features"]
     props = feature["properties"]
     assert (
         props["festival"] == "Esentai Sound Days" and props["festival_slug"] == "esentai-sound-days"
     )
     assert props["edition_name"] == "Esentai Sound Days 2027"
-    ru = cclient.get("/api/installations.geojson?edition=esentai-sound-days-2027&lang=ru").json
+    ru = cclient.get(
+        "/api/routes/esentai/installations.geojson?edition=esentai-sound-days-2027&lang=ru"
+    ).json
     assert ru["features"][0]["properties"]["edition_name"] == "Дни звука на Есентае 2027"
     assert ru["features"][0]["properties"]["dates"] == ""
     # the map's filter offers the edition under its festival
-    html = cclient.get("/").text
+    html = cclient.get("/esentai/").text
     assert 'value="edition:esentai-sound-days-2027"' in html
 
 
@@ -259,13 +263,14 @@ def test_record_exports_are_seed_files_again(tmp_path, db_path, store):
 
 
 def test_artist_page_lists_their_published_works(client, store):
-    html = client.get("/artists/pavel-shorokhov").text
+    html = client.get("/esentai/artists/pavel-shorokhov").text
     assert "<h1>Pavel Shorokhov</h1>" in html
     for slug in ("pavel-shorokhov-kasteyev-park", "clown-and-gymnast"):
-        assert f'href="/installations/{slug}"' in html
-    ru = client.get("/artists/pavel-shorokhov?lang=ru").text
+        assert f'href="/esentai/installations/{slug}"' in html
+    ru = client.get("/esentai/artists/pavel-shorokhov?lang=ru").text
     assert (
-        "<h1>Павел Шорохов</h1>" in ru and 'href="/installations/clown-and-gymnast?lang=ru"' in ru
+        "<h1>Павел Шорохов</h1>" in ru
+        and 'href="/esentai/installations/clown-and-gymnast?lang=ru"' in ru
     )
     assert "Переведено проектом" in ru  # the biography's state is said
     assert 'lang="en"' in ru and "Pavel Shorokhov" in ru  # the other names, marked
@@ -273,9 +278,9 @@ def test_artist_page_lists_their_published_works(client, store):
 
 def test_artist_pages_show_only_artists_of_published_works(client):
     # Masayoshi Fujita's only work is a draft; Atomik Architecture's too
-    assert client.get("/artists/masayoshi-fujita").status_code == 404
-    assert client.get("/artists/atomik-architecture").status_code == 404
-    assert client.get("/artists/nobody").status_code == 404
+    assert client.get("/esentai/artists/masayoshi-fujita").status_code == 404
+    assert client.get("/esentai/artists/atomik-architecture").status_code == 404
+    assert client.get("/esentai/artists/nobody").status_code == 404
 
 
 def test_artist_page_escapes_everything(client, store, db_path):
@@ -288,30 +293,30 @@ def test_artist_page_escapes_everything(client, store, db_path):
             )
         ]
     )
-    html = client.get("/artists/evil").text
+    html = client.get("/esentai/artists/evil").text
     assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert evil not in client.get("/").text
+    assert evil not in client.get("/esentai/").text
 
 
 def test_stop_list_and_api_link_each_work_to_its_artists(client):
-    plain = client.get("/stops").text  # the list without script
+    plain = client.get("/esentai/stops").text  # the list without script
     item = plain.split('<li data-id="20"')[1].split("</li>")[0]
     assert (
-        'href="/artists/georgy-tryakin-bukharov"' in item
-        and 'href="/artists/eduard-kazaryan"' in item
+        'href="/esentai/artists/georgy-tryakin-bukharov"' in item
+        and 'href="/esentai/artists/eduard-kazaryan"' in item
     )
-    html = client.get("/").text
-    table = client.get("/api/stops.json?lang=ru").json  # what the map's list links
+    html = client.get("/esentai/").text
+    table = client.get("/api/routes/esentai/stops.json?lang=ru").json  # what the map's list links
     i = table["id"].index(20)
     assert table["artists"][i] == ["georgy-tryakin-bukharov", "eduard-kazaryan"]
     assert table["artistNames"]["georgy-tryakin-bukharov"] == "Георгий Трякин-Бухаров"
-    feature = client.get("/api/installations/20?lang=ru").json
+    feature = client.get("/api/routes/esentai/installations/20?lang=ru").json
     assert [a["slug"] for a in feature["properties"]["artists"]] == [
         "georgy-tryakin-bukharov",
         "eduard-kazaryan",
     ]
     assert feature["properties"]["artists"][0]["name"] == "Георгий Трякин-Бухаров"
-    assert '"artistUrl":"/artists/{slug}"' in html.replace(" ", "")
+    assert '"artistUrl":"/esentai/artists/{slug}"' in html.replace(" ", "")
 
 
 @pytest.mark.parametrize(
@@ -327,19 +332,19 @@ def test_stop_list_and_api_link_each_work_to_its_artists(client):
     ],
 )
 def test_public_filters_by_festival_edition_and_artist(client, query, check):
-    features = client.get(f"/api/installations.geojson?{query}").json["features"]
+    features = client.get(f"/api/routes/esentai/installations.geojson?{query}").json["features"]
     assert features and all(check(f["properties"]) for f in features)
 
 
 def test_unknown_edition_or_artist_is_a_400(client):
     for query in ("edition=artbat-fest-99", "artist=nobody"):
-        resp = client.get(f"/api/installations.geojson?{query}")
+        resp = client.get(f"/api/routes/esentai/installations.geojson?{query}")
         assert resp.status_code == 400 and "must be one of" in resp.json["message"]
 
 
 def test_temporary_works_show_their_dates_in_each_language(client):
-    props = client.get("/api/installations/31?lang=ru").json["properties"]
+    props = client.get("/api/routes/esentai/installations/31?lang=ru").json["properties"]
     assert props["start_date"] == "2018-08-24" and props["end_date"] == "2018-09-12"
     assert props["dates"] == "24 августа 2018 – 12 сентября 2018"
-    kk = client.get("/api/installations/23?lang=kk").json["properties"]
+    kk = client.get("/api/routes/esentai/installations/23?lang=kk").json["properties"]
     assert kk["dates"] == "Қазан 2022 – 6 қараша 2022"

@@ -22,6 +22,6 @@ def test_the_404_page_is_translated_and_styled(client, lang, title):
 
 
 def test_a_missing_work_says_so_in_the_language(client):
-    page = client.get("/installations/no-such-work?lang=ru").text
+    page = client.get("/esentai/installations/no-such-work?lang=ru").text
     assert "Такой страницы нет" in page
     assert "There is no published work" not in page

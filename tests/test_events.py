@@ -227,36 +227,38 @@ def test_overlapping_editions_of_one_festival_are_refused(cclient, auth, store):
 
 @time_machine.travel(dt.datetime(2018, 9, 9, 15, 0, tzinfo=ALMATY), tick=False)
 def test_whats_on_at_the_city_picnic(client):
-    html = client.get("/events").get_data(as_text=True)
+    html = client.get("/esentai/events").get_data(as_text=True)
     on_now = html.split('data-bucket="on"')[1].split('data-bucket="week"')[0]
     assert "City Picnic" in on_now and "ARTBAT FEST 9: installations on the river" in on_now
     past = html.split('data-bucket="past"')[1]
     assert "Opening of the Kasteyev Museum" in past
-    assert "/calendar/route.ics" in html
+    assert "/esentai/calendar/route.ics" in html
 
 
 @time_machine.travel(dt.datetime(2026, 5, 10, 9, 0, tzinfo=ALMATY), tick=False)
 def test_api_events_groups_and_rejects_bad_input(client):
-    doc = client.get("/api/events.json?bucket=past&festival=artbat-fest").get_json()
+    doc = client.get("/api/routes/esentai/events.json?bucket=past&festival=artbat-fest").get_json()
     assert doc["time_zone"] == "Asia/Almaty"
     assert {e["bucket"] for e in doc["events"]} == {"past"}
     assert all(e["festival"] == "artbat-fest" for e in doc["events"])
-    at_picnic = client.get("/api/events.json?at=2018-09-09T13:00&bucket=on").get_json()
+    at_picnic = client.get(
+        "/api/routes/esentai/events.json?at=2018-09-09T13:00&bucket=on"
+    ).get_json()
     assert "city-picnic-2018" in {e["slug"] for e in at_picnic["events"]}
     for bad in ("at=2018-02-30", "at=soon", "bucket=tomorrow", "festival=nope"):
-        resp = client.get(f"/api/events.json?{bad}")
+        resp = client.get(f"/api/routes/esentai/events.json?{bad}")
         assert resp.status_code == 400 and "error" in resp.get_json()
 
 
 def test_event_permalink_and_the_works_card(client):
-    page = client.get("/events/waterstream-public-art")
+    page = client.get("/esentai/events/waterstream-public-art")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "/installations/artbat-fest-9-water-infinite-loop" in html
-    assert client.get("/events/no-such-event").status_code == 404
-    work = client.get("/installations/vodoskop").get_data(as_text=True)
+    assert "/esentai/installations/artbat-fest-9-water-infinite-loop" in html
+    assert client.get("/esentai/events/no-such-event").status_code == 404
+    work = client.get("/esentai/installations/vodoskop").get_data(as_text=True)
     assert "Made for ARTBAT FEST 9: installations on the river, 24 Aug – 12 Sept 2018" in work
-    ru = client.get("/events/city-picnic-2018?lang=ru").get_data(as_text=True)
+    ru = client.get("/esentai/events/city-picnic-2018?lang=ru").get_data(as_text=True)
     assert "Городской пикник" in ru
 
 
@@ -268,7 +270,7 @@ def _parse(body: bytes):
 
 
 def test_route_feed_parses_back_with_the_right_times(client):
-    resp = client.get("/calendar/route.ics")
+    resp = client.get("/esentai/calendar/route.ics")
     assert resp.status_code == 200 and resp.mimetype == "text/calendar"
     cal = _parse(resp.get_data())
     assert cal.version.value == "2.0" and cal.prodid.value
@@ -285,18 +287,18 @@ def test_route_feed_parses_back_with_the_right_times(client):
     assert water.dtstart.value == D(2018, 8, 24)
     assert water.dtend.value == D(2018, 9, 13)  # the day after the last (RFC 5545)
     assert "DTSTART;VALUE=DATE:20180824" in raw
-    assert water.url.value.endswith("/events/waterstream-public-art")
+    assert water.url.value.endswith("/esentai/events/waterstream-public-art")
     # off the river and of no edition on it: not on the route's calendar
     assert "event-nades-unveiling@cultural-terrenkur" not in by_uid
     assert all(len(line.encode()) <= 75 for line in raw.split("\r\n"))
 
 
 def test_festival_feed(client):
-    cal = _parse(client.get("/calendar/festivals/artbat-fest.ics?lang=ru").get_data())
+    cal = _parse(client.get("/esentai/calendar/festivals/artbat-fest.ics?lang=ru").get_data())
     names = {v.summary.value for v in cal.vevent_list}
     assert "ARTBAT FEST 9: инсталляции на реке" in names
     assert all("korkut" not in v.uid.value for v in cal.vevent_list)
-    assert client.get("/calendar/festivals/no-such.ics").status_code == 404
+    assert client.get("/esentai/calendar/festivals/no-such.ics").status_code == 404
 
 
 def test_a_2025_timed_event_is_at_utc_plus_5(cclient, auth):
@@ -311,7 +313,7 @@ def test_a_2025_timed_event_is_at_utc_plus_5(cclient, auth):
         },
     )
     assert resp.status_code == 201, resp.get_json()
-    cal = _parse(cclient.get("/calendar/festivals/artbat-fest.ics").get_data())
+    cal = _parse(cclient.get("/esentai/calendar/festivals/artbat-fest.ics").get_data())
     walk = next(v for v in cal.vevent_list if v.uid.value.startswith("event-walk@"))
     assert walk.dtstart.value.astimezone(dt.UTC) == dt.datetime(2025, 9, 10, 14, 0, tzinfo=dt.UTC)
 
@@ -395,7 +397,7 @@ def _days(*spans: tuple[str, str | None]) -> list[list[int | None]]:
 
 
 def test_a_temporary_work_is_gone_and_stays_on_its_page(client):
-    page = client.get("/installations/vodoskop")
+    page = client.get("/esentai/installations/vodoskop")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert _stood(client, html, "vodoskop") == _days(("2018-08-24", "2018-09-12"))
@@ -410,7 +412,7 @@ def test_a_removed_work_keeps_its_page_and_history(cclient, auth, client, store)
     auth.login()
     cclient.post(f"/curator/{work['id']}/life", data={"status": "installed", "date": "1984"})
     cclient.post(f"/curator/{work['id']}/life", data={"status": "removed", "date": "2024-05"})
-    html = client.get("/installations/kasteyev-monument").get_data(as_text=True)
+    html = client.get("/esentai/installations/kasteyev-monument").get_data(as_text=True)
     assert "This work is gone" in html and "May 2024" in html
     assert _stood(client, html, "kasteyev-monument") == _days(("1984-01-01", "2024-05-31"))
     # its card lists the entries (from its detail chunk)
@@ -427,15 +429,15 @@ def test_a_removed_work_keeps_its_page_and_history(cclient, auth, client, store)
 
 
 def test_the_planner_counts_the_works_standing_on_a_date(client):
-    every = client.get("/api/coverage?kind=all").get_json()
-    then = client.get("/api/coverage?kind=all&on=2018-09").get_json()
-    later = client.get("/api/coverage?kind=all&on=2019-01-15").get_json()
+    every = client.get("/api/routes/esentai/coverage?kind=all").get_json()
+    then = client.get("/api/routes/esentai/coverage?kind=all&on=2018-09").get_json()
+    later = client.get("/api/routes/esentai/coverage?kind=all&on=2019-01-15").get_json()
     assert then["parameters"]["on"] == "2018-09"
     assert later["works_total"] < then["works_total"] < every["works_total"]
     for bad in ("2018-02-30", "2018-13", "soon"):
-        resp = client.get(f"/api/coverage?on={bad}")
+        resp = client.get(f"/api/routes/esentai/coverage?on={bad}")
         assert resp.status_code == 400
-    page = client.get("/planner?on=2018-02-30")
+    page = client.get("/esentai/planner?on=2018-02-30")
     assert page.status_code == 400 and 'id="e-on"' in page.get_data(as_text=True)
 
 
@@ -464,7 +466,7 @@ def test_a_life_entry_keeps_a_dated_photo_that_the_public_sees(cclient, auth, st
     served = cclient.get(f"/media/phone/{entry['photo']}")
     assert served.status_code == 200
     served.close()
-    html = cclient.get("/installations/kasteyev-monument").get_data(as_text=True)
+    html = cclient.get("/esentai/installations/kasteyev-monument").get_data(as_text=True)
     assert f"/media/phone/{entry['photo']}" in html and "March 2023" in html
     bad = cclient.post(
         f"/curator/{work['id']}/life",
@@ -534,4 +536,4 @@ def test_curator_event_pages_render(cclient, auth, store):
     assert "afterglow" not in form  # drafts are not offered as venues
     picnic = store.record_by_slug("event", "city-picnic-2018")
     page = cclient.get(f"/curator/events/{picnic['id']}").get_data(as_text=True)
-    assert 'value="2018-09-09T12:00"' in page and "/events/city-picnic-2018" in page
+    assert 'value="2018-09-09T12:00"' in page and "/esentai/events/city-picnic-2018" in page

@@ -95,18 +95,23 @@ def queries_for(names: list[str]) -> st.SearchStrategy[dict[str, str]]:
 COVERAGE = ["radius", "gap", "segment", "k", "kind", "festival", "format", "lang"]
 PUBLIC = {
     "/": ["lang"],
-    "/api/route.geojson": ["lang"],
-    "/api/installations.geojson": ["kind", "festival", "bbox", "lang"],
-    "/api/nearest": ["lat", "lon", "n", "lang"],
-    "/api/next": ["lat", "lon", "direction", "lang"],
-    "/api/coverage": COVERAGE,
-    "/planner": COVERAGE,
-    "/planner/chart.svg": [*COVERAGE, "size"],
-    "/manifest.webmanifest": ["lang"],
+    "/api/routes/esentai/route.geojson": ["lang"],
+    "/api/routes/esentai/installations.geojson": ["kind", "festival", "bbox", "lang"],
+    "/api/routes/esentai/nearest": ["lat", "lon", "n", "lang"],
+    "/api/routes/esentai/next": ["lat", "lon", "direction", "lang"],
+    "/api/routes/esentai/coverage": COVERAGE,
+    "/esentai/planner": COVERAGE,
+    "/esentai/planner/chart.svg": [*COVERAGE, "size"],
+    "/esentai/manifest.webmanifest": ["lang"],
     "/login": ["next", "lang"],
 }
 queries = st.dictionaries(st.sampled_from(list(GOOD)), odd_text, max_size=6)
-ID_PATHS = ["/api/installations/{}", "/installations/{}", "/media/phone/{}", "/media/{}"]
+ID_PATHS = [
+    "/api/routes/esentai/installations/{}",
+    "/esentai/installations/{}",
+    "/media/phone/{}",
+    "/media/{}",
+]
 
 
 def _safe(text: str) -> str:
@@ -116,7 +121,7 @@ def _safe(text: str) -> str:
 
 def check(resp, path: str) -> None:
     assert resp.status_code < 500, f"{path}: {resp.status_code}"
-    if path.startswith("/api/") and resp.status_code >= 400:
+    if path.startswith("/api/routes/esentai/") and resp.status_code >= 400:
         doc = resp.get_json()
         assert doc is not None, f"{path}: {resp.status_code} is not JSON"
         assert doc["status"] == resp.status_code and doc["message"]

@@ -288,7 +288,7 @@ def test_cli_geopackage_export_import_and_size_limit(db_path, tmp_path, store):
 
 
 def test_coverage_report_as_geopackage(client, db_path, tmp_path):
-    resp = client.get("/api/coverage?radius=150&format=gpkg")
+    resp = client.get("/api/routes/esentai/coverage?radius=150&format=gpkg")
     assert resp.status_code == 200 and resp.mimetype == gis.GPKG_MIMETYPE
     assert 'filename="terrenkur-coverage-r150.gpkg"' in resp.headers["Content-Disposition"]
     read_gpkg(resp.data, tmp_path, "route")
@@ -299,15 +299,15 @@ def test_coverage_report_as_geopackage(client, db_path, tmp_path):
         "gaps": "LineString",
         "sites": "Point",
     }
-    report = client.get("/api/coverage?radius=150").json
+    report = client.get("/api/routes/esentai/coverage?radius=150").json
     route = read_gpkg(resp.data, tmp_path, "route")
     assert route["covered_m"][0] == report["covered_m"]
     segments = read_gpkg(resp.data, tmp_path, "segments")
     assert list(segments["works"]) == [s["works"] for s in report["segments"]]
     gaps = read_gpkg(resp.data, tmp_path, "gaps")
     assert len(gaps) == report["gap_count"]
-    assert client.get("/api/coverage?format=shp").status_code == 400
-    assert "Download GeoPackage" in client.get("/planner").text
+    assert client.get("/api/routes/esentai/coverage?format=shp").status_code == 400
+    assert "Download GeoPackage" in client.get("/esentai/planner").text
     out = tmp_path / "coverage.gpkg"
     result = CliRunner().invoke(
         cli, ["coverage", "--db", str(db_path), "--format", "gpkg", "-o", str(out)]

@@ -17,46 +17,49 @@ NAMES = {"en": "Cultural Terrenkur", "ru": "Культурный терренк�
 
 @pytest.mark.parametrize("lang", ["en", "ru", "kk"])
 def test_each_language_renders_with_its_lang_attribute(client, lang):
-    html = client.get(f"/?lang={lang}").text
+    html = client.get(f"/esentai/?lang={lang}").text
     assert f'<html lang="{lang}">' in html
     assert NAMES[lang] in html
     assert 'aria-current="true">' in html
 
 
 def test_browser_language_is_the_default_and_the_url_wins(client):
-    assert '<html lang="ru">' in client.get("/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).text
-    assert '<html lang="kk">' in client.get("/", headers={"Accept-Language": "kk"}).text
-    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "de"}).text
-    html = client.get("/?lang=kk", headers={"Accept-Language": "ru"}).text
+    assert (
+        '<html lang="ru">'
+        in client.get("/esentai/", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).text
+    )
+    assert '<html lang="kk">' in client.get("/esentai/", headers={"Accept-Language": "kk"}).text
+    assert '<html lang="en">' in client.get("/esentai/", headers={"Accept-Language": "de"}).text
+    html = client.get("/esentai/?lang=kk", headers={"Accept-Language": "ru"}).text
     assert '<html lang="kk">' in html
 
 
 def test_links_keep_the_language(client):
-    html = client.get("/?lang=ru").text
-    plain = client.get("/stops?lang=ru").text
-    links = re.findall(r'href="(/installations/[^"]+)"', plain)
+    html = client.get("/esentai/?lang=ru").text
+    plain = client.get("/esentai/stops?lang=ru").text
+    links = re.findall(r'href="(/esentai/installations/[^"]+)"', plain)
     assert links and all(link.endswith("?lang=ru") for link in links)
-    assert 'href="/stops?lang=ru"' in html and 'href="/?lang=ru"' in plain
-    assert '"permalink":"/installations/{slug}?lang=ru"' in html.replace(" ", "")
-    assert 'href="/?lang=kk"' in html  # the switcher
+    assert 'href="/esentai/stops?lang=ru"' in html and 'href="/esentai/?lang=ru"' in plain
+    assert '"permalink":"/esentai/installations/{slug}?lang=ru"' in html.replace(" ", "")
+    assert 'href="/esentai/?lang=kk"' in html  # the switcher
     assert 'href="/vendor/leaflet/leaflet.css?v=' in html  # assets carry no language
 
 
 def test_river_name_follows_the_language(client):
-    assert "Весновка" in client.get("/?lang=ru").text.split("</h1>")[1][:200]
-    assert "Есентай" in client.get("/?lang=kk").text.split("</h1>")[1][:200]
-    en = client.get("/?lang=en").text
+    assert "Весновка" in client.get("/esentai/?lang=ru").text.split("</h1>")[1][:200]
+    assert "Есентай" in client.get("/esentai/?lang=kk").text.split("</h1>")[1][:200]
+    en = client.get("/esentai/?lang=en").text
     assert "Esentai (Vesnovka)" in en and "Есентай" in en and "Весновка" in en
 
 
 def test_installation_texts_fall_back_and_are_marked(client, store):
     store.insert_missing([make_installation(id=900, slug="only-english", title="Only English")])
-    html = client.get("/stops?lang=ru").text
+    html = client.get("/esentai/stops?lang=ru").text
     # translated in the data
     assert "Казахский государственный цирк" in html
     # not translated: English text marked as English for screen readers
     assert re.search(r'<a href="[^"]+" lang="en">Only English</a>', html)
-    table = client.get("/api/stops.json?lang=ru").json  # what the map page lists
+    table = client.get("/api/routes/esentai/stops.json?lang=ru").json  # what the map page lists
     i = table["title"].index("Only English")
     assert table["titleLang"][i] == "en"
 
@@ -69,9 +72,9 @@ def test_fallback_order():
 
 
 def test_api_localizes_on_request(client):
-    plain = client.get("/api/installations/5").json["properties"]
+    plain = client.get("/api/routes/esentai/installations/5").json["properties"]
     assert "title_ru" in plain
-    ru = client.get("/api/installations/5?lang=ru").json["properties"]
+    ru = client.get("/api/routes/esentai/installations/5?lang=ru").json["properties"]
     assert ru["title"] == "Казахский государственный цирк" and ru["text_lang"]["title"] == "ru"
 
 
@@ -87,8 +90,8 @@ def test_curators_edit_each_language(cclient, auth, client):
         },
     )
     assert resp.status_code == 200
-    assert "Винокуров муралы" in client.get("/api/stops.json?lang=kk").json["title"]
-    assert "Винокуров муралы" in client.get("/stops?lang=kk").text
+    assert "Винокуров муралы" in client.get("/api/routes/esentai/stops.json?lang=kk").json["title"]
+    assert "Винокуров муралы" in client.get("/esentai/stops?lang=kk").text
     form = cclient.get("/curator/7").text
     assert 'name="title_kk" value="Винокуров муралы"' in form
 
@@ -148,5 +151,8 @@ def test_every_string_in_the_code_is_in_each_catalogue():
 def test_language_links_keep_repeated_arguments(app):
     from mapapp.web.urls import AppUrls
 
-    with app.test_request_context("/planner?kind=mural&kind=park&lang=ru&radius=200"):
-        assert AppUrls().in_language("kk") == "/planner?kind=mural&kind=park&radius=200&lang=kk"
+    with app.test_request_context("/esentai/planner?kind=mural&kind=park&lang=ru&radius=200"):
+        assert (
+            AppUrls().in_language("kk")
+            == "/esentai/planner?kind=mural&kind=park&radius=200&lang=kk"
+        )

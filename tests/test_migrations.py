@@ -57,7 +57,14 @@ def old_store(tmp_path):
                 "after": json.dumps(fields, ensure_ascii=False),
             }
         )
-    store.set_route([[76.9543, 43.2096], [76.92, 43.2455]], {"name": "old"})
+    store.db["routes"].insert(  # as the old store wrote it: one current line, no record
+        {
+            "coordinates": json.dumps([[76.9543, 43.2096], [76.92, 43.2455]]),
+            "properties": json.dumps({"name": "old"}),
+            "is_current": 1,
+            "created_at": now,
+        }
+    )
     yield store
     store.close()
 

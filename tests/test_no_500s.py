@@ -144,8 +144,8 @@ def test_no_upload_answers_500(cclient, auth, signed_in):
     failures = []
     targets = [
         ("POST", "/api/curator/works/1/photos"),
-        ("POST", "/installations/auezov-theatre/report"),
-        ("POST", "/suggest"),
+        ("POST", "/esentai/installations/auezov-theatre/report"),
+        ("POST", "/esentai/suggest"),
         ("POST", "/curator/1"),
         ("POST", "/curator/new"),
     ]

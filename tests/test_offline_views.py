@@ -33,7 +33,7 @@ def offline_settings(html: str) -> dict:
 
 
 def route(client) -> geo.Route:
-    doc = client.get("/api/route.geojson").get_json()
+    doc = client.get("/api/routes/esentai/route.geojson").get_json()
     return geo.Route.from_coords(doc["features"][0]["geometry"]["coordinates"])
 
 
@@ -58,13 +58,13 @@ def test_worker_is_served_from_the_root_with_its_own_policy(tiled_client):
 @pytest.mark.parametrize(
     ("lang", "short", "start"),
     [
-        ("en", "Terrenkur", "/?lang=en"),
-        ("ru", "Терренкур", "/?lang=ru"),
-        ("kk", "Терренкур", "/?lang=kk"),
+        ("en", "Terrenkur", "/esentai/?lang=en"),
+        ("ru", "Терренкур", "/esentai/?lang=ru"),
+        ("kk", "Терренкур", "/esentai/?lang=kk"),
     ],
 )
 def test_manifest_is_translated_and_its_icons_exist(client, lang, short, start):
-    resp = client.get(f"/manifest.webmanifest?lang={lang}")
+    resp = client.get(f"/esentai/manifest.webmanifest?lang={lang}")
     assert resp.status_code == 200 and resp.mimetype == "application/manifest+json"
     doc = json.loads(resp.get_data(as_text=True))
     assert doc["short_name"] == short and doc["lang"] == lang
@@ -82,8 +82,8 @@ def test_manifest_is_translated_and_its_icons_exist(client, lang, short, start):
 
 
 def test_map_page_links_the_manifest_and_has_accessible_offline_controls(tiled_client):
-    html = tiled_client.get("/?lang=ru").get_data(as_text=True)
-    assert '<link rel="manifest" href="/manifest.webmanifest?lang=ru">' in html
+    html = tiled_client.get("/esentai/?lang=ru").get_data(as_text=True)
+    assert '<link rel="manifest" href="/esentai/manifest.webmanifest?lang=ru">' in html
     assert '<meta name="theme-color" content="#0b5cad">' in html
     assert re.search(
         r'<p id="offline-note" class="offline-note" role="status" aria-live="polite">', html
@@ -94,10 +94,10 @@ def test_map_page_links_the_manifest_and_has_accessible_offline_controls(tiled_c
     assert settings["worker"].startswith("/sw.js?tiles=") and "lang=" not in settings["worker"]
     assert settings["scope"] == "/"
     v = settings["version"]
-    assert settings["shell"] == "/?lang=ru"
+    assert settings["shell"] == "/esentai/?lang=ru"
     # the shipped walk is small: the page holds its stops and route, so only the
     # card texts are kept apart
-    assert settings["data"] == [f"/api/details/0.json?lang=ru&v={v}"]
+    assert settings["data"] == [f"/api/routes/esentai/details/0.json?lang=ru&v={v}"]
     assert settings["strings"]["offline"].startswith("Вы не в сети")
     assert (
         "изменены" in settings["strings"]["dataAge"] and "{date}" in settings["strings"]["dataAge"]
@@ -110,7 +110,7 @@ def test_map_page_links_the_manifest_and_has_accessible_offline_controls(tiled_c
 
 
 def test_without_tiles_saving_is_off_and_says_why(client):
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/esentai/").get_data(as_text=True)
     assert offline_settings(html)["tiles"] is None
     assert re.search(
         r'<p id="save-route-reason" class="offline-reason">This map is set up without a base map',

@@ -399,7 +399,7 @@ def test_import_page_takes_osm_files_and_keeps_their_ids(cclient, auth, db_path,
     assert store.installation(mirror["id"], published_only=False)["osm_ref"] == "node/2001"
     # published, the popup data credits OpenStreetMap
     store.update_installation(mirror["id"], {"status": "published"}, mirror["version"] + 1, "t")
-    api = cclient.get(f"/api/installations/{mirror['id']}").json["properties"]
+    api = cclient.get(f"/api/routes/esentai/installations/{mirror['id']}").json["properties"]
     assert "© OpenStreetMap contributors" in api["how_we_know"]  # ODbL: credited in public
     assert "source_note" not in api
 
@@ -436,9 +436,9 @@ def test_admin_checks_then_replaces_the_route_from_osm(
     assert resp.status_code == 303
     after = store.current_route()
     assert after["id"] != before["id"] and after["properties"]["attribution"]
-    page = client.get("/").text
+    page = client.get("/esentai/").text
     assert "River line:" in page and "https://www.openstreetmap.org/copyright" in page
-    settings = client.get("/api/route.geojson").json["features"][0]["properties"]
+    settings = client.get("/api/routes/esentai/route.geojson").json["features"][0]["properties"]
     assert settings["licence"].startswith("ODbL 1.0")
     again = cclient.post("/curator/route", data={"action": "apply", "token": token})
     assert again.status_code == 404
@@ -450,7 +450,7 @@ def test_admin_checks_then_replaces_the_route_from_osm(
     assert resp.status_code == 303
     props = store.current_route()["properties"]
     assert "attribution" not in props and props["source"] == "Upload ours.geojson"
-    assert "River line:" not in client.get("/").text
+    assert "River line:" not in client.get("/esentai/").text
 
 
 def test_admin_route_errors_from_osm_files(cclient, db_path, store):

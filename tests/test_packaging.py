@@ -244,7 +244,7 @@ def served(installed: Installed) -> Iterator[Client]:
 def test_installed_app_serves_the_map_its_script_and_the_curator_pages(
     served: Client, installed: Installed
 ):
-    status, _, body = served.get("/")
+    status, _, body = served.get("/esentai/")
     assert status == 200
     page = body.decode("utf-8")
     assert "Esentai" in page and 'class="folium-map"' in page

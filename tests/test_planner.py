@@ -72,7 +72,7 @@ def add_hostile_work(store, chainage_m: float = 500.0) -> None:
 
 
 def test_page_shows_map_summary_chart_and_downloads(client, store):
-    resp = client.get("/planner")
+    resp = client.get("/esentai/planner")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     rep = expected_report(store)
@@ -81,8 +81,8 @@ def test_page_shows_map_summary_chart_and_downloads(client, store):
     assert html.count('class="report gaps"') == 1
     assert html.count('<span class="where">km ') == len(rep.gaps) + len(rep.suggestions)
     assert "Art works (sculptures, murals" in html  # art only, by default
-    assert 'src="/planner/chart.svg?radius=150&amp;gap=300&amp;segment=100&amp;k=5"' in html
-    assert 'href="/api/coverage?format=csv&amp;radius=150' in html
+    assert 'src="/esentai/planner/chart.svg?radius=150&amp;gap=300&amp;segment=100&amp;k=5"' in html
+    assert 'href="/api/routes/esentai/coverage?format=csv&amp;radius=150' in html
     assert 'download="terrenkur-coverage-r150.geojson"' in html
     settings = re.search(
         r'<script type="application/json" id="planner-settings">(.*?)</script>', html, re.S
@@ -94,7 +94,7 @@ def test_page_shows_map_summary_chart_and_downloads(client, store):
 
 
 def test_page_obeys_the_content_security_policy(client):
-    resp = client.get("/planner")
+    resp = client.get("/esentai/planner")
     html = resp.get_data(as_text=True)
     nonce = re.search(r"'nonce-([^']+)'", resp.headers["Content-Security-Policy"]).group(1)
     inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
@@ -110,7 +110,7 @@ def test_page_obeys_the_content_security_policy(client):
 
 
 def test_filters_change_the_report(client, store):
-    html = client.get("/planner?kind=sculpture&festival=PARK+FEST&radius=300").text
+    html = client.get("/esentai/planner?kind=sculpture&festival=PARK+FEST&radius=300").text
     rep = expected_report(store, kinds=["sculpture"], festivals=["PARK FEST"], radius_m=300)
     assert f"{rep.share * 100:.1f} %" in html
     assert '<input type="checkbox" name="kind" value="sculpture" checked>' in html
@@ -121,7 +121,7 @@ def test_filters_change_the_report(client, store):
 
 def test_text_from_the_data_is_escaped(client, store):
     add_hostile_work(store)
-    html = client.get("/planner").text
+    html = client.get("/esentai/planner").text
     assert XSS not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html  # a gap's neighbour
     assert "\\u003cimg src=x" in html  # the settings blob
@@ -156,7 +156,7 @@ def test_text_from_the_data_is_escaped(client, store):
     ],
 )
 def test_bad_values_re_render_the_form_with_400(client, query, field, message):
-    resp = client.get(f"/planner?{query}")
+    resp = client.get(f"/esentai/planner?{query}")
     assert resp.status_code == 400
     html = resp.text
     assert message in html
@@ -167,26 +167,26 @@ def test_bad_values_re_render_the_form_with_400(client, query, field, message):
 
 
 def test_bad_values_are_echoed_escaped(client):
-    resp = client.get("/planner", query_string={"radius": '"><script>alert(1)</script>'})
+    resp = client.get("/esentai/planner", query_string={"radius": '"><script>alert(1)</script>'})
     assert resp.status_code == 400
     assert "<script>alert(1)" not in resp.text
     assert "&#34;&gt;&lt;script&gt;" in resp.text or "&quot;&gt;&lt;script&gt;" in resp.text
 
 
 def test_suggested_sites_table(client, store):
-    html = client.get("/planner?k=3").text
+    html = client.get("/esentai/planner?k=3").text
     rep = expected_report(store, k=3)
     assert len(rep.suggestions) == 3
     for site in rep.suggestions:
         assert f"{site.lat:.5f}," in html
-    assert "No sites asked for." in client.get("/planner?k=0").text
+    assert "No sites asked for." in client.get("/esentai/planner?k=0").text
 
 
 # the chart -----------------------------------------------------------------------------
 
 
 def test_chart_is_valid_svg(client):
-    resp = client.get("/planner/chart.svg?radius=200")
+    resp = client.get("/esentai/planner/chart.svg?radius=200")
     assert resp.status_code == 200
     assert resp.mimetype == "image/svg+xml"
     root = ET.fromstring(resp.data)
@@ -196,24 +196,27 @@ def test_chart_is_valid_svg(client):
     assert "script" not in resp.text.lower()
     assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
     etag = resp.headers["ETag"]
-    again = client.get("/planner/chart.svg?radius=200", headers={"If-None-Match": etag})
+    again = client.get("/esentai/planner/chart.svg?radius=200", headers={"If-None-Match": etag})
     assert again.status_code == 304
 
 
 def test_phones_get_a_narrow_chart(client):
-    html = client.get("/planner").text
-    assert '<source media="(max-width: 599px)" srcset="/planner/chart.svg?size=narrow&amp;' in html
-    wide = ET.fromstring(client.get("/planner/chart.svg").data)
-    narrow = ET.fromstring(client.get("/planner/chart.svg?size=narrow").data)
+    html = client.get("/esentai/planner").text
+    assert (
+        '<source media="(max-width: 599px)" srcset="/esentai/planner/chart.svg?size=narrow&amp;'
+        in html
+    )
+    wide = ET.fromstring(client.get("/esentai/planner/chart.svg").data)
+    narrow = ET.fromstring(client.get("/esentai/planner/chart.svg?size=narrow").data)
     assert float(wide.get("width").removesuffix("pt")) > float(
         narrow.get("width").removesuffix("pt")
     )
-    resp = client.get("/planner/chart.svg?size=huge")
+    resp = client.get("/esentai/planner/chart.svg?size=huge")
     assert resp.status_code == 400 and "size must be one of: wide, narrow" in resp.json["message"]
 
 
 def test_chart_rejects_bad_values(client):
-    resp = client.get("/planner/chart.svg?segment=1")
+    resp = client.get("/esentai/planner/chart.svg?segment=1")
     assert resp.status_code == 400
     assert "segment must be from 10 to 10000" in resp.json["message"]
 
@@ -222,7 +225,7 @@ def test_chart_rejects_bad_values(client):
 
 
 def test_api_json_matches_the_geometry_module(client, store):
-    resp = client.get("/api/coverage?radius=120&gap=250&segment=200&k=2")
+    resp = client.get("/api/routes/esentai/coverage?radius=120&gap=250&segment=200&k=2")
     assert resp.status_code == 200 and resp.mimetype == "application/json"
     doc = resp.json
     rep = expected_report(store, radius_m=120, gap_m=250, segment_m=200, k=2)
@@ -250,14 +253,14 @@ def test_api_json_matches_the_geometry_module(client, store):
     assert len(doc["suggestions"]) == 2
     assert resp.headers["Cache-Control"].startswith("public")
     again = client.get(
-        "/api/coverage?radius=120&gap=250&segment=200&k=2",
+        "/api/routes/esentai/coverage?radius=120&gap=250&segment=200&k=2",
         headers={"If-None-Match": resp.headers["ETag"]},
     )
     assert again.status_code == 304
 
 
 def test_api_geojson_and_csv(client):
-    resp = client.get("/api/coverage?format=geojson&kind=sculpture")
+    resp = client.get("/api/routes/esentai/coverage?format=geojson&kind=sculpture")
     assert resp.mimetype == "application/geo+json"
     doc = resp.json
     assert doc["type"] == "FeatureCollection"
@@ -265,7 +268,7 @@ def test_api_geojson_and_csv(client):
     assert {"segment", "gap"} <= kinds
     lon, lat = doc["features"][0]["geometry"]["coordinates"][0]
     assert 76 < lon < 78 and 43 < lat < 44
-    resp = client.get("/api/coverage?format=csv&festival=ARTBAT+FEST")
+    resp = client.get("/api/routes/esentai/coverage?format=csv&festival=ARTBAT+FEST")
     assert resp.mimetype == "text/csv"
     assert (
         'filename="terrenkur-coverage-r150-artbat-fest.csv"' in resp.headers["Content-Disposition"]
@@ -300,7 +303,7 @@ def test_api_geojson_and_csv(client):
     ],
 )
 def test_api_bad_parameters_give_400_json(client, query, message):
-    resp = client.get(f"/api/coverage?{query}")
+    resp = client.get(f"/api/routes/esentai/coverage?{query}")
     assert resp.status_code == 400, resp.text
     assert resp.mimetype == "application/json"
     assert message in resp.json["message"]
@@ -308,14 +311,14 @@ def test_api_bad_parameters_give_400_json(client, query, message):
 
 
 def test_api_reports_every_bad_parameter(client):
-    message = client.get("/api/coverage?radius=0&segment=1").json["message"]
+    message = client.get("/api/routes/esentai/coverage?radius=0&segment=1").json["message"]
     assert "radius" in message and "segment" in message
 
 
 def test_reports_follow_data_changes(client, store):
-    before = client.get("/api/coverage").json["works_total"]
+    before = client.get("/api/routes/esentai/coverage").json["works_total"]
     add_hostile_work(store)
-    assert client.get("/api/coverage").json["works_total"] == before + 1
+    assert client.get("/api/routes/esentai/coverage").json["works_total"] == before + 1
 
 
 # the CLI -------------------------------------------------------------------------------
@@ -408,8 +411,8 @@ def test_cli_help_has_an_example():
 
 
 def test_art_only_by_default_and_context_on_request(client, store):
-    art = client.get("/api/coverage").json
-    everything = client.get("/api/coverage?kind=all").json
+    art = client.get("/api/routes/esentai/coverage").json
+    everything = client.get("/api/routes/esentai/coverage?kind=all").json
     art_rep = expected_report(store)
     all_rep = expected_report(store, kinds=ART_KINDS + CONTEXT_KINDS)
     assert art["share"] == round(art_rep.share, 4) and art["parameters"]["kind"] == list(ART_KINDS)
@@ -418,7 +421,7 @@ def test_art_only_by_default_and_context_on_request(client, store):
     walk = build_walk(store)
     art_ids = {w["id"] for w in walk.stops if w["kind"] in ART_KINDS}
     assert art["works_total"] + len(art["excluded"]) == len(art_ids)
-    page = client.get("/planner?kind=art&kind=venue&kind=park").text
+    page = client.get("/esentai/planner?kind=art&kind=venue&kind=park").text
     assert '<input type="checkbox" name="kind" value="venue" checked>' in page
     assert '<input type="checkbox" name="kind" value="landmark">' in page
 
@@ -428,22 +431,22 @@ def test_art_only_by_default_and_context_on_request(client, store):
     ["kind=mural&kind=sculpture", "kind=mural,sculpture", "kind=sculpture,mural&kind=mural"],
 )
 def test_kinds_repeated_or_comma_separated_are_the_same(client, store, query):
-    doc = client.get(f"/api/coverage?{query}").json
+    doc = client.get(f"/api/routes/esentai/coverage?{query}").json
     rep = expected_report(store, kinds=["mural", "sculpture"])
     assert doc["parameters"]["kind"] == ["sculpture", "mural"]
     assert doc["covered_m"] == round(rep.covered_m, 1)
 
 
 def test_festivals_and_editions_select_together(client, store):
-    doc = client.get("/api/coverage?festival=artbat-fest-9&festival=PARK+FEST").json
+    doc = client.get("/api/routes/esentai/coverage?festival=artbat-fest-9&festival=PARK+FEST").json
     rep = expected_report(store, festivals=["artbat-fest-9", "PARK FEST"])
     assert doc["covered_m"] == round(rep.covered_m, 1) and doc["works_total"] == rep.works_total
     assert doc["parameters"]["festival"] == ["artbat-fest-9", "park-fest"]  # names become keys
-    by_key = client.get("/api/coverage?festival=artbat-fest-9,park-fest").json
+    by_key = client.get("/api/routes/esentai/coverage?festival=artbat-fest-9,park-fest").json
     assert by_key["covered_m"] == doc["covered_m"]
-    none = client.get("/api/coverage?festival=-").json
+    none = client.get("/api/routes/esentai/coverage?festival=-").json
     assert none["works_total"] == expected_report(store, festivals=["-"]).works_total
-    page = client.get("/planner").text
+    page = client.get("/esentai/planner").text
     for key in build_walk(store).edition_keys():
         assert f'name="festival" value="{key}"' in page
     assert 'value="artbat-fest"> ARTBAT FEST, every edition' in page
@@ -452,16 +455,16 @@ def test_festivals_and_editions_select_together(client, store):
 def test_works_too_far_are_listed_drawn_and_left_out(client, store):
     kept, out = counted(store)
     assert out and all(e.offset_m > 1000 for e in out)
-    doc = client.get("/api/coverage").json
+    doc = client.get("/api/routes/esentai/coverage").json
     assert [e["title"] for e in doc["excluded"]] == [e.work["title"] for e in out]
     assert all(e["offset_m"] > 1000 and e["reason"] == "beyond_corridor" for e in doc["excluded"])
-    html = client.get("/planner").text
+    html = client.get("/esentai/planner").text
     far = out[0]
     assert f"{far.offset_m / 1000:.2f} km from the route, beyond the 1.00 km corridor" in html
     blob = json.loads(re.search(r'id="planner-settings">(.*?)</script>', html, re.S).group(1))
     assert [w[2] for w in blob["excluded"]] == [e.work["title"] for e in out]
     assert len(blob["works"]) == len(kept)
-    wide = client.get("/api/coverage?corridor=3500").json
+    wide = client.get("/api/routes/esentai/coverage?corridor=3500").json
     assert wide["excluded"] == [] and wide["works_total"] == len(kept) + len(out)
 
 
@@ -469,7 +472,7 @@ def test_works_too_far_are_listed_drawn_and_left_out(client, store):
 
 
 def test_coverage_over_time(client, store):
-    doc = client.get("/api/coverage").json["timeline"]
+    doc = client.get("/api/routes/esentai/coverage").json["timeline"]
     works, _ = counted(store)
     assert doc["works"] == len(works) and doc["undated"] == sum(1 for w in works if not w["year"])
     years = {y["year"]: y for y in doc["years"]}
@@ -477,23 +480,23 @@ def test_coverage_over_time(client, store):
     assert min(years) == first and years[first]["added"] >= 1
     assert years[max(years)]["standing"] == len(lifecycle.standing(works, max(years)))
     assert years[max(years)]["standing"] < len(works) - doc["undated"]  # temporary works ended
-    svg = client.get("/planner/timeline.svg")
+    svg = client.get("/esentai/planner/timeline.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert "year" in "".join(ET.fromstring(svg.data).itertext())
-    html = client.get("/planner?kind=all").text
+    html = client.get("/esentai/planner?kind=all").text
     assert "have no date and are left out of the years" in html
-    assert re.search(r'src="/planner/timeline.svg\?[^"]*kind=venue', html)
+    assert re.search(r'src="/esentai/planner/timeline.svg\?[^"]*kind=venue', html)
 
 
 def test_the_report_states_precision_and_a_range(client):
-    doc = client.get("/api/coverage").json
+    doc = client.get("/api/routes/esentai/coverage").json
     u = doc["uncertainty"]
     assert u["low"] <= doc["share"] <= u["high"] and u["bound_low"] <= u["low"]
     assert u["method"] == "monte-carlo" and u["draws"] == 200 and u["route_error_m"] == 200
-    exact = client.get("/api/coverage?route_error=0").json["uncertainty"]
+    exact = client.get("/api/routes/esentai/coverage?route_error=0").json["uncertainty"]
     assert exact["route_error_m"] == 0 and exact["high"] - exact["low"] > 0  # the works' errors
     assert u["bound_high"] - u["bound_low"] > exact["bound_high"] - exact["bound_low"]
-    html = client.get("/planner").text
+    html = client.get("/esentai/planner").text
     assert "may lie up to 200 m from the real river" in html
     assert "Method: Monte Carlo, 200 draws with a fixed seed" in html
     low, high = map(float, re.search(r'id="covered-range">([\d.]+)–([\d.]+) %', html).groups())
@@ -505,7 +508,7 @@ def test_the_report_states_precision_and_a_range(client):
 
 
 def test_suggestions_respect_the_planners_constraints(client, store):
-    doc = client.get("/api/coverage?k=5&avoid=0-2.5&spacing=800").json
+    doc = client.get("/api/routes/esentai/coverage?k=5&avoid=0-2.5&spacing=800").json
     sites = doc["suggestions"]
     assert sites and all(s["chainage_m"] > 2500 for s in sites)
     walk = build_walk(store)
@@ -517,9 +520,9 @@ def test_suggestions_respect_the_planners_constraints(client, store):
         for i in range(len(sites))
         for j in range(i)
     )
-    near = client.get("/api/coverage?k=5&access=60").json["suggestions"]
+    near = client.get("/api/routes/esentai/coverage?k=5&access=60").json["suggestions"]
     assert near and all(s["access_m"] <= 60 and s["access_name"] for s in near)
-    html = client.get("/planner?k=5&access=60").text
+    html = client.get("/esentai/planner?k=5&access=60").text
     assert "Only within 60 m of an access point." in html
     assert walk.route.length_m > 2500
 
@@ -532,7 +535,7 @@ SITES = "43.2301,76.9254;43.2445,76.9195"
 def test_a_scenario_against_today(client, store):
     from mapapp import scenarios
 
-    doc = client.get(f"/api/scenario?sites={SITES}&name=Two").json
+    doc = client.get(f"/api/routes/esentai/scenario?sites={SITES}&name=Two").json
     works, _ = counted(store)
     parsed, _problems = scenarios.parse_sites(SITES)
     expected = scenarios.compare(
@@ -554,11 +557,13 @@ def test_a_scenario_against_today(client, store):
     u = doc["uncertainty"]
     assert u["low"] <= u["change"] <= u["high"]
     assert [r["metric"] for r in doc["display"]["rows"]] == list(scenarios.METRICS)
-    geo_doc = client.get(f"/api/scenario?sites={SITES}&format=geojson")
+    geo_doc = client.get(f"/api/routes/esentai/scenario?sites={SITES}&format=geojson")
     assert geo_doc.mimetype == "application/geo+json"
     assert sum(f["properties"]["feature"] == "proposed_site" for f in geo_doc.json["features"]) == 2
     rows = list(
-        csv.DictReader(io.StringIO(client.get(f"/api/scenario?sites={SITES}&format=csv").text))
+        csv.DictReader(
+            io.StringIO(client.get(f"/api/routes/esentai/scenario?sites={SITES}&format=csv").text)
+        )
     )
     assert [r["number"] for r in rows if r["feature"] == "proposed_site"] == ["1", "2"]
 
@@ -573,12 +578,12 @@ def test_a_scenario_against_today(client, store):
     ],
 )
 def test_scenario_api_rejects_bad_values(client, query, message):
-    resp = client.get(f"/api/scenario?{query}")
+    resp = client.get(f"/api/routes/esentai/scenario?{query}")
     assert resp.status_code == 400 and message in resp.json["message"]
 
 
 def test_a_shared_link_reproduces_an_unsaved_scenario(client):
-    html = client.get(f"/planner?sites={SITES}&name=Two&radius=200").text
+    html = client.get(f"/esentai/planner?sites={SITES}&name=Two&radius=200").text
     link = re.search(r'id="scenario-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert "sites=43.230100,76.925400;43.244500,76.919500" in link and "radius=200" in link
     again = client.get(link).text
@@ -591,7 +596,7 @@ def test_a_shared_link_reproduces_an_unsaved_scenario(client):
 
 
 def test_suggested_sites_can_be_tried_as_a_scenario(client):
-    html = client.get("/planner?k=3").text
+    html = client.get("/esentai/planner?k=3").text
     link = re.search(r'<a href="([^"]+)">Try these sites as a scenario</a>', html).group(1)
     page = client.get(link.replace("&amp;", "&")).text
     assert "Scenario “Suggested sites” against today" in page
@@ -599,7 +604,7 @@ def test_suggested_sites_can_be_tried_as_a_scenario(client):
 
 
 def test_text_in_a_scenario_name_is_escaped(client):
-    html = client.get("/planner", query_string={"sites": SITES, "name": XSS}).text
+    html = client.get("/esentai/planner", query_string={"sites": SITES, "name": XSS}).text
     assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
@@ -607,5 +612,5 @@ def test_the_default_corridor_is_the_curators_limit(db_path):
     from mapapp.app import create_app
 
     app = create_app({"TESTING": True, "DB": str(db_path), "TILES": "", "MAX_OFFSET_M": 3500.0})
-    doc = app.test_client().get("/api/coverage").json
+    doc = app.test_client().get("/api/routes/esentai/coverage").json
     assert doc["excluded"] == [] and doc["parameters"]["corridor"] == 3500.0

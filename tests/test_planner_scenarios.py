@@ -21,16 +21,18 @@ def saved(db_path):
 
 
 def save(cclient, name="Bridges first", sites=SITES, query="radius=200&k=3"):
-    return cclient.post("/planner/scenarios", data={"name": name, "sites": sites, "query": query})
+    return cclient.post(
+        "/esentai/planner/scenarios", data={"name": name, "sites": sites, "query": query}
+    )
 
 
 def test_the_public_cannot_save_delete_or_make_drafts(cclient, db_path):
     assert save(cclient).status_code == 302  # to the sign-in page
     assert saved(db_path) == []
-    for path in ("/planner/scenarios/1/delete", "/planner/scenarios/1/drafts"):
+    for path in ("/esentai/planner/scenarios/1/delete", "/esentai/planner/scenarios/1/drafts"):
         resp = cclient.post(path, data={"site": "1", "kind": "mural"})
         assert resp.status_code == 302 and "/login" in resp.headers["Location"]
-    html = cclient.get(f"/planner?sites={SITES}").text
+    html = cclient.get(f"/esentai/planner?sites={SITES}").text
     assert "Save scenario" not in html and "csrf_token" not in html
     assert 'name="status"' not in html  # no drafts for the public
 
@@ -49,9 +51,9 @@ def test_a_curator_saves_and_reopens_a_scenario(cclient, auth, db_path):
     assert "Turn sites of “Bridges first” (as saved) into draft works" in page
     assert page.count('name="site" value=') == 2
     # the id alone opens it with its sites
-    alone = cclient.get(f"/planner?scenario={row['id']}").text
+    alone = cclient.get(f"/esentai/planner?scenario={row['id']}").text
     assert "Scenario “Bridges first” against today" in alone and "<tr><td>P2</td>" in alone
-    assert cclient.get("/planner").headers["Cache-Control"] == "private, no-store"
+    assert cclient.get("/esentai/planner").headers["Cache-Control"] == "private, no-store"
 
 
 @pytest.mark.parametrize(
@@ -65,7 +67,7 @@ def test_a_curator_saves_and_reopens_a_scenario(cclient, auth, db_path):
 )
 def test_a_scenario_that_cannot_be_saved_says_why(cclient, auth, db_path, data, message):
     auth.login()
-    resp = cclient.post("/planner/scenarios", data=data, follow_redirects=True)
+    resp = cclient.post("/esentai/planner/scenarios", data=data, follow_redirects=True)
     assert message in resp.text and saved(db_path) == []
 
 
@@ -77,11 +79,13 @@ def test_bad_settings_are_dropped_not_stored(cclient, auth, db_path):
 
 def test_sites_become_drafts_through_the_one_write_path(cclient, auth, db_path, client):
     auth.login()
-    counted_before = cclient.get("/api/coverage?status=published,draft").json["works_total"]
+    counted_before = cclient.get("/api/routes/esentai/coverage?status=published,draft").json[
+        "works_total"
+    ]
     save(cclient)
     [row] = saved(db_path)
     resp = cclient.post(
-        f"/planner/scenarios/{row['id']}/drafts",
+        f"/esentai/planner/scenarios/{row['id']}/drafts",
         data={"site": ["2", "2", "9", "x"], "kind": "sculpture"},
         follow_redirects=True,
     )
@@ -95,24 +99,24 @@ def test_sites_become_drafts_through_the_one_write_path(cclient, auth, db_path, 
     assert work["status"] == "draft" and work["location_precision"] == "estimated"
     assert work["kind"] == "sculpture" and (work["lat"], work["lon"]) == (43.2445, 76.9195)
     assert "planner scenario “Bridges first”" in work["source_note"]
-    assert work["source_url"].startswith("http://localhost/planner?")
+    assert work["source_url"].startswith("http://localhost/esentai/planner?")
     assert history[0]["action"] == "create" and history[0]["username"] == "cora"
     assert saved(db_path)[0]["drafts"] == {2: work["id"]}
-    page = cclient.get(f"/planner?scenario={row['id']}").text
+    page = cclient.get(f"/esentai/planner?scenario={row['id']}").text
     assert f'href="/curator/{work["id"]}"' in page and page.count('name="site" value=') == 1
     # never public, never counted for the public
-    assert client.get(f"/api/installations/{work['id']}").status_code == 404
-    assert work["title"] not in client.get("/planner?kind=all").text
+    assert client.get(f"/api/routes/esentai/installations/{work['id']}").status_code == 404
+    assert work["title"] not in client.get("/esentai/planner?kind=all").text
     # the curator may count drafts; such answers are private
-    drafts = cclient.get("/api/coverage?status=published,draft")
+    drafts = cclient.get("/api/routes/esentai/coverage?status=published,draft")
     assert drafts.status_code == 200 and "no-store" in drafts.headers["Cache-Control"]
-    public = cclient.get("/api/coverage").json
+    public = cclient.get("/api/routes/esentai/coverage").json
     assert drafts.json["works_total"] == counted_before + 1 > public["works_total"]
-    chart = cclient.get("/planner/chart.svg?status=draft")
+    chart = cclient.get("/esentai/planner/chart.svg?status=draft")
     assert chart.headers["Cache-Control"] == "private, no-store"
     # making it again makes nothing twice
     again = cclient.post(
-        f"/planner/scenarios/{row['id']}/drafts",
+        f"/esentai/planner/scenarios/{row['id']}/drafts",
         data={"site": "2", "kind": "mural"},
         follow_redirects=True,
     )
@@ -124,28 +128,30 @@ def test_drafts_need_a_known_kind_and_a_place_near_the_route(cclient, auth, db_p
     save(cclient, sites="43.2301,76.9254;43.40,77.20")  # the second is far away
     [row] = saved(db_path)
     resp = cclient.post(
-        f"/planner/scenarios/{row['id']}/drafts",
+        f"/esentai/planner/scenarios/{row['id']}/drafts",
         data={"site": "1", "kind": "park"},
         follow_redirects=True,
     )
     assert "Choose the kind of work the drafts are to be." in resp.text
     resp = cclient.post(
-        f"/planner/scenarios/{row['id']}/drafts",
+        f"/esentai/planner/scenarios/{row['id']}/drafts",
         data={"site": ["1", "2"], "kind": "mural"},
         follow_redirects=True,
     )
     assert "No draft was made. Site 2:" in resp.text and "km from the route" in resp.text
     assert saved(db_path)[0]["drafts"] == {}
-    assert cclient.post("/planner/scenarios/999/drafts", data={"site": "1"}).status_code == 404
+    assert (
+        cclient.post("/esentai/planner/scenarios/999/drafts", data={"site": "1"}).status_code == 404
+    )
 
 
 def test_a_curator_deletes_a_scenario(cclient, auth, db_path):
     auth.login()
     save(cclient)
     [row] = saved(db_path)
-    resp = cclient.post(f"/planner/scenarios/{row['id']}/delete", follow_redirects=True)
+    resp = cclient.post(f"/esentai/planner/scenarios/{row['id']}/delete", follow_redirects=True)
     assert "Scenario “Bridges first” deleted" in resp.text and saved(db_path) == []
-    assert cclient.post(f"/planner/scenarios/{row['id']}/delete").status_code == 404
+    assert cclient.post(f"/esentai/planner/scenarios/{row['id']}/delete").status_code == 404
 
 
 def test_saving_needs_the_csrf_token(db_path, users):
@@ -155,14 +161,15 @@ def test_saving_needs_the_csrf_token(db_path, users):
     client.post(
         "/login", data={"username": "cora", "password": "curator-pass-1", "csrf_token": token}
     )
-    resp = client.post("/planner/scenarios", data={"name": "x", "sites": SITES})
+    resp = client.post("/esentai/planner/scenarios", data={"name": "x", "sites": SITES})
     assert resp.status_code == 400 and "CSRF" in resp.text
-    page = client.get(f"/planner?sites={SITES}").text
+    page = client.get(f"/esentai/planner?sites={SITES}").text
     form_token = re.search(
-        r'action="/planner/scenarios">\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
+        r'action="/esentai/planner/scenarios">\s*'
+        r'<input type="hidden" name="csrf_token" value="([^"]+)"',
         page,
     ).group(1)
     resp = client.post(
-        "/planner/scenarios", data={"name": "x", "sites": SITES, "csrf_token": form_token}
+        "/esentai/planner/scenarios", data={"name": "x", "sites": SITES, "csrf_token": form_token}
     )
     assert resp.status_code == 303 and len(saved(db_path)) == 1

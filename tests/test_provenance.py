@@ -136,24 +136,24 @@ def test_research_notes_never_reach_public_pages_the_api_or_the_offline_data(app
     paths = [
         "/",
         "/?lang=ru",
-        "/installations/noted-work",
-        "/api/installations.geojson",
-        "/api/installations.geojson?lang=kk",
-        "/api/installations/9401",
-        "/api/nearest?lat=43.24&lon=76.92&n=50",
-        "/api/next?lat=43.24&lon=76.92&direction=forward",
-        "/api/search?q=test",
-        "/planner",
-        "/stops",
-        "/api/stops.json?lang=en",
-        "/api/details/0.json?lang=en",
-        "/api/details/0.json?lang=ru",
+        "/esentai/installations/noted-work",
+        "/api/routes/esentai/installations.geojson",
+        "/api/routes/esentai/installations.geojson?lang=kk",
+        "/api/routes/esentai/installations/9401",
+        "/api/routes/esentai/nearest?lat=43.24&lon=76.92&n=50",
+        "/api/routes/esentai/next?lat=43.24&lon=76.92&direction=forward",
+        "/api/routes/esentai/search?q=test",
+        "/esentai/planner",
+        "/esentai/stops",
+        "/api/routes/esentai/stops.json?lang=en",
+        "/api/routes/esentai/details/0.json?lang=en",
+        "/api/routes/esentai/details/0.json?lang=ru",
     ]
     for path in paths:
         resp = client.get(path)
         assert resp.status_code in (200, 400), path
         assert marker not in resp.get_data(as_text=True), path
-    feature = client.get("/api/installations/9401").json
+    feature = client.get("/api/routes/esentai/installations/9401").json
     assert feature["properties"]["how_we_know"] == "Seen."
     assert "source_note" not in feature["properties"]
 

@@ -24,11 +24,11 @@ def same_headers(a, b) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "/?lang=ru",
-        "/api/stops.json?lang=kk",
-        "/api/installations.geojson?kind=mural",
-        "/api/route.geojson",
-        "/stops?lang=en",
+        "/esentai/?lang=ru",
+        "/api/routes/esentai/stops.json?lang=kk",
+        "/api/routes/esentai/installations.geojson?kind=mural",
+        "/api/routes/esentai/route.geojson",
+        "/esentai/stops?lang=en",
     ],
 )
 def test_a_cached_answer_is_replayed_with_the_same_bytes_and_headers(app, client, url):
@@ -46,25 +46,25 @@ def test_a_cached_answer_is_replayed_with_the_same_bytes_and_headers(app, client
 
 
 def test_a_change_of_the_data_goes_through_the_app_again(app, client, store):
-    client.get("/api/stops.json?lang=en")
-    old = client.get("/api/stops.json?lang=en").get_json()
+    client.get("/api/routes/esentai/stops.json?lang=en")
+    old = client.get("/api/routes/esentai/stops.json?lang=en").get_json()
     store.update_installation(1, {"title": "Renamed by a curator"}, 1, "test")
     before = replayed(app)
-    new = client.get("/api/stops.json?lang=en").get_json()
+    new = client.get("/api/routes/esentai/stops.json?lang=en").get_json()
     assert replayed(app) == before
     assert "Renamed by a curator" in new["title"] and new != old
 
 
 def test_the_language_of_the_browser_is_part_of_the_question(app, client):
     for lang in ("ru", "kk", "ru", "kk", "en"):
-        resp = client.get("/", headers={"Accept-Language": lang})
+        resp = client.get("/esentai/", headers={"Accept-Language": lang})
         assert f'<html lang="{lang}">' in resp.get_data(as_text=True)
     assert replayed(app) >= 2
 
 
 def test_requests_with_cookies_always_go_through_the_app(app, client):
-    client.get("/?lang=en")
+    client.get("/esentai/?lang=en")
     before = replayed(app)
     client.set_cookie("session", "anything")
-    client.get("/?lang=en")
+    client.get("/esentai/?lang=en")
     assert replayed(app) == before

@@ -57,7 +57,7 @@ def curator(report_app):
 def send_problem(client, slug="river-bench", **fields):
     data = {"problem": "moved", "message": "It stands by the bridge now.", **fields}
     return client.post(
-        f"/installations/{slug}/report", data=data, content_type="multipart/form-data"
+        f"/esentai/installations/{slug}/report", data=data, content_type="multipart/form-data"
     )
 
 
@@ -70,16 +70,16 @@ def only_report(db_path):
 
 
 def test_every_published_work_and_the_map_link_to_the_forms(walker):
-    page = walker.get("/").text
-    assert 'id="suggest-link"' in page and "/installations/{slug}/report" in page
-    form = walker.get("/installations/river-bench/report")
+    page = walker.get("/esentai/").text
+    assert 'id="suggest-link"' in page and "/esentai/installations/{slug}/report" in page
+    form = walker.get("/esentai/installations/river-bench/report")
     assert form.status_code == 200 and 'name="website"' in form.text  # the honeypot
     assert 'capture="environment"' in form.text
-    assert walker.get("/suggest?lat=43.24&lon=76.92").status_code == 200
+    assert walker.get("/esentai/suggest?lat=43.24&lon=76.92").status_code == 200
 
 
 def test_reports_on_drafts_or_unknown_works_are_404(walker, db_path):
-    assert walker.get("/installations/secret-draft/report").status_code == 404
+    assert walker.get("/esentai/installations/secret-draft/report").status_code == 404
     assert send_problem(walker, "secret-draft").status_code == 404
     assert send_problem(walker, "no-such-work").status_code == 404
     assert only_report(db_path) == []
@@ -88,14 +88,18 @@ def test_reports_on_drafts_or_unknown_works_are_404(walker, db_path):
 def test_a_report_is_stored_with_its_photo_stripped_and_is_not_public(walker, db_path, report_app):
     photo = (io.BytesIO(jpeg_with_gps()), "p.jpg")
     resp = send_problem(walker, photo_file=photo, contact="walker@example.org")
-    assert resp.status_code == 303 and "/reports/thanks" in resp.headers["Location"]
+    assert resp.status_code == 303 and "/esentai/reports/thanks" in resp.headers["Location"]
     (report,) = only_report(db_path)
     assert report["kind"] == "problem" and report["installation_id"] == 9501
     media = Path(report_app.config["MEDIA_DIR"])
     with Image.open(media / report["photo"]) as img:
         assert not img.getexif()  # no GPS, no camera
     assert walker.get(f"/media/phone/{report['photo']}").status_code == 404  # not public
-    for path in ("/", "/api/installations.geojson", "/installations/river-bench"):
+    for path in (
+        "/",
+        "/api/routes/esentai/installations.geojson",
+        "/esentai/installations/river-bench",
+    ):
         text = walker.get(path).text
         assert "walker@example.org" not in text and "by the bridge now" not in text
 
@@ -125,11 +129,11 @@ def test_bad_reports_are_refused_next_to_the_field_and_keep_nothing(
 
 def test_hostile_text_is_escaped_everywhere_it_is_shown(walker, curator, db_path):
     resp = walker.post(
-        "/suggest",
+        "/esentai/suggest",
         data={"title": XSS, "message": XSS, "lat": "43.2399", "lon": "76.9203", "contact": ""},
     )
     assert resp.status_code == 303
-    bad = walker.post("/suggest", data={"title": XSS, "message": "", "lat": "x", "lon": ""})
+    bad = walker.post("/esentai/suggest", data={"title": XSS, "message": "", "lat": "x", "lon": ""})
     assert bad.status_code == 400 and "<script>alert" not in bad.text
     assert "&lt;script&gt;" in bad.text
     (report,) = only_report(db_path)
@@ -161,22 +165,24 @@ def test_floods_of_reports_get_a_clear_429_page(db_path, tmp_path, users, works)
     env = {"REMOTE_ADDR": "198.51.100.23"}
     codes = [
         client.post(
-            "/installations/river-bench/report",
+            "/esentai/installations/river-bench/report",
             data={"problem": "gone"},
             environ_base=env,
         ).status_code
         for _ in range(5)
     ]
     assert codes == [303, 303, 303, 429, 429]
-    resp = client.post("/suggest", data={"message": "m"}, environ_base=env)
+    resp = client.post("/esentai/suggest", data={"message": "m"}, environ_base=env)
     assert resp.status_code == 429 and "wait an hour" in resp.text
     assert resp.headers.get("Retry-After")
     other = {"REMOTE_ADDR": "198.51.100.24"}  # another walker is not locked out
     resp = client.post(
-        "/installations/river-bench/report", data={"problem": "gone"}, environ_base=other
+        "/esentai/installations/river-bench/report", data={"problem": "gone"}, environ_base=other
     )
     assert resp.status_code == 303
-    assert client.get("/installations/river-bench/report", environ_base=env).status_code == 200
+    assert (
+        client.get("/esentai/installations/river-bench/report", environ_base=env).status_code == 200
+    )
     assert len(only_report(db_path)) == 4
 
 
@@ -208,7 +214,7 @@ def test_a_problem_report_flows_through_the_queue_to_a_published_change(
     credit = {"photo_author": "A walker", "photo_licence": "CC-BY-4.0"}
     resp = curator.post(f"/curator/reports/{report['id']}/accept", data={**form, **credit})
     assert resp.status_code == 303, resp.text
-    feature = walker.get("/api/installations/9501").json
+    feature = walker.get("/api/routes/esentai/installations/9501").json
     assert feature["properties"]["description"] == "A bench by the bridge."
     assert feature["properties"]["photos"][0]["author"] == "A walker"
     shown = walker.get(f"/media/phone/{report['photo']}")
@@ -238,7 +244,10 @@ def test_accepting_against_a_changed_work_is_a_conflict_nothing_overwritten(
     store.close()
     resp = curator.post(f"/curator/reports/{report['id']}/accept", data=form)
     assert resp.status_code == 409 and "Mine." in resp.text  # the typed change is kept
-    assert walker.get("/api/installations/9501").json["properties"]["description"] == "Theirs."
+    assert (
+        walker.get("/api/routes/esentai/installations/9501").json["properties"]["description"]
+        == "Theirs."
+    )
 
 
 def test_a_suggestion_becomes_a_draft_and_a_rejection_removes_the_photo(
@@ -247,7 +256,7 @@ def test_a_suggestion_becomes_a_draft_and_a_rejection_removes_the_photo(
     media = Path(report_app.config["MEDIA_DIR"])
     for title in ("Blue fish", "Spam"):
         walker.post(
-            "/suggest",
+            "/esentai/suggest",
             data={
                 "title": title,
                 "message": "A mosaic fish on the embankment wall.",
@@ -275,7 +284,9 @@ def test_a_suggestion_becomes_a_draft_and_a_rejection_removes_the_photo(
     row = curator.get(f"/api/curator/installations/{work_id}").json
     assert row["status"] == "draft" and row["surveyed_by"] == "cora"
     assert not (media / fish["photo"]).exists()  # not taken into the work: not kept
-    assert walker.get("/installations/blue-fish").status_code == 404  # a draft is not public
+    assert (
+        walker.get("/esentai/installations/blue-fish").status_code == 404
+    )  # a draft is not public
     resp = curator.post(f"/curator/reports/{spam['id']}/reject", data={"reason": ""})
     assert resp.status_code == 400 and 'id="error-reason"' in resp.text
     resp = curator.post(f"/curator/reports/{spam['id']}/reject", data={"reason": "Not art."})
@@ -310,7 +321,7 @@ def test_the_outcome_is_sent_by_smtp_when_a_server_is_set(walker, db_path, repor
     monkeypatch.setattr("mapapp.reports.smtplib.SMTP", FakeSMTP)
     report_app.config.update(SMTP_HOST="mail.example.org", SMTP_USER="terrenkur")
     walker.post(
-        "/installations/river-bench/report?lang=ru",
+        "/esentai/installations/river-bench/report?lang=ru",
         data={"problem": "gone", "contact": "w@example.org"},
     )
     (report,) = only_report(db_path)

@@ -152,7 +152,7 @@ def test_the_map_page_stands_a_route_too_large_to_save(db_path):
     store.set_route([[0.0, 0.0], *SHIPPED], {"name": "stored before the checks"})
     store.close()
     app = create_app({"TESTING": True, "DB": str(db_path), "SECRET_KEY": "t", "TILES": "/t/{z}"})
-    resp = app.test_client().get("/")
+    resp = app.test_client().get("/esentai/")
     assert resp.status_code == 200
     assert "too many to save" in resp.text
 
@@ -184,7 +184,7 @@ def test_a_route_upload_is_previewed_before_it_takes_effect(admin, db_path, clie
     assert "6.2 km" in preview  # its length
     assert "9 points" in preview
     assert re.search(r"76\.91\d*, 43\.20\d*, 76\.95\d*, 43\.25\d*", preview)  # bounding box
-    n = len(client.get("/api/installations.geojson").json["features"])
+    n = len(client.get("/api/routes/esentai/installations.geojson").json["features"])
     assert re.search(rf"{n} of {n} published works", preview)  # reversed: every chainage moves
     token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
     resp = admin.post("/curator/route", data={"action": "apply", "token": token})
@@ -230,7 +230,7 @@ def test_a_bad_route_leaves_the_map_standing(admin, db_path, client, content, na
     resp = upload_route(admin, content, name)
     assert resp.status_code == 400 and message in resp.text
     assert store.current_route() == before
-    assert client.get("/").status_code == 200
+    assert client.get("/esentai/").status_code == 200
 
 
 def test_an_older_route_that_fails_the_checks_is_not_made_current(admin, store):

@@ -86,7 +86,7 @@ def test_the_index_follows_edits_of_works_and_of_artists(store):
 
 @pytest.mark.parametrize("query", ["Кастеев", "kasteyev", "Қастеев"])
 def test_search_api_finds_published_works_in_any_script(client, store, query):
-    resp = client.get("/api/search", query_string={"q": query, "lang": "kk"})
+    resp = client.get("/api/routes/esentai/search", query_string={"q": query, "lang": "kk"})
     assert resp.status_code == 200 and resp.mimetype == "application/geo+json"
     doc = resp.json
     assert doc["type"] == "FeatureCollection" and doc["query"] == query
@@ -101,8 +101,8 @@ def test_search_api_never_shows_drafts(client, store):
     draft = store.installation_by_slug("afterglow", published_only=False)
     assert draft["status"] == "draft"
     assert draft["id"] in store.search("afterglow", statuses=("draft",))
-    assert client.get("/api/search?q=afterglow").json["features"] == []
-    assert client.get("/api/search?q=Fujita").json["features"] == []
+    assert client.get("/api/routes/esentai/search?q=afterglow").json["features"] == []
+    assert client.get("/api/routes/esentai/search?q=Fujita").json["features"] == []
 
 
 @pytest.mark.parametrize(
@@ -110,14 +110,14 @@ def test_search_api_never_shows_drafts(client, store):
     [("", "q is required"), ("q=", "q is required"), ("q=" + "x" * 201, "at most 200")],
 )
 def test_search_api_bad_queries(client, query, message):
-    resp = client.get(f"/api/search?{query}")
+    resp = client.get(f"/api/routes/esentai/search?{query}")
     assert resp.status_code == 400 and message in resp.json["message"]
 
 
 def test_search_api_limit(client):
-    doc = client.get("/api/search?q=museum&limit=1").json
+    doc = client.get("/api/routes/esentai/search?q=museum&limit=1").json
     assert len(doc["features"]) == 1
-    assert client.get("/api/search?q=museum&limit=0").status_code == 400
+    assert client.get("/api/routes/esentai/search?q=museum&limit=0").status_code == 400
 
 
 # curators ---------------------------------------------------------------------------------

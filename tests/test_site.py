@@ -240,12 +240,12 @@ def test_export_urls_point_at_the_exported_files(app):
             assert urls.photo_template() == "/media/phone/{name}"
             assert nonce_attr() == ""  # a static host sends no policy to match
         assert not isinstance(current_urls(), ExportUrls)
-    with app.test_request_context("/installations/red-men", query_string={"lang": "kk"}):
+    with app.test_request_context("/esentai/installations/red-men", query_string={"lang": "kk"}):
         urls = current_urls()
-        assert urls.home() == "/?lang=kk"
-        assert urls.work("x") == "/installations/x?lang=kk"
-        assert urls.in_language("ru") == "/installations/red-men?lang=ru"
-        assert urls.work_template() == "/installations/{slug}?lang=kk"
+        assert urls.home() == "/esentai/?lang=kk"
+        assert urls.work("x") == "/esentai/installations/x?lang=kk"
+        assert urls.in_language("ru") == "/esentai/installations/red-men?lang=ru"
+        assert urls.work_template() == "/esentai/installations/{slug}?lang=kk"
         assert 'nonce="' in nonce_attr()
     assert ExportUrls("/terrenkur/", "kk").page("kk") == "/terrenkur/"
     assert base_path("") == "/" and base_path("terrenkur") == "/terrenkur/"

@@ -83,44 +83,44 @@ def test_a_bad_duration_is_refused(cclient, auth):
 def test_the_public_tour_page_lists_the_published_works_in_order(cclient, auth, store):
     add_tour(cclient, auth)
     auth.logout()
-    page = cclient.get("/tours/three-landmarks?lang=ru").text
+    page = cclient.get("/esentai/tours/three-landmarks?lang=ru").text
     assert "Три ориентира" in page
     positions = [page.index(f'data-slug="{slug}"') for slug in WORKS]
     assert positions == sorted(positions)
-    assert "/?tour=three-landmarks" in page and "/tours/three-landmarks/plaques" in page
+    assert "/?tour=three-landmarks" in page and "/esentai/tours/three-landmarks/plaques" in page
     assert 'id="tour-progress"' in page and 'name="seen"' in page
     assert "около 45 мин" in page or "45" in page
     assert re.search(r"\d+,\d км от начала", page)  # Russian decimal comma
-    listing = cclient.get("/tours").text
-    assert "/tours/three-landmarks" in listing
-    assert cclient.get("/tours/no-such-tour").status_code == 404
+    listing = cclient.get("/esentai/tours").text
+    assert "/esentai/tours/three-landmarks" in listing
+    assert cclient.get("/esentai/tours/no-such-tour").status_code == 404
 
 
 def test_a_draft_in_a_tour_stays_off_the_public_page(cclient, auth, store):
     add_tour(cclient, auth)
     work = store.installation_by_slug("auezov-theatre", published_only=False)
     store.update_installation(work["id"], {"status": "draft"}, work["version"], "cora")
-    data = cclient.get("/api/tours/three-landmarks").json
+    data = cclient.get("/api/routes/esentai/tours/three-landmarks").json
     assert data["slugs"] == WORKS[1:]
 
 
 def test_the_tour_api_gives_the_ids_in_walking_order(cclient, auth, store):
     add_tour(cclient, auth)
-    data = cclient.get("/api/tours/three-landmarks?lang=ru").json
+    data = cclient.get("/api/routes/esentai/tours/three-landmarks?lang=ru").json
     ids = [store.installation_by_slug(s)["id"] for s in WORKS]
     assert data["ids"] == ids and data["slugs"] == WORKS
     assert data["name"] == "Три ориентира" and data["duration_min"] == 45
-    assert data["map_url"].startswith("/?") and "tour=three-landmarks" in data["map_url"]
-    missing = cclient.get("/api/tours/nope")
+    assert data["map_url"].startswith("/esentai/?") and "tour=three-landmarks" in data["map_url"]
+    missing = cclient.get("/api/routes/esentai/tours/nope")
     assert missing.status_code == 404 and missing.is_json
 
 
 def test_a_work_has_a_qr_code_of_its_permalink(client):
-    resp = client.get("/installations/auezov-theatre/qr.svg?lang=kk")
+    resp = client.get("/esentai/installations/auezov-theatre/qr.svg?lang=kk")
     assert resp.status_code == 200 and resp.mimetype == "image/svg+xml"
     root = ET.fromstring(resp.data)
     assert root.tag.endswith("svg")
-    assert client.get("/installations/no-such-work/qr.svg").status_code == 404
+    assert client.get("/esentai/installations/no-such-work/qr.svg").status_code == 404
 
 
 def test_the_qr_code_decodes_to_the_permalink_in_the_language():
@@ -132,19 +132,19 @@ def test_the_qr_code_decodes_to_the_permalink_in_the_language():
 
 
 def test_the_plaque_sheet_has_a_qr_plaque_per_work_on_a4(client):
-    page = client.get("/plaques?lang=ru").text
+    page = client.get("/esentai/plaques?lang=ru").text
     assert page.count('class="plaque"') >= 30
     assert page.count("<svg") == page.count('class="plaque"')
-    assert "http://localhost/installations/auezov-theatre?lang=ru" in page
+    assert "http://localhost/esentai/installations/auezov-theatre?lang=ru" in page
     css = client.get(re.search(r'href="([^"]*plaques\.css[^"]*)"', page).group(1)).text
     assert "size: A4" in css
 
 
 def test_a_tour_has_its_plaques(cclient, auth):
     add_tour(cclient, auth)
-    page = cclient.get("/tours/three-landmarks/plaques").text
+    page = cclient.get("/esentai/tours/three-landmarks/plaques").text
     assert page.count('class="plaque"') == 3
-    assert cclient.get("/tours/nope/plaques").status_code == 404
+    assert cclient.get("/esentai/tours/nope/plaques").status_code == 404
 
 
 def test_directions_name_every_map_app():
@@ -163,7 +163,7 @@ def test_a_tour_length_is_along_the_river():
 
 
 def test_the_offline_search_index_holds_every_name_folded(client, store):
-    doc = client.get("/api/search-index").json
+    doc = client.get("/api/routes/esentai/search-index").json
     assert len(doc["ids"]) == len(doc["keys"]) >= 30
     by_id = dict(zip(doc["ids"], doc["keys"], strict=True))
     wid = store.installation_by_slug("kasteyev-state-museum-of-arts")["id"]

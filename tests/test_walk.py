@@ -161,8 +161,8 @@ def test_walk_data_per_language(curator_app, db_path, tmp_path):
     works = store.installations()
     store.close()
     name = attach(db_path, tmp_path / "media", works[0]["id"], "ru", story(1.0))
-    ru = client.get("/api/walk.json?lang=ru").get_json()
-    en = client.get("/api/walk.json?lang=en").get_json()
+    ru = client.get("/api/routes/esentai/walk.json?lang=ru").get_json()
+    en = client.get("/api/routes/esentai/walk.json?lang=en").get_json()
     assert ru["lang"] == "ru" and len(ru["works"]) == len(works)
     assert ru["lengthM"] > 5000 and len(ru["route"]) >= 2
     by_id = {w["id"]: w for w in ru["works"]}
@@ -238,7 +238,7 @@ def test_curators_page_sets_zone_and_stories(curator_app, db_path, tmp_path):
     bad_lang = {"action": "remove", "lang": "de"}
     assert client.post(f"/curator/{work}/walk", data=bad_lang).status_code == 400
 
-    data = client.get("/api/walk.json?lang=kk").get_json()
+    data = client.get("/api/routes/esentai/walk.json?lang=kk").get_json()
     item = next(w for w in data["works"] if w["id"] == work)
     assert item["trigger"] == 45.0 and item["audio"]["bytes"] > 0
     stored = (tmp_path / "media" / "audio" / item["audio"]["url"].rsplit("/", 1)[1]).read_bytes()
@@ -251,7 +251,7 @@ def test_curators_page_sets_zone_and_stories(curator_app, db_path, tmp_path):
 
 
 def test_map_page_has_the_walk_panel(client):
-    html = client.get("/?lang=ru").get_data(as_text=True)
+    html = client.get("/esentai/?lang=ru").get_data(as_text=True)
     assert 'id="walk-panel"' in html and 'id="walk-settings"' in html
     assert "js/walk.js" in html and "css/walk.css" in html
 

@@ -255,14 +255,14 @@ def test_a_works_page_shows_its_gallery_with_credits_without_script(app, store, 
     )
     store.add_work_photo(9303, "cover-a.jpg", {**CREDIT, "caption": "<b>North side</b>"}, "cora")
     store.add_work_photo(9303, "second-b.jpg", {}, "cora")
-    page = client.get("/installations/gallery-page").text
+    page = client.get("/esentai/installations/gallery-page").text
     card = page.split("<noscript>", 1)[1].split("</noscript>", 1)[0]
     assert card.index("phone/cover-a.jpg") < card.index("phone/second-b.jpg")  # cover first
     assert "Photo: Aigerim S., 2026-05-01, CC BY 4.0" in card
     assert "Photo credit not recorded" in card
     assert "&lt;b&gt;North side&lt;/b&gt;" in card and "<b>North" not in card
     assert "How we know: Seen on site." in card
-    assert 'href="/installations/gallery-page/report' in card
+    assert 'href="/esentai/installations/gallery-page/report' in card
 
 
 def test_photos_of_works_life_entries_are_files_a_row_points_at(store):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 
 from .. import payloads
 from ..catalog import localize_stop, stop_feature, stops_collection
 from ..geo import DIRECTIONS
 from ..records import KINDS, LANGUAGES
-from ..web.cache import app_cache, cached
+from ..web.cache import cached
 from ..web.db import get_store
 from ..web.i18n import current_language
 from ..web.params import (
@@ -31,9 +31,10 @@ from ..web.params import (
     int_arg,
     json_response,
 )
+from ..web.routing import API
 from ..web.walk import current_walk
 
-bp = Blueprint("api", __name__, url_prefix="/api")
+bp = Blueprint("api", __name__, url_prefix=API)
 
 MAX_NEAREST = 50
 MAX_SEARCH = 100
@@ -148,21 +149,6 @@ def next_stop():
     if result["next"] is not None:
         result["next"] = stop_feature(result["next"])
     return json_response(result)
-
-
-@bp.get("/status")
-def status():
-    """The data version, how full the server's cache is and how many answers it replayed
-    (never cached)."""
-    walk = current_walk()
-    replay = current_app.extensions.get("mapapp.replay")
-    doc = {
-        "version": payloads.data_token(walk),
-        "stops": len(walk.stops),
-        "cache": app_cache().stats(),
-        "replay": replay.stats() if replay is not None else None,
-    }
-    return json_response(doc, public=False)
 
 
 @bp.get("/search")

@@ -47,6 +47,7 @@ from ..web.i18n import current_language
 from ..web.labels import event_status_labels, field_errors, life_labels
 from ..web.limits import upload_limit
 from ..web.params import ParamError, choice_arg, json_body, json_error, json_response
+from ..web.routing import API, PAGE
 from ..web.urls import current_urls
 from ..web.walk import current_walk, workspace
 from .curator import _uploaded_photo  # the work form's photo rules, shared
@@ -140,12 +141,12 @@ def render_event_page(slug: str, at: dt.datetime | None = None):
     return render_template("events/event.html", event=event)
 
 
-@bp.get("/events")
+@bp.get(f"{PAGE}/events")
 def whats_on():
     return render_whats_on()
 
 
-@bp.get("/events/<slug>")
+@bp.get(f"{PAGE}/events/<slug>")
 def event_page(slug: str):
     return render_event_page(slug)
 
@@ -195,7 +196,7 @@ def _feed_key(name: str, lang: str) -> tuple[str, ...]:
     return (current_walk().version, name, lang, request.host_url)
 
 
-@bp.get("/calendar/route.ics")
+@bp.get(f"{PAGE}/calendar/route.ics")
 def route_calendar():
     lang = current_language()
     body = cached(
@@ -211,7 +212,7 @@ def festival_calendar_name(slug: str, lang: str) -> str:
     return _("Cultural Terrenkur: %(festival)s", festival=localized(festival, "name", lang)[0])
 
 
-@bp.get("/calendar/festivals/<slug>.ics")
+@bp.get(f"{PAGE}/calendar/festivals/<slug>.ics")
 def festival_calendar(slug: str):
     lang = current_language()
     chosen = festival_feed_events(slug, lang)
@@ -242,7 +243,7 @@ def _at_arg() -> dt.datetime:
     return when.replace(tzinfo=events.ALMATY) if when.tzinfo is None else when
 
 
-@bp.get("/api/events.json")
+@bp.get(f"{API}/events.json")
 def api_events():
     """Every event with its effective status and group at ``at``; ``bucket`` and
     ``festival`` (a key) filter."""

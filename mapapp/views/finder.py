@@ -7,12 +7,13 @@ from flask import Blueprint
 from ..sharing import offline_search_index
 from ..web.cache import cached
 from ..web.params import json_response
+from ..web.routing import API
 from ..web.walk import current_walk
 
 bp = Blueprint("finder", __name__)
 
 
-@bp.get("/api/search-index")
+@bp.get(f"{API}/search-index")
 def search_index():
     """``ids`` and ``keys`` (folded names in every language) of the published works.
 

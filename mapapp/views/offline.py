@@ -30,6 +30,7 @@ from ..web.cache import cached
 from ..web.db import get_store
 from ..web.encoded import REVALIDATE, cached_encoded, send
 from ..web.i18n import RIVER_NAMES, current_language
+from ..web.routing import PAGE
 from ..web.security import tile_origin
 from ..web.urls import current_urls
 from ..web.walk import current_walk
@@ -111,7 +112,7 @@ def manifest_json(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
-@bp.get("/manifest.webmanifest")
+@bp.get(f"{PAGE}/manifest.webmanifest")
 def manifest() -> Response:
     lang = current_language()
     scope = request.script_root + "/"

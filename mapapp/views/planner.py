@@ -44,6 +44,7 @@ from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
 from ..web.params import GEOJSON, ParamError, cacheable
 from ..web.params import json_response as _json
+from ..web.routing import API, PAGE
 from ..web.walk import current_walk
 from .planner_params import (
     PLANNER_STATUSES,
@@ -772,7 +773,7 @@ def _private_if_needed(resp: Response, params: CoverageParams) -> Response:
     return resp
 
 
-@bp.get("/planner")
+@bp.get(f"{PAGE}/planner")
 def page() -> ResponseReturnValue:
     from .. import maps  # folium: loaded by the first page that draws a map
 
@@ -802,7 +803,7 @@ def page() -> ResponseReturnValue:
     return _private_if_needed(Response(render_template("planner.html", **context)), params)
 
 
-@bp.get("/planner/report")
+@bp.get(f"{PAGE}/planner/report")
 def report_page() -> ResponseReturnValue:
     """The report to hand on: map, figures, charts and the scenario, ready to print (A4)."""
     params, scenario, errors = _request_params()
@@ -838,7 +839,7 @@ def _image(svg: str, params: CoverageParams) -> Response:
     return cacheable(resp)
 
 
-@bp.get("/planner/chart.svg")
+@bp.get(f"{PAGE}/planner/chart.svg")
 def chart() -> ResponseReturnValue:
     params, _scenario = _checked_params()
     size = request.args.get("size") or "wide"
@@ -850,14 +851,14 @@ def chart() -> ResponseReturnValue:
     return _image(charts.coverage_chart_svg(report, chart_labels(), size), params)
 
 
-@bp.get("/planner/timeline.svg")
+@bp.get(f"{PAGE}/planner/timeline.svg")
 def timeline_chart() -> ResponseReturnValue:
     params, _scenario = _checked_params()
     line = timeline_for(current_walk(), params)
     return _image(charts.timeline_chart_svg(line, timeline_labels()), params)
 
 
-@bp.get("/planner/map.svg")
+@bp.get(f"{PAGE}/planner/map.svg")
 def map_image() -> ResponseReturnValue:
     """The route and its coverage as a static map (for the printable report)."""
     params, scenario = _checked_params()
@@ -882,7 +883,7 @@ def _data_response(resp: Response, params: CoverageParams) -> Response:
     return cacheable(resp)
 
 
-@bp.get("/api/coverage")
+@bp.get(f"{API}/coverage")
 def api_coverage() -> ResponseReturnValue:
     """The coverage report: ``format=json`` (default), ``geojson``, ``csv`` or ``gpkg``."""
     params, _scenario, errors = parse_params(request.args, drafts_allowed=drafts_allowed())
@@ -928,7 +929,7 @@ def api_coverage() -> ResponseReturnValue:
     return _json(doc, public=public)
 
 
-@bp.get("/api/scenario")
+@bp.get(f"{API}/scenario")
 def api_scenario() -> ResponseReturnValue:
     """A scenario (``sites=lat,lon;...``) against today: ``json``, ``geojson`` or ``csv``."""
     params, scenario, errors = parse_params(request.args, drafts_allowed=drafts_allowed())

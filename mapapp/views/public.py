@@ -44,6 +44,7 @@ from ..web.formats import number_symbols
 from ..web.gallery import photo_credit
 from ..web.i18n import current_language
 from ..web.labels import kind_labels, precision_labels
+from ..web.routing import PAGE
 from ..web.security import allow_inline_script, script_hash
 from ..web.urls import current_urls
 from ..web.walk import current_walk
@@ -379,7 +380,7 @@ def render_map_page(focus: dict[str, Any] | None = None, status: int = 200):
     )
 
 
-@bp.get("/")
+@bp.get(f"{PAGE}/")
 def index():
     if set(request.args) - {"lang"}:  # other arguments are kept in the links: not cached
         return render_map_page()
@@ -404,7 +405,7 @@ def _language_vary() -> str:
     return "" if request.args.get("lang") in LANGUAGES else "Accept-Language"
 
 
-@bp.get("/installations/<slug>")
+@bp.get(f"{PAGE}/installations/<slug>")
 def installation(slug: str):
     """The shell focused on one work: rendered per request (there are as many as works),
     from the parts cached for the language; revalidated with a weak ETag."""
@@ -462,7 +463,7 @@ def render_stops_page(page: int) -> str:
     )
 
 
-@bp.get("/stops")
+@bp.get(f"{PAGE}/stops")
 def stops():
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 else 0
@@ -526,7 +527,7 @@ def render_artist_page(slug: str):
     return render_template("artist.html", **parts)
 
 
-@bp.get("/artists/<slug>")
+@bp.get(f"{PAGE}/artists/<slug>")
 def artist(slug: str):
     return render_artist_page(slug)
 

@@ -23,6 +23,7 @@ from ..web.db import get_store
 from ..web.i18n import current_language
 from ..web.labels import field_errors
 from ..web.limits import upload_limit
+from ..web.routing import PAGE
 from ..web.walk import current_walk
 
 bp = Blueprint("reports", __name__)
@@ -104,7 +105,7 @@ _reports_limit = limiter.shared_limit(
 )
 
 
-@bp.route("/installations/<slug>/report", methods=["GET", "POST"])
+@bp.route(f"{PAGE}/installations/<slug>/report", methods=["GET", "POST"])
 @upload_limit("PHOTO_MAX_BYTES")
 @_reports_limit
 def problem(slug: str):
@@ -116,7 +117,7 @@ def problem(slug: str):
     return _receive("reports/problem.html", work, **context)
 
 
-@bp.route("/suggest", methods=["GET", "POST"])
+@bp.route(f"{PAGE}/suggest", methods=["GET", "POST"])
 @upload_limit("PHOTO_MAX_BYTES")
 @_reports_limit
 def suggest():
@@ -128,6 +129,6 @@ def suggest():
     return _receive("reports/suggest.html", None)
 
 
-@bp.get("/reports/thanks")
+@bp.get(f"{PAGE}/reports/thanks")
 def thanks():
     return render_template("reports/thanks.html")

@@ -26,6 +26,7 @@ from ..store import NotFound
 from ..web.auth import role_required
 from ..web.db import get_store
 from ..web.labels import error_text
+from ..web.routing import PAGE
 from ..web.walk import workspace
 from .planner_params import parse_params
 
@@ -48,7 +49,7 @@ def _back(settings: dict[str, Any], **extra: Any) -> ResponseReturnValue:
     return redirect(url_for("planner.page", **settings, **extra), 303)
 
 
-@bp.post("/planner/scenarios")
+@bp.post(f"{PAGE}/planner/scenarios")
 @role_required("curator")
 def save() -> ResponseReturnValue:
     settings = _settings_from_form()
@@ -81,7 +82,7 @@ def _scenario(scenario_id: int) -> dict[str, Any]:
     return found
 
 
-@bp.post("/planner/scenarios/<int:scenario_id>/delete")
+@bp.post(f"{PAGE}/planner/scenarios/<int:scenario_id>/delete")
 @role_required("curator")
 def delete(scenario_id: int) -> ResponseReturnValue:
     found = _scenario(scenario_id)
@@ -114,7 +115,7 @@ def _source_url(found: dict[str, Any], number: int) -> str:
     return full if len(full) <= MAX_SOURCE_URL else link([found["sites"][number - 1]])
 
 
-@bp.post("/planner/scenarios/<int:scenario_id>/drafts")
+@bp.post(f"{PAGE}/planner/scenarios/<int:scenario_id>/drafts")
 @role_required("curator")
 def make_drafts(scenario_id: int) -> ResponseReturnValue:
     """Draft works at the chosen sites of a saved scenario (all of them, or none)."""

@@ -31,6 +31,7 @@ from ..web.db import get_store
 from ..web.formats import km
 from ..web.i18n import current_language
 from ..web.params import json_response
+from ..web.routing import API, PAGE
 from ..web.urls import current_urls
 from ..web.walk import current_walk
 
@@ -65,7 +66,7 @@ def tour_parts(tour: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-@bp.get("/tours")
+@bp.get(f"{PAGE}/tours")
 def index():
     lang = current_language()
     tours = []
@@ -76,7 +77,7 @@ def index():
     return render_template("tours.html", tours=tours)
 
 
-@bp.get("/tours/<slug>")
+@bp.get(f"{PAGE}/tours/<slug>")
 def tour(slug: str):
     parts = tour_parts(_tour_or_404(slug), current_language())
     if not parts["stops"]:
@@ -84,7 +85,7 @@ def tour(slug: str):
     return render_template("tour.html", **parts)
 
 
-@bp.get("/api/tours/<slug>")
+@bp.get(f"{API}/tours/<slug>")
 def tour_json(slug: str):
     """A tour with its works in walking order: ``ids`` and ``slugs`` (published only)."""
     row = _tour_or_404(slug)
@@ -106,7 +107,7 @@ def tour_json(slug: str):
     )
 
 
-@bp.get("/installations/<slug>/qr.svg")
+@bp.get(f"{PAGE}/installations/<slug>/qr.svg")
 def work_qr(slug: str):
     """A work's QR code: its permalink in the language asked for (``?lang=``), else none."""
     stop = next((s for s in current_walk().stops if s["slug"] == slug), None)
@@ -139,13 +140,13 @@ def plaques_page(stops: list[dict[str, Any]], heading: str):
     return render_template("plaques.html", plaques=plaques, heading=heading)
 
 
-@bp.get("/plaques")
+@bp.get(f"{PAGE}/plaques")
 def plaques():
     """Every published work's plaque, in walking order, to print on A4."""
     return plaques_page(current_walk().stops, _("Plaques for the river walk"))
 
 
-@bp.get("/tours/<slug>/plaques")
+@bp.get(f"{PAGE}/tours/<slug>/plaques")
 def tour_plaques(slug: str):
     row = _tour_or_404(slug)
     stops = tour_stops(row, current_walk().stops)

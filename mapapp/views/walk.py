@@ -45,6 +45,7 @@ from ..web.i18n import LANGUAGE_NAMES, current_language
 from ..web.labels import error_text
 from ..web.limits import upload_limit
 from ..web.params import json_response
+from ..web.routing import API
 from ..web.walk import current_walk, workspace
 from .curator import _row_or_404
 
@@ -138,7 +139,7 @@ def walk_doc(lang: str) -> dict[str, Any]:
     return cached("walk-data", (walk.version, lang, request.script_root), build)
 
 
-@bp.get("/api/walk.json")
+@bp.get(f"{API}/walk.json")
 def data():
     """Walk mode's data in the page's language (``?lang=``)."""
     return json_response(walk_doc(current_language()))

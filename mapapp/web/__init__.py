@@ -1,7 +1,8 @@
 """The web seam: everything the blueprints share, registered once on the app.
 
 - :mod:`.db`: the request's database handle and its teardown;
-- :mod:`.walk`: the published walk of the current data version;
+- :mod:`.routing`: the request's route (``/<route>/...``), old URLs redirected;
+- :mod:`.walk`: the published walk of the request's route at the current data version;
 - :mod:`.cache`: one versioned LRU, bounded by bytes, for built pages, encoded data,
   reports and tiles;
 - :mod:`.encoded`: responses encoded once (gzip, brotli, ETag) and sent as negotiated;
@@ -22,7 +23,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..catalog import WalkCache
-from . import db, errors, gallery, labels, limits, params, urls
+from . import db, errors, gallery, labels, limits, params, routing, urls
 from .cache import VersionedCache
 
 
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.extensions["mapapp.walks"] = WalkCache()
     app.extensions["mapapp.cache"] = VersionedCache(int(app.config["CACHE_MAX_BYTES"]))
     db.init_app(app)
+    routing.init_app(app)
     limits.init_app(app)
     params.init_app(app)
     errors.init_app(app)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 #: The default bound of the app's cache (``CACHE_MAX_BYTES``).
 DEFAULT_MAX_BYTES = 96 * 1024 * 1024
@@ -148,8 +148,9 @@ def app_cache() -> VersionedCache:
 
 
 def full_key(namespace: str, key: Hashable) -> Hashable:
-    """The key :func:`cached` keeps ``(namespace, key)`` under."""
-    return (namespace, current_app.config["DB"], key)
+    """The key :func:`cached` keeps ``(namespace, key)`` under: with the database and
+    the request's route (``None`` outside one), so no route is served another's."""
+    return (namespace, current_app.config["DB"], g.get("route_slug"), key)
 
 
 def cached(namespace: str, key: Hashable, build: Callable[[], Any]) -> Any:

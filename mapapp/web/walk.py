@@ -10,12 +10,18 @@ from flask_login import current_user
 from ..catalog import Walk
 from ..editing import Workspace
 from .db import data_version, get_store
+from .routing import current_route_slug
 
 
 def current_walk() -> Walk:
-    """The published walk, rebuilt only when the data changes."""
+    """The published walk of the request's route, rebuilt only when the data changes."""
+    return walk_of(current_route_slug())
+
+
+def walk_of(slug: str) -> Walk:
+    """The published walk of route ``slug``, rebuilt only when the data changes."""
     walks = current_app.extensions["mapapp.walks"]
-    return walks.get(get_store, current_app.config["DB"], data_version())
+    return walks.get(get_store, current_app.config["DB"], data_version(), slug)
 
 
 def workspace() -> Workspace:

@@ -258,7 +258,7 @@ class Guarded:
 
 def work_id(server: LiveServer, slug: str) -> int:
     """The id of the published work ``slug`` on ``server``."""
-    doc = server.get_json("/api/installations.geojson")
+    doc = server.get_json("/api/routes/esentai/installations.geojson")
     return next(f["id"] for f in doc["features"] if f["properties"]["slug"] == slug)
 
 

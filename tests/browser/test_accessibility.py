@@ -17,19 +17,19 @@ PAGES = [
     "/?lang=en",
     "/?lang=ru",
     "/?lang=kk",
-    "/installations/{slug}",
-    "/artists/pavel-shorokhov?lang=kk",
-    "/planner",
-    "/planner?sites=43.2301,76.9254;43.2445,76.9195&name=Two&lang=ru",
-    "/planner/report?sites=43.2301,76.9254&name=One",
+    "/esentai/installations/{slug}",
+    "/esentai/artists/pavel-shorokhov?lang=kk",
+    "/esentai/planner",
+    "/esentai/planner?sites=43.2301,76.9254;43.2445,76.9195&name=Two&lang=ru",
+    "/esentai/planner/report?sites=43.2301,76.9254&name=One",
     "/login",
-    "/events?lang=ru",
-    "/events/city-picnic-2018?lang=kk",
-    "/installations/vodoskop",
-    "/installations/{slug}/report",
-    "/suggest?lat=43.24&lon=76.92&lang=kk",
-    "/tours",
-    "/plaques?lang=ru",
+    "/esentai/events?lang=ru",
+    "/esentai/events/city-picnic-2018?lang=kk",
+    "/esentai/installations/vodoskop",
+    "/esentai/installations/{slug}/report",
+    "/esentai/suggest?lat=43.24&lon=76.92&lang=kk",
+    "/esentai/tours",
+    "/esentai/plaques?lang=ru",
 ]
 
 
@@ -47,10 +47,18 @@ def test_no_serious_accessibility_violations(open_page, live_server, viewport, p
     slug = published_rows()[0]["slug"]
     g = open_page(live_server, viewport)
     g.page.goto(live_server.url(path.format(slug=slug)))
-    text_pages = ("/login", "/artists/", "/report", "/events", "/suggest", "/tours", "/plaques")
+    text_pages = (
+        "/login",
+        "/esentai/artists/",
+        "/report",
+        "/esentai/events",
+        "/esentai/suggest",
+        "/esentai/tours",
+        "/esentai/plaques",
+    )
     if not any(p in path for p in text_pages):
         g.page.wait_for_selector(".folium-map[data-ready]")
-    if path.startswith("/installations/") and not path.endswith("/report"):
+    if path.startswith("/esentai/installations/") and not path.endswith("/report"):
         # audit the popup once faded in, not half-way
         g.page.wait_for_function(
             "() => { const p = document.querySelector('.leaflet-popup');"
@@ -62,7 +70,7 @@ def test_no_serious_accessibility_violations(open_page, live_server, viewport, p
 
 def test_map_controls_have_touch_sized_targets(open_page, live_server):
     g = open_page(live_server, "phone")
-    g.page.goto(live_server.url("/"))
+    g.page.goto(live_server.url("/esentai/"))
     g.page.wait_for_selector(".folium-map[data-ready]")
     shown, small = g.page.evaluate(
         """() => {
@@ -82,7 +90,7 @@ def test_map_controls_have_touch_sized_targets(open_page, live_server):
 
 def test_focus_is_visible_on_keyboard_navigation(open_page, live_server):
     g = open_page(live_server, "desktop")
-    g.page.goto(live_server.url("/"))
+    g.page.goto(live_server.url("/esentai/"))
     g.page.wait_for_selector(".folium-map[data-ready]")
     g.page.keyboard.press("Tab")
     outline = g.page.evaluate(
@@ -94,7 +102,7 @@ def test_focus_is_visible_on_keyboard_navigation(open_page, live_server):
 
 def test_open_panel_and_popup_pass_the_audit(open_page, live_server):
     g = open_page(live_server, "phone")
-    g.page.goto(live_server.url("/"))
+    g.page.goto(live_server.url("/esentai/"))
     g.page.wait_for_selector(".folium-map[data-ready]")
     g.page.click("#panel-toggle")
     assert g.page.get_attribute("#panel-toggle", "aria-expanded") == "true"

@@ -69,10 +69,10 @@ def test_add_by_clicking_publish_and_see_it_in_another_browser(
 
     # a second, anonymous browser sees it on the public map with its popup
     other = open_page(curator_server, viewport_name)
-    other.page.goto(curator_server.url("/"))
+    other.page.goto(curator_server.url("/esentai/"))
     other.page.wait_for_selector(".folium-map[data-ready]")
     assert title in other.page.text_content("#stops")
-    other.page.goto(curator_server.url(f"/installations/{slug}"))
+    other.page.goto(curator_server.url(f"/esentai/installations/{slug}"))
     other.page.wait_for_selector(".leaflet-popup-content h2")
     assert other.page.text_content(".leaflet-popup-content h2") == title
     assert "<b>test</b>" in other.page.text_content(".leaflet-popup-content .description")

@@ -71,7 +71,7 @@ def test_a_temporary_work_disappears_after_its_end_and_the_slider_brings_it_back
 
 def test_a_gone_works_page_shows_it_with_its_events(guarded: Guarded):
     freeze(guarded, dt.datetime(2026, 5, 10, 6, 0, tzinfo=UTC))
-    page = guarded.open_map("/installations/vodoskop")
+    page = guarded.open_map("/esentai/installations/vodoskop")
     expect(page.locator("#show-gone")).to_be_checked()
     popup = page.locator(".leaflet-popup-content")
     expect(popup).to_contain_text("VODOSKOP")
@@ -89,7 +89,7 @@ def test_events_layer_and_permalink(guarded: Guarded):
     assert page.locator("path.event-marker").count() == 0
     page.locator("#events-layer").check()
     assert page.locator("path.event-marker").count() >= 3
-    page.goto(page.url.split("#")[0].rstrip("/") + "/events/city-picnic-2018")
+    page.goto(page.url.split("#")[0].rstrip("/") + "/esentai/events/city-picnic-2018")
     expect(page.locator("h1")).to_have_text("City Picnic with a sculpture plein-air")
     expect(page.locator(".event-when")).to_contain_text("12:00–21:00")
 

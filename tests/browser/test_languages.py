@@ -22,7 +22,7 @@ def test_language_strings_and_lang_attribute(open_page, live_server, lang):
         geolocation={"latitude": 43.2300, "longitude": 76.9215},
         permissions=["geolocation"],
     )
-    g.page.goto(live_server.url(f"/?lang={lang}"))
+    g.page.goto(live_server.url(f"/esentai/?lang={lang}"))
     g.page.wait_for_selector(".folium-map[data-ready]")
     assert g.page.get_attribute("html", "lang") == lang
     assert g.page.text_content("h1").strip() == title

@@ -70,7 +70,7 @@ def test_the_list_shows_a_page_at_a_time_and_every_stop_in_walking_order(
     expect(page.locator("#stops-pager")).to_be_visible()
     expect(prev).to_have_attribute("aria-disabled", "true")
 
-    features = many_server.get_json("/api/installations.geojson")["features"]
+    features = many_server.get_json("/api/routes/esentai/installations.geojson")["features"]
     forward = [str(f["id"]) for f in features]
     # backward: by chainage, descending; works at the same chainage keep their order
     by_chainage = sorted(features, key=lambda f: -f["properties"]["chainage_m"])
@@ -137,15 +137,15 @@ def test_a_card_shows_its_details_from_one_chunk_and_gives_focus_back(
     # another card of the same chunk: no second download
     page.locator("#stops li button.stop").nth(5).click()
     expect(page.locator(".leaflet-popup-content .description")).to_be_visible()
-    chunks = [u for u in guarded.requests if "/api/details/" in u]
+    chunks = [u for u in guarded.requests if "/api/routes/esentai/details/" in u]
     assert len(chunks) == 1, chunks
-    assert not any("/api/installations" in u for u in guarded.requests)
+    assert not any("/api/routes/esentai/installations" in u for u in guarded.requests)
 
 
 def test_without_javascript_every_stop_is_in_a_plain_list(open_page, many_server: LiveServer):
     guarded: Guarded = open_page(many_server, "phone", java_script_enabled=False)
     page = guarded.page
-    guarded.goto("/installations/paging-probe-7")
+    guarded.goto("/esentai/installations/paging-probe-7")
     assert page.title().startswith("Paging probe 7")
     card = page.locator(".noscript-card")
     expect(card.locator("h2")).to_have_text("Paging probe 7")
@@ -157,7 +157,7 @@ def test_without_javascript_every_stop_is_in_a_plain_list(open_page, many_server
     expect(page.locator(".plain-stops li")).to_have_count(n - 100)
     assert page.locator(".plain-stops").get_attribute("start") == "101"
     page.get_by_role("link", name="Paging probe 100").click()
-    assert page.url.endswith("/installations/paging-probe-100")
+    assert page.url.endswith("/esentai/installations/paging-probe-100")
 
 
 def test_the_paged_list_and_an_open_card_pass_the_audit(open_page, many_server: LiveServer):

@@ -138,7 +138,7 @@ def test_river_names_are_not_clipped(guarded: Guarded):
 def test_stop_list_follows_walking_direction(guarded: Guarded, live_server: LiveServer):
     page = guarded.open_map()
     guarded.show_every_work()
-    api = live_server.get_json("/api/installations.geojson")["features"]
+    api = live_server.get_json("/api/routes/esentai/installations.geojson")["features"]
 
     chainage = [float(c) for c in list_column(page, "data-chainage")]
     assert len(chainage) == len(published_rows())
@@ -186,14 +186,18 @@ def test_locate_me_names_next_and_nearest_stop(open_page, live_server: LiveServe
         if direction == "backward":
             guarded.open_panel()
             page.locator(".direction button[data-direction=backward]").click()
-        answer = live_server.get_json("/api/next", lat=lat, lon=lon, direction=direction)
+        answer = live_server.get_json(
+            "/api/routes/esentai/next", lat=lat, lon=lon, direction=direction
+        )
         assert answer["next"] is not None, f"the API has no stop ahead {direction}"
         expect(status).to_have_attribute("data-next-id", str(answer["next"]["id"]))
         assert answer["next"]["properties"]["title"] in status.inner_text()
         chainage = float(status.get_attribute("data-walker-chainage") or "nan")
         assert chainage == pytest.approx(answer["walker"]["chainage_m"], abs=25)
 
-        nearest = live_server.get_json("/api/nearest", lat=lat, lon=lon, n=1)["features"][0]
+        nearest = live_server.get_json("/api/routes/esentai/nearest", lat=lat, lon=lon, n=1)[
+            "features"
+        ][0]
         assert status.get_attribute("data-nearest-id") == str(nearest["id"])
         assert nearest["properties"]["title"] in status.inner_text()
 
@@ -220,7 +224,7 @@ PERMALINK_ROWS = _rows_by_slug(
 
 @pytest.mark.parametrize("row", PERMALINK_ROWS, ids=lambda r: r["slug"])
 def test_permalink_opens_its_popup(guarded: Guarded, row: dict[str, str]):
-    page = guarded.open_map(f"/installations/{row['slug']}")
+    page = guarded.open_map(f"/esentai/installations/{row['slug']}")
     assert page.title().startswith(row["title"])
     heading = page.locator(".leaflet-popup-content h2")
     try:
@@ -230,12 +234,12 @@ def test_permalink_opens_its_popup(guarded: Guarded, row: dict[str, str]):
         message = f"{row['slug']}: no popup after load; the map was left at zoom {zoom}"
         raise AssertionError(message) from None
     assert heading.inner_text() == row["title"]
-    assert page.url == guarded.server.url(f"/installations/{row['slug']}")
+    assert page.url == guarded.server.url(f"/esentai/installations/{row['slug']}")
 
 
 def test_unknown_permalink_is_a_readable_404(guarded: Guarded):
     guarded.ignore_console(r"status of 404")
-    guarded.goto("/installations/no-such-work", expect_status=404)
+    guarded.goto("/esentai/installations/no-such-work", expect_status=404)
     page = guarded.page
     assert page.locator("h1").inner_text() == "This page does not exist"
     assert "404" in page.locator("main").inner_text()
@@ -244,7 +248,7 @@ def test_unknown_permalink_is_a_readable_404(guarded: Guarded):
     expect(back).to_be_visible()
     back.click()
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
-    assert page.url == guarded.server.url("/")
+    assert page.url == guarded.server.url("/esentai/")
 
 
 # 6. keyboard and the phone panel ------------------------------------------------------------
@@ -368,7 +372,7 @@ def test_popup_and_stop_list_link_to_the_artist(guarded: Guarded):
     rows = published_rows()
     row = next(r for r in rows if ";" in r["artists"])  # a work by several artists
     artists = {r["slug"]: r["name"] for r in data_rows("artists.csv")}
-    page = guarded.open_map(f"/installations/{row['slug']}")
+    page = guarded.open_map(f"/esentai/installations/{row['slug']}")
     popup = page.locator(".leaflet-popup-content")
     expect(popup.locator("h2")).to_have_text(row["title"])
     links = popup.locator("p.artist a")
@@ -378,11 +382,11 @@ def test_popup_and_stop_list_link_to_the_artist(guarded: Guarded):
     item = page.locator(f"#stops li[data-id='{row['id']}'] .stop-artists a")
     expect(item).to_have_count(len(keys))
     links.first.click()
-    page.wait_for_url(guarded.server.url(f"/artists/{keys[0]}"))
+    page.wait_for_url(guarded.server.url(f"/esentai/artists/{keys[0]}"))
     expect(page.locator("h1")).to_have_text(artists[keys[0]])
     page.get_by_role("link", name=row["title"]).first.click()
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
-    assert page.url == guarded.server.url(f"/installations/{row['slug']}")
+    assert page.url == guarded.server.url(f"/esentai/installations/{row['slug']}")
 
 
 # 9. nothing but our own server -----------------------------------------------------------------

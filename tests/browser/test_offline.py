@@ -304,7 +304,7 @@ def test_map_works_offline_after_one_visit(
     # a permalink nobody opened: the language's map, focused on the work, photo included;
     # its popup pans the map, and tiles never seen on the first visit cannot load offline
     guarded.ignore_console(re.escape(tile_server.origin))
-    page.goto(offline_server.url(f"/installations/{probe.slug}?lang=kk"), wait_until="load")
+    page.goto(offline_server.url(f"/esentai/installations/{probe.slug}?lang=kk"), wait_until="load")
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
     photo = page.locator(".leaflet-popup-content img.photo").first  # the cover
     expect(photo).to_be_visible()
@@ -346,7 +346,7 @@ def test_offline_copies_hold_each_thing_once_and_cards_add_nothing(
         stop.click()
         card = page.locator(".leaflet-popup-content", has=page.get_by_role("heading", name=title))
         expect(card.locator(".precision")).to_be_visible()  # its details are in
-    assert "/installations/" in page.url
+    assert "/esentai/installations/" in page.url
     page.evaluate("() => TerrenkurOffline.keepNow()")
     page.wait_for_timeout(timeout_ms(1500))  # late arrivals are kept a second after they load
     page.evaluate("() => TerrenkurOffline.keepNow()")
@@ -357,7 +357,9 @@ def test_offline_copies_hold_each_thing_once_and_cards_add_nothing(
 
 
 def corridor(server: LiveServer) -> list[tuple[int, int, int]]:
-    route = server.get_json("/api/route.geojson")["features"][0]["geometry"]["coordinates"]
+    route = server.get_json("/api/routes/esentai/route.geojson")["features"][0]["geometry"][
+        "coordinates"
+    ]
     return tiles.corridor_tiles(geo.Route.from_coords(route))
 
 
@@ -403,7 +405,9 @@ def test_save_route_shows_count_and_size_then_saves_the_corridor(
     # no signal, zoomed in on the walk: the saved tiles draw
     page.context.set_offline(True)
     guarded.ignore_console(re.escape(tile_server.origin))  # tiles off the corridor fail
-    line = offline_server.get_json("/api/route.geojson")["features"][0]["geometry"]["coordinates"]
+    line = offline_server.get_json("/api/routes/esentai/route.geojson")["features"][0]["geometry"][
+        "coordinates"
+    ]
     lon, lat = line[len(line) // 2]
     page.evaluate(f"() => Terrenkur.map.setView([{lat}, {lon}], 17, {{animate: false}})")
     x, y = tiles.lonlat_to_tile(lon, lat, 17)
@@ -471,15 +475,17 @@ def test_whats_on_and_event_pages_open_offline_after_one_visit(
     page = guarded.open_map("/?lang=ru")
     wait_offline_ready(page)
     page.wait_for_function(
-        "async () => !!(await caches.match(new URL('/events/city-picnic-2018?lang=ru',"
+        "async () => !!(await caches.match(new URL('/esentai/events/city-picnic-2018?lang=ru',"
         " location.href).href, { ignoreVary: true }))",
         timeout=READY_MS,
     )
     guarded.ignore_console(re.escape(tile_server.origin))
     page.context.set_offline(True)
-    resp = page.goto(offline_server.url("/events/city-picnic-2018?lang=ru"), wait_until="load")
+    resp = page.goto(
+        offline_server.url("/esentai/events/city-picnic-2018?lang=ru"), wait_until="load"
+    )
     assert resp is not None and resp.status == 200
     expect(page.locator("h1")).to_have_text("Городской пикник со скульптурным пленэром")
-    resp = page.goto(offline_server.url("/events?lang=ru"), wait_until="load")
+    resp = page.goto(offline_server.url("/esentai/events?lang=ru"), wait_until="load")
     assert resp is not None and resp.status == 200
     expect(page.locator("h1")).to_have_text("Афиша")

@@ -21,7 +21,7 @@ SIZES = {
 }
 
 
-def open_planner(open_page, live_server: LiveServer, size: str, path: str = "/planner"):
+def open_planner(open_page, live_server: LiveServer, size: str, path: str = "/esentai/planner"):
     preset, viewport = SIZES[size]
     guarded: Guarded = open_page(live_server, preset)
     guarded.page.set_viewport_size(viewport)
@@ -34,7 +34,7 @@ def test_planner_draws_coverage_without_leaving_the_machine(
     open_page, live_server: LiveServer, size: str, artifacts
 ):
     guarded, page = open_planner(open_page, live_server, size)
-    report = live_server.get_json("/api/coverage")
+    report = live_server.get_json("/api/routes/esentai/coverage")
 
     segments = page.locator(".leaflet-overlay-pane path.tk-seg")
     assert segments.count() == len(report["segments"])
@@ -85,7 +85,7 @@ def test_planner_form_updates_and_rejects_bad_values(open_page, live_server: Liv
     page.get_by_role("button", name="Update").click()
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
     assert "radius=400" in page.url and "kind=sculpture" in page.url
-    expected = live_server.get_json("/api/coverage", radius=400, kind="sculpture")
+    expected = live_server.get_json("/api/routes/esentai/coverage", radius=400, kind="sculpture")
     assert f"({expected['share'] * 100:.1f} %)" in page.locator("#covered").inner_text()
 
     page.fill("#f-segment", "5")
@@ -110,7 +110,7 @@ def cells(page) -> dict[str, str]:
 
 def test_works_too_far_are_drawn_apart(open_page, live_server: LiveServer):
     guarded, page = open_planner(open_page, live_server, "tablet")
-    report = live_server.get_json("/api/coverage")
+    report = live_server.get_json("/api/routes/esentai/coverage")
     assert len(report["excluded"]) > 0
     assert page.locator("path.tk-excluded").count() == len(report["excluded"])
     assert page.locator("path.tk-radius").count() == report["works_total"]
@@ -128,7 +128,7 @@ def test_sites_added_and_dragged_on_the_map_update_the_comparison(
     add.click()
     assert add.get_attribute("aria-pressed") == "true"
     # a site in the longest gap, a third of the way along (its label is in the middle)
-    gap = live_server.get_json("/api/coverage")["gaps"][0]
+    gap = live_server.get_json("/api/routes/esentai/coverage")["gaps"][0]
     middle = page.evaluate(
         """([a, b]) => { const m = window.TerrenkurPlanner.map;
             const at = [a[1] + (b[1] - a[1]) / 3, a[0] + (b[0] - a[0]) / 3];
@@ -137,7 +137,9 @@ def test_sites_added_and_dragged_on_the_map_update_the_comparison(
         [gap["start"], gap["end"]],
     )
     box = page.locator(".folium-map").bounding_box()
-    with page.expect_response(lambda r: "/api/scenario?" in r.url and r.status == 200):
+    with page.expect_response(
+        lambda r: "/api/routes/esentai/scenario?" in r.url and r.status == 200
+    ):
         page.mouse.click(box["x"] + middle[0], box["y"] + middle[1])
     page.wait_for_function(
         "() => document.getElementById('cmp-summary').textContent.startsWith('1 proposed')"
@@ -145,7 +147,7 @@ def test_sites_added_and_dragged_on_the_map_update_the_comparison(
     assert page.locator(".tk-proposal").count() == 1
     typed = page.locator("#f-sites").input_value()
     assert typed.count(",") == 1 and "sites=" in page.url
-    expected = live_server.get_json("/api/scenario", sites=typed.replace("\n", ";"))
+    expected = live_server.get_json("/api/routes/esentai/scenario", sites=typed.replace("\n", ";"))
     shown = {r["metric"]: r["scenario"] for r in expected["display"]["rows"]}
     assert cells(page)["cmp-share-scenario"] == shown["share"]
     assert page.locator("path.tk-newly").count() >= 1
@@ -153,7 +155,9 @@ def test_sites_added_and_dragged_on_the_map_update_the_comparison(
     # drag the site 300 px to one side: it covers less of the route
     marker = page.locator(".tk-proposal").bounding_box()
     x, y = marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2
-    with page.expect_response(lambda r: "/api/scenario?" in r.url and r.status == 200):
+    with page.expect_response(
+        lambda r: "/api/routes/esentai/scenario?" in r.url and r.status == 200
+    ):
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x + 150, y, steps=5)
@@ -165,7 +169,7 @@ def test_sites_added_and_dragged_on_the_map_update_the_comparison(
     )
     moved = page.locator("#f-sites").input_value()
     assert moved != typed
-    again = live_server.get_json("/api/scenario", sites=moved.replace("\n", ";"))
+    again = live_server.get_json("/api/routes/esentai/scenario", sites=moved.replace("\n", ";"))
     shown = {r["metric"]: r["scenario"] for r in again["display"]["rows"]}
     assert cells(page)["cmp-covered_m-scenario"] == shown["covered_m"]
     link = page.locator("#scenario-link").get_attribute("href")
@@ -175,7 +179,7 @@ def test_sites_added_and_dragged_on_the_map_update_the_comparison(
 
 def test_a_shared_scenario_link_opens_the_same_comparison(open_page, live_server: LiveServer):
     guarded, page = open_planner(
-        open_page, live_server, "phone", f"/planner?sites={SITES}&name=Two"
+        open_page, live_server, "phone", f"/esentai/planner?sites={SITES}&name=Two"
     )
     assert page.locator(".tk-proposal").count() == 2
     first = cells(page)
@@ -187,7 +191,7 @@ def test_a_shared_scenario_link_opens_the_same_comparison(open_page, live_server
 
 def test_the_year_slider_shows_coverage_in_each_year(open_page, live_server: LiveServer):
     guarded, page = open_planner(open_page, live_server, "tablet")
-    years = live_server.get_json("/api/coverage")["timeline"]["years"]
+    years = live_server.get_json("/api/routes/esentai/coverage")["timeline"]["years"]
     slider = page.get_by_role("slider", name="Year")
     assert slider.get_attribute("max") == str(years[-1]["year"] + 1)
     assert page.locator("path.tk-seg").count() > 0
@@ -207,7 +211,7 @@ def test_the_year_slider_shows_coverage_in_each_year(open_page, live_server: Liv
 
 def test_the_planner_switches_language_and_keeps_its_settings(open_page, live_server):
     guarded, page = open_planner(
-        open_page, live_server, "tablet", "/planner?kind=mural&kind=park&radius=200"
+        open_page, live_server, "tablet", "/esentai/planner?kind=mural&kind=park&radius=200"
     )
     page.get_by_role("link", name="Русский").click()
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
@@ -225,7 +229,7 @@ def test_the_public_map_links_to_the_planner(open_page, live_server: LiveServer)
     assert link.is_visible()
     link.click()
     page.wait_for_selector(".folium-map[data-ready]", state="attached")
-    assert page.url.endswith("/planner")
+    assert page.url.endswith("/esentai/planner")
     assert guarded.blocked == []
 
 
@@ -237,7 +241,7 @@ def test_the_printable_report_fits_a4(open_page, live_server: LiveServer):
     page = guarded.page
     page.set_viewport_size({"width": A4_WIDTH_PX, "height": 1123})
     page.emulate_media(media="print")
-    guarded.goto(f"/planner/report?sites={SITES}&name=Two")
+    guarded.goto(f"/esentai/planner/report?sites={SITES}&name=Two")
     page.wait_for_function(
         "() => Array.from(document.images).every((i) => i.complete && i.naturalWidth > 0)"
     )

@@ -170,7 +170,7 @@ def test_signed_in_responses_are_private(private_server):
         "/curator",
         "/curator/9201",
         f"/media/phone/{works['draft'].photo}",
-        "/api/installations.geojson",
+        "/api/routes/esentai/installations.geojson",
         "/",
     ):
         resp = client.get(path)

@@ -62,7 +62,7 @@ def dead_tiles_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live
 
 def test_popup_and_list_show_markup_as_text(open_page, hostile_server: LiveServer, viewport):
     guarded: Guarded = open_page(hostile_server, viewport)
-    page = guarded.open_map(f"/installations/{HOSTILE.slug}")
+    page = guarded.open_map(f"/esentai/installations/{HOSTILE.slug}")
 
     popup = page.locator(".leaflet-popup-content")
     heading = popup.locator("h2")

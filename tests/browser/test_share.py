@@ -72,7 +72,7 @@ def test_share_copies_a_permalink_that_keeps_the_language(open_page, tour_server
     page.locator(".tk-share").click()
     expect(page.locator(".tk-share-note")).to_have_text("Сілтеме көшірілді.")
     copied = page.evaluate("() => navigator.clipboard.readText()")
-    assert copied == tour_server.url("/installations/auezov-theatre?lang=kk")
+    assert copied == tour_server.url("/esentai/installations/auezov-theatre?lang=kk")
     # the link opens the same card in the same language
     page.goto(copied)
     page.wait_for_selector(".folium-map[data-ready]")
@@ -89,10 +89,10 @@ def test_share_uses_the_web_share_api_where_there_is_one(open_page, tour_server)
     show_card(page, tour_server, "auezov-theatre", CARD_READY)
     page.locator(".tk-share").click()
     shared = page.evaluate("() => window.__shared")
-    assert shared["url"] == tour_server.url("/installations/auezov-theatre?lang=ru")
+    assert shared["url"] == tour_server.url("/esentai/installations/auezov-theatre?lang=ru")
     assert shared["title"]
     qr = page.locator(".tk-qr").get_attribute("href")
-    assert qr == "/installations/auezov-theatre/qr.svg?lang=ru"
+    assert qr == "/esentai/installations/auezov-theatre/qr.svg?lang=ru"
 
 
 def test_search_finds_works_in_any_script_with_no_signal(open_page, tour_server):
@@ -137,7 +137,7 @@ def test_seen_ticks_stay_on_the_phone_and_the_tour_shows_progress(open_page, tou
     assert page.evaluate("() => JSON.parse(localStorage.getItem('terrenkur:seen:v1'))") == [
         "auezov-theatre"
     ]
-    guarded.goto("/tours/three-landmarks?lang=ru")
+    guarded.goto("/esentai/tours/three-landmarks?lang=ru")
     progress = page.locator("#tour-progress")
     expect(progress).to_have_text("Осмотрено: 1 из 3")
     page.locator("input[name=seen][value='kazakh-state-circus']").check()
@@ -162,13 +162,15 @@ def test_the_map_follows_a_tour_and_gives_walk_mode_its_order(open_page, tour_se
     expect(page.locator("#tour-bar")).to_contain_text("Осмотрено: 0 из 3")
     # opening a card keeps the tour in the address, and one language
     show_card(page, tour_server, "auezov-theatre", CARD_READY)
-    assert page.url == tour_server.url("/installations/auezov-theatre?lang=ru&tour=three-landmarks")
+    assert page.url == tour_server.url(
+        "/esentai/installations/auezov-theatre?lang=ru&tour=three-landmarks"
+    )
 
 
 def test_the_tour_page_and_the_plaques_sheet(open_page, tour_server):
     guarded = open_page(tour_server, "phone")
     page = guarded.page
-    guarded.goto("/tours")
+    guarded.goto("/esentai/tours")
     page.get_by_role("link", name="Three landmarks").click()
     expect(page.locator("h1")).to_have_text("Three landmarks")
     assert page.locator("#tour-works li").count() == 3
@@ -190,7 +192,7 @@ def test_tour_pages_and_a_card_with_its_actions_pass_the_audit(open_page, tour_s
 
     guarded = open_page(tour_server, viewport, geolocation=WALKER, permissions=["geolocation"])
     page = guarded.page
-    for path in ("/tours/three-landmarks?lang=kk", "/no/such/page?lang=ru"):
+    for path in ("/esentai/tours/three-landmarks?lang=kk", "/no/such/page?lang=ru"):
         guarded.ignore_console(r"status of 404")
         page.goto(tour_server.url(path))
         problems = serious(Axe().run(page))

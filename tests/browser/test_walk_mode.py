@@ -186,7 +186,7 @@ def shown(page, ids: list[int]) -> list[int]:
 
 
 def expected_events(server: LiveServer, points, direction: str, page=None) -> list[tuple[str, int]]:
-    data = server.get_json("/api/walk.json", lang="en")
+    data = server.get_json("/api/routes/esentai/walk.json", lang="en")
     keep = set(shown(page, [w["id"] for w in data["works"]])) if page is not None else None
     works = [
         geo.WalkWork(w["id"], w["lon"], w["lat"], w["trigger"])
@@ -219,7 +219,7 @@ def test_walking_the_route_nudges_each_work_once_in_order(
     log = page.evaluate("() => TerrenkurWalk.log()")
     events = [(e["type"], e["id"]) for e in log]
     assert events == expected_events(server, points, direction, page)
-    data = server.get_json("/api/walk.json", lang="en")
+    data = server.get_json("/api/routes/esentai/walk.json", lang="en")
     ids = [i for _k, i in events]
     assert len(ids) == len(set(ids)), "a work was announced twice"
     assert set(ids) == set(shown(page, [w["id"] for w in data["works"]])), "a work was missed"
@@ -251,7 +251,7 @@ def test_walking_the_route_nudges_each_work_once_in_order(
 def test_off_route_works_are_announced_with_their_distance(open_page, walk_server):
     server, _works = walk_server
     route = route_of(server.db_path)
-    data = server.get_json("/api/walk.json", lang="en")
+    data = server.get_json("/api/routes/esentai/walk.json", lang="en")
     off = min((w for w in data["works"] if w["access"]), key=lambda w: w["chainage"])
     g = open_walk(open_page, server)
     page = g.page
@@ -351,7 +351,7 @@ def playing(page, selector: str) -> None:
 def test_story_plays_in_the_card_and_starts_by_itself(open_page, walk_server):
     server, works = walk_server
     route = route_of(server.db_path)
-    data = server.get_json("/api/walk.json", lang="en")
+    data = server.get_json("/api/routes/esentai/walk.json", lang="en")
     first = next(w for w in data["works"] if w["id"] == works["story"])
     second = next(w for w in data["works"] if w["id"] == works["second"])
     g = open_walk(open_page, server)
@@ -382,7 +382,7 @@ def test_story_plays_in_the_card_and_starts_by_itself(open_page, walk_server):
 def test_autoplay_is_off_by_default(open_page, walk_server):
     server, works = walk_server
     route = route_of(server.db_path)
-    data = server.get_json("/api/walk.json", lang="en")
+    data = server.get_json("/api/routes/esentai/walk.json", lang="en")
     second = next(w for w in data["works"] if w["id"] == works["second"])
     g = open_walk(open_page, server)
     page = g.page
@@ -401,7 +401,7 @@ def test_autoplay_is_off_by_default(open_page, walk_server):
 def test_walk_screen_passes_the_audit(open_page, walk_server):
     server, works = walk_server
     route = route_of(server.db_path)
-    data = server.get_json("/api/walk.json", lang="en")
+    data = server.get_json("/api/routes/esentai/walk.json", lang="en")
     first = next(w for w in data["works"] if w["id"] == works["story"])
     g = open_walk(open_page, server)
     page = g.page
@@ -438,7 +438,7 @@ def offline_walk_server(tmp_path_factory) -> Iterator[tuple[LiveServer, dict, Ti
 
 def test_saved_route_includes_the_stories_and_they_play_offline(open_page, offline_walk_server):
     server, works, tile_server = offline_walk_server
-    data = server.get_json("/api/walk.json", lang="en")
+    data = server.get_json("/api/routes/esentai/walk.json", lang="en")
     g = open_walk(open_page, server, "/?lang=en", tile_server.origin + "/")
     guard_workers(g, tile_server.origin + "/")
     page = g.page

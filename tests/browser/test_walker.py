@@ -179,7 +179,9 @@ def test_a_work_off_the_river_is_announced_with_its_offset(open_page, walker_ser
     page.locator("#panel-toggle").click()
     locate(page, {"latitude": lat, "longitude": lon})
     status = page.locator("#status")
-    answer = walker_server.get_json("/api/next", lat=lat, lon=lon, direction="backward")
+    answer = walker_server.get_json(
+        "/api/routes/esentai/next", lat=lat, lon=lon, direction="backward"
+    )
     assert answer["next"]["properties"]["slug"] == "far-off-probe"
     expect(status).to_have_attribute("data-next-id", str(answer["next"]["id"]))
     text = status.inner_text()
@@ -196,7 +198,7 @@ def test_a_walker_far_away_is_told_the_real_distance(open_page, walker_server):
     locate(page, far)
     text = page.locator("#status").inner_text()
     answer = walker_server.get_json(
-        "/api/next", lat=far["latitude"], lon=far["longitude"], direction="forward"
+        "/api/routes/esentai/next", lat=far["latitude"], lon=far["longitude"], direction="forward"
     )
     assert answer["walker"]["offset_m"] > 7000
     assert re.search(r"You are 7\.\d km from the river walk", text), text
@@ -210,13 +212,13 @@ def test_a_walker_far_away_is_told_the_real_distance(open_page, walker_server):
 def test_opening_a_card_keeps_one_language_in_the_address(open_page, walker_server):
     _g, page = open_map(open_page, walker_server, path="/?lang=ru")
     show_card(page, walker_server, "auezov-theatre")
-    assert page.url == walker_server.url("/installations/auezov-theatre?lang=ru")
+    assert page.url == walker_server.url("/esentai/installations/auezov-theatre?lang=ru")
 
 
 def test_offline_a_language_not_kept_is_said_not_passed_off(open_page, walker_server):
     guarded = open_page(walker_server, "phone")
     page = guarded.page
-    english = page.request.get(walker_server.url("/")).text()
+    english = page.request.get(walker_server.url("/esentai/")).text()
     # what the service worker does offline when Kazakh was not kept: the kept shell
     page.route(
         re.compile(r".*/\?lang=kk$"),

@@ -42,23 +42,23 @@ def test_a_walkers_report_flows_through_the_queue_to_a_published_change(
 ):
     slug = "auezov-theatre"
     walker = open_page(report_server, "phone")
-    page = walker.open_map(f"/installations/{slug}")
+    page = walker.open_map(f"/esentai/installations/{slug}")
     link = page.locator(".leaflet-popup-content .report-link")
     link.wait_for()
     # follow the popup's link (read, not clicked: a popup still panning into view on a
     # phone may move under the pointer)
     page.goto(report_server.url(link.get_attribute("href")))
     page.wait_for_selector("form.report-form")
-    assert f"/installations/{slug}/report" in page.url
+    assert f"/esentai/installations/{slug}/report" in page.url
     page.check("input[name=problem][value=wrong_info]")
     page.fill("textarea[name=message]", HOSTILE)
     page.fill("input[name=contact]", "walker@example.org")
     page.set_input_files("input[name=photo_file]", _jpeg(tmp_path))
     page.click("form.report-form button[type=submit]")
     page.wait_for_selector("[role=status]")
-    assert "/reports/thanks" in page.url
+    assert "/esentai/reports/thanks" in page.url
     # nothing is public yet
-    page = walker.open_map(f"/installations/{slug}")
+    page = walker.open_map(f"/esentai/installations/{slug}")
     page.wait_for_selector(".leaflet-popup-content .description")
     assert "by the bridge" not in page.text_content(".leaflet-popup-content")
 
@@ -84,7 +84,7 @@ def test_a_walkers_report_flows_through_the_queue_to_a_published_change(
     assert "No reports here." in cpage.text_content("main")
 
     # the walker sees the change and the photo with its credit
-    page = walker.open_map(f"/installations/{slug}")
+    page = walker.open_map(f"/esentai/installations/{slug}")
     page.wait_for_selector(".leaflet-popup-content .gallery img.photo")
     popup = page.text_content(".leaflet-popup-content")
     assert "The theatre, by the bridge." in popup

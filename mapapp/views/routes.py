@@ -1,0 +1,116 @@
+"""The network of routes: the home page that lists them (with an overview map of
+their cities), ``/api/routes`` and ``/api/routes/<route>``, and the server's status.
+
+Each route's own pages live at ``/<route>/...`` and its data at
+``/api/routes/<route>/...`` (:mod:`mapapp.web.routing`); retired routes keep
+their pages (old links keep working) but are not listed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, url_for
+
+from .. import payloads
+from ..catalog import route_summary
+from ..web.assets import asset_url
+from ..web.cache import app_cache, cached
+from ..web.db import data_version
+from ..web.formats import km
+from ..web.i18n import current_language
+from ..web.params import json_response
+from ..web.routing import API, route_index
+from ..web.walk import current_walk, walk_of
+
+bp = Blueprint("routes", __name__)
+
+
+def _summaries(lang: str, active_only: bool = True) -> list[dict[str, Any]]:
+    """Every route's summary in ``lang``, with its links (built once per version)."""
+
+    def build() -> list[dict[str, Any]]:
+        index = route_index()
+        rows = index.active if active_only else list(index.by_slug.values())
+        return [route_summary(walk_of(r["slug"]), lang) for r in rows]
+
+    found = cached("route-summaries", (data_version(), lang, active_only), build)
+    return [_with_links(s) for s in found]
+
+
+def _with_links(summary: dict[str, Any]) -> dict[str, Any]:
+    """A route's summary with the URLs of its pages (in the page's language, when the
+    request's URL names one) and of its data (the same in every language)."""
+    slug = summary["slug"]
+    pages = {
+        "page": "public.index",
+        "planner": "planner.page",
+        "tours": "tours.index",
+        "events": "events.whats_on",
+        "calendar": "events.route_calendar",
+    }
+    data = {
+        "self": "routes.route_json",
+        "line": "api.route",
+        "works": "api.installations",
+        "stops": "api.stops",
+    }
+    links = {k: url_for(e, route=slug) for k, e in pages.items()}
+    links.update({k: url_for(e, route=slug, lang=None) for k, e in data.items()})
+    return {**summary, "links": links}
+
+
+@bp.get("/")
+def home():
+    """The routes, each with its city, length and works, and a map of where they are."""
+    from .. import maps  # folium: loaded by the first page that draws a map
+
+    lang = current_language()
+    routes = _summaries(lang)
+    config = current_app.config
+    m = maps.overview_map(
+        [
+            {
+                "name": r["name"],
+                "city": r["city"],
+                "url": r["links"]["page"],
+                "coordinates": walk_of(r["slug"]).route.line_lonlat.coords,
+            }
+            for r in routes
+        ],
+        tiles_url=config["TILES"] or None,
+        tiles_attribution=config["TILES_ATTRIBUTION"],
+        asset_url=asset_url,
+    )
+    listed = [{**r, "km": km(r["length_m"])} for r in routes]
+    return render_template("home.html", routes=listed, map_parts=maps.render_parts(m))
+
+
+@bp.get("/api/routes")
+def routes_json():
+    """Every active route: key, names, city, languages, length, works by kind, links."""
+    lang = current_language()
+    return json_response({"routes": _summaries(lang), "version": data_version()})
+
+
+@bp.get(API)
+def route_json():
+    """One route (retired ones too), as in ``/api/routes``."""
+    walk = current_walk()
+    return json_response(_with_links(route_summary(walk, current_language())))
+
+
+@bp.get("/api/status")
+def status():
+    """The data version, how full the server's cache is and how many answers it replayed
+    (never cached)."""
+    walk = current_walk()
+    replay = current_app.extensions.get("mapapp.replay")
+    doc = {
+        "version": payloads.data_token(walk),
+        "routes": len(route_index().by_slug),
+        "stops": len(walk.stops),
+        "cache": app_cache().stats(),
+        "replay": replay.stats() if replay is not None else None,
+    }
+    return json_response(doc, public=False)

@@ -1,0 +1,57 @@
+"""A second route for the tests, in another city: invented test data, never shipped.
+
+``add_test_route`` stores the route "test-tbilisi" (city "Tbilisi (test)") with a
+line drawn for the test along Rustaveli Avenue and works near it, through the same
+store calls the curators' pages use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapapp.records import Route
+from mapapp.store import Store
+
+from .conftest import make_installation
+
+TEST_ROUTE = "test-tbilisi"
+#: Freedom Square to Rustaveli metro, roughly: drawn for the test, not surveyed.
+TEST_LINE = [[44.7990, 41.6935], [44.7960, 41.6960], [44.7930, 41.6990], [44.7897, 41.7017]]
+#: Works of the test route: (slug, title, lat, lon, status).
+TEST_WORKS = (
+    ("test-tbilisi-mural", "Test mural on Rustaveli", 41.6962, 44.7965, "published"),
+    ("test-tbilisi-sculpture", "Test sculpture by the metro", 41.7012, 44.7903, "published"),
+    ("test-tbilisi-draft", "Test draft near the square", 41.6940, 44.7985, "draft"),
+)
+
+
+def add_test_route(store: Store, **fields: Any) -> dict[str, Any]:
+    """Store the test route (``fields`` override its record) and its works."""
+    record = Route(
+        **{
+            "slug": TEST_ROUTE,
+            "name": "Rustaveli test walk",
+            "name_ru": "Тестовая прогулка по Руставели",
+            "city": "Tbilisi (test)",
+            "country": "GE",
+            "languages": "ka;en",
+            "walking_speed_kmh": 4.0,
+            "corridor_m": 300,
+            "source_note": "Invented for the tests.",
+            **fields,
+        }
+    ).model_dump()
+    record.pop("id", None)
+    row = store.create_record("route", record, "test")
+    store.set_route(
+        TEST_LINE,
+        {"name": "Rustaveli (test)", "geometry_precision": "estimated", "source": "test"},
+        "test",
+        row["id"],
+    )
+    for slug, title, lat, lon, status in TEST_WORKS:
+        work = make_installation(slug=slug, title=title, lat=lat, lon=lon, status=status)
+        values = work.model_dump()
+        values.pop("id", None)
+        store.create_installation(values, "test")
+    return row
