@@ -244,7 +244,10 @@ def _echo_plan(plan: exchange.ImportPlan) -> None:
     default=1000.0,
     show_default=True,
     envvar="MAPAPP_MAX_OFFSET_M",
-    help="How far from the route a new or moved work may be, metres (or MAPAPP_MAX_OFFSET_M).",
+    help=(
+        "How far from the default route a new OpenStreetMap work may be to be taken, metres "
+        "(or MAPAPP_MAX_OFFSET_M); other works must lie in a route's corridor or name a route."
+    ),
 )
 def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offset: float) -> None:
     """Import works from CSV, GeoJSON, OpenStreetMap or GIS files.
@@ -266,6 +269,7 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
     store = _open_seeded(db_path)
     try:
         walk = build_walk(store)
+        ws = editing.Workspace(store, walk.route, user, max_offset_m=max_offset)
         plan = plan_import(
             content,
             file.name,
@@ -273,6 +277,7 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
             walk.route,
             max_offset,
             store.references(),
+            place=editing.import_checker(ws),
         )
         _echo_plan(plan)
         if not plan.ok:
@@ -280,7 +285,6 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
         if dry_run:
             click.echo("dry run: nothing written")
             return
-        ws = editing.Workspace(store, walk.route, user, max_offset_m=max_offset)
         try:
             editing.apply_import(ws, plan.creates, plan.updates)
         except editing.Invalid as exc:

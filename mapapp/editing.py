@@ -25,6 +25,7 @@ from slugify import slugify
 
 from . import audio, contract, geo, photos, provenance, survey
 from .credits import MAX_PHOTOS_PER_WORK, check_credits
+from .network import Network, may_manage
 from .records import (
     LANGUAGES,
     Event,
@@ -41,6 +42,7 @@ from .store import EDITABLE, RECORD_EDITABLE, DuplicateSlug, KeyInUse, NotFound,
 
 __all__ = [
     "ROUTE_PROVENANCE",
+    "Forbidden",
     "Invalid",
     "KeyReused",
     "Replayed",
@@ -86,6 +88,16 @@ class Invalid(Exception):
         return out
 
 
+class Forbidden(Exception):
+    """The curator's routes do not include the work's (or the tour's works'): nothing
+    was stored. ``routes`` are the routes the curator may change works on."""
+
+    def __init__(self, slug: str, routes: tuple[str, ...]):
+        super().__init__(f"{slug!r} is on none of the routes {', '.join(routes)}")
+        self.slug = slug
+        self.routes = routes
+
+
 class Replayed(dict):
     """The work as it is now, returned for a write whose ``Idempotency-Key`` was seen:
     the write was done before and is not done again."""
@@ -113,13 +125,126 @@ ROUTE_PROVENANCE = (
 
 @dataclass
 class Workspace:
-    """What a curator's change needs: the store, the route, the limits, and who."""
+    """What a curator's change needs: the store, the route, the limits, and who.
+
+    ``limit`` are the routes the curator may change works on (empty: every route;
+    see :func:`check_access`); ``network`` is read from the store when first needed.
+    ``route`` and ``max_offset_m`` place an event's point of its own.
+    """
 
     store: Store
     route: geo.Route
     username: str
     max_offset_m: float = 1000.0
     media_dir: Path | None = None
+    limit: tuple[str, ...] = ()
+    network: Network | None = None
+
+    def net(self) -> Network:
+        """Every stored route with its current line (read once per workspace)."""
+        if self.network is None:
+            self.network = network_of(self.store)
+        return self.network
+
+
+def network_of(store: Store) -> Network:
+    """The stored routes with their current lines."""
+    lines = {rid: line["coordinates"] for rid, line in store.current_lines().items()}
+    return Network.of(store.route_records(), lines)
+
+
+# routes: where a work may be, and who may change it --------------------------------
+
+
+def work_routes(ws: Workspace, work: dict[str, Any]) -> set[str]:
+    """The routes a stored work is on (its corridors, and those it is placed on by hand)."""
+    return ws.net().routes_of(float(work["lon"]), float(work["lat"]), work.get("routes"))
+
+
+def may_change(ws: Workspace, work: dict[str, Any]) -> bool:
+    """Whether the workspace's curator may change this work (:func:`network.may_manage`)."""
+    return not ws.limit or may_manage(ws.limit, work_routes(ws, work))
+
+
+def check_access(ws: Workspace, work: dict[str, Any]) -> None:
+    """Raise :class:`Forbidden` unless the curator may change ``work``: the one check
+    every change of a work goes through (and the pages that open one for editing)."""
+    if not may_change(ws, work):
+        raise Forbidden(str(work.get("slug") or work.get("id")), ws.limit)
+
+
+def _work_for(ws: Workspace, work_id: int) -> dict[str, Any]:
+    """The stored work ``work_id`` (any status), if this curator may change it."""
+    work = ws.store.installation(work_id, published_only=False)
+    if work is None:
+        raise NotFound(work_id)
+    check_access(ws, work)
+    return work
+
+
+def placement_errors(
+    ws: Workspace,
+    rec: Installation,
+    previous: dict[str, Any] | None,
+    row: int = 0,
+    field: str = "lat",
+) -> list[RowError]:
+    """The network's rules for a new, moved or re-placed work.
+
+    Its ``routes`` (placed by hand) must be stored routes; it must be within the
+    corridor of an active route or placed by hand on one (else: how far the nearest
+    route is); a curator limited to routes may place it only on theirs. A work that
+    neither moves nor changes its routes keeps its place (a seeded work off every
+    corridor stays editable).
+    """
+    net = ws.net()
+    unknown = net.unknown(rec.routes)
+    if unknown:
+        value = ", ".join(unknown)[:80]
+        reason = f"there is no route {value!r}"
+        return [row_error(row, "routes", "unknown_route", reason, value=value)]
+    moved = previous is None or (rec.lat, rec.lon) != (previous["lat"], previous["lon"])
+    replaced = previous is None or split_keys(previous.get("routes")) != split_keys(rec.routes)
+    if not (moved or replaced) or not net.walkable:
+        return []
+    on = [*net.in_corridors(rec.lon, rec.lat), *split_keys(rec.routes)]
+    if not on:
+        return [_off_routes(net, rec.lon, rec.lat, row, field)]
+    if ws.limit and not may_manage(ws.limit, on):
+        value = ", ".join(ws.limit)
+        reason = f"you may place works only on the routes {value}"
+        return [row_error(row, "routes", "route_not_yours", reason, value=value)]
+    return []
+
+
+def import_checker(
+    ws: Workspace,
+) -> Callable[[int, Installation, dict[str, Any] | None], list[RowError]]:
+    """An import's per-row check (:func:`mapapp.exchange.plan_rows`'s ``place``): a
+    stored work the curator may not change, and :func:`placement_errors`."""
+
+    def check(row: int, rec: Installation, target: dict[str, Any] | None) -> list[RowError]:
+        if target is not None and not may_change(ws, target):
+            value = ", ".join(ws.limit)
+            reason = f"{target['slug']!r} is not on your routes ({value})"
+            return [row_error(row, "routes", "route_not_yours", reason, value=value)]
+        return placement_errors(ws, rec, target, row=row, field="lat/lon")
+
+    return check
+
+
+def _off_routes(net: Network, lon: float, lat: float, row: int, field: str) -> RowError:
+    found = net.nearest(lon, lat)
+    assert found is not None  # only asked while some route is walkable
+    route, distance = found
+    name = str(route.record.get("name") or route.slug)
+    km = f"{distance / 1000:.1f}"
+    swapped = -90 <= lon <= 90 and bool(net.in_corridors(lat, lon))
+    reason = f"{km} km from the nearest route, {name}: move it or place it on a route by hand"
+    if swapped:
+        reason += "; latitude and longitude look swapped"
+    code = "off_routes_swapped" if swapped else "off_routes"
+    return row_error(row, field, code, reason, km=km, route=name)
 
 
 # rules -------------------------------------------------------------------------------
@@ -161,12 +286,15 @@ def check_installation(
     max_offset_m: float,
     previous: dict[str, Any] | None = None,
     refs: References | None = None,
+    ws: Workspace | None = None,
 ) -> tuple[Installation | None, list[RowError]]:
     """Validate one installation's fields; return the record or its errors.
 
     A missing slug is made from the title. The distance rule applies to new points
     and moved points, so a work seeded farther away can still be edited without
-    moving it. With ``refs``, its festival, edition and artists must exist.
+    moving it: with ``ws``, the network's (:func:`placement_errors`), else within
+    ``max_offset_m`` of ``route``. With ``refs``, its festival, edition and artists
+    must exist.
     """
     if not data.get("slug") and data.get("title"):
         data = {**data, "slug": slugify(str(data["title"]), max_length=80)}
@@ -174,6 +302,9 @@ def check_installation(
     rec, errors = validate_row(data, 0, refs)
     if rec is None:
         return None, errors
+    if ws is not None:
+        placed = placement_errors(ws, rec, previous)
+        return (None, placed) if placed else (rec, [])
     moved = previous is None or (rec.lat, rec.lon) != (previous["lat"], previous["lon"])
     if moved:
         too_far = area_error(route, rec.lon, rec.lat, max_offset_m)
@@ -357,7 +488,7 @@ def create_work(
         rec: Installation | None = None
         if not found:
             rec, found = check_installation(
-                data, ws.route, ws.max_offset_m, refs=ws.store.references()
+                data, ws.route, ws.max_offset_m, refs=ws.store.references(), ws=ws
             )
         checked_credits, credit_errors = _photo_credit_errors(photo, credits)
         found = [*(errors or []), *found, *credit_errors]
@@ -395,9 +526,7 @@ def save_work(
     """
 
     def change() -> dict[str, Any]:
-        previous = ws.store.installation(work_id, published_only=False)
-        if previous is None:
-            raise NotFound(work_id)
+        previous = _work_for(ws, work_id)
         merged = {k: previous[k] for k in EDITABLE}
         merged.update(
             (k, v) for k, v in data.items() if k in EDITABLE and k not in ("photo", *IMPORT_ONLY)
@@ -414,7 +543,12 @@ def save_work(
         rec: Installation | None = None
         if not found:
             rec, found = check_installation(
-                merged, ws.route, ws.max_offset_m, previous=previous, refs=ws.store.references()
+                merged,
+                ws.route,
+                ws.max_offset_m,
+                previous=previous,
+                refs=ws.store.references(),
+                ws=ws,
             )
         checked_credits, credit_errors = _photo_credit_errors(photo, credits)
         found = [*(errors or []), *found, *credit_errors]
@@ -445,6 +579,7 @@ def restore_work(
     ws: Workspace, work_id: int, history_id: int, expected_version: int
 ) -> dict[str, Any]:
     """Make the state in history entry ``history_id`` current again, as a new version."""
+    _work_for(ws, work_id)
     try:
         return ws.store.restore_version(work_id, history_id, expected_version, ws.username)
     except DuplicateSlug as exc:
@@ -540,20 +675,100 @@ def event_errors(ws: Workspace, rec: Event, previous: dict[str, Any] | None) -> 
 
 
 def _checked(
-    ws: Workspace, kind: str, data: dict[str, Any], previous: dict[str, Any] | None
+    ws: Workspace,
+    kind: str,
+    data: dict[str, Any],
+    previous: dict[str, Any] | None,
+    confirmed: bool = False,
 ) -> Any:
     rec, errors = check_record(kind, data, _references(ws, kind, previous))
     if rec is not None and isinstance(rec, Event):
         errors = [*errors, *event_errors(ws, rec, previous)]
-    errors = errors or _unknown_tour_works(ws.store, kind, rec)
+    errors = errors or _unknown_tour_works(ws.store, kind, rec) or _tour_access(ws, kind, rec)
+    if not errors and kind == "route" and previous is not None and not confirmed:
+        changed = any(previous.get(k) != getattr(rec, k) for k in ("corridor_m", "status"))
+        line = ws.net().get(previous["slug"])
+        if changed and rec.status == "active" and line is not None and line.line is not None:
+            errors = overlap_errors(ws, previous["slug"], line.line, rec.corridor_m)
     if rec is None or errors:
         raise Invalid(errors)
     return rec
 
 
-def create_record(ws: Workspace, kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Add a festival, edition, artist, event or tour (``kind``) and record it in history."""
-    rec = _checked(ws, kind, {k: v for k, v in data.items() if k != "id"}, None)
+def _tour_access(ws: Workspace, kind: str, rec: Any) -> list[RowError]:
+    """A curator limited to routes puts in a tour only works on their routes."""
+    if kind != "tour" or rec is None or not ws.limit:
+        return []
+    works = {r["slug"]: r for r in ws.store.all_installations()}
+    foreign = [k for k in split_keys(rec.works) if k in works and not may_change(ws, works[k])]
+    if not foreign:
+        return []
+    value = ", ".join(foreign)[:80]
+    reason = f"{value}: not on your routes ({', '.join(ws.limit)})"
+    return [row_error(0, "works", "works_not_yours", reason, value=value)]
+
+
+def _check_tour_access(ws: Workspace, kind: str, previous: dict[str, Any]) -> None:
+    """A stored tour with a work off the curator's routes is not theirs to change."""
+    if kind == "tour" and ws.limit:
+        works = {r["slug"]: r for r in ws.store.all_installations()}
+        keys = split_keys(previous.get("works"))
+        if any(k in works and not may_change(ws, works[k]) for k in keys):
+            raise Forbidden(str(previous["slug"]), ws.limit)
+
+
+def overlap_errors(ws: Workspace, slug: str, line: geo.Route, corridor_m: float) -> list[RowError]:
+    """A warning (field ``confirm_overlap``) when route ``slug``'s corridor would overlap
+    another active route's: works in both are stops of both. Saved once confirmed."""
+    found = ws.net().overlaps(slug, line, corridor_m)
+    if not found:
+        return []
+    value = ", ".join(f"{o.name} ({o.length_m:,.0f} m)" for o in found)
+    reason = (
+        f"its corridor overlaps that of {value}; works in both corridors are stops of "
+        "both routes: tick the box to save anyway"
+    )
+    return [row_error(0, "confirm_overlap", "corridor_overlap", reason, routes=value)]
+
+
+def route_works(ws: Workspace, slug: str) -> list[dict[str, Any]]:
+    """The works (any status) on route ``slug``: in its corridor or placed on it by hand."""
+    return ws.net().works_on(slug, ws.store.all_installations())
+
+
+def delete_route(ws: Workspace, route_id: int, expected_version: int) -> dict[str, Any]:
+    """Remove a route with no works on it (its lines and old keys go; its history
+    keeps a "delete" entry). A route with works, a curator limited to it, or the
+    only route is refused (:class:`Invalid`, field ``route``): retire it instead."""
+    with ws.store.write():
+        row = ws.store.record("route", route_id)
+        if row is None:
+            raise NotFound(route_id)
+        works = len(route_works(ws, row["slug"]))
+        users = ws.store.users_limited_to(row["slug"])
+        errors = []
+        if works:
+            reason = f"{works} works are on this route: retire it instead"
+            errors.append(row_error(0, "route", "route_has_works", reason, n=works))
+        elif users:
+            value = ", ".join(users)
+            reason = f"the curators {value} are limited to this route: change their routes first"
+            errors.append(row_error(0, "route", "route_has_curators", reason, value=value))
+        elif len(ws.store.route_records()) == 1:
+            reason = "this is the only route"
+            errors.append(row_error(0, "route", "route_last", reason))
+        if errors:
+            raise Invalid(errors)
+        ws.store.delete_route(route_id, expected_version, ws.username)
+    return row
+
+
+def create_record(
+    ws: Workspace, kind: str, data: dict[str, Any], confirmed: bool = False
+) -> dict[str, Any]:
+    """Add a festival, edition, artist, event, tour or route (``kind``) and record it
+    in history."""
+    rec = _checked(ws, kind, {k: v for k, v in data.items() if k != "id"}, None, confirmed)
     fields = rec.model_dump(exclude={"id"})
     try:
         return ws.store.create_record(kind, fields, ws.username)
@@ -562,7 +777,12 @@ def create_record(ws: Workspace, kind: str, data: dict[str, Any]) -> dict[str, A
 
 
 def save_record(
-    ws: Workspace, kind: str, record_id: int, data: dict[str, Any], expected_version: int
+    ws: Workspace,
+    kind: str,
+    record_id: int,
+    data: dict[str, Any],
+    expected_version: int,
+    confirmed: bool = False,
 ) -> dict[str, Any]:
     """Change a festival, edition or artist still at ``expected_version``.
 
@@ -573,10 +793,11 @@ def save_record(
     previous = ws.store.record(kind, record_id)
     if previous is None:
         raise NotFound(record_id)
+    _check_tour_access(ws, kind, previous)
     editable = RECORD_EDITABLE[kind]
     merged = {k: previous[k] for k in editable}
     merged.update((k, v) for k, v in data.items() if k in editable)
-    rec = _checked(ws, kind, merged, previous)
+    rec = _checked(ws, kind, merged, previous, confirmed)
     try:
         return ws.store.update_record(
             kind, record_id, rec.model_dump(exclude={"id"}), expected_version, ws.username
@@ -589,6 +810,9 @@ def restore_record(
     ws: Workspace, kind: str, record_id: int, history_id: int, expected_version: int
 ) -> dict[str, Any]:
     """Make an earlier state of a festival, edition or artist current, as a new version."""
+    previous = ws.store.record(kind, record_id)
+    if previous is not None:
+        _check_tour_access(ws, kind, previous)
     try:
         return ws.store.restore_record(kind, record_id, history_id, expected_version, ws.username)
     except (DuplicateSlug, KeyInUse) as exc:
@@ -609,8 +833,7 @@ def add_life_entry(
     The photo, if any, is of the work on that date; it is stored only when the
     entry is, and removed again when storing the entry fails.
     """
-    if ws.store.installation(work_id, published_only=False) is None:
-        raise NotFound(work_id)
+    _work_for(ws, work_id)
     rec, errors = validate_life_entry({**data, "photo": ""})
     if rec is None or errors:
         raise Invalid(errors)
@@ -622,23 +845,32 @@ def add_life_entry(
 
 def withdraw_life_entry(ws: Workspace, work_id: int, entry_id: int) -> dict[str, Any]:
     """Withdraw a wrong life entry; it stays stored with who withdrew it and when."""
+    _work_for(ws, work_id)
     return ws.store.withdraw_life_entry(work_id, entry_id, ws.username)
 
 
-def replace_route(ws: Workspace, coords: list[list[float]], properties: dict[str, Any]) -> int:
-    """Make ``coords`` the current route; the old one stays in history.
+def replace_route(
+    ws: Workspace,
+    coords: list[list[float]],
+    properties: dict[str, Any],
+    route_id: int | None = None,
+) -> int:
+    """Make ``coords`` the current line of route ``route_id`` (the default route when
+    ``None``); the old one stays in history.
 
-    The new route keeps the current one's names but none of its provenance
+    The new line keeps the current one's names but none of its provenance
     (:data:`ROUTE_PROVENANCE`): a line from OpenStreetMap says so, and a later
-    upload does not claim OSM's licence. Returns the new route's id.
+    upload does not claim OSM's licence. Returns the new line's id.
     """
-    current = ws.store.current_route()
+    current = ws.store.current_route(route_id)
     kept = {
         k: v
         for k, v in (current["properties"] if current else {}).items()
         if k not in ROUTE_PROVENANCE
     }
-    return ws.store.set_route(coords, {**kept, **properties}, ws.username)
+    line_id = ws.store.set_route(coords, {**kept, **properties}, ws.username, route_id)
+    ws.network = None  # the network changed
+    return line_id
 
 
 def apply_pull(
@@ -675,8 +907,7 @@ def add_photo(
     replayed twice adds it once). Raises :class:`~mapapp.store.NotFound`,
     :class:`Invalid` (``file`` or a credit field), :class:`KeyReused`.
     """
-    if ws.store.installation(work_id, published_only=False) is None:
-        raise NotFound(work_id)
+    _work_for(ws, work_id)
     earlier = ws.store.work_photo_by_key(ws.username, key)
     if earlier is not None:
         if earlier["installation_id"] != work_id:
@@ -710,6 +941,7 @@ def add_photo(
 
 
 def _photo_of(ws: Workspace, work_id: int, photo_id: int) -> dict[str, Any]:
+    _work_for(ws, work_id)
     found = ws.store.work_photo(photo_id)
     if found is None or found["installation_id"] != work_id:
         raise NotFound(photo_id)
@@ -738,8 +970,7 @@ def delete_photo(ws: Workspace, work_id: int, photo_id: int) -> dict[str, Any]:
 
 def reorder_photos(ws: Workspace, work_id: int, order: list[int]) -> list[dict[str, Any]]:
     """Put a work's photos in the order of ``order`` (their ids); the first is the cover."""
-    if ws.store.installation(work_id, published_only=False) is None:
-        raise NotFound(work_id)
+    _work_for(ws, work_id)
     try:
         return ws.store.reorder_work_photos(work_id, order)
     except ValueError:
@@ -759,6 +990,7 @@ def attach_audio(ws: Workspace, work_id: int, lang: str, checked: audio.CheckedA
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}")
     if ws.media_dir is None:
         raise ValueError("this workspace has no media folder for audio")
+    _work_for(ws, work_id)
     name = audio.save_audio(checked, ws.media_dir)
     try:
         fields = {
@@ -780,6 +1012,7 @@ def attach_audio(ws: Workspace, work_id: int, lang: str, checked: audio.CheckedA
 
 def remove_audio(ws: Workspace, work_id: int, lang: str) -> bool:
     """Detach a work's audio story in ``lang`` and delete its file; whether there was one."""
+    _work_for(ws, work_id)
     old = ws.store.remove_audio(work_id, lang)
     if old and ws.media_dir is not None:
         audio.delete_audio(old, ws.media_dir)
@@ -792,6 +1025,7 @@ def set_trigger_zone(ws: Workspace, work_id: int, trigger_m: float | None) -> No
 
     Raises :class:`Invalid` (field ``trigger_m``) outside the contract's bounds.
     """
+    _work_for(ws, work_id)
     low, high = contract.TRIGGER_MIN_M, contract.TRIGGER_MAX_M
     if trigger_m is not None and not (low <= trigger_m <= high):
         reason = f"give a distance from {low:g} to {high:g} m"

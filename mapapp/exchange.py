@@ -16,7 +16,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,6 +236,11 @@ def _osm_feature_fields(
     return osm.work_fields(props, ref, lon, lat, our_id=our_id)
 
 
+#: A row's placement check: ``(row, record, stored work or None)`` to its errors
+#: (:func:`mapapp.editing.import_checker`: the network's corridors, the curator's routes).
+PlaceCheck = Callable[[int, Installation, dict[str, Any] | None], list[RowError]]
+
+
 def plan_import(
     content: bytes,
     filename: str,
@@ -243,13 +248,14 @@ def plan_import(
     route: geo.Route,
     max_offset_m: float,
     refs: References | None = None,
+    place: PlaceCheck | None = None,
 ) -> ImportPlan:
     """Check an upload against the stored rows: what would be added, changed, rejected.
 
     See :func:`plan_rows`; the file is read by :func:`parse_upload`.
     """
     raw_rows, file_errors = parse_upload(content, filename)
-    return plan_rows(raw_rows, file_errors, existing, route, max_offset_m, refs=refs)
+    return plan_rows(raw_rows, file_errors, existing, route, max_offset_m, refs=refs, place=place)
 
 
 def plan_rows(
@@ -262,6 +268,7 @@ def plan_rows(
     osm_corridor_m: float | None = None,
     empty_ok: bool = False,
     refs: References | None = None,
+    place: PlaceCheck | None = None,
 ) -> ImportPlan:
     """Check raw rows against the stored rows: what would be added, changed, rejected.
 
@@ -334,7 +341,9 @@ def plan_rows(
         if target is not None:
             fields["id"] = target["id"]
         row_errors = []
-        if target is None or (rec.lat, rec.lon) != (target["lat"], target["lon"]):
+        if place is not None:
+            row_errors.extend(place(row, rec, target))
+        elif target is None or (rec.lat, rec.lon) != (target["lat"], target["lon"]):
             too_far = area_error(route, rec.lon, rec.lat, max_offset_m, row=row, field="lat/lon")
             if too_far:
                 row_errors.append(too_far)

@@ -287,6 +287,23 @@ def compare_routes(
     )
 
 
+def corridor_overlap_m(a: Route, width_a_m: float, b: Route, width_b_m: float) -> float:
+    """How long a stretch of route ``a``'s line has its corridor (``width_a_m`` either
+    side) overlapping route ``b``'s (``width_b_m``), in metres of ``a``'s projection.
+
+    The two corridors (shapely buffers) meet wherever the lines come within
+    ``width_a_m + width_b_m`` of each other; the stretch is the length of ``a``'s line
+    that close to ``b``'s. 0 when the corridors do not meet (another city).
+    """
+    coords = np.asarray(b.line_lonlat.coords, float)
+    bx, by = to_metric(coords[:, 0], coords[:, 1], a.crs)
+    b_line = LineString(np.column_stack([bx, by]))
+    reach = b_line.buffer(width_a_m + width_b_m, quad_segs=8)
+    if not reach.intersects(a.line_m):
+        return 0.0
+    return float(a.line_m.intersection(reach).length)
+
+
 def _check_direction(direction: str) -> None:
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}")

@@ -913,6 +913,18 @@ _PYDANTIC_CODES = {
 Model = TypeVar("Model", bound=BaseModel)
 
 
+def _bounds(model: type[BaseModel], name: str) -> tuple[Any, Any] | None:
+    """A number field's lowest and highest values, when the model states both."""
+    info = model.model_fields.get(name)
+    if info is None:
+        return None
+    low = high = None
+    for rule in info.metadata:
+        low = getattr(rule, "ge", getattr(rule, "gt", low))
+        high = getattr(rule, "le", getattr(rule, "lt", high))
+    return None if low is None or high is None else (low, high)
+
+
 def _validate(
     model: type[Model], raw: dict[str, Any], row: int
 ) -> tuple[Model | None, list[RowError]]:
@@ -936,7 +948,7 @@ def _validate(
             if code == "required":
                 msg = "required"
             if code == "out_of_range":
-                bounds = {"lat": (-90, 90), "lon": (-180, 180)}.get(name)
+                bounds = {"lat": (-90, 90), "lon": (-180, 180)}.get(name) or _bounds(model, name)
                 if bounds:
                     params = {"low": bounds[0], "high": bounds[1]}
                     msg = f"must be from {bounds[0]} to {bounds[1]}"

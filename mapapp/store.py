@@ -29,6 +29,7 @@ from .folding import fold, fold_word, words
 from .provenance import HOW_WE_KNOW, OSM_PUBLIC_NOTES
 from .records import (
     COLUMNS,
+    KEY_SEPARATOR,
     RECORD_TYPES,
     ROUTE_DEFAULTS,
     TRANSLATION_COLUMNS,
@@ -1263,7 +1264,7 @@ class Store:
         return count
 
     def _works_referring(self, kind: str, slug: str) -> list[dict[str, Any]]:
-        if kind in ("event", "tour"):  # works do not refer to these
+        if kind in ("event", "tour", "route"):  # works do not refer to these by column
             return []
         if kind == "artist":
             sql = "SELECT * FROM installations WHERE (';' || artists || ';') LIKE ?"
@@ -1299,6 +1300,8 @@ class Store:
     ) -> dict[str, Any]:
         if self.record_by_slug(kind, fields["slug"]) is not None:
             raise DuplicateSlug(fields["slug"])
+        if kind == "route":  # a new route takes the key: the old one's URLs are its
+            self.db.execute("DELETE FROM route_slugs WHERE slug = ?", [fields["slug"]])
         now = _now()
         # fields not given take the table's defaults
         row = {k: fields[k] for k in RECORD_EDITABLE[kind] if k in fields}
@@ -1351,7 +1354,9 @@ class Store:
             taken = self.record_by_slug(kind, changes["slug"])
             if taken is not None and taken["id"] != record_id:
                 raise DuplicateSlug(changes["slug"])
-            if self.uses_of(kind, before["slug"]):
+            if kind == "route":  # a route may be renamed: its old URLs redirect
+                self._rename_route(record_id, before["slug"], changes["slug"])
+            elif self.uses_of(kind, before["slug"]):
                 raise KeyInUse(before["slug"])
         version = before["version"] + 1
         sets = ", ".join(f"[{k}] = ?" for k in changes)
@@ -1554,7 +1559,7 @@ class Store:
         return [
             dict(r)
             for r in self.db.query(
-                "SELECT id, username, role, active, created_at FROM users ORDER BY username"
+                "SELECT id, username, role, active, created_at, routes FROM users ORDER BY username"
             )
         ]
 
@@ -1567,7 +1572,7 @@ class Store:
         allowed = {
             k: v
             for k, v in fields.items()
-            if k in ("role", "active", "password_hash") and v is not None
+            if k in ("role", "active", "password_hash", "routes") and v is not None
         }
         if "role" in allowed and allowed["role"] not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -1667,8 +1672,11 @@ class Store:
         return [r for r in rows if r["status"] == "active"] if active_only else rows
 
     def default_route(self) -> dict[str, Any] | None:
-        """The route the unprefixed (old) URLs mean: the oldest active one."""
+        """The route the unprefixed (old) URLs mean: the oldest active one (one with a
+        line before one still waiting for its first)."""
         rows = self.route_records(active_only=True) or self.route_records()
+        lined = {r[0] for r in self.db.execute("SELECT route_id FROM routes WHERE is_current = 1")}
+        rows = sorted(rows, key=lambda r: r["id"] not in lined)  # stable: oldest first
         return rows[0] if rows else None
 
     def renamed_route(self, slug: str) -> dict[str, Any] | None:
@@ -2311,6 +2319,79 @@ class Store:
                 self.db.table("work_triggers").insert(
                     {"installation_id": installation_id, "trigger_m": float(trigger_m)}
                 )
+
+    # --- route admin (issue 16) ---------------------------------------------------
+    def _rename_route(self, route_id: int, old: str, new: str) -> None:
+        """Within a route's update: keep ``old`` as a key that redirects, and write
+        ``new`` wherever the key is stored (works' and accounts' ``routes``, and the
+        works' history, so restoring an earlier version keeps the route)."""
+        self.db.execute("DELETE FROM route_slugs WHERE slug = ?", [new])
+        self.db.execute(
+            "INSERT OR REPLACE INTO route_slugs (slug, route_id, created_at) VALUES (?, ?, ?)",
+            [old, route_id, _now()],
+        )
+        pattern = f"%;{old};%"
+        for table in ("installations", "users"):
+            rows = self.db.execute(
+                f"SELECT id, routes FROM {table} WHERE (';' || routes || ';') LIKE ?",  # noqa: S608
+                [pattern],
+            ).fetchall()
+            for row_id, keys in rows:
+                renamed = KEY_SEPARATOR.join(new if k == old else k for k in split_keys(keys))
+                self.db.execute(
+                    f"UPDATE {table} SET routes = ? WHERE id = ?",  # noqa: S608
+                    [renamed, row_id],
+                )
+        rows = self.db.execute(
+            "SELECT id, before, after FROM history WHERE after LIKE ? OR before LIKE ?",
+            [f"%{old}%", f"%{old}%"],
+        ).fetchall()
+        for entry_id, before, after in rows:
+            docs = [json.loads(d) if d else None for d in (before, after)]
+            for doc in docs:
+                if doc and old in split_keys(doc.get("routes")):
+                    doc["routes"] = KEY_SEPARATOR.join(
+                        new if k == old else k for k in split_keys(doc["routes"])
+                    )
+            self.db.execute(
+                "UPDATE history SET before = ?, after = ? WHERE id = ?",
+                [
+                    *(None if d is None else json.dumps(d, ensure_ascii=False) for d in docs),
+                    entry_id,
+                ],
+            )
+
+    def route_old_keys(self, route_id: int) -> list[str]:
+        """The keys route ``route_id`` had before (they redirect to it)."""
+        rows = self.db.execute(
+            "SELECT slug FROM route_slugs WHERE route_id = ? ORDER BY created_at, slug", [route_id]
+        )
+        return [r[0] for r in rows.fetchall()]
+
+    def users_limited_to(self, slug: str) -> list[str]:
+        """The accounts whose routes name ``slug``."""
+        rows = self.db.execute(
+            "SELECT username FROM users WHERE (';' || routes || ';') LIKE ? ORDER BY username",
+            [f"%;{slug};%"],
+        )
+        return [r[0] for r in rows.fetchall()]
+
+    def delete_route(self, route_id: int, expected_version: int, username: str | None) -> None:
+        """Remove a route: its lines, old keys and record (its history keeps a "delete"
+        entry). The caller checks first that no work is on it (see
+        :func:`mapapp.editing.delete_route`)."""
+        with self.write():
+            before = self.record("route", route_id)
+            if before is None:
+                raise NotFound(route_id)
+            if before["version"] != expected_version:
+                raise StaleEdit(before)
+            self._record_change(
+                "route", route_id, before["version"] + 1, "delete", username, before, before
+            )
+            self.db.execute("DELETE FROM routes WHERE route_id = ?", [route_id])
+            self.db.execute("DELETE FROM route_slugs WHERE route_id = ?", [route_id])
+            self.db.execute("DELETE FROM route_records WHERE id = ?", [route_id])
 
 
 def _line(row: dict[str, Any]) -> dict[str, Any]:

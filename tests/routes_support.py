@@ -25,8 +25,11 @@ TEST_WORKS = (
 )
 
 
-def add_test_route(store: Store, **fields: Any) -> dict[str, Any]:
-    """Store the test route (``fields`` override its record) and its works."""
+def add_test_route(
+    store: Store, *, line: bool = True, works: bool = True, **fields: Any
+) -> dict[str, Any]:
+    """Store the test route (``fields`` override its record) with its line (unless
+    ``line`` is false: a new route) and its works (unless ``works`` is false)."""
     record = Route(
         **{
             "slug": TEST_ROUTE,
@@ -43,13 +46,14 @@ def add_test_route(store: Store, **fields: Any) -> dict[str, Any]:
     ).model_dump()
     record.pop("id", None)
     row = store.create_record("route", record, "test")
-    store.set_route(
-        TEST_LINE,
-        {"name": "Rustaveli (test)", "geometry_precision": "estimated", "source": "test"},
-        "test",
-        row["id"],
-    )
-    for slug, title, lat, lon, status in TEST_WORKS:
+    if line:
+        store.set_route(
+            TEST_LINE,
+            {"name": "Rustaveli (test)", "geometry_precision": "estimated", "source": "test"},
+            "test",
+            row["id"],
+        )
+    for slug, title, lat, lon, status in TEST_WORKS if works else ():
         work = make_installation(slug=slug, title=title, lat=lat, lon=lon, status=status)
         values = work.model_dump()
         values.pop("id", None)

@@ -49,7 +49,7 @@ CURATOR_GETS = [
     "/curator/export.geojson",
     "/curator/export.gpx",
 ]
-ADMIN_PAGES = ["/curator/users", "/curator/route"]
+ADMIN_PAGES = ["/curator/users", "/curator/routes/1/line", "/curator/routes/new"]
 
 
 @pytest.mark.parametrize("path", CURATOR_GETS + ADMIN_PAGES)
@@ -187,7 +187,7 @@ def test_add_a_work_as_draft_then_publish(cclient, auth, client):
         ("lat", "95", "Must be from -90 to 90."),
         ("lat", "nan", "Give a number"),
         ("lon", "", "Required."),
-        ("lat", "43.30", "km from the route"),
+        ("lat", "43.30", "km from the nearest route"),
     ],
 )
 def test_validation_messages_next_to_the_field(cclient, auth, store, field, value, message):

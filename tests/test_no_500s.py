@@ -105,6 +105,16 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                     "lang": odd,
                     "works": odd,
                     "duration_min": odd,
+                    # routes and their curators (issue 16)
+                    "slug": odd,
+                    "city": odd,
+                    "corridor_m": odd,
+                    "languages": odd,
+                    "country": odd,
+                    "routes": odd,
+                    "routes_sent": odd,
+                    "confirm_overlap": odd,
+                    "token": odd,
                 }
             resp = cclient.open(f"{path}?{query}", method=method, **kwargs)
             if resp.status_code >= 500:

@@ -10,13 +10,15 @@ from flask_login import current_user
 
 from .. import editing, exchange, geo, gis, osm
 from ..accounts import hash_password
-from ..numbers import int_or_none
+from ..catalog import corridor_m
+from ..numbers import MAX_ID, int_or_none
+from ..records import KEY_SEPARATOR
 from ..store import ROLES
 from ..web.auth import role_required
 from ..web.db import get_store
 from ..web.labels import error_text
 from ..web.limits import upload_limit
-from ..web.walk import current_walk, workspace
+from ..web.walk import workspace
 
 bp = Blueprint("admin", __name__)
 
@@ -54,10 +56,13 @@ def users():
             if user_id == current_user.id:
                 flash(_("You cannot change your own account here."), "error")
             else:
+                known = {r["slug"] for r in store.route_records()}
+                chosen = [k for k in request.form.getlist("routes") if k in known]
                 store.update_user(
                     user_id,
                     role=request.form.get("role"),
                     active=1 if request.form.get("active") else 0,
+                    routes=KEY_SEPARATOR.join(chosen) if request.form.get("routes_sent") else None,
                 )
                 flash(_("Saved."))
             return redirect(url_for("admin.users")), 303
@@ -65,7 +70,11 @@ def users():
             abort(400)
     status = 400 if errors else 200
     return render_template(
-        "curator/users.html", users=store.users(), errors=errors, roles=ROLES
+        "curator/users.html",
+        users=store.users(),
+        errors=errors,
+        roles=ROLES,
+        route_choices=store.route_records(),
     ), status
 
 
@@ -73,22 +82,49 @@ def users():
 @upload_limit("IMPORT_MAX_BYTES")
 @role_required("admin")
 def route():
-    """The route: upload a new one (checked, then previewed), apply it, or go back to one."""
+    """The page of before several routes: the default route's line (a form posted to
+    it still works on that line)."""
+    default = get_store().default_route()
+    if default is None:
+        abort(404)
+    if request.method == "GET":
+        return redirect(url_for("admin.route_line", id=default["id"]))
+    return _line_page(default["id"])
+
+
+def _route_or_404(id: int) -> dict:
+    row = get_store().record("route", id) if id <= MAX_ID else None
+    if row is None:
+        abort(404, description=_("There is no such route."))
+    return row
+
+
+@bp.route("/curator/routes/<int:id>/line", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
+@role_required("admin")
+def route_line(id: int):
+    """A route's line: upload a new one (checked, then previewed), apply it, or go back
+    to an earlier one."""
+    return _line_page(id)
+
+
+def _line_page(id: int):
+    record = _route_or_404(id)
     store = get_store()
     if request.method == "GET":
-        return _route_page()
+        return _route_page(record)
     action = request.form.get("action")
     if action == "make-current":
         older = store.route(int_or_none(request.form.get("route_id")) or 0)
-        if older is None:
+        if older is None or older["route_id"] != id:
             abort(404)
         try:
-            exchange.check_route(older["coordinates"], service_area())
+            exchange.check_route(older["coordinates"], service_area(record))
         except ValueError as exc:
-            return _route_page(_("That route fails today's checks: %(why)s", why=str(exc)))
+            return _route_page(record, _("That route fails today's checks: %(why)s", why=str(exc)))
         store.make_route_current(older["id"])
         flash(_("The route is replaced; chainage of every work follows it."))
-        return redirect(url_for("admin.route")), 303
+        return redirect(url_for("admin.route_line", id=id)), 303
     if action == "apply":
         pending = store.pending_import(
             request.form.get("token", ""), current_user.username, purpose="route"
@@ -96,44 +132,70 @@ def route():
         if pending is None:
             abort(404, description=_("This preview has expired or was applied already."))
         try:
-            coords, props = _read_route(pending["content"], pending["filename"])
+            coords, props = _read_route(record, pending["content"], pending["filename"])
         except ValueError as exc:  # the current route changed since the preview
-            return _route_page(_route_error(exc))
-        editing.replace_route(workspace(), coords, props)
+            return _route_page(record, _route_error(exc))
+        ws = workspace()
+        if _overlap(ws, record, coords) and not request.form.get("confirm_overlap"):
+            return _preview(record, coords, props, pending["content"], pending["filename"])
+        editing.replace_route(ws, coords, props, id)
         store.drop_pending_import(pending["token"])
         flash(_("The new route is in place; chainage of every work follows it."))
-        return redirect(url_for("admin.route")), 303
+        return redirect(url_for("admin.route_line", id=id)), 303
     upload = request.files.get("file")
     limit = current_app.config["IMPORT_MAX_BYTES"]
     content = upload.read(limit + 1) if upload and upload.filename else b""
     filename = upload.filename if upload and upload.filename else ""
     if not content:
-        return _route_page(_("Choose a route file."))
+        return _route_page(record, _("Choose a route file."))
     if len(content) > limit:
-        return _route_page(_("The file is larger than %(mb)s MB.", mb=f"{limit / 1e6:.0f}"))
+        return _route_page(record, _("The file is larger than %(mb)s MB.", mb=f"{limit / 1e6:.0f}"))
     try:
-        coords, props = _read_route(content, filename)
+        coords, props = _read_route(record, content, filename)
     except ValueError as exc:
-        return _route_page(_route_error(exc))
-    works = store.installations()
-    current = current_walk().route
-    preview = exchange.preview_route(
-        current, coords, works, float(current_app.config["MAX_OFFSET_M"])
-    )
-    change = geo.compare_routes(
-        current, geo.Route.from_coords(coords), [w["lon"] for w in works], [w["lat"] for w in works]
-    )
+        return _route_page(record, _route_error(exc))
+    return _preview(record, coords, props, content, filename)
+
+
+def _overlap(ws: editing.Workspace, record: dict, coords: list[list[float]]) -> str:
+    """The warning when the new line's corridor overlaps another active route's."""
+    if record["status"] != "active":
+        return ""
+    line = geo.Route.from_coords(coords)
+    found = editing.overlap_errors(ws, record["slug"], line, corridor_m(record))
+    return error_text(found[0]) if found else ""
+
+
+def _preview(record: dict, coords: list[list[float]], props: dict, content: bytes, filename: str):
+    """What the new line changes, kept for the admin to apply."""
+    store = get_store()
+    ws = workspace()
+    works = editing.route_works(ws, record["slug"]) if store.current_route(record["id"]) else []
+    works = [w for w in works if w["status"] == "published"]
+    new = geo.Route.from_coords(coords)
+    current = ws.net().get(record["slug"])
+    old = current.line if current is not None and current.line is not None else new
+    preview = exchange.preview_route(old, coords, works, corridor_m(record))
+    change = geo.compare_routes(old, new, [w["lon"] for w in works], [w["lat"] for w in works])
     token = secrets.token_urlsafe(16)
     store.save_pending_import(token, current_user.username, filename, content, purpose="route")
     return _route_page(
-        preview=preview, shift_m=change.max_shift_m, props=props, token=token, filename=filename
+        record,
+        preview=preview,
+        shift_m=change.max_shift_m if old is not new else None,
+        props=props,
+        token=token,
+        filename=filename,
+        overlap=_overlap(ws, record, coords),
     )
 
 
-def _read_route(content: bytes, filename: str) -> tuple[list[list[float]], dict]:
+def _read_route(record: dict, content: bytes, filename: str) -> tuple[list[list[float]], dict]:
     """Any route file (GeoJSON, GPX, OpenStreetMap, GIS), checked as every route is."""
+    current = get_store().current_route(record["id"])
+    reference = geo.Route.from_coords(current["coordinates"]) if current else None
     coords, props = exchange.read_route_file(
-        content, filename, current_walk().route, area=service_area()
+        content, filename, reference, area=service_area(record)
     )
     props.setdefault("source", f"Upload {filename}")
     return coords, props
@@ -146,20 +208,28 @@ def _route_error(exc: ValueError) -> str:
     return str(exc)
 
 
-def service_area() -> exchange.ServiceArea:
-    """``MAPAPP_SERVICE_AREA_KM`` around the route the database was seeded with."""
-    first = get_store().route()
-    coords = first["coordinates"] if first else list(current_walk().route.line_lonlat.coords)
-    return exchange.ServiceArea.around(coords, float(current_app.config["SERVICE_AREA_KM"]))
+def service_area(record: dict | None = None) -> exchange.ServiceArea | None:
+    """``MAPAPP_SERVICE_AREA_KM`` around the first line stored for the route (the
+    default route when ``None``): a route's city does not move, line after line.
+    A route's first line has no area yet (``None``): it sets its city's."""
+    store = get_store()
+    route_id = None if record is None else record["id"]
+    lines = store.routes(route_id)
+    first = store.route(lines[-1]["id"]) if lines else None
+    if first is None:
+        return None
+    radius = float(current_app.config["SERVICE_AREA_KM"])
+    return exchange.ServiceArea.around(first["coordinates"], radius)
 
 
-def _route_page(error: str | None = None, **preview):
+def _route_page(record: dict, error: str | None = None, **preview):
     return render_template(
         "curator/route.html",
-        routes=get_store().routes(),
+        record=record,
+        routes=get_store().routes(record["id"]),
         error=error,
-        area=service_area(),
-        max_offset_m=current_app.config["MAX_OFFSET_M"],
+        area=service_area(record),
+        max_offset_m=corridor_m(record),
         chainage_change_m=exchange.CHAINAGE_CHANGE_M,
         max_step_km=exchange.MAX_ROUTE_STEP_M / 1000,
         route_types=",".join(exchange.ROUTE_TYPES),

@@ -84,6 +84,9 @@ def index():
         edition=args["edition"] if args["edition"] in refs.editions else None,
         artist=args["artist"] if args["artist"] in refs.artists else None,
     )
+    ws = workspace()
+    if ws.limit:  # a curator limited to routes sees the works on them
+        rows = [r for r in rows if editing.may_change(ws, r)]
     if q:
         ranked = store.search(q[:200], statuses=STATUSES, limit=10_000)
         order = {row_id: n for n, row_id in enumerate(ranked)}
@@ -119,6 +122,7 @@ def _choices(refs: References | None = None) -> dict[str, Any]:
         "statuses": STATUSES,
         "text_statuses": TEXT_STATUSES,
         "languages": LANGUAGE_NAMES,
+        "route_choices": get_store().route_records(),
     }
 
 
@@ -128,10 +132,11 @@ def _form_fields() -> dict[str, Any]:
     The artists are a multiple choice, sent once per artist chosen; the form also
     sends an empty ``artists`` so that choosing none is told apart from not asking.
     """
-    skip = ("id", "photo", "artists")
+    skip = ("id", "photo", "artists", "routes")
     fields = {k: request.form.get(k, "") for k in COLUMNS if k not in skip and k in request.form}
-    if "artists" in request.form:
-        fields["artists"] = KEY_SEPARATOR.join(a for a in request.form.getlist("artists") if a)
+    for many in ("artists", "routes"):
+        if many in request.form:
+            fields[many] = KEY_SEPARATOR.join(a for a in request.form.getlist(many) if a)
     return fields
 
 
@@ -197,7 +202,7 @@ def _uploaded_photo() -> FormPhoto:
 def _messages(errors: list[RowError]) -> dict[str, str]:
     """Messages per form field; a distance error shows at both coordinates."""
     messages = field_errors(errors)
-    if "lat" in messages and any(e.code.startswith("too_far") for e in errors):
+    if "lat" in messages and any(e.code.startswith(("too_far", "off_routes")) for e in errors):
         messages.setdefault("lon", messages["lat"])
     return messages
 
@@ -287,6 +292,7 @@ def _row_or_404(id: int) -> dict[str, Any]:
     row = get_store().installation(id, published_only=False)
     if row is None:
         abort(404, description=_("There is no installation with this id."))
+    editing.check_access(workspace(), row)  # 403 off the curator's routes
     return row
 
 
@@ -408,6 +414,7 @@ def _plan(content: bytes, filename: str) -> exchange.ImportPlan:
         current_walk().route,
         current_app.config["MAX_OFFSET_M"],
         store.references(),
+        place=editing.import_checker(workspace()),
     )
 
 

@@ -49,6 +49,7 @@ def _row_or_404(id: int) -> dict[str, Any]:
     row = get_store().installation(id, published_only=False)
     if row is None:
         raise NotFound(id)
+    editing.check_access(workspace(), row)  # 403 off the curator's routes
     return row
 
 

@@ -7,14 +7,16 @@ restore it. Every change goes through :mod:`mapapp.editing`.
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from .. import editing, exchange
+from .. import editing, exchange, geo
 from ..numbers import MAX_ID, int_or_none
-from ..records import EVENT_STATUSES, TEXT_STATUSES, row_error
+from ..records import EVENT_STATUSES, ROUTE_STATUSES, TEXT_STATUSES, row_error
 from ..store import RECORD_EDITABLE, NotFound, StaleEdit
 from ..web.auth import role_required
 from ..web.db import get_store
@@ -30,9 +32,12 @@ PLURALS = {
     "artist": "artists",
     "event": "events",
     "tour": "tours",
+    "route": "routes",
 }
+#: Kinds only admins change (curators see their list, forms and history).
+ADMIN_ONLY = ("route",)
 #: Texts in three languages (``name``, ``name_ru``, ``name_kk``...).
-_TEXTS = ("name", "bio", "description", "place", "start_note", "end_note")
+_TEXTS = ("name", "bio", "description", "place", "start_note", "end_note", "city")
 #: Fields written in a language other than English, with that language.
 _FIELD_LANGS = {f"{f}_{lang}": lang for f in _TEXTS for lang in ("ru", "kk")}
 #: Fields edited in a text area rather than a line.
@@ -93,7 +98,20 @@ def field_labels(kind: str) -> dict[str, str]:
         "end_note": _("End: toilets, cafés, the way home, in English"),
         "end_note_ru": _("End, in Russian"),
         "end_note_kk": _("End, in Kazakh"),
+        "city": _("City in English"),
+        "city_ru": _("City in Russian"),
+        "city_kk": _("City in Kazakh"),
+        "country": _("Country (two-letter code: KZ, GE...)"),
+        "languages": _("Content languages in fallback order (ka;en)"),
+        "walking_speed_kmh": _("Walking speed (km/h)"),
+        "direction": _("Default direction along the line"),
+        "trigger_m": _("Walk mode's trigger radius (m)"),
+        "corridor_m": _("Corridor: works within this many metres of the line are its stops"),
     }
+
+
+def _confirmed() -> bool:
+    return bool(request.form.get("confirm_overlap"))
 
 
 def _record_or_404(kind: str, id: int) -> dict[str, Any]:
@@ -111,7 +129,7 @@ def _edit_page(
     kind: str, values: dict[str, Any], errors: dict[str, str], row: dict | None, status: int
 ):
     store = get_store()
-    uses = store.uses_of(kind, row["slug"]) if row else 0
+    uses = store.uses_of(kind, row["slug"]) if row and kind != "route" else 0
     return (
         render_template(
             "curator/record_edit.html",
@@ -131,9 +149,18 @@ def _edit_page(
             event_statuses=EVENT_STATUSES,
             works=store.all_installations() if kind == "tour" else [],
             text_statuses=TEXT_STATUSES,
+            route_statuses=ROUTE_STATUSES,
+            directions=geo.DIRECTIONS,
+            number_fields=_NUMBER_FIELDS,
+            line=store.current_route(row["id"]) if kind == "route" and row else None,
+            old_keys=store.route_old_keys(row["id"]) if kind == "route" and row else [],
         ),
         status,
     )
+
+
+#: Number fields (a decimal keyboard on phones).
+_NUMBER_FIELDS = ("number", "year", "lat", "lon", "walking_speed_kmh", "trigger_m", "corridor_m")
 
 
 # lists ------------------------------------------------------------------------------------
@@ -158,11 +185,24 @@ def index(kind: str):
         return render_template("curator/events.html", kind=kind, rows=store.records("event"))
     if kind == "tour":
         return render_template("curator/records.html", kind=kind, tours=store.records(kind))
+    if kind == "route":
+        return render_template("curator/routes.html", kind=kind, routes=route_rows())
     artists = [{**a, "uses": store.uses_of("artist", a["slug"])} for a in store.records(kind)]
     return render_template("curator/records.html", kind=kind, artists=artists)
 
 
 _ALL = ("draft", "published", "retired")
+
+
+def route_rows() -> list[dict[str, Any]]:
+    """Every route with how many works are on it and its line's length (metres)."""
+    ws = workspace()
+    out = []
+    for r in ws.net().routes:
+        works = editing.route_works(ws, r.slug)
+        length = r.line.length_m if r.line is not None else None
+        out.append({**r.record, "works": len(works), "length_m": length})
+    return out
 
 
 # forms ------------------------------------------------------------------------------------
@@ -179,10 +219,12 @@ def new(kind: str):
         return _edit_page(kind, values, {}, None, 200)
     data = _form_fields(kind)
     try:
-        row = editing.create_record(workspace(), kind, data)
+        row = editing.create_record(workspace(), kind, data, _confirmed())
     except editing.Invalid as exc:
         return _edit_page(kind, data, field_errors(exc.errors), None, 400)
     flash(_("Added “%(name)s”.", name=row["name"]))
+    if kind == "route":  # a route needs its line before it is listed or walked
+        return redirect(url_for("admin.route_line", id=row["id"]))
     return redirect(url_for("curator_records.edit", kind=kind, id=row["id"]))
 
 
@@ -196,7 +238,7 @@ def edit(kind: str, id: int):
         errors = [row_error(0, "version", "version_missing", "the form is missing its version")]
         return _edit_page(kind, {**data, "version": row["version"]}, field_errors(errors), row, 400)
     try:
-        saved = editing.save_record(workspace(), kind, id, data, version)
+        saved = editing.save_record(workspace(), kind, id, data, version, _confirmed())
     except editing.Invalid as exc:
         values = {**data, "version": row["version"]}
         return _edit_page(kind, values, field_errors(exc.errors), row, 400)
@@ -242,6 +284,24 @@ def restore(kind: str, id: int, entry: int):
     return redirect(url_for("curator_records.edit", kind=kind, id=id)), 303
 
 
+def delete(kind: str, id: int):
+    """Remove a route that no work is on; one with works is refused (retire it)."""
+    _record_or_404(kind, id)
+    version = int_or_none(request.form.get("version"), 1)
+    if version is None:
+        abort(400, description=_("The form is missing its version; reload the page."))
+    try:
+        row = editing.delete_route(workspace(), id, version)
+    except StaleEdit:
+        flash(_("This record changed since you opened it; nothing was deleted."), "error")
+        return redirect(url_for("curator_records.edit", kind=kind, id=id)), 303
+    except editing.Invalid as exc:
+        flash(" ".join(field_errors(exc.errors).values()), "error")
+        return redirect(url_for("curator_records.edit", kind=kind, id=id)), 303
+    flash(_("Deleted “%(name)s”.", name=row["name"]))
+    return redirect(url_for("curator_records.index", kind=kind)), 303
+
+
 def export(kind: str):
     """The records as CSV in the columns of their seed file (``data/<kind>s.csv``)."""
     body = exchange.export_records_csv(kind, get_store().records(kind))
@@ -249,6 +309,18 @@ def export(kind: str):
     resp.headers["Content-Disposition"] = f'attachment; filename="{PLURALS[kind]}.csv"'
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def _admin_for(view: Any) -> Any:
+    """``view``, refused (403) to curators for the kinds only admins change."""
+
+    @wraps(view)
+    def wrapped(kind: str, **kwargs: Any):
+        if kind in ADMIN_ONLY and current_user.role != "admin":
+            abort(403, description=_("This needs an admin account."))
+        return view(kind, **kwargs)
+
+    return wrapped
 
 
 def _register() -> None:
@@ -260,8 +332,10 @@ def _register() -> None:
         "history": (history, "/<int:id>/history", ["GET"]),
         "restore": (restore, "/<int:id>/restore/<int:entry>", ["POST"]),
     }
+    writes = ("new", "edit", "restore")
     for endpoint, (view, path, methods) in views.items():
-        guarded = role_required("curator")(view)
+        # curators see a route's list and history; only admins change routes
+        guarded = role_required("curator")(_admin_for(view) if endpoint in writes else view)
         for kind, plural in PLURALS.items():
             bp.add_url_rule(
                 f"/curator/{plural}{path}",
@@ -270,6 +344,14 @@ def _register() -> None:
                 methods=methods,
                 defaults={"kind": kind},
             )
+    for kind in ADMIN_ONLY:
+        bp.add_url_rule(
+            f"/curator/{PLURALS[kind]}/<int:id>/delete",
+            "delete",
+            role_required("admin")(delete),
+            methods=["POST"],
+            defaults={"kind": kind},
+        )
     guarded_export = role_required("curator")(export)
     for kind, plural in PLURALS.items():
         bp.add_url_rule(

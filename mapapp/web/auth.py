@@ -36,6 +36,8 @@ class User(UserMixin):
         self.username = row["username"]
         self.role = row["role"]
         self.active = bool(row["active"])
+        #: The routes this account may change works on (``;``-separated; empty: all).
+        self.routes = str(row.get("routes") or "")
         self.session_token = session_token
 
     def get_id(self) -> str:

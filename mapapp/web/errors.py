@@ -11,8 +11,14 @@ import sqlite3
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
+from werkzeug.exceptions import (
+    Forbidden,
+    HTTPException,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 
+from .. import editing
 from ..store import DatabaseBusy, is_busy, is_disk_problem
 
 #: Seconds a client is asked to wait before sending a refused write again.
@@ -63,6 +69,16 @@ def init_app(app: Flask) -> None:
             mb=f"{limit / 1e6:.1f}".removesuffix(".0"),
         )
         return error_response(RequestEntityTooLarge(description=message))
+
+    @app.errorhandler(editing.Forbidden)
+    def _not_your_route(exc: editing.Forbidden):
+        message = _(
+            "“%(work)s” is not on your routes (%(routes)s), so you cannot change it. "
+            "An admin can add its route to your account.",
+            work=exc.slug,
+            routes=", ".join(exc.routes),
+        )
+        return error_response(Forbidden(description=message))
 
     @app.errorhandler(DatabaseBusy)
     def _busy(exc: DatabaseBusy):

@@ -72,6 +72,19 @@ def record_labels() -> dict[str, str]:
         "artists": _("Artists"),
         "event": _("Event"),
         "events": _("Events"),
+        "route": _("Route"),
+        "routes": _("Routes"),
+    }
+
+
+def route_status_labels() -> dict[str, str]:
+    return {"active": _("active: listed and walked"), "retired": _("retired: not listed")}
+
+
+def direction_labels() -> dict[str, str]:
+    return {
+        "forward": _("forward: from the line's first point"),
+        "backward": _("backward: from its last point"),
     }
 
 
@@ -104,6 +117,8 @@ def history_labels() -> dict[str, str]:
         "retire": _("retired"),
         "restore": _("restored an earlier version"),
         "import": _("imported"),
+        "delete": _("deleted"),
+        "migrate": _("migrated"),
     }
 
 
@@ -125,6 +140,8 @@ def init_app(app: Flask) -> None:
             "text_status_labels": text_status_labels,
             "record_labels": record_labels,
             "event_status_labels": event_status_labels,
+            "route_status_labels": route_status_labels,
+            "direction_labels": direction_labels,
             "life_labels": life_labels,
             "error_text": error_text,
         }
@@ -348,6 +365,41 @@ def _error_templates() -> dict[str, str]:
         "fix_old": _(
             "The position fix is older than %(days)s days; take a new one.", days="{days}"
         ),
+        # routes (issue 16)
+        "reserved_slug": _("This key is the name of one of the site's pages; choose another."),
+        "language_code": _("Give language codes such as ka or ro, separated by semicolons."),
+        "repeated_language": _("A language may appear only once."),
+        "country_code": _("Give a two-letter country code, e.g. KZ or GE."),
+        "off_routes": _(
+            "%(km)s km from the nearest route, %(route)s: move it or place it on a route by hand.",
+            km="{km}",
+            route="{route}",
+        ),
+        "off_routes_swapped": _(
+            "%(km)s km from the nearest route, %(route)s: move it or place it on a route by "
+            "hand. Latitude and longitude look swapped.",
+            km="{km}",
+            route="{route}",
+        ),
+        "unknown_route": _("There is no route “%(value)s”.", value="{value}"),
+        "route_not_yours": _(
+            "You may place works only on your routes (%(value)s).", value="{value}"
+        ),
+        "works_not_yours": _(
+            "%(value)s: not on your routes; a tour of yours holds only works on them.",
+            value="{value}",
+        ),
+        "corridor_overlap": _(
+            "Its corridor overlaps that of %(routes)s. Works in both corridors are stops "
+            "of both routes (that is by design): tick the box to save anyway.",
+            routes="{routes}",
+        ),
+        "route_has_works": _("%(n)s works are on this route: retire it instead.", n="{n}"),
+        "route_has_curators": _(
+            "The curators %(value)s are limited to this route: change their routes first.",
+            value="{value}",
+        ),
+        "route_last": _("This is the only route: it cannot be deleted."),
         "key_format": _("Idempotency-Key must be 1 to 200 printable characters, no spaces."),
         "key_reused": _("This Idempotency-Key was sent before with a different change."),
     }

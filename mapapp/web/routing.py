@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import BaseConverter, RequestRedirect, ValidationError
 
@@ -54,10 +55,15 @@ class RouteIndex:
     by_slug: dict[str, dict[str, Any]] = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)
     default: str = ""
+    #: The keys of the routes that have a line (a new route has none until uploaded).
+    lined: frozenset[str] = frozenset()
 
     @property
     def active(self) -> list[dict[str, Any]]:
-        return [r for r in self.by_slug.values() if r["status"] == "active"]
+        """The routes listed: active, with a line."""
+        return [
+            r for r in self.by_slug.values() if r["status"] == "active" and r["slug"] in self.lined
+        ]
 
 
 def route_index() -> RouteIndex:
@@ -69,10 +75,12 @@ def _read_index() -> RouteIndex:
     store = get_store()
     rows = store.route_records()
     default = store.default_route()
+    lines = store.current_lines()
     return RouteIndex(
         {r["slug"]: r for r in rows},
         store.route_renames(),
         default["slug"] if default else "",
+        frozenset(r["slug"] for r in rows if r["id"] in lines),
     )
 
 
@@ -98,6 +106,8 @@ def _take_route(endpoint: str | None, values: dict[str, Any] | None) -> None:
     slug = values["route"]
     index = route_index()
     if slug in index.by_slug:
+        if slug not in index.lined:
+            abort(404, description=_("This route has no line yet."))
         values.pop("route")
         g.route_slug = slug
         return

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..catalog import Walk
 from ..editing import Workspace
+from ..network import user_routes
 from .db import data_version, get_store
 from .routing import current_route_slug
 
@@ -33,4 +34,5 @@ def workspace() -> Workspace:
         username=current_user.username,
         max_offset_m=float(config["MAX_OFFSET_M"]),
         media_dir=Path(config["MEDIA_DIR"]),
+        limit=user_routes({"role": current_user.role, "routes": current_user.routes}),
     )
