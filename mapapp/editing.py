@@ -166,6 +166,15 @@ def may_change(ws: Workspace, work: dict[str, Any]) -> bool:
     return not ws.limit or may_manage(ws.limit, work_routes(ws, work))
 
 
+def manageable(ws: Workspace, works: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The works the curator may change (all of them without a limit), in one pass
+    per route rather than one per work."""
+    if not ws.limit:
+        return works
+    ids = {w["id"] for slug in ws.limit for w in ws.net().works_on(slug, works)}
+    return [w for w in works if w["id"] in ids]
+
+
 def check_access(ws: Workspace, work: dict[str, Any]) -> None:
     """Raise :class:`Forbidden` unless the curator may change ``work``: the one check
     every change of a work goes through (and the pages that open one for editing)."""

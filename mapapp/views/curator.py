@@ -84,9 +84,7 @@ def index():
         edition=args["edition"] if args["edition"] in refs.editions else None,
         artist=args["artist"] if args["artist"] in refs.artists else None,
     )
-    ws = workspace()
-    if ws.limit:  # a curator limited to routes sees the works on them
-        rows = [r for r in rows if editing.may_change(ws, r)]
+    rows = editing.manageable(workspace(), rows)  # a limited curator sees their routes' works
     if q:
         ranked = store.search(q[:200], statuses=STATUSES, limit=10_000)
         order = {row_id: n for n, row_id in enumerate(ranked)}
