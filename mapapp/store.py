@@ -1672,11 +1672,11 @@ class Store:
         return [r for r in rows if r["status"] == "active"] if active_only else rows
 
     def default_route(self) -> dict[str, Any] | None:
-        """The route the unprefixed (old) URLs mean: the oldest active one (one with a
-        line before one still waiting for its first)."""
-        rows = self.route_records(active_only=True) or self.route_records()
+        """The route the unprefixed (old) URLs mean: the oldest active one; a route with
+        a line comes before one still waiting for its first, even a retired one."""
         lined = {r[0] for r in self.db.execute("SELECT route_id FROM routes WHERE is_current = 1")}
-        rows = sorted(rows, key=lambda r: r["id"] not in lined)  # stable: oldest first
+        rows = self.route_records()  # active first, then the oldest
+        rows = sorted(rows, key=lambda r: r["id"] not in lined)  # stable
         return rows[0] if rows else None
 
     def renamed_route(self, slug: str) -> dict[str, Any] | None:

@@ -503,3 +503,34 @@ def test_a_limited_curator_makes_tours_of_their_routes_works_only(limited, db_pa
         "/curator/tours/new", data={**tour, "slug": "test-tour-2", "works": foreign}
     )
     assert resp.status_code == 400 and "not on your routes" in resp.text
+
+
+def test_no_page_of_a_route_without_a_line_answers_500(ada, net, db_path):
+    """Every page and data URL of a route still waiting for its line: 404, never 500."""
+    assert ada.post("/curator/routes/new", data=NEW_ROUTE).status_code == 302
+    app = net.application
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "<route:route>" not in rule.rule or "GET" not in (rule.methods or ()):
+            continue
+        path = re.sub(r"<route:route>", "test-astana", rule.rule)
+        path = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", path)
+        resp = net.get(path)
+        if resp.status_code != 404:
+            failures.append(f"{path} -> {resp.status_code}")
+    assert not failures, failures
+    assert ada.get("/curator").status_code == 200 and ada.get("/").status_code == 200
+
+
+def test_the_default_route_is_one_with_a_line(ada, net, db_path):
+    """Esentai retired and a new route without a line: the old URLs still find a walk."""
+    assert ada.post("/curator/routes/new", data=NEW_ROUTE).status_code == 302
+    for slug in ("esentai", TEST_ROUTE):
+        row = _route(db_path, slug)
+        resp = ada.post(f"/curator/routes/{row['id']}", data=_route_form(row, status="retired"))
+        assert resp.status_code == 302
+    with closing(Store.open(db_path)) as store:
+        assert store.default_route()["slug"] == "esentai"
+    assert net.get("/api/status").status_code == 200
+    assert net.get("/installations/1").status_code == 308
+    assert ada.get("/curator").status_code == 200
