@@ -59,8 +59,8 @@ def test_the_home_page_lists_the_routes_with_an_overview_map(client):
     assert page.status_code == 200
     html = page.text
     assert 'data-route="esentai"' in html and 'href="/esentai/?lang=ru"' in html
-    assert "Алматы" in html and "Маршруты" in html
-    assert "folium-map" in html and "L.polyline" in html
+    assert "Алматы" in html and "Терренкуры" in html
+    assert "folium-map" in html and "TerrenkurHome.mount" in html and "Алматы" in html
 
 
 def test_the_routes_api_names_each_route_its_line_and_links(client):
