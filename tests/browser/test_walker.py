@@ -105,7 +105,9 @@ def walker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
     server.server_close()
 
 
-def open_map(open_page, server: LiveServer, screen: str = "portrait", path: str = "/esentai/", **options):
+def open_map(
+    open_page, server: LiveServer, screen: str = "portrait", path: str = "/esentai/", **options
+):
     guarded = open_page(server, "phone", **options)
     guarded.page.set_viewport_size(SCREENS[screen])
     return guarded, guarded.open_map(path)
