@@ -61,6 +61,13 @@ STATUSES = ("draft", "published", "retired")
 LANGUAGES = ("en", "ru", "kk")
 TRANSLATED_FIELDS = ("title", "description", "address")
 TRANSLATION_COLUMNS = tuple(f"{f}_{lang}" for f in TRANSLATED_FIELDS for lang in LANGUAGES[1:])
+#: Every text of a work written in a language: its base field holds the English (or
+#: the original) text, ``<field>_<lang>`` its translations (``title_ru``, ``title_ka``).
+WORK_TEXTS = (*TRANSLATED_FIELDS, "how_we_know")
+#: The content languages that every text has a key for in rows, forms and CSV files
+#: (empty when not written); texts in further languages appear only where written.
+FIXED_CONTENT_LANGUAGES = LANGUAGES[1:]
+_LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}$")
 #: How far a language's texts of a record can be trusted: written in it (``original``),
 #: translated by the project and not yet checked (``translated``), or checked by a
 #: native speaker (``reviewed``). Empty when the record has no text in that language.
@@ -187,6 +194,16 @@ def _keys_value(v: Any) -> Any:
         if part not in keys:
             keys.append(part)
     return KEY_SEPARATOR.join(keys)
+
+
+def translation_key(key: str, fields: Iterable[str]) -> tuple[str, str] | None:
+    """``(field, lang)`` when ``key`` names a translation of one of ``fields``
+    (``title_ru`` is ``("title", "ru")``), else ``None``. The base language is no
+    translation: its text is the field itself."""
+    field, sep, lang = key.rpartition("_")
+    if not sep or lang == LANGUAGES[0] or not _LANGUAGE_CODE_RE.match(lang):
+        return None
+    return (field, lang) if field in fields else None
 
 
 def split_keys(value: str | None) -> list[str]:
@@ -718,6 +735,17 @@ RECORD_TYPES = {
     ),
     "tour": RecordType("tour", Tour, _tour_columns(), ("slug", "name", "works")),
 }
+
+
+def text_fields(entity: str) -> tuple[str, ...]:
+    """The fields written in each language of a work (``"work"``) or of a record kind."""
+    return WORK_TEXTS if entity == "work" else RECORD_TYPES[entity].model.TEXTS
+
+
+def translation_keys(row: dict[str, Any], entity: str) -> list[str]:
+    """The keys of ``row`` that hold translations of the entity's texts, in row order."""
+    fields = text_fields(entity)
+    return [k for k in row if translation_key(k, fields) is not None]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,192 @@
+"""Content translations in their own table (issue 16, point 3).
+
+The migration from the ``<field>_<lang>`` columns (m020), the store's reads and
+writes of translations, and the public change counter for them. A Georgian
+(``ka``) text stands for a route's own language; it is made up for the tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mapapp import store as store_module
+from mapapp.store import Store, migrations
+
+FIRST_NEW = "m020_content_translations"
+NOW = "2026-11-01T00:00:00+00:00"
+
+
+def _work(id: int, slug: str, status: str, version: int, **texts: str) -> dict:
+    return {
+        "id": id, "slug": slug, "title": f"Work {id}", "kind": "mural", "lat": 43.24,
+        "lon": 76.92, "location_precision": "estimated", "source_url": "https://example.org/",
+        "status": status, "version": version, "created_at": NOW, "updated_at": NOW, **texts,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def old(tmp_path):
+    """A database at the schema before m020 with translated works and records, and the
+    history of work 1 and of the festival (version 1 had other Russian texts)."""
+    store = Store.open(tmp_path / "old.sqlite")
+    with store.write():
+        migrations.apply(store.db, stop_before=FIRST_NEW)
+    db = store.db
+    assert "title_ru" in db["installations"].columns_dict
+    published = _work(
+        1, "red-men", "published", 2, title_ru="Красные люди", title_kk="Қызыл адамдар",
+        description_ru="Мурал на стене", how_we_know_kk="Суретшіден",
+    )  # fmt: skip
+    draft = _work(2, "draft-work", "draft", 1, address_ru="Улица Абая")
+    try:
+        _fill(store, published, draft)
+    except BaseException:
+        store.close()
+        raise
+    yield store
+    store.close()
+
+
+def _fill(store: Store, published: dict, draft: dict) -> None:
+    db = store.db
+    with store.write():
+        db["installations"].insert(published)
+        db["installations"].insert(draft)
+        old_after = {**published, "title_ru": "Старое название", "version": 1}
+        for entry in (
+            {"installation_id": 1, "version": 1, "action": "create", "after": old_after},
+            {"installation_id": 1, "version": 2, "action": "update", "after": published},
+            {"installation_id": 2, "version": 1, "action": "create", "after": draft},
+        ):
+            db["history"].insert(
+                {**entry, "at": NOW, "changed": "[]", "after": json.dumps(entry["after"])}
+            )
+        festival = {
+            "slug": "artbat-fest", "name": "ARTBAT FEST", "name_ru": "АРТБАТ ФЕСТ",
+            "version": 2, "created_at": NOW, "updated_at": NOW,
+        }  # fmt: skip
+        db["festivals"].insert(festival)
+        db["artists"].insert(
+            {"slug": "ada", "name": "Ada", "bio_kk": "Суретші", "version": 1, "created_at": NOW}
+        )
+        db["tours"].insert(
+            {"slug": "walk", "name": "Walk", "start_note_ru": "От метро", "works": "red-men",
+             "version": 1, "created_at": NOW}
+        )  # fmt: skip
+        db["record_history"].insert(
+            {"record_type": "festival", "record_id": 1, "version": 1, "action": "create",
+             "at": NOW, "changed": "[]",
+             "after": json.dumps({**festival, "id": 1, "name_ru": "Старый фест"})}
+        )  # fmt: skip
+        db.execute("UPDATE installations SET festival = 'artbat-fest', artists = 'ada'")
+        store.rebuild_search_index()
+
+
+def _rows(store: Store) -> dict:
+    """Everything the store gives back of works and records, by kind and id."""
+    out = {("work", r["id"]): r for r in store.installations(statuses=("published", "draft"))}
+    for kind in store_module.RECORD_TABLES:
+        out.update(((kind, r["id"]), r) for r in store.records(kind))
+    return out
+
+
+def _counter(store: Store) -> int:
+    return int(store.data_version())
+
+
+def test_the_migration_moves_every_text_and_the_store_gives_the_same_rows(old):
+    before = _rows(old)
+    triggers = set(old.db.triggers_dict)
+    indexes = {i.name for t in ("installations", "festivals", "events") for i in old.db[t].indexes}
+    counter = _counter(old)
+    assert old.migrate() == [FIRST_NEW]
+    for table in ("installations", "festivals", "editions", "artists", "events", "tours"):
+        columns = old.db[table].columns_dict
+        assert not [c for c in columns if c.endswith(("_ru", "_kk")) and "status" not in c]
+    assert _rows(old) == before
+    assert old.installation(1)["title_ru"] == "Красные люди"
+    assert old.installation(2, published_only=False)["address_ru"] == "Улица Абая"
+    assert old.record_by_slug("tour", "walk")["start_note_ru"] == "От метро"
+    assert set(old.db.triggers_dict) == triggers
+    after = {i.name for t in ("installations", "festivals", "events") for i in old.db[t].indexes}
+    assert after == indexes
+    stored = old.db.execute("SELECT entity, field, lang FROM translations").fetchall()
+    assert len(stored) == 8  # only texts that were written: 4 + 1 + 1 + 1 + 1
+    assert ("work", "how_we_know", "kk") in stored
+    assert _counter(old) == counter  # moving the texts is no change of the data
+    assert old.search("Красные") == [1] and old.search("АРТБАТ") == [1]
+    assert old.search("Суретші") == []  # an artist's biography is not indexed, as before
+
+
+def test_an_old_history_version_still_restores_after_the_migration(old):
+    old.migrate()
+    counter = _counter(old)
+    first = old.history(1)[-1]
+    restored = old.restore_version(1, first["id"], 2, "cora")
+    assert restored["title_ru"] == "Старое название" and restored["version"] == 3
+    assert restored["title_kk"] == "Қызыл адамдар"
+    assert old.history(1)[0]["changed"] == ["title_ru"]
+    assert _counter(old) == counter + 1  # a published work: one public change
+    entry = old.record_history("festival", 1)[-1]
+    festival = old.restore_record("festival", 1, entry["id"], 2, "cora")
+    assert festival["name_ru"] == "Старый фест" and festival["version"] == 3
+    assert _counter(old) == counter + 2
+
+
+def test_translations_of_drafts_do_not_count_as_public_changes(old):
+    old.migrate()
+    counter, drafts = _counter(old), old.works_version(("draft",))
+    draft = old.update_installation(2, {"title_kk": "Жоба"}, 1, "cora")
+    assert draft["title_kk"] == "Жоба" and draft["version"] == 2
+    assert _counter(old) == counter
+    assert old.works_version(("draft",)) != drafts
+    old.update_installation(1, {"description_kk": "Қабырғадағы мурал"}, 2, "cora")
+    assert _counter(old) == counter + 1
+    old.update_record("artist", 1, {"bio_kk": ""}, 1, "cora")  # records are public
+    assert _counter(old) == counter + 2
+    assert old.record("artist", 1)["bio_kk"] == ""
+    assert old.db.execute(
+        "SELECT count(*) FROM translations WHERE entity = 'artist'"
+    ).fetchone() == (0,)
+
+
+def test_a_text_in_a_further_language_is_stored_read_and_restored(store):
+    work = store.installation(1)
+    saved = store.update_installation(1, {"title_ka": "წითელი ხალხი"}, work["version"], "cora")
+    assert saved["title_ka"] == "წითელი ხალხი" and saved["version"] == work["version"] + 1
+    assert store.installation_by_slug(work["slug"])["title_ka"] == "წითელი ხალხი"
+    assert [r["title_ka"] for r in store.installations() if "title_ka" in r] == ["წითელი ხალხი"]
+    assert store.all_installations()[0]["title_ka"] == "წითელი ხალხი"
+    assert store.history(1)[0]["changed"] == ["title_ka"]
+    assert store.search("წითელი") == [1]
+    before = store.history(1)[1]  # the version before the Georgian title
+    restored = store.restore_version(1, before["id"], saved["version"], "cora")
+    assert "title_ka" not in restored and store.search("წითელი") == []
+
+
+def test_a_records_text_in_a_further_language_and_its_history(store):
+    festival = store.records("festival")[0]
+    saved = store.update_record(
+        "festival", festival["id"], {"name_ro": "Festivalul"}, festival["version"], "cora"
+    )
+    assert saved["name_ro"] == "Festivalul"
+    entry = store.record_history("festival", festival["id"])[0]
+    assert entry["changed"] == ["name_ro"] and entry["after"]["name_ro"] == "Festivalul"
+    assert "name_ro" not in (entry["before"] or {})
+    seeded = store.record_history("festival", festival["id"])[1]
+    restored = store.restore_record("festival", festival["id"], seeded["id"], saved["version"], "")
+    assert "name_ro" not in restored and restored["name"] == festival["name"]
+
+
+def test_a_list_reads_its_translations_in_one_query(store, monkeypatch):
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    rows = store.installations()
+    store.records("artist")
+    store.db.conn.set_trace_callback(None)
+    assert len(rows) > 10
+    assert len([s for s in statements if "FROM translations" in s]) == 2
+    monkeypatch.setattr(store_module, "_TEXTS_BY_ID", 2)  # a long list: all at once
+    assert store.installations() == rows
