@@ -1278,15 +1278,49 @@ def _check_positions(coords: Any) -> None:
             raise ValueError(f"position {i + 1} is not a valid [lon, lat] pair: {c!r}")
 
 
-@lru_cache(maxsize=8)
-def fallback_order(lang: str) -> tuple[str, ...]:
-    """Languages to try for an installation's text: the asked one, then the others."""
-    return (lang, *(x for x in LANGUAGES if x != lang)) if lang in LANGUAGES else LANGUAGES
+@lru_cache(maxsize=64)
+def fallback_order(lang: str, order: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Languages to try for a text: the asked one, then the others.
+
+    With a route's ``order`` (its own content languages, e.g. ``("ka", "en")``): the
+    asked language, then the route's in their order, then the remaining content
+    languages, and the base field (:data:`LANGUAGES`' first) last unless the order
+    names it earlier.
+    """
+    if not order:
+        return (lang, *(x for x in LANGUAGES if x != lang)) if lang in LANGUAGES else LANGUAGES
+    return tuple(dict.fromkeys((lang, *order, *LANGUAGES[1:], LANGUAGES[0])))
 
 
-def localized(row: dict[str, Any], field: str, lang: str) -> tuple[str, str]:
-    """``(text, language)`` of ``field`` in ``lang``, or in the first fallback that has it."""
-    for candidate in fallback_order(lang):
+def _languages_to_try(
+    row: dict[str, Any], field: str, lang: str, order: tuple[str, ...]
+) -> tuple[str, ...]:
+    """:func:`fallback_order`, and with an ``order`` the further languages ``row`` has
+    ``field`` in (sorted) before the base field when that comes last."""
+    langs = fallback_order(lang, order)
+    if not order:
+        return langs
+    others = sorted(
+        found[1]
+        for key in row
+        if (found := translation_key(key, (field,))) is not None and found[1] not in langs
+    )
+    if not others:
+        return langs
+    if langs[-1] == LANGUAGES[0]:
+        return (*langs[:-1], *others, LANGUAGES[0])
+    return (*langs, *others)
+
+
+def localized(
+    row: dict[str, Any], field: str, lang: str, order: tuple[str, ...] = ()
+) -> tuple[str, str]:
+    """``(text, language)`` of ``field`` in ``lang``, or in the first fallback that has it.
+
+    ``order`` is a route's own order of content languages (see :func:`fallback_order`);
+    without one the fallbacks are the interface languages, as they always were.
+    """
+    for candidate in _languages_to_try(row, field, lang, order):
         key = field if candidate == LANGUAGES[0] else f"{field}_{candidate}"
         if row.get(key):
             return str(row[key]), candidate

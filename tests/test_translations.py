@@ -11,8 +11,14 @@ import json
 
 import pytest
 
+from mapapp import payloads
 from mapapp import store as store_module
+from mapapp.catalog import build_walk, localize_stop
+from mapapp.events import localize_event
+from mapapp.records import LANGUAGES, fallback_order, localized
 from mapapp.store import Store, migrations
+
+from .conftest import make_installation
 
 FIRST_NEW = "m020_content_translations"
 NOW = "2026-11-01T00:00:00+00:00"
@@ -190,3 +196,74 @@ def test_a_list_reads_its_translations_in_one_query(store, monkeypatch):
     assert len([s for s in statements if "FROM translations" in s]) == 2
     monkeypatch.setattr(store_module, "_TEXTS_BY_ID", 2)  # a long list: all at once
     assert store.installations() == rows
+
+
+# the fallback order per route ------------------------------------------------------------
+
+#: A made-up route's own order of content languages: Georgian, then English.
+KA_ROUTE = ("ka", "en")
+
+
+def test_without_a_route_order_the_fallbacks_are_as_they_always_were():
+    assert fallback_order("ru") == ("ru", "en", "kk")
+    assert fallback_order("kk") == ("kk", "en", "ru")
+    assert fallback_order("xx") == LANGUAGES
+    row = {"title": "Red men", "title_ka": "წითელი", "title_kk": ""}
+    assert localized(row, "title", "ru") == ("Red men", "en")
+    assert localized(row, "title", "kk") == ("Red men", "en")
+
+
+def test_a_route_order_comes_after_the_asked_language_and_the_base_field_last():
+    assert fallback_order("ru", KA_ROUTE) == ("ru", "ka", "en", "kk")
+    assert fallback_order("kk", ("ka",)) == ("kk", "ka", "ru", "en")
+    assert fallback_order("en", ("ka",)) == ("en", "ka", "ru", "kk")
+    row = {"title": "Red men", "title_ka": "წითელი ხალხი", "title_ru": ""}
+    assert localized(row, "title", "ru", KA_ROUTE) == ("წითელი ხალხი", "ka")
+    assert localized(row, "title", "en", KA_ROUTE) == ("Red men", "en")
+    assert localized({**row, "title_ru": "Красные"}, "title", "ru", KA_ROUTE)[1] == "ru"
+    # the remaining languages, a further one the row has too, before the base field
+    assert localized({"title": "Base", "title_kk": "Қ"}, "title", "ru", ("ka",)) == ("Қ", "kk")
+    assert localized({"title": "Base", "title_ro": "R"}, "title", "ru", ("ka",)) == ("R", "ro")
+    assert localized({"title": "Base", "title_ro": "R"}, "title", "ru", KA_ROUTE)[1] == "en"
+    assert localized({}, "title", "ru", KA_ROUTE) == ("", "ru")
+
+
+def _georgian_work(store: Store) -> None:
+    store.insert_missing([make_installation(id=901, slug="tbilisi", title="Tbilisi work")])
+    fields = {"title_ka": "თბილისი", "description_ka": "აღწერა", "description": "About"}
+    store.update_installation(901, fields, 1, "cora")
+
+
+def test_stops_and_the_maps_tables_fall_back_on_the_route_order(store):
+    _georgian_work(store)
+    walk = build_walk(store)
+    stop = next(s for s in walk.stops if s["id"] == 901)
+    shown = localize_stop(stop, "ru", KA_ROUTE)
+    assert shown["title"] == "თბილისი" and shown["text_lang"]["title"] == "ka"
+    assert "title_ka" not in shown and "description_ka" not in shown
+    assert localize_stop(stop, "ru")["title"] == "Tbilisi work"  # no route order: as today
+    slim = json.loads(payloads.slim_table(walk, "ru", KA_ROUTE))
+    i = slim["id"].index(901)
+    assert (slim["title"][i], slim["titleLang"][i]) == ("თბილისი", "ka")
+    assert json.loads(payloads.slim_table(walk, "ru"))["title"][i] == "Tbilisi work"
+    chunk = i // payloads.DETAILS_CHUNK
+    details = json.loads(payloads.details_table(walk, "kk", chunk, KA_ROUTE))
+    j = details["id"].index(901)
+    assert (details["description"][j], details["descriptionLang"][j]) == ("აღწერა", "ka")
+
+
+def test_names_of_festivals_and_events_fall_back_on_the_route_order(store):
+    festival = store.records("festival")[0]
+    texts = {"name_ka": "ფესტი", "name_ru": "", "name_kk": ""}
+    store.update_record("festival", festival["id"], texts, festival["version"], "cora")
+    walk = build_walk(store)
+    stop = next(s for s in walk.stops if s["festival_slug"] == festival["slug"])
+    assert stop["festival_name_ka"] == "ფესტი"
+    assert localize_stop(stop, "ru", ("ka",))["festival_name"] == "ფესტი"
+    assert "festival_name_ka" not in localize_stop(stop, "ru", ("ka",))
+    event = {"name": "Opening", "name_ka": "გახსნა", "place_ru": "Парк", "start": "2026-09-01"}
+    shown = localize_event(event, "kk", ("ka",))
+    assert (shown["name"], shown["text_lang"]["name"]) == ("გახსნა", "ka")
+    assert (shown["place"], shown["text_lang"]["place"]) == ("Парк", "ru")
+    assert "name_ka" not in shown and "place_ru" not in shown
+    assert localize_event(event, "kk")["name"] == "Opening"
