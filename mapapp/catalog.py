@@ -430,6 +430,7 @@ def stop_feature(stop: dict[str, Any]) -> dict[str, Any]:
     """An RFC 7946 Feature for one published stop."""
     props = {k: stop.get(k) for k in PUBLIC_FIELDS}
     props.update((k, stop[k]) for k in _OPTIONAL_PUBLIC_FIELDS if k in stop)
+    props.update((k, stop[k]) for k in translation_keys(stop, "work") if k not in props)
     return {
         "type": "Feature",
         "id": stop["id"],

@@ -2324,6 +2324,13 @@ class Store:
                 keep,
             )
 
+    def translation_languages(self) -> list[str]:
+        """Every language some text of a work or a record is written in, sorted."""
+        if not self._has_translations():
+            return []
+        rows = self.db.execute("SELECT DISTINCT lang FROM translations ORDER BY lang")
+        return [r[0] for r in rows.fetchall()]
+
     @staticmethod
     def _restored_extras(
         entity: str, current: dict[str, Any] | None, snapshot: dict[str, Any]

@@ -11,12 +11,31 @@ import json
 
 import pytest
 
-from mapapp import payloads
+from mapapp import exchange, geo, payloads
 from mapapp import store as store_module
-from mapapp.catalog import build_walk, localize_stop
+from mapapp.catalog import build_walk, localize_stop, stop_feature
+from mapapp.editing import (
+    Invalid,
+    Workspace,
+    apply_import,
+    content_languages,
+    save_record,
+    save_work,
+)
 from mapapp.events import localize_event
-from mapapp.records import LANGUAGES, fallback_order, localized
+from mapapp.records import (
+    COLUMNS,
+    LANGUAGES,
+    fallback_order,
+    localized,
+    read_csv_text,
+    validate_record,
+    validate_row,
+    write_csv,
+    write_records_csv,
+)
 from mapapp.store import Store, migrations
+from mapapp.web.labels import error_text
 
 from .conftest import make_installation
 
@@ -242,6 +261,10 @@ def test_stops_and_the_maps_tables_fall_back_on_the_route_order(store):
     assert shown["title"] == "თბილისი" and shown["text_lang"]["title"] == "ka"
     assert "title_ka" not in shown and "description_ka" not in shown
     assert localize_stop(stop, "ru")["title"] == "Tbilisi work"  # no route order: as today
+    assert stop_feature(stop)["properties"]["title_ka"] == "თბილისი"  # every translation
+    assert "title_ka" not in stop_feature(shown)["properties"]
+    exported = json.loads(exchange.export_geojson(store.all_installations()))
+    assert {f["properties"].get("title_ka") for f in exported["features"]} == {None, "თბილისი"}
     slim = json.loads(payloads.slim_table(walk, "ru", KA_ROUTE))
     i = slim["id"].index(901)
     assert (slim["title"][i], slim["titleLang"][i]) == ("თბილისი", "ka")
@@ -267,3 +290,117 @@ def test_names_of_festivals_and_events_fall_back_on_the_route_order(store):
     assert (shown["place"], shown["text_lang"]["place"]) == ("Парк", "ru")
     assert "name_ka" not in shown and "place_ru" not in shown
     assert localize_event(event, "kk")["name"] == "Opening"
+
+
+# texts in any content language ---------------------------------------------------------
+
+
+def _row(**fields) -> dict:
+    return {**make_installation().model_dump(), **fields}
+
+
+def test_a_work_takes_texts_in_any_language_babel_knows():
+    rec, errors = validate_row(_row(title_ka="  წითელი ხალხი ", description_ro="Pictură"), 2)
+    assert errors == []
+    dumped = rec.model_dump()
+    assert dumped["title_ka"] == "წითელი ხალხი" and dumped["description_ro"] == "Pictură"
+    assert "notes" not in validate_row(_row(notes="ignored", kind_ka="x"), 2)[0].model_dump()
+
+
+def test_unknown_language_codes_and_long_texts_are_refused_per_field(app):
+    _, errors = validate_row(_row(title_xq="?", address_en="Abay 1", title_ka="x" * 201), 3)
+    by_field = {e.field: e for e in errors}
+    assert set(by_field) == {"title_xq", "address_en", "title_ka"}
+    assert by_field["title_xq"].code == "unknown_language"
+    assert dict(by_field["title_xq"].params) == {"language": "xq", "base": "title"}
+    assert by_field["title_ka"].code == "too_long"
+    assert dict(by_field["title_ka"].params) == {"max_length": 200}
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        shown = error_text(by_field["title_xq"])
+    assert "xq" in shown and "title_ka" in shown and "language code" not in shown
+    _, errors = validate_record("artist", {"slug": "a", "name": "A", "bio_xq": "?"}, 2)
+    assert [(e.field, e.code) for e in errors] == [("bio_xq", "unknown_language")]
+    rec, errors = validate_record("tour", {"slug": "t", "name": "T", "works": "a",
+                                           "start_note_ka": "მეტრო"}, 2)  # fmt: skip
+    assert errors == [] and rec.model_dump()["start_note_ka"] == "მეტრო"
+
+
+def test_csv_carries_the_further_languages_the_data_uses(store):
+    work = store.installation(1)
+    store.update_installation(1, {"title_ka": "=წითელი", "address_ro": "Str"}, work["version"], "")
+    text = write_csv(store.all_installations())
+    header = text.splitlines()[0].split(",")
+    assert header == [*COLUMNS, "address_ro", "title_ka"]
+    assert "'=წითელი" in text  # spreadsheet-safe, as every cell
+    good, errors = read_csv_text(text)
+    assert errors == []
+    first = dict(good)[2].model_dump()
+    assert first["title_ka"] == "=წითელი" and first["address_ro"] == "Str"
+    assert write_csv(store.all_installations()[1:]).splitlines()[0].split(",") == list(COLUMNS)
+
+
+def test_an_import_adds_and_changes_texts_in_further_languages(store):
+    rows = store.all_installations()
+    rows[0]["title_ka"] = "თბილისი"
+    for row in rows[1:]:
+        row["title_ka"] = ""  # an empty cell: nothing to change
+    route = geo.Route.from_coords(store.current_route()["coordinates"])
+    content = write_csv(rows).encode()
+    plan = exchange.plan_import(content, "works.csv", store.all_installations(), route, 1000.0)
+    assert plan.errors == [] and plan.creates == []
+    assert plan.updates == [(rows[0]["id"], {"title_ka": "თბილისი"})]
+    ws = Workspace(store=store, route=route, username="cora")
+    apply_import(ws, plan.creates, plan.updates)
+    assert store.installation(rows[0]["id"])["title_ka"] == "თბილისი"
+    again = exchange.plan_import(content, "works.csv", store.all_installations(), route, 1000.0)
+    assert again.updates == []
+
+
+def test_a_curators_save_keeps_or_changes_texts_in_further_languages(store):
+    route = geo.Route.from_coords(store.current_route()["coordinates"])
+    ws = Workspace(store=store, route=route, username="cora")
+    work = store.installation(1)
+    saved = save_work(ws, 1, {"title_ka": "წითელი"}, work["version"])
+    assert saved["title_ka"] == "წითელი" and saved["title_ru"] == work["title_ru"]
+    kept = save_work(ws, 1, {"title": "Renamed"}, saved["version"])
+    assert kept["title_ka"] == "წითელი" and kept["title"] == "Renamed"
+    with pytest.raises(Invalid) as refused:
+        save_work(ws, 1, {"title_zz": "?"}, kept["version"])
+    assert [e.field for e in refused.value.errors] == ["title_zz"]
+    festival = store.records("festival")[0]
+    record = save_record(ws, "festival", festival["id"], {"name_ro": "Fest"}, festival["version"])
+    assert record["name_ro"] == "Fest"
+    assert "name_ro" in write_records_csv("festival", store.records("festival")).splitlines()[0]
+
+
+# the curator's form ----------------------------------------------------------------------
+
+
+def test_the_work_form_offers_the_further_languages_texts_are_written_in(
+    cclient, auth, curator_app
+):
+    from .test_curator import edit_form
+
+    auth.login()
+    store = Store.open(curator_app.config["DB"])
+    try:
+        assert content_languages(store) == ["kk", "ru"]
+        festival = store.records("festival")[0]
+        store.update_record("festival", festival["id"], {"name_ka": "ფ"}, festival["version"], "")
+        assert content_languages(store) == ["ka", "kk", "ru"]
+        page = cclient.get("/curator/1").text
+        assert 'name="title_ka"' in page and 'lang="ka"' in page and "ქართული" in page
+        assert 'name="title_ro"' not in page
+        row = cclient.get("/api/curator/installations/1").json
+        form = edit_form(row, title_ka="წითელი", description_ka="მურალი")
+        assert cclient.post("/curator/1", data=form).status_code == 302
+        saved = store.installation(1, published_only=False)
+        assert saved["title_ka"] == "წითელი" and saved["version"] == row["version"] + 1
+        stale = cclient.post("/curator/1", data={**form, "title_ka": "სხვა"})
+        assert stale.status_code == 409  # the version check, as for every field
+        assert store.installation(1, published_only=False)["title_ka"] == "წითელი"
+        bad = edit_form(saved, title_ka="x" * 201)
+        refused = cclient.post("/curator/1", data=bad)
+        assert refused.status_code == 400 and 'id="error-title_ka"' in refused.text
+    finally:
+        store.close()
