@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from flask import url_for
 
 from mapapp import exchange, geo, payloads
 from mapapp import store as store_module
@@ -399,8 +400,28 @@ def test_the_work_form_offers_the_further_languages_texts_are_written_in(
         stale = cclient.post("/curator/1", data={**form, "title_ka": "სხვა"})
         assert stale.status_code == 409  # the version check, as for every field
         assert store.installation(1, published_only=False)["title_ka"] == "წითელი"
+        history = cclient.get("/curator/1/history")
+        assert history.status_code == 200 and "წითელი" in history.text
+        with curator_app.test_request_context():
+            url = url_for("curator_records.history", kind="festival", id=festival["id"])
+        assert "ფ" in cclient.get(url).text
         bad = edit_form(saved, title_ka="x" * 201)
         refused = cclient.post("/curator/1", data=bad)
         assert refused.status_code == 400 and 'id="error-title_ka"' in refused.text
     finally:
         store.close()
+
+
+def test_the_curator_api_takes_texts_in_further_languages(cclient, auth):
+    auth.login()
+    row = cclient.get("/api/curator/installations/1").json
+    resp = cclient.patch(
+        "/api/curator/installations/1", json={"version": row["version"], "title_ka": "წითელი"}
+    )
+    assert resp.status_code == 200 and resp.json["title_ka"] == "წითელი"
+    bad = cclient.patch(
+        "/api/curator/installations/1",
+        json={"version": resp.json["version"], "title_zz": "?", "address_ro": 5},
+    )
+    assert bad.status_code == 400
+    assert bad.json["codes"] == {"title_zz": "unknown_language", "address_ro": "not_text"}
