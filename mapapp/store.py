@@ -848,6 +848,23 @@ def is_busy(exc: BaseException) -> bool:
     )
 
 
+def _journal_in_wal(db: Database, timeout: float) -> None:
+    """Put the database in WAL mode, waiting up to ``timeout`` while another process
+    holds it: changing the journal mode does not wait on the busy timeout, and a
+    first start finds the other first start migrating the new file."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -873,7 +890,7 @@ class Store:
             db.execute("PRAGMA foreign_keys = ON")
             db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             if str(path) != ":memory:":
-                db.execute("PRAGMA journal_mode = WAL")
+                _journal_in_wal(db, timeout)
         except BaseException:
             conn.close()  # e.g. a full disk: never leave the connection open
             raise
@@ -2294,9 +2311,9 @@ class Store:
         for row in out:
             mine = found.get(row["id"], {})
             for key in fixed:  # before m020 the row has the column: it stays
-                row.setdefault(key, mine.get(key, ""))
-            for key in sorted(mine):
-                row.setdefault(key, mine[key])
+                row.setdefault(key, "")
+            for key in sorted(mine):  # a column made again after m020 stays empty
+                row[key] = mine[key]
         return out
 
     def _write_texts(self, entity: str, entity_id: int, fields: dict[str, Any]) -> None:

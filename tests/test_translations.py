@@ -8,6 +8,7 @@ writes of translations, and the public change counter for them. A Georgian
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 from flask import url_for
@@ -425,3 +426,33 @@ def test_the_curator_api_takes_texts_in_further_languages(cclient, auth):
     )
     assert bad.status_code == 400
     assert bad.json["codes"] == {"title_zz": "unknown_language", "address_ro": "not_text"}
+
+
+def test_a_translation_wins_over_a_column_of_the_same_name_added_after_m020(store):
+    """A migration that ran after m020 and made a ``<field>_<lang>`` column again (a
+    branch's, merged later) leaves it empty: the stored translation is what counts."""
+    work = store.installation(1)
+    with store.write():
+        store.db.execute("ALTER TABLE installations ADD COLUMN title_ka TEXT NOT NULL DEFAULT ''")
+        store.db.execute("ALTER TABLE installations ADD COLUMN extra_ru TEXT")
+    assert store.installation(1)["title_ru"] == work["title_ru"]
+    store.update_installation(1, {"title_ka": "წითელი"}, work["version"], "cora")
+    assert store.installation(1)["title_ka"] == "წითელი"
+
+
+def test_opening_waits_while_another_process_holds_the_journal(tmp_path, monkeypatch):
+    calls: list[str] = []
+    real = store_module.Database.execute
+
+    def busy_once(self, sql, *args, **kwargs):
+        if sql.startswith("PRAGMA journal_mode") and not calls:
+            calls.append(sql)
+            raise sqlite3.OperationalError("database is locked")
+        return real(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.Database, "execute", busy_once)
+    opened = Store.open(tmp_path / "new.sqlite", timeout=2)
+    try:
+        assert calls and opened.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        opened.close()
