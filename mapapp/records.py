@@ -786,7 +786,7 @@ class References:
             return value
         wanted = value.casefold()
         for key, row in self.festivals.items():
-            names = (row.get(c) or "" for c in ("name", "name_ru", "name_kk"))
+            names = (row.get(c) or "" for c in ("name", *translation_keys(row, "festival")))
             if any(n.casefold() == wanted for n in names):
                 return key
         return None

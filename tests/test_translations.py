@@ -205,6 +205,8 @@ def test_a_records_text_in_a_further_language_and_its_history(store):
     seeded = store.record_history("festival", festival["id"])[1]
     restored = store.restore_record("festival", festival["id"], seeded["id"], saved["version"], "")
     assert "name_ro" not in restored and restored["name"] == festival["name"]
+    store.update_record("festival", festival["id"], {"name_ka": "ფესტი"}, restored["version"], "")
+    assert store.references().festival_key("ფესტი") == festival["slug"]  # as in a CSV's cell
 
 
 def test_a_list_reads_its_translations_in_one_query(store, monkeypatch):
