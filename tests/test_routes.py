@@ -303,3 +303,27 @@ def test_a_routes_texts_fall_back_on_its_own_languages(db_path, tmp_path):
     assert titles["test-tbilisi-georgian"] == "სატესტო შადრევანი"
     page = client.get(f"/{TEST_ROUTE}/installations/test-tbilisi-georgian?lang=kk").text
     assert 'lang="ka"' in page and "სატესტო შადრევანი" in page
+
+
+# the command line ----------------------------------------------------------------------
+
+
+def test_the_command_line_exports_and_measures_one_route(db_path, tmp_path):
+    from click.testing import CliRunner
+
+    from mapapp.cli import cli
+
+    with closing(Store.open(db_path)) as store:
+        add_test_route(store)
+    runner = CliRunner()
+    out = tmp_path / "tbilisi.gpx"
+    args = ["export", "--db", str(db_path), "--format", "gpx", "--route", TEST_ROUTE]
+    result = runner.invoke(cli, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    gpx = out.read_text()
+    assert "Rustaveli test walk" in gpx and "Test mural on Rustaveli" in gpx
+    assert "Vodoskop" not in gpx and "Test draft" not in gpx
+    table = runner.invoke(cli, ["coverage", "--db", str(db_path), "--route", TEST_ROUTE])
+    assert table.exit_code == 0, table.output
+    wrong = runner.invoke(cli, ["coverage", "--db", str(db_path), "--route", "nowhere"])
+    assert wrong.exit_code != 0 and "esentai" in wrong.output and TEST_ROUTE in wrong.output
