@@ -7,8 +7,13 @@ store calls the curators' pages use.
 
 from __future__ import annotations
 
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
+from mapapp.app import create_app
 from mapapp.records import Route
 from mapapp.store import Store
 
@@ -55,3 +60,20 @@ def add_test_route(store: Store, **fields: Any) -> dict[str, Any]:
         values.pop("id", None)
         store.create_installation(values, "test")
     return row
+
+
+def two_route_app(db_path: Path, tmp_path: Path, **config: Any) -> Flask:
+    """An app over ``db_path`` with the test route added (``config`` overrides)."""
+    with closing(Store.open(db_path)) as store:
+        add_test_route(store)
+    return create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "SECRET_KEY": "test",
+            "TILES": "",
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "RATELIMIT_ENABLED": False,
+            **config,
+        }
+    )
