@@ -615,7 +615,7 @@ def coverage_command(
         return
     what = "art" if picked.is_art else ", ".join(picked.kinds)
     works_name = " ".join(filter(None, [", ".join(wanted), what]))
-    x, y = geo.to_metric([w["lon"] for w in works], [w["lat"] for w in works])
+    x, y = geo.to_metric([w["lon"] for w in works], [w["lat"] for w in works], walk.route.crs)
     route_error = uncertainty.route_error_m(walk.route_properties)
     likely = uncertainty.share_range(
         walk.route,

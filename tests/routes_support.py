@@ -77,3 +77,12 @@ def two_route_app(db_path: Path, tmp_path: Path, **config: Any) -> Flask:
             **config,
         }
     )
+
+
+def add_test_record(store: Store, kind: str, **fields: Any) -> dict[str, Any]:
+    """Store a record of ``kind`` (``"tour"``, ``"event"``...) made for a test."""
+    from mapapp.records import RECORD_TYPES
+
+    values = RECORD_TYPES[kind].model(**fields).model_dump()
+    values.pop("id", None)
+    return store.create_record(kind, values, "test")

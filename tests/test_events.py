@@ -309,7 +309,7 @@ def test_a_2025_timed_event_is_at_utc_plus_5(cclient, auth):
             "name": "Walk",
             "start": "2025-09-10T19:00",
             "end": "2025-09-10T21:00",
-            "edition": "artbat-fest-11",
+            "edition": "artbat-fest-9",  # an edition with works on the route: on its feeds
         },
     )
     assert resp.status_code == 201, resp.get_json()

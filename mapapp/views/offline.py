@@ -282,7 +282,7 @@ class OfflinePage:
             "changedText": changed_text(corridor["changed_at"], current_language()),
             "tiles": None,
             "strings": offline_strings(),
-            "contract": contract.browser_contract(),
+            "contract": contract.browser_contract(**current_walk().contract_args),
         }
         if template and self.tiles_reason is None:
             settings["tiles"] = {
