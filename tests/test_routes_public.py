@@ -176,3 +176,67 @@ def test_every_text_page_of_a_route_names_it_and_links_all_routes(client):
             assert f'href="/{TEST_ROUTE}{path}?lang=kk"' in html, path
     home = client.get("/?lang=ru").text
     assert "all-routes" not in home  # the home page is the list of routes itself
+
+
+def test_saved_scenarios_belong_to_the_route_they_were_made_on(cclient, auth, db_path):
+    with closing(Store.open(db_path)) as store:
+        from .routes_support import add_test_route
+
+        add_test_route(store)
+    auth.login()
+    river = cclient.post(
+        "/esentai/planner/scenarios",
+        data={"name": "River plan", "sites": "43.2301,76.9254", "query": "radius=200"},
+    )
+    city = cclient.post(
+        f"/{TEST_ROUTE}/planner/scenarios",
+        data={"name": "Rustaveli plan", "sites": "41.6962,44.7965", "query": "radius=200"},
+    )
+    assert river.status_code == city.status_code == 303
+    for resp in (river, city):  # read the flashed "saved" message
+        cclient.get(resp.headers["Location"])
+    with closing(Store.open(db_path)) as store:
+        rows = {r["name"]: r for r in store.scenarios()}
+        routes = {r["slug"]: r["id"] for r in store.route_records()}
+    assert rows["River plan"]["route_id"] == routes["esentai"]
+    assert rows["Rustaveli plan"]["route_id"] == routes[TEST_ROUTE]
+    esentai = cclient.get("/esentai/planner").text
+    assert "River plan" in esentai and "Rustaveli plan" not in esentai
+    tbilisi = cclient.get(f"/{TEST_ROUTE}/planner").text
+    assert "Rustaveli plan" in tbilisi and "River plan" not in tbilisi
+    other = rows["River plan"]["id"]
+    assert "River plan" not in cclient.get(f"/{TEST_ROUTE}/planner?scenario={other}").text
+    gone = cclient.post(f"/{TEST_ROUTE}/planner/scenarios/{other}/delete")
+    assert gone.status_code == 404
+    assert cclient.post(f"/esentai/planner/scenarios/{other}/delete").status_code == 303
+
+
+def test_scenarios_saved_before_routes_migrate_to_the_first_route(tmp_path):
+    from mapapp.store import migrations
+
+    now = "2026-11-01T00:00:00+00:00"
+    with closing(Store.open(tmp_path / "old.sqlite")) as store:
+        migrations.apply(store.db, stop_before="m022_scenario_routes")
+        store.db["route_records"].insert(
+            {
+                "slug": "esentai",
+                "name": "Esentai",
+                "status": "active",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        store.db["plan_scenarios"].insert(
+            {
+                "name": "Old plan",
+                "sites": "[[76.92, 43.23]]",
+                "settings": "{}",
+                "drafts": "{}",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        migrations.apply(store.db)
+        [row] = store.scenarios()
+        assert row["route_id"] == store.record_by_slug("route", "esentai")["id"]
+        assert store.route_scenarios(row["route_id"]) == [row]

@@ -727,7 +727,7 @@ def _scenario_context(scenario: ScenarioParams) -> dict[str, Any]:
     if not drafts_allowed():
         return {"saved_scenarios": [], "saved": None}
     store = get_store()
-    saved = store.scenario(scenario.saved) if scenario.saved is not None else None
+    saved = route_scenario(scenario.saved) if scenario.saved is not None else None
     listed = [
         {
             **s,
@@ -739,9 +739,17 @@ def _scenario_context(scenario: ScenarioParams) -> dict[str, Any]:
                 sites=scenarios.format_sites(s["sites"]),
             ),
         }
-        for s in store.scenarios()
+        for s in store.route_scenarios(current_walk().record["id"])
     ]
     return {"saved_scenarios": listed, "saved": saved}
+
+
+def route_scenario(scenario_id: int) -> dict[str, Any] | None:
+    """The saved scenario ``scenario_id`` if it was made on the request's route."""
+    found = get_store().scenario(scenario_id)
+    if found is None or found.get("route_id") != current_walk().record.get("id"):
+        return None
+    return found
 
 
 def _request_params() -> tuple[CoverageParams, ScenarioParams, dict[str, str]]:
@@ -750,7 +758,7 @@ def _request_params() -> tuple[CoverageParams, ScenarioParams, dict[str, str]]:
         request.args, field_labels(), drafts_allowed=drafts_allowed()
     )
     if not errors and scenario.saved is not None and not scenario.sites and drafts_allowed():
-        found = get_store().scenario(scenario.saved)
+        found = route_scenario(scenario.saved)
         if found is not None:
             scenario = ScenarioParams(
                 name=scenario.name or found["name"],
