@@ -28,6 +28,7 @@ from browser_support import (
     QuietHandler,
     build_db,
     published_rows,
+    serve_static,
     standing_rows,
     timeout_ms,
     timeout_s,
@@ -186,11 +187,6 @@ def offline_server(offline_app) -> Iterator[LiveServer]:
     server.server_close()
 
 
-class StaticHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def static_site(
     offline_app, tmp_path_factory: pytest.TempPathFactory
@@ -198,16 +194,9 @@ def static_site(
     """The exported site served by the standard library's static file server."""
     app, config, _probe = offline_app
     site = tmp_path_factory.mktemp("site") / "public"
-    export_site(app, site)
-    handler = functools.partial(StaticHandler, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    port = httpd.server_port
-    yield LiveServer(f"http://127.0.0.1:{port}", port, Path(config["DB"]), config), site
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=timeout_s(10))
+    export_site(app, site, route="esentai")  # the walk at the top, as before routes
+    for server in serve_static(site, config):
+        yield server, site
 
 
 # helpers --------------------------------------------------------------------------------
@@ -280,7 +269,7 @@ def test_map_works_offline_after_one_visit(
     _app, _config, probe = offline_app
     n_stops = len(published_rows()) + 1
     guarded = open_guarded(open_page, offline_server, viewport, tile_server.origin + "/")
-    page = guarded.open_map("/?lang=kk")
+    page = guarded.open_map("/esentai/?lang=kk")
     wait_offline_ready(page)
     expect(page.locator("#offline-note")).to_be_empty()
     kept_photos = [u for u in page.evaluate(KEPT_PHOTOS) if "/media/phone/" in u]
@@ -332,7 +321,7 @@ def test_offline_copies_hold_each_thing_once_and_cards_add_nothing(
     open_page, offline_server, tile_server
 ):
     guarded = open_guarded(open_page, offline_server, "desktop", tile_server.origin + "/")
-    page = guarded.open_map("/?lang=ru")
+    page = guarded.open_map("/esentai/?lang=ru")
     wait_offline_ready(page)
     before = kept(page)
     shell = next(v for k, v in before.items() if "shell" in k)
@@ -368,7 +357,7 @@ def test_save_route_shows_count_and_size_then_saves_the_corridor(
 ):
     expected = corridor(offline_server)
     guarded = open_guarded(open_page, offline_server, "phone", tile_server.origin + "/")
-    page = guarded.open_map("/?lang=en")
+    page = guarded.open_map("/esentai/?lang=en")
     wait_offline_ready(page)
     listed = page.evaluate(
         "() => JSON.parse(document.getElementById('offline-settings').textContent).tiles.list"
@@ -472,7 +461,7 @@ def test_whats_on_and_event_pages_open_offline_after_one_visit(
     open_page, offline_server, tile_server
 ):
     guarded = open_guarded(open_page, offline_server, "phone", tile_server.origin + "/")
-    page = guarded.open_map("/?lang=ru")
+    page = guarded.open_map("/esentai/?lang=ru")
     wait_offline_ready(page)
     page.wait_for_function(
         "async () => !!(await caches.match(new URL('/esentai/events/city-picnic-2018?lang=ru',"

@@ -14,11 +14,13 @@ from contextlib import closing
 
 import pytest
 import test_offline
-from browser_support import LiveServer, serve, timeout_ms
+from browser_support import LiveServer, serve, serve_static, timeout_ms
 from playwright.sync_api import expect
 from test_offline import TileServer, open_guarded, wait_offline_ready
 
 from mapapp import geo, tiles
+from mapapp.app import create_app
+from mapapp.site import export_site
 from mapapp.store import Store
 from tests.routes_support import TEST_LINE, TEST_ROUTE, add_test_route
 
@@ -37,6 +39,17 @@ def two_route_server(
         with closing(Store.open(server.db_path)) as store:
             add_test_route(store)
         yield server
+
+
+@pytest.fixture(scope="module")
+def two_route_site(
+    two_route_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """Both routes exported (the home page at the top, each route in its folder) and
+    served as plain files."""
+    site = tmp_path_factory.mktemp("two-route-site") / "public"
+    export_site(create_app(two_route_server.config), site)
+    yield from serve_static(site, two_route_server.config)
 
 
 def save_route(guarded, path: str) -> int:
@@ -90,4 +103,37 @@ def test_saving_route_b_keeps_route_a_and_both_open_offline(
     slugs = page.evaluate("() => Terrenkur.cluster.getLayers().map((m) => m.options.title)")
     assert len(slugs) == 2
     page.screenshot(path=str(artifacts / f"offline-two-routes-{viewport}.png"))
+    assert not guarded.blocked
+
+
+def test_an_export_of_both_routes_keeps_each_route_offline(
+    open_page, two_route_site, tile_server, viewport
+):
+    guarded = open_guarded(open_page, two_route_site, viewport, tile_server.origin + "/")
+    page = guarded.page
+    guarded.goto("/ru/")  # the home page lists both routes
+    expect(page.locator("ul.routes li")).to_have_count(2)
+    page.locator(f"ul.routes li[data-route={TEST_ROUTE}] a").first.click()
+    page.wait_for_url(two_route_site.url(f"/{TEST_ROUTE}/ru/"))
+    page.wait_for_selector(".folium-map[data-ready]", state="attached")
+    wait_offline_ready(page)
+    guarded.open_map("/esentai/ru/")
+    river_works = page.locator("#stop-count").inner_text()
+    wait_offline_ready(page)
+    kept = [k for k in caches(page) if "-data-" in k]
+    assert any("esentai~" in k for k in kept) and any(f"{TEST_ROUTE}~" in k for k in kept)
+
+    guarded.ignore_console(re.escape(tile_server.origin))
+    page.context.set_offline(True)
+    for path, count in ((f"/{TEST_ROUTE}/ru/", "2"), ("/esentai/ru/", river_works)):
+        resp = page.goto(two_route_site.url(path), wait_until="load")
+        assert resp is not None and resp.status == 200, path
+        page.wait_for_selector(".folium-map[data-ready]", state="attached")
+        expect(page.locator("#stop-count")).to_have_text(count)
+        expect(page.locator("#offline-note")).to_be_visible()
+    # a permalink of route B nobody opened: route B's shell, focused on the work
+    page.goto(two_route_site.url(f"/{TEST_ROUTE}/ru/installations/test-tbilisi-mural/"))
+    page.wait_for_selector(".folium-map[data-ready]", state="attached")
+    expect(page.locator("#stop-count")).to_have_text("2")
+    expect(page.locator(".leaflet-popup-content h2")).to_be_visible()
     assert not guarded.blocked
