@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from babel.dates import format_date
 
-from . import geo
+from . import contract, geo
 from .credits import public_photo
 from .inputs import csv_records
 from .provenance import HOW_WE_KNOW
@@ -129,6 +129,16 @@ class Walk:
     def languages(self) -> tuple[str, ...]:
         """The route's content languages, in its fallback order."""
         return route_languages(self.record)
+
+    @property
+    def contract_args(self) -> dict[str, Any]:
+        """The route's values the browser contract carries
+        (:func:`mapapp.contract.browser_contract`): walking speed, trigger zone, UTM zone."""
+        return {
+            "walking_speed_kmh": self.speed_kmh,
+            "trigger_m": float(self.record.get("trigger_m") or contract.TRIGGER_M),
+            "crs": self.route.crs,
+        }
 
     def by_slug(self, slug: str) -> dict[str, Any] | None:
         """The stop with ``slug``, or ``None``."""
@@ -585,6 +595,25 @@ def reference_layers(data_dir: Path, lang: str) -> dict[str, dict[str, Any]]:
             )
         layers[name] = {"type": "FeatureCollection", "features": out}
     return layers
+
+
+def walk_layers(walk: Walk, data_dir: Path, lang: str) -> dict[str, dict[str, Any]]:
+    """The reference layers' points within ``walk``'s corridor box (the line's bounds
+    widened by its ``corridor_m``): Almaty's crossings on an Almaty route, none
+    elsewhere. Layers left empty are dropped."""
+    corridor = float(walk.record.get("corridor_m") or 0) if walk.record else 0.0
+    west, south, east, north = walk.route.bbox_within(max(corridor, 1.0))
+    out = {}
+    for name, layer in reference_layers(data_dir, lang).items():
+        features = [
+            f
+            for f in layer["features"]
+            if west <= f["geometry"]["coordinates"][0] <= east
+            and south <= f["geometry"]["coordinates"][1] <= north
+        ]
+        if features:
+            out[name] = {**layer, "features": features}
+    return out
 
 
 # seeding ------------------------------------------------------------------------

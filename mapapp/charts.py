@@ -227,22 +227,26 @@ def coverage_map_svg(
                 zorder=1.5,
             )
     if works:
-        x, y = to_metric([p[0] for p in works], [p[1] for p in works])
+        x, y = to_metric([p[0] for p in works], [p[1] for p in works], route.crs)
         ax.scatter(x, y, color=COVERAGE_COLOURS[3], s=22, label=text["work"], zorder=4)
     if excluded:
-        x, y = to_metric([p[0] for p in excluded], [p[1] for p in excluded])
+        x, y = to_metric([p[0] for p in excluded], [p[1] for p in excluded], route.crs)
         ax.scatter(
             x, y, facecolor="none", edgecolor="#6b7785", s=28, label=text["excluded"], zorder=4
         )
     if report.suggestions:
-        x, y = to_metric([s.lon for s in report.suggestions], [s.lat for s in report.suggestions])
+        x, y = to_metric(
+            [s.lon for s in report.suggestions], [s.lat for s in report.suggestions], route.crs
+        )
         ax.scatter(x, y, marker="D", color="#6a1b9a", s=30, label=text["site"], zorder=5)
         for s, sx, sy in zip(report.suggestions, x, y, strict=True):
             ax.annotate(
                 str(s.rank), (sx, sy), xytext=(4, 4), textcoords="offset points", fontsize=7
             )
     if comparison is not None and comparison.sites:
-        x, y = to_metric([s.lon for s in comparison.sites], [s.lat for s in comparison.sites])
+        x, y = to_metric(
+            [s.lon for s in comparison.sites], [s.lat for s in comparison.sites], route.crs
+        )
         ax.scatter(
             x,
             y,
@@ -264,7 +268,7 @@ def coverage_map_svg(
                 color="#6a1b9a",
             )
     for g in report.gaps[:5]:
-        mx, my = to_metric([g.middle_lonlat[0]], [g.middle_lonlat[1]])
+        mx, my = to_metric([g.middle_lonlat[0]], [g.middle_lonlat[1]], route.crs)
         ax.annotate(
             str(g.rank),
             (mx[0], my[0]),

@@ -685,7 +685,17 @@ def coverage_command(
     is_flag=True,
     help="Write into a non-empty folder (an earlier export there is replaced).",
 )
-def export_site_command(db_path: Path, directory: Path, base_url: str, force: bool) -> None:
+@click.option(
+    "--route",
+    "route",
+    metavar="KEY",
+    default=None,
+    help="Export this route alone, at the folder's top (no home page); "
+    "without it, every active route in its own folder under a home page listing them.",
+)
+def export_site_command(
+    db_path: Path, directory: Path, base_url: str, force: bool, route: str | None
+) -> None:
     """Write the public map as a static site into DIRECTORY.
 
     Every language, a page per published work, the data as GeoJSON, the photos of
@@ -693,9 +703,15 @@ def export_site_command(db_path: Path, directory: Path, base_url: str, force: bo
     `python -m http.server` in DIRECTORY, serves it with no Python app behind it.
     Tiles come from MAPAPP_TILES as for `serve`.
 
+    Without --route: the home page listing the active routes at the top of
+    DIRECTORY and each route in its folder (DIRECTORY/esentai/...). With
+    --route KEY: that route's walk at the top, as a site of one walk (a GitHub
+    Pages site, say) expects.
+
     \b
     Example:
         mapapp export-site site/
+        mapapp export-site walk/ --route esentai --base-url /walk/
         cd site && python -m http.server 8000
     """
     from .site import ExportError, export_site
@@ -703,13 +719,16 @@ def export_site_command(db_path: Path, directory: Path, base_url: str, force: bo
     _open_seeded(db_path).close()
     app = _app({"DB": str(db_path)})
     try:
-        report = export_site(app, directory, base_url=base_url, force=force)
+        report = export_site(app, directory, base_url=base_url, force=force, route=route)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     for name in report.missing_photos:
         click.echo(f"warning: photo {name} is missing from the media folder", err=True)
+    routes = len(report.routes)
     click.echo(
-        f"{directory}: {report.pages} pages in {len(report.languages)} languages, "
+        f"{directory}: {routes} route{'s' if routes != 1 else ''} "
+        f"({', '.join(report.routes)}), "
+        f"{report.pages} pages in {len(report.languages)} languages, "
         f"{report.photos} photo(s), {len(report.files)} files, {report.bytes / 1e6:.1f} MB; "
         f"served at {report.base_path}"
     )

@@ -574,7 +574,7 @@ def _greedy_sites(
     access_i = np.zeros(cand_ch.size, np.intp)
     if rules.access_points:
         ax, ay = to_metric(
-            [p.lon for p in rules.access_points], [p.lat for p in rules.access_points]
+            [p.lon for p in rules.access_points], [p.lat for p in rules.access_points], route.crs
         )
         from scipy.spatial import cKDTree  # some 40 MB: loaded by the first query
 
@@ -606,7 +606,7 @@ def _greedy_sites(
         if rules.spacing_m:
             allowed &= np.hypot(cx - cx[best], cy - cy[best]) >= rules.spacing_m
         allowed[best] = False
-        lon, lat = to_lonlat([cx[best]], [cy[best]])
+        lon, lat = to_lonlat([cx[best]], [cy[best]], route.crs)
         near_access = rules.access_points[int(access_i[best])] if rules.access_points else None
         sites.append(
             SuggestedSite(
@@ -672,7 +672,9 @@ def coverage_report(
     """
     _check_coverage_args(radius_m, gap_m, segment_m, k)
     length = route.length_m
-    x, y = to_metric(np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float)))
+    x, y = to_metric(
+        np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float)), route.crs
+    )
     edges = segment_edges(length, segment_m)
     merged, counts, near = covered_by(route.line_m, x, y, radius_m, edges)
     covered = float(np.sum(merged[:, 1] - merged[:, 0]))
@@ -685,8 +687,8 @@ def coverage_report(
     gap_ch = coverage_gaps(merged, length, gap_m)
     ends_xy = shapely.line_interpolate_point(route.line_m, gap_ch.ravel())
     mid_xy = shapely.line_interpolate_point(route.line_m, gap_ch.mean(axis=1))
-    glon, glat = to_lonlat(shapely.get_x(ends_xy), shapely.get_y(ends_xy))
-    mlon, mlat = to_lonlat(shapely.get_x(mid_xy), shapely.get_y(mid_xy))
+    glon, glat = to_lonlat(shapely.get_x(ends_xy), shapely.get_y(ends_xy), route.crs)
+    mlon, mlat = to_lonlat(shapely.get_x(mid_xy), shapely.get_y(mid_xy), route.crs)
     gaps = tuple(
         CoverageGap(
             rank=i + 1,

@@ -43,7 +43,7 @@ def route_parts_lonlat(
         sizes.append(inner.shape[0] + 2)
     if not sizes:
         return []
-    lon, lat = to_lonlat(np.concatenate(pieces_x), np.concatenate(pieces_y))
+    lon, lat = to_lonlat(np.concatenate(pieces_x), np.concatenate(pieces_y), route.crs)
     lon, lat = np.round(lon, 6), np.round(lat, 6)
     parts = []
     offset = 0
@@ -144,7 +144,7 @@ def coverage_csv(route: Route, report: CoverageReport) -> str:
     """
     edges = np.array([[s.start_m, s.end_m] for s in report.segments]).reshape(-1, 2)
     at = shapely.line_interpolate_point(route.line_m, edges.ravel())
-    elon, elat = to_lonlat(shapely.get_x(at), shapely.get_y(at))
+    elon, elat = to_lonlat(shapely.get_x(at), shapely.get_y(at), route.crs)
     (lon0, lon1), (lat0, lat1) = (
         (route.line_lonlat.coords[0][0], route.line_lonlat.coords[-1][0]),
         (route.line_lonlat.coords[0][1], route.line_lonlat.coords[-1][1]),

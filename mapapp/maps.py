@@ -358,7 +358,7 @@ def planner_settings(
             for w in works
         ],
         "strings": {**PLANNER_STRINGS, **(strings or {})},
-        "contract": contract.browser_contract(links),
+        "contract": contract.browser_contract(links, crs=route.crs),
     }
 
 

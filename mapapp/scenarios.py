@@ -239,7 +239,7 @@ def compare(
         **kwargs,  # type: ignore[arg-type]
     )
     base = np.array(today.covered, float).reshape(-1, 2)
-    sx, sy = to_metric(site_lon, site_lat)
+    sx, sy = to_metric(site_lon, site_lat, route.crs)
     sx, sy = np.atleast_1d(sx), np.atleast_1d(sy)
     owner, start, end = disc_intervals(route.line_m, sx, sy, radius_m)
     own = [np.column_stack([start[owner == i], end[owner == i]]) for i in range(sx.size)]

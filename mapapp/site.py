@@ -36,13 +36,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from . import payloads
 from .records import LANGUAGES
 from .views import events as event_views
+from .views import routes as route_views
 from .views.offline import manifest_doc, manifest_json
 from .views.public import (
     SETTINGS_ID,
@@ -52,6 +53,7 @@ from .views.public import (
     stops_page_count,
 )
 from .web import assets
+from .web.routing import route_index
 from .web.urls import ExportUrls, language_dir, use
 from .web.walk import current_walk
 
@@ -75,6 +77,7 @@ class ExportReport:
     directory: Path
     base_path: str
     languages: tuple[str, ...]
+    routes: list[str] = field(default_factory=list)  # the keys of the routes exported
     pages: int = 0
     photos: int = 0
     files: list[str] = field(default_factory=list)
@@ -154,100 +157,96 @@ def _prepare(directory: Path, force: bool) -> None:
 
 
 @contextmanager
-def _page_request(app: Flask, base: str, path: str, lang: str) -> Iterator[None]:
+def _page_request(
+    app: Flask, base: str, path: str, lang: str, route: str | None = None
+) -> Iterator[None]:
+    """A request for one page in ``lang`` on ``route`` (``None``: no route, the home
+    page). ``test_request_context`` runs no URL value preprocessor, so the route is
+    set here as a request of its URL would set it."""
     with app.test_request_context(path, base_url=base, query_string={"lang": lang}):
+        if route is not None:
+            g.route_slug = route
         yield
 
 
+@dataclass
+class _Export:
+    """What every route's part of an export shares."""
+
+    app: Flask
+    out: _Writer
+    base: str  # the fake origin and root the pages are rendered at
+    root: str  # the URL path the site is served at
+    default: str  # the default language (its pages at the top of a route's folder)
+    base_url: str  # as given (a full address lets the feeds link the event pages)
+    home: bool  # whether the export has the home page listing the routes
+    photos: dict[str, dict[str, Any]] = field(default_factory=dict)  # name: its work
+
+    def urls(self, route_folder: str, slug: str | None = None, folder: str = "installations"):
+        return ExportUrls(
+            self.root + route_folder, self.default, slug, folder, root=self.root, home=self.home
+        )
+
+    def data(self, path: str) -> bytes:
+        resp = self.app.test_client().get(path)
+        if resp.status_code != 200:
+            raise ExportError(f"{path} answered HTTP {resp.status_code}")
+        return resp.get_data()
+
+
 def export_site(
-    app: Flask, directory: Path, *, base_url: str = "/", force: bool = False
+    app: Flask,
+    directory: Path,
+    *,
+    base_url: str = "/",
+    force: bool = False,
+    route: str | None = None,
 ) -> ExportReport:
     """Write the public site into ``directory``; see the module docstring.
 
+    Without ``route``: the home page listing the active routes at the root (in each
+    language) and each route in its own folder, ``<route>/``. With ``route`` (a key):
+    that route alone, at the root, with no home page.
+
     Raises :class:`ExportError` when the folder is not empty (unless ``force``), when
-    a page links to something a static host cannot serve, or when a file a page
-    needs is missing from the export.
+    the route is unknown, when a page links to something a static host cannot serve,
+    or when a file a page needs is missing from the export.
     """
     prefix = base_path(base_url)
     directory = Path(directory)
-    _prepare(directory, force)
     default = app.config.get("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     if default not in LANGUAGES:
         default = LANGUAGES[0]
     languages = (default, *(lang for lang in LANGUAGES if lang != default))
     base = "http://static.invalid" + prefix
+    with app.app_context():
+        index = route_index()
+    if route is not None and route not in index.by_slug:
+        known = ", ".join(sorted(index.by_slug)) or "none"
+        raise ExportError(f"there is no route {route!r} (routes: {known})")
+    _prepare(directory, force)
     report = ExportReport(directory, prefix, languages)
     out = _Writer(directory, report)
+    job = _Export(app, out, base, prefix, default, base_url, home=route is None)
 
-    with _page_request(app, base, "/", default):
-        walk = current_walk()
-    stops = walk.stops
-    api = f"/api/routes/{walk.slug}"
-    version = payloads.data_token(walk)
-    client = app.test_client()
-
-    def data(path: str) -> bytes:
-        resp = client.get(path)
-        if resp.status_code != 200:
-            raise ExportError(f"{path} answered HTTP {resp.status_code}")
-        return resp.get_data()
-
-    # pages: the map and a permalink per work, in every language; the plain list
-    for lang in languages:
-        for stop in [None, *stops]:
-            slug = None if stop is None else stop["slug"]
-            path = "/" if stop is None else f"/installations/{slug}"
-            urls = ExportUrls(prefix, default, slug)
-            with _page_request(app, base, path, lang), use(urls):
-                body, _status = render_map_page(focus=stop)
-            out.write(urls.page(lang, slug).removeprefix(prefix) + "index.html", body)
+    if route is not None:
+        _export_route(job, route, "", languages)
+    else:
+        for row in index.active:
+            _export_route(job, row["slug"], f"{row['slug']}/", languages)
+        for lang in languages:
+            with _page_request(app, base, "/", lang), use(job.urls("")):
+                out.write(language_dir(lang, default) + "index.html", route_views.render_home())
             report.pages += 1
-        for artist in walk.artist_keys():
-            urls = ExportUrls(prefix, default, artist, folder="artists")
-            with _page_request(app, base, f"/artists/{artist}", lang), use(urls):
-                body = render_artist_page(artist)
-            out.write(urls.page(lang, artist, "artists").removeprefix(prefix) + "index.html", body)
-            report.pages += 1
-        _export_events(app, out, base, prefix, default, lang, base_url)
-        urls = ExportUrls(prefix, default)
-        for page in range(1, stops_page_count(walk) + 1):
-            with _page_request(app, base, "/stops", lang), use(urls):
-                rel = urls.stops_page(page).removeprefix(prefix) + "index.html"
-                out.write(rel, render_stops_page(page))
-            report.pages += 1
-        with _page_request(app, base, "/manifest.webmanifest", lang), use(urls):
-            doc = manifest_doc(lang, urls.page(lang), prefix)
-        out.write(language_dir(lang, default) + "manifest.webmanifest", manifest_json(doc))
-        # the map's data in this language, once, as the API sends it
-        with _page_request(app, base, "/", lang), use(urls):
-            stops_rel = urls.stops_data(version, lang).removeprefix(prefix)
-            details_rel = urls.details_template(version, lang).removeprefix(prefix)
-        out.write(stops_rel, data(f"{api}/stops.json?lang={lang}"))
-        for n in range(payloads.chunk_count(len(stops))):
-            out.write(
-                details_rel.replace("{n}", str(n)), data(f"{api}/details/{n}.json?lang={lang}")
-            )
-    out.write(
-        ExportUrls(prefix, default).route_data(version).removeprefix(prefix),
-        data(f"{api}/route.geojson"),
-    )
 
-    with _page_request(app, base, "/404.html", default), use(ExportUrls(prefix, default)):
+    with _page_request(app, base, "/404.html", default, route), use(job.urls("")):
         text = _("There is no page at this address.")
         missing = render_template("error.html", error=NotFound(text), message=text)
     out.write("404.html", missing)
 
-    # the data, as the API serves it, for other programs
-    for rel in DATA_PATHS:
-        out.write(rel, data(api + rel.removeprefix("api")))
-
     # photos of published works only (and of their life's entries)
     media = Path(app.config["MEDIA_DIR"])
-    names = [(stop, n) for stop in stops for n in _photo_names(stop)]
-    names += [(stop, e.get("photo") or "") for stop in stops for e in stop.get("life") or ()]
-    for stop, name in names:
-        if not name:
-            continue
+    for name, stop in sorted(job.photos.items()):
         if "/" in name or "\\" in name or name.startswith("."):
             raise ExportError(f"work {stop['slug']!r} has an unsafe photo name {name!r}")
         found = False
@@ -274,28 +273,85 @@ def export_site(
     return report
 
 
-def _export_events(
-    app: Flask, out: _Writer, base: str, prefix: str, default: str, lang: str, base_url: str
-) -> None:
-    """ "What's on", a page per event and the calendar feeds, in one language.
+def _export_route(job: _Export, slug: str, folder: str, languages: tuple[str, ...]) -> None:
+    """One route's pages, data, feeds and manifests, in ``folder`` (``""``: the root)."""
+    app, out, base, default, report = job.app, job.out, job.base, job.default, job.out.report
+    report.routes.append(slug)
+    with _page_request(app, base, f"/{slug}/", default, slug):
+        walk = current_walk()
+    stops = walk.stops
+    api = f"/api/routes/{slug}"
+    page_path = f"/{slug}"
+    version = payloads.data_token(walk)
+
+    def rel(url: str) -> str:
+        return url.removeprefix(job.root)
+
+    # pages: the map and a permalink per work, in every language; the plain list
+    for lang in languages:
+        for stop in [None, *stops]:
+            work = None if stop is None else stop["slug"]
+            path = f"{page_path}/" if stop is None else f"{page_path}/installations/{work}"
+            urls = job.urls(folder, work)
+            with _page_request(app, base, path, lang, slug), use(urls):
+                body, _status = render_map_page(focus=stop)
+            out.write(rel(urls.page(lang, work)) + "index.html", body)
+            report.pages += 1
+        for artist in walk.artist_keys():
+            urls = job.urls(folder, artist, "artists")
+            with _page_request(app, base, f"{page_path}/artists/{artist}", lang, slug), use(urls):
+                body = render_artist_page(artist)
+            out.write(rel(urls.page(lang, artist, "artists")) + "index.html", body)
+            report.pages += 1
+        _export_events(job, slug, folder, lang)
+        urls = job.urls(folder)
+        for page in range(1, stops_page_count(walk) + 1):
+            with _page_request(app, base, f"{page_path}/stops", lang, slug), use(urls):
+                out.write(rel(urls.stops_page(page)) + "index.html", render_stops_page(page))
+            report.pages += 1
+        with _page_request(app, base, f"{page_path}/manifest.webmanifest", lang, slug), use(urls):
+            doc = manifest_doc(lang, urls.page(lang), urls.prefix)
+        out.write(folder + language_dir(lang, default) + "manifest.webmanifest", manifest_json(doc))
+        # the map's data in this language, once, as the API sends it
+        with _page_request(app, base, f"{page_path}/", lang, slug), use(urls):
+            stops_rel = rel(urls.stops_data(version, lang))
+            details_rel = rel(urls.details_template(version, lang))
+        out.write(stops_rel, job.data(f"{api}/stops.json?lang={lang}"))
+        for n in range(payloads.chunk_count(len(stops))):
+            out.write(
+                details_rel.replace("{n}", str(n)), job.data(f"{api}/details/{n}.json?lang={lang}")
+            )
+    out.write(rel(job.urls(folder).route_data(version)), job.data(f"{api}/route.geojson"))
+    # the data, as the API serves it, for other programs
+    for data_rel in DATA_PATHS:
+        out.write(folder + data_rel, job.data(api + data_rel.removeprefix("api")))
+    for stop in stops:
+        for name in _photo_names(stop) + [e.get("photo") or "" for e in stop.get("life") or ()]:
+            if name:
+                job.photos.setdefault(name, stop)
+
+
+def _export_events(job: _Export, slug: str, folder: str, lang: str) -> None:
+    """ "What's on", a page per event and the calendar feeds of one route, in one language.
 
     "What's on" is grouped as at the export (the map regroups by the reader's clock);
     the feeds link each event's page only when ``--base-url`` is a full address
     (RFC 5545 wants absolute URLs).
     """
-    parts = urlsplit(base_url.strip())
+    app, out, base = job.app, job.out, job.base
+    parts = urlsplit(job.base_url.strip())
     origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
-    urls = ExportUrls(prefix, default, None, folder="events")
-    with _page_request(app, base, "/events", lang), use(urls):
+    urls = job.urls(folder, None, "events")
+    with _page_request(app, base, f"/{slug}/events", lang, slug), use(urls):
         body = event_views.render_whats_on()
         chosen = event_views.public_events(lang)
         route = event_views.route_feed_events(lang)
         feeds = {"calendar/route.ics": (event_views.route_calendar_name(), route)}
-        for slug in current_walk().references.festivals:
-            name = event_views.festival_calendar_name(slug, lang)
-            feeds[f"calendar/festivals/{slug}.ics"] = (
+        for festival in current_walk().references.festivals:
+            name = event_views.festival_calendar_name(festival, lang)
+            feeds[f"calendar/festivals/{festival}.ics"] = (
                 name,
-                event_views.festival_feed_events(slug, lang) or [],
+                event_views.festival_feed_events(festival, lang) or [],
             )
 
         def link(event: Any) -> str:
@@ -304,16 +360,16 @@ def _export_events(
         calendars = {
             rel: event_views.calendar_body(n, e, lang, link) for rel, (n, e) in feeds.items()
         }
-    out.write(urls.page(lang, None, "events").removeprefix(prefix) + "index.html", body)
+    out.write(urls.page(lang, None, "events").removeprefix(job.root) + "index.html", body)
     out.report.pages += 1
     for rel, ics in calendars.items():
-        out.write(language_dir(lang, default) + rel, ics)
+        out.write(folder + language_dir(lang, job.default) + rel, ics)
     for event in chosen:
-        urls = ExportUrls(prefix, default, event["slug"], folder="events")
-        with _page_request(app, base, f"/events/{event['slug']}", lang), use(urls):
+        urls = job.urls(folder, event["slug"], "events")
+        with _page_request(app, base, f"/{slug}/events/{event['slug']}", lang, slug), use(urls):
             body = event_views.render_event_page(event["slug"])
         out.write(
-            urls.page(lang, event["slug"], "events").removeprefix(prefix) + "index.html", body
+            urls.page(lang, event["slug"], "events").removeprefix(job.root) + "index.html", body
         )
         out.report.pages += 1
 

@@ -747,6 +747,16 @@ def m020_content_translations(db: Database) -> None:
             db.execute(f"ALTER TABLE [{table}] DROP COLUMN [{column}]")
 
 
+@migrations()
+def m022_scenario_routes(db: Database) -> None:
+    """A saved planner scenario belongs to the route it was made on (``route_id``); the
+    scenarios saved before there were several routes belong to the first route."""
+    db.table("plan_scenarios").add_column("route_id", int)
+    first = db.execute("SELECT id FROM route_records ORDER BY id LIMIT 1").fetchone()
+    if first is not None:
+        db.execute("UPDATE plan_scenarios SET route_id = ?", [first[0]])
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
@@ -1882,13 +1892,19 @@ class Store:
         sites: list[list[float]],
         settings: dict[str, Any],
         username: str | None,
+        route_id: int | None = None,
     ) -> dict[str, Any]:
-        """Store a scenario (``sites`` as ``[[lon, lat], ...]``); return it."""
+        """Store a scenario (``sites`` as ``[[lon, lat], ...]``) made on the route
+        ``route_id`` (``None``: the default route); return it."""
         now = _now()
         table = self.db.table("plan_scenarios")
+        if route_id is None:
+            default = self.default_route()
+            route_id = default["id"] if default else None
         with self.write():
             table.insert(
                 {
+                    "route_id": route_id,
                     "name": name,
                     "sites": json.dumps(sites),
                     "settings": json.dumps(settings, ensure_ascii=False),
@@ -2573,6 +2589,14 @@ class Store:
         out = {k: snapshot[k] for k in sorted(then)}
         out.update((k, "") for k in _extra_keys(entity, current or {}) if k not in then)
         return out
+
+    # --- route public (issue 16) ---------------------------------------------------
+    def route_scenarios(self, route_id: int) -> list[dict[str, Any]]:
+        """The scenarios saved on route ``route_id``, newest first."""
+        rows = self.db.query(
+            "SELECT * FROM plan_scenarios WHERE route_id = ? ORDER BY id DESC", [route_id]
+        )
+        return [_scenario_row(r) for r in rows]
 
 
 def _fixed_keys(entity: str) -> tuple[str, ...]:

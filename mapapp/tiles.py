@@ -165,6 +165,7 @@ def _near(route: geo.Route, xs: np.ndarray, ys: np.ndarray, z: int, buffer_m: fl
         px, py = geo.to_metric(
             np.column_stack([w, e, e, w]).ravel(),
             np.column_stack([south, south, north, north]).ravel(),
+            route.crs,
         )
         rings = np.stack([px.reshape(-1, 4), py.reshape(-1, 4)], axis=-1)
         out[i : i + _CHUNK] = shapely.distance(route.line_m, shapely.polygons(rings)) <= buffer_m

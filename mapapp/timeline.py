@@ -120,7 +120,7 @@ def coverage_timeline(
         return Timeline(radius_m, length, (), len(works), len(works), 0, spans)
     start_year = int(first[dated].min())
     end_year = max(until or dt.date.today().year, int(first[dated].max()))
-    x, y = to_metric([w["lon"] for w in works], [w["lat"] for w in works])
+    x, y = to_metric([w["lon"] for w in works], [w["lat"] for w in works], route.crs)
     x, y = np.atleast_1d(x), np.atleast_1d(y)
     owners, starts, ends = [], [], []
     for lo in range(0, x.size, CHUNK_POINTS):

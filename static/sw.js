@@ -7,6 +7,13 @@
  * {x}, {y} and {r}; the languages (mapapp.contract's) name the <lang>/ folders of a
  * static export's pages.
  *
+ * Several routes share one worker: a route's pages are in its folder (<route>/ in the
+ * app and in an export of every route; at the top in an export of one route), its
+ * data under api/routes/<route>/ (app) or <route>/data/ (export). What a route's
+ * visit keeps is kept apart from the other routes' (the data, photos and saved
+ * tiles caches are per route, a shell is stamped with its route), so saving route B
+ * never drops route A's pack.
+ *
  * Each thing is kept once, in the cache of its kind:
  * - shell: the map page of each language, stored only when the page asks ("keep"),
  *   stamped with its data version; never a copy per permalink. Navigations to a map
@@ -62,6 +69,7 @@ var TILE_TEMPLATE = PARAMS.get("tiles") || "";
 var LANGUAGES = (PARAMS.get("langs") || "").split(",").filter(Boolean);
 var TILES_ID = hash(TILE_TEMPLATE);
 var DATA_PREFIX = PREFIX + "data-";
+var ROUTE = "X-Terrenkur-Route";
 var CACHES = {
   shell: PREFIX + "shell-v2",
   events: PREFIX + "events-v1",
@@ -84,31 +92,32 @@ var SAVED_AT = "X-Terrenkur-Saved-At";
 var BYTES = "X-Terrenkur-Bytes";
 var VERSION = "X-Terrenkur-Version";
 
-/* Paths relative to the scope, under a route's key in the app ("esentai/",
- * "esentai/installations/<slug>") and in an export ("", "ru/", "kk/installations/<slug>/",
- * or the same under "<route>/"): ROUTE_AND_LANG is that prefix. */
+/* Paths relative to the scope: "", "ru/", "installations/<slug>", "kk/installations/<slug>/",
+ * each in its route's folder ("esentai/ru/installations/<slug>") or not (one route). */
 var LANG_DIR = LANGUAGES.length
   ? "(?:(?:" + LANGUAGES.map(escapeRegExp).join("|") + ")\\/)?"
   : "";
-var ROUTE_AND_LANG = "((?:[a-z0-9]+(?:-[a-z0-9]+)*\\/)?" + LANG_DIR + ")";
-var PAGE = new RegExp("^" + ROUTE_AND_LANG + "(?:installations\\/[^/]+\\/?)?(?:index\\.html)?$");
-var PERMALINK = new RegExp("^" + ROUTE_AND_LANG + "installations\\/([^/]+?)\\/?(?:index\\.html)?$");
-/* A route's data in the app: /api/routes/<route>/... */
-var ROUTE_API = "api\\/routes\\/[a-z0-9-]+\\/";
-/* The map's versioned data: the app's /api/routes/<route>/... with ?v=, an export's data/<version>/... */
-var APP_DATA = new RegExp("^" + ROUTE_API + "(?:route\\.geojson|stops\\.json|details\\/\\d+\\.json)$");
-var EXPORT_DATA = /^(?:[a-z0-9-]+\/)?data\/([0-9a-f]+)\/(?:route\.geojson|[a-z]+\/(?:stops|details-\d+)\.json)$/;
+/* A route's folder: a key that is none of the site's own folders or languages (group 1). */
+var OWN_FOLDERS = ["installations", "artists", "events", "stops", "calendar", "planner", "tours",
+  "plaques", "curator", "account", "admin", "api", "static", "vendor", "media", "data", "audio"];
+var ROUTE_DIR = "(?:(?!(?:" + OWN_FOLDERS.concat(LANGUAGES).map(escapeRegExp).join("|") +
+  ")\\/)([a-z0-9]+(?:-[a-z0-9]+)*)\\/)?";
+var ROUTE_KEY = "([a-z0-9]+(?:-[a-z0-9]+)*)";
+var PAGE = new RegExp("^" + ROUTE_DIR + LANG_DIR + "(?:installations\\/[^/]+\\/?)?(?:index\\.html)?$");
+var PERMALINK = new RegExp("^(" + ROUTE_DIR + LANG_DIR + ")installations\\/([^/]+?)\\/?(?:index\\.html)?$");
+/* The map's versioned data: the app's /api/routes/<route>/... with ?v=, an export's
+ * [<route>/]data/<version>/... (route in group 1) */
+var APP_DATA = new RegExp("^api\\/routes\\/" + ROUTE_KEY + "\\/(?:route\\.geojson|stops\\.json|details\\/\\d+\\.json)$");
+var EXPORT_DATA = new RegExp("^" + ROUTE_DIR + "data\\/([0-9a-f]+)\\/(?:route\\.geojson|[a-z]+\\/(?:stops|details-\\d+)\\.json)$");
 // events (events.js asks to keep them): "What's on", event pages, their JSON; network first
-var EVENTS = new RegExp(
-  "^" + ROUTE_AND_LANG + "events(?:\\/[^/]+)?\\/?(?:index\\.html)?$|^" + ROUTE_API + "events\\.json$"
-);
-var MANIFEST = new RegExp("^" + ROUTE_AND_LANG + "manifest\\.webmanifest$");
+var EVENTS = new RegExp("^" + ROUTE_DIR + LANG_DIR + "events(?:\\/[^/]+)?\\/?(?:index\\.html)?$|^api\\/routes\\/" + ROUTE_KEY + "\\/events\\.json$");
+var MANIFEST = new RegExp("^" + ROUTE_DIR + LANG_DIR + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
 var SURVEY_PAGE = new RegExp("^" + LANG_DIR + "curator\\/survey$");
 var SURVEY_DATA = /^api\/curator\/installations$/;
 var AUDIO = /^audio\/[0-9a-f]{16}\.(?:mp3|m4a|ogg|opus)$/;
-var WALK_DATA = new RegExp("^" + ROUTE_API + "walk\\.json$");
+var WALK_DATA = new RegExp("^api\\/routes\\/" + ROUTE_KEY + "\\/walk\\.json$");
 
 var tilePattern = compileTemplate(TILE_TEMPLATE);
 var corsFails = false;
@@ -165,8 +174,27 @@ function dataVersion(url) {
   if (rel === null) return null;
   if (APP_DATA.test(rel)) return url.searchParams.get("v");
   var m = EXPORT_DATA.exec(rel);
-  return m ? m[1] : null;
+  return m ? m[2] : null;
 }
+
+/* The route a data URL is of ("" in an export of one route). */
+function dataRoute(url) {
+  var rel = relative(url) || "";
+  var m = APP_DATA.exec(rel) || EXPORT_DATA.exec(rel);
+  return (m && m[1]) || "";
+}
+
+/* The route of a page (a map page, a permalink...): its folder, "" when it has none. */
+function pageRoute(href) {
+  var rel = relative(new URL(href)) || "";
+  var m = PAGE.exec(rel) || EVENTS.exec(rel) || MANIFEST.exec(rel);
+  return (m && m[1]) || "";
+}
+
+/* A route's own caches: its data at a version, its photos, its saved tiles. */
+function dataCache(version, route) { return DATA_PREFIX + (route || "") + "~" + version; }
+function photosCache(route) { return CACHES.photos + (route ? "-" + route : ""); }
+function routeTiles(route) { return CACHES.route + (route ? "-" + route : ""); }
 
 /* Which cache a same-origin URL belongs to, or null for everything else. */
 function kindOf(url) {
@@ -223,7 +251,6 @@ function put(cacheName, key, response, extra) {
   }).catch(function () { /* quota or a body that cannot be read: keep going */ });
 }
 
-function dataCache(version) { return DATA_PREFIX + version; }
 
 function savedAt(response) {
   var at = response && response.headers.get(SAVED_AT);
@@ -292,18 +319,22 @@ function dropOtherVersions(url) {
   });
 }
 
-/* Offline, a map page or a permalink: the shell of its language (the page's script
- * finds a permalink's work in the URL), else the shell of any language kept. */
+/* Offline, a map page or a permalink: the shell of its route and language (the page's
+ * script finds a permalink's work in the URL), else of its route in any language kept,
+ * else any shell kept. */
 function shellFor(url) {
   var rel = relative(url) || "";
   var m = PERMALINK.exec(rel);
   var home = SCOPE + (m ? m[1] : rel.replace(/index\.html$/, "")) + url.search;
+  var route = pageRoute(url.href);
   return caches.open(CACHES.shell).then(function (cache) {
     return cache.match(home, { ignoreVary: true }).then(function (hit) {
       if (hit) return hit;
       return cache.keys().then(function (keys) {
         var shells = keys.filter(function (req) { return kindOf(new URL(req.url)) === "page"; });
-        return shells.length ? cache.match(shells[0], { ignoreVary: true }) : null;
+        var own = shells.filter(function (req) { return pageRoute(req.url) === route; });
+        var pick = own.length ? own[0] : shells[0];
+        return pick ? cache.match(pick, { ignoreVary: true }) : null;
       });
     });
   });
@@ -324,13 +355,21 @@ function tileUsable(response) {
   return response && (response.ok || response.type === "opaque");
 }
 
-/* A stored tile and the cache it is in: the route's first, then those seen. */
+/* A stored tile and the cache it is in: a route's saved tiles first, then those seen. */
 function cachedTile(key) {
-  return caches.match(key, { cacheName: CACHES.route }).then(function (hit) {
-    if (hit) return { response: hit, cache: CACHES.route };
-    return caches.match(key, { cacheName: CACHES.tiles }).then(function (seen) {
-      return seen ? { response: seen, cache: CACHES.tiles } : null;
-    });
+  return caches.keys().then(function (names) {
+    var saved = names.filter(function (n) { return n.indexOf(CACHES.route) === 0; });
+    function next(i) {
+      if (i >= saved.length) {
+        return caches.match(key, { cacheName: CACHES.tiles }).then(function (seen) {
+          return seen ? { response: seen, cache: CACHES.tiles } : null;
+        });
+      }
+      return caches.match(key, { cacheName: saved[i] }).then(function (hit) {
+        return hit ? { response: hit, cache: saved[i] } : next(i + 1);
+      });
+    }
+    return next(0);
   });
 }
 
@@ -425,7 +464,7 @@ function forgetKeptPages() {
   return Promise.all([
     caches.keys().then(function (names) {
       return Promise.all(names.filter(function (n) {
-        return n === CACHES.shell || n === CACHES.events || n === CACHES.photos ||
+        return n === CACHES.shell || n === CACHES.events || n.indexOf(CACHES.photos) === 0 ||
           n === CACHES.curator || n.indexOf(DATA_PREFIX) === 0;
       }).map(function (n) { return caches.delete(n); }));
     }),
@@ -458,11 +497,13 @@ self.addEventListener("fetch", function (event) {
   } else if (kind === "walkdata") {
     event.respondWith(networkFirst(event, CACHES.walk, null, true));
   } else if (kind === "data") {
-    event.respondWith(cacheFirst(event, dataCache(dataVersion(url))));
+    event.respondWith(cacheFirst(event, dataCache(dataVersion(url), dataRoute(url))));
   } else if (kind === "asset") {
     event.respondWith(cacheFirst(event, CACHES.assets, dropOtherVersions));
-  } else if (kind === "photo") {
-    event.respondWith(cacheFirst(event, CACHES.photos));
+  } else if (kind === "photo") {  // kept by any route's visit, or seen while browsing
+    event.respondWith(caches.match(request.url, { ignoreVary: true }).then(function (hit) {
+      return hit || cacheFirst(event, CACHES.photos);
+    }));
   } else if (kind === "survey-page" && request.mode === "navigate") {
     event.respondWith(networkFirst(event, CACHES.curator, null, true));
   } else if (kind === "survey-data" && event.clientId) {
@@ -491,6 +532,7 @@ function fetchInto(cacheName, url, extra) {
 
 /* Keep what a visit of the shell `shell` at data `version` needs; each thing once. */
 function keep(urls, version, shell) {
+  var route = shell ? pageRoute(shell) : "";
   var ok = 0;
   var failed = 0;
   var photos = [];
@@ -510,6 +552,7 @@ function keep(urls, version, shell) {
     } else if (kind === "page") {
       if (url.href !== shell) return Promise.resolve(); // only the shell this page runs
       var stamp = {};
+      stamp[ROUTE] = route;
       if (version) stamp[VERSION] = version;
       job = fetchInto(CACHES.shell, url.href, stamp);
     } else if (kind === "manifest") {
@@ -519,13 +562,13 @@ function keep(urls, version, shell) {
     } else if (kind === "walkdata") {
       job = fetchInto(CACHES.walk, url.href);
     } else if (kind === "data") {
-      var name = dataCache(dataVersion(url));
+      var name = dataCache(dataVersion(url), dataRoute(url));
       job = caches.match(url.href, { cacheName: name }).then(function (hit) {
         return hit || fetchInto(name, url.href);
       });
     } else if (kind === "asset" || kind === "photo" || kind === "audio") {
       if (kind === "photo") photos.push(url.href);
-      var name = { asset: CACHES.assets, photo: CACHES.photos, audio: CACHES.audio }[kind];
+      var name = { asset: CACHES.assets, photo: photosCache(route), audio: CACHES.audio }[kind];
       job = caches.match(url.href, { cacheName: name }).then(function (hit) {
         return hit || fetch(url.href).then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);
@@ -540,20 +583,22 @@ function keep(urls, version, shell) {
     return job.then(function () { ok += 1; }, function () { failed += 1; });
   });
   return Promise.all(jobs).then(function () {
-    return photos.length ? prunePhotos(photos) : null;
+    return photos.length ? prunePhotos(photos, route) : null;
   }).then(function () {
-    return version && !failed ? dropOtherDataVersions(version) : null;
+    return version && !failed ? dropOtherDataVersions(version, route) : null;
   }).then(scheduleTrim).then(function () {
     return { type: "kept", ok: ok, failed: failed };
   });
 }
 
-/* Once a visit at `version` is kept whole: the data and shells of other versions go. */
-function dropOtherDataVersions(version) {
-  var keepName = dataCache(version);
+/* Once a visit of `route` at `version` is kept whole: that route's data and shells of
+ * other versions go (the other routes' stay). */
+function dropOtherDataVersions(version, route) {
+  var keepName = dataCache(version, route);
+  var ownPrefix = DATA_PREFIX + (route || "") + "~";
   return caches.keys().then(function (names) {
     return Promise.all(names.filter(function (n) {
-      return n.indexOf(DATA_PREFIX) === 0 && n !== keepName;
+      return n.indexOf(ownPrefix) === 0 && n !== keepName;
     }).map(function (n) { return caches.delete(n); }));
   }).then(function () {
     return caches.open(CACHES.shell);
@@ -562,18 +607,19 @@ function dropOtherDataVersions(version) {
       return Promise.all(keys.map(function (k) {
         return cache.match(k).then(function (r) {
           var v = r && r.headers.get(VERSION);
-          return v && v !== version ? cache.delete(k) : null;
+          var own = r && (r.headers.get(ROUTE) || "") === (route || "");
+          return own && v && v !== version ? cache.delete(k) : null;
         });
       }));
     });
   });
 }
 
-/* Photos of works no longer on the map are not kept. */
-function prunePhotos(current) {
+/* Photos of works no longer on the route's map are not kept (by that route). */
+function prunePhotos(current, route) {
   var wanted = {};
   current.forEach(function (u) { wanted[u] = true; });
-  return caches.open(CACHES.photos).then(function (cache) {
+  return caches.open(photosCache(route)).then(function (cache) {
     return cache.keys().then(function (keys) {
       return Promise.all(keys.filter(function (k) { return !wanted[k.url]; }).map(function (k) {
         return cache.delete(k);
@@ -582,8 +628,8 @@ function prunePhotos(current) {
   });
 }
 
-function tileSizes() {
-  return Promise.all([CACHES.route, CACHES.tiles].map(function (name) {
+function tileSizes(route) {
+  return Promise.all([routeTiles(route), CACHES.tiles].map(function (name) {
     return caches.open(name).then(function (cache) {
       return cache.keys().then(function (keys) {
         return Promise.all(keys.slice(-200).map(function (k) { return cache.match(k); }));
@@ -596,22 +642,22 @@ function tileSizes() {
   });
 }
 
-function estimate(urls) {
-  return caches.open(CACHES.route).then(function (cache) {
+function estimate(urls, route) {
+  return caches.open(routeTiles(route)).then(function (cache) {
     return Promise.all(urls.map(function (u) {
       return cache.match(tileKey(u) || u).then(function (hit) { return hit ? 0 : 1; });
     }));
   }).then(function (flags) {
     var missing = flags.reduce(function (a, b) { return a + b; }, 0);
-    return tileSizes().then(function (sizes) {
+    return tileSizes(route).then(function (sizes) {
       var mean = sizes.length ? sizes.reduce(function (a, b) { return a + b; }, 0) / sizes.length : null;
       return { type: "estimate", total: urls.length, missing: missing, averageBytes: mean };
     });
   });
 }
 
-/* Fetch every tile of the route corridor into the route cache, reporting progress. */
-function saveTiles(urls, port) {
+/* Fetch every tile of the route corridor into the route's own cache, reporting progress. */
+function saveTiles(urls, port, route) {
   var job = { cancelled: false };
   saving = job;
   var keys = urls.map(function (u) { return tileKey(u) || u; });
@@ -622,7 +668,7 @@ function saveTiles(urls, port) {
   function report(type) {
     port.postMessage({ type: type, done: done, failed: failed, total: urls.length, bytes: bytes });
   }
-  return caches.open(CACHES.route).then(function (routeCache) {
+  return caches.open(routeTiles(route)).then(function (routeCache) {
     function one(i) {
       return routeCache.match(keys[i]).then(function (hit) {
         if (hit && Date.now() - savedAt(hit) < TILE_MAX_AGE_MS) return hit;
@@ -653,7 +699,7 @@ function saveTiles(urls, port) {
     for (var w = 0; w < SAVE_CONCURRENCY; w++) workers.push(worker());
     return Promise.all(workers).then(function () {
       if (job.cancelled) return null;
-      // tiles of an earlier, different route are not kept
+      // tiles of this route's earlier, different line are not kept (other routes' are)
       var wanted = {};
       keys.forEach(function (k) { wanted[k] = true; });
       return routeCache.keys().then(function (stored) {
@@ -715,12 +761,13 @@ self.addEventListener("message", function (event) {
   var msg = event.data || {};
   var port = event.ports && event.ports[0];
   var reply = function (value) { if (port) port.postMessage(value); };
+  var route = event.source && event.source.url ? pageRoute(event.source.url) : "";
   var work = null;
   if (msg.type === "keep" && Array.isArray(msg.urls)) {
     work = keep(msg.urls, typeof msg.version === "string" ? msg.version : "", String(msg.shell || "")).then(reply);
   }
-  else if (msg.type === "estimate" && Array.isArray(msg.urls)) work = estimate(msg.urls).then(reply);
-  else if (msg.type === "save-tiles" && Array.isArray(msg.urls) && port) work = saveTiles(msg.urls, port);
+  else if (msg.type === "estimate" && Array.isArray(msg.urls)) work = estimate(msg.urls, route).then(reply);
+  else if (msg.type === "save-tiles" && Array.isArray(msg.urls) && port) work = saveTiles(msg.urls, port, route);
   else if (msg.type === "cancel" && saving) saving.cancelled = true;
   else if (msg.type === "stats") work = stats().then(reply);
   else if (msg.type === "keep-survey" && event.source && isSurveyClient(event.source.url)) {
@@ -742,7 +789,9 @@ self.addEventListener("activate", function (event) {
   Object.keys(CACHES).forEach(function (k) { current[CACHES[k]] = true; });
   event.waitUntil(caches.keys().then(function (names) {
     return Promise.all(names.filter(function (n) {
-      return n.indexOf(PREFIX) === 0 && !current[n] && n.indexOf(DATA_PREFIX) !== 0;
+      // every route's own caches stay: data, photos and saved tiles (of this tile server)
+      return n.indexOf(PREFIX) === 0 && !current[n] && n.indexOf(DATA_PREFIX) !== 0 &&
+        n.indexOf(CACHES.photos + "-") !== 0 && n.indexOf(CACHES.route + "-") !== 0;
     }).map(function (n) { return caches.delete(n); }));
   }).then(function () { return self.clients.claim(); }));
 });

@@ -7,8 +7,13 @@ store calls the curators' pages use.
 
 from __future__ import annotations
 
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
+from mapapp.app import create_app
 from mapapp.records import Route
 from mapapp.store import Store
 
@@ -59,3 +64,29 @@ def add_test_route(
         values.pop("id", None)
         store.create_installation(values, "test")
     return row
+
+
+def two_route_app(db_path: Path, tmp_path: Path, **config: Any) -> Flask:
+    """An app over ``db_path`` with the test route added (``config`` overrides)."""
+    with closing(Store.open(db_path)) as store:
+        add_test_route(store)
+    return create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "SECRET_KEY": "test",
+            "TILES": "",
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "RATELIMIT_ENABLED": False,
+            **config,
+        }
+    )
+
+
+def add_test_record(store: Store, kind: str, **fields: Any) -> dict[str, Any]:
+    """Store a record of ``kind`` (``"tour"``, ``"event"``...) made for a test."""
+    from mapapp.records import RECORD_TYPES
+
+    values = RECORD_TYPES[kind].model(**fields).model_dump()
+    values.pop("id", None)
+    return store.create_record(kind, values, "test")

@@ -309,7 +309,7 @@ def test_a_2025_timed_event_is_at_utc_plus_5(cclient, auth):
             "name": "Walk",
             "start": "2025-09-10T19:00",
             "end": "2025-09-10T21:00",
-            "edition": "artbat-fest-11",
+            "edition": "artbat-fest-9",  # an edition with works on the route: on its feeds
         },
     )
     assert resp.status_code == 201, resp.get_json()
@@ -490,13 +490,14 @@ def test_the_static_export_has_whats_on_event_pages_and_feeds(app, tmp_path):
     out = tmp_path / "site"
     export_site(app, out, base_url="https://example.org/walk/")
     assert check_site(out, "/walk/") == []
-    assert "City Picnic" in (out / "events" / "index.html").read_text(encoding="utf-8")
-    page = (out / "ru" / "events" / "city-picnic-2018" / "index.html").read_text(encoding="utf-8")
-    assert "Городской пикник" in page and 'href="/walk/ru/installations/' in page
-    cal = vobject.readOne((out / "kk" / "calendar" / "route.ics").read_text(encoding="utf-8"))
+    route = out / "esentai"  # every route in its folder
+    assert "City Picnic" in (route / "events" / "index.html").read_text(encoding="utf-8")
+    page = (route / "ru" / "events" / "city-picnic-2018" / "index.html").read_text(encoding="utf-8")
+    assert "Городской пикник" in page and 'href="/walk/esentai/ru/installations/' in page
+    cal = vobject.readOne((route / "kk" / "calendar" / "route.ics").read_text(encoding="utf-8"))
     picnic = next(v for v in cal.vevent_list if "city-picnic" in v.uid.value)
-    assert picnic.url.value == "https://example.org/walk/kk/events/city-picnic-2018/"
-    assert (out / "calendar" / "festivals" / "artbat-fest.ics").is_file()
+    assert picnic.url.value == "https://example.org/walk/esentai/kk/events/city-picnic-2018/"
+    assert (route / "calendar" / "festivals" / "artbat-fest.ics").is_file()
 
 
 def test_curators_export_the_events_as_csv(cclient, auth):

@@ -45,11 +45,14 @@ def test_links_keep_the_language(client):
     assert 'href="/vendor/leaflet/leaflet.css?v=' in html  # assets carry no language
 
 
-def test_river_name_follows_the_language(client):
-    assert "Весновка" in client.get("/esentai/?lang=ru").text.split("</h1>")[1][:200]
-    assert "Есентай" in client.get("/esentai/?lang=kk").text.split("</h1>")[1][:200]
-    en = client.get("/esentai/?lang=en").text
-    assert "Esentai (Vesnovka)" in en and "Есентай" in en and "Весновка" in en
+def test_the_routes_name_and_city_follow_the_language(client):
+    ru = client.get("/esentai/?lang=ru").text
+    assert "Терренкур вдоль Весновки (Есентай)</span> · <span>Алматы" in ru.split("</h1>")[1][:200]
+    assert "<title>Терренкур вдоль Весновки (Есентай) · Алматы · " in ru
+    kk = client.get("/esentai/?lang=kk").text.split("</h1>")[1][:200]
+    assert "Есентай өзені бойындағы терренкур" in kk and "Алматы" in kk
+    en = client.get("/esentai/?lang=en").text.split("</h1>")[1][:200]
+    assert "Esentai (Vesnovka) river walk</span> · <span>Almaty" in en
 
 
 def test_installation_texts_fall_back_and_are_marked(client, store):

@@ -68,7 +68,8 @@ def test_manifest_is_translated_and_its_icons_exist(client, lang, short, start):
     assert resp.status_code == 200 and resp.mimetype == "application/manifest+json"
     doc = json.loads(resp.get_data(as_text=True))
     assert doc["short_name"] == short and doc["lang"] == lang
-    assert doc["start_url"] == start and doc["scope"] == "/" and doc["id"] == "/"
+    assert doc["start_url"] == start and doc["scope"] == "/esentai/" and doc["id"] == "/esentai/"
+    assert doc["name"].startswith({"en": "Esentai", "ru": "Терренкур", "kk": "Есентай"}[lang])
     assert doc["display"] == "standalone" and doc["theme_color"] == "#0b5cad"
     assert {i["purpose"] for i in doc["icons"]} == {"any", "maskable"}
     for icon in doc["icons"]:

@@ -36,7 +36,7 @@ def test_map_page_is_a_shell_and_the_plain_list_has_every_stop(client, store, mo
     monkeypatch.setattr(public, "INLINE_DATA_BYTES", 0)  # as for a large walk
     resp = client.get("/esentai/")
     html = resp.get_data(as_text=True)
-    assert "Есентай" in html and "Весновка" in html and "Esentai" in html
+    assert "Esentai (Vesnovka) river walk" in html and "Almaty" in html
     assert 'lang="en"' in html
     assert "user-scalable=no" not in html
     rows = store.installations()

@@ -17,24 +17,12 @@ from mapapp.records import RESERVED_ROUTE_SLUGS, Route
 from mapapp.store import Store
 
 from .conftest import make_installation
-from .routes_support import TEST_LINE, TEST_ROUTE, TEST_WORKS, add_test_route
+from .routes_support import TEST_LINE, TEST_ROUTE, TEST_WORKS, add_test_route, two_route_app
 
 
 @pytest.fixture
 def two_routes(db_path, tmp_path):
-    with closing(Store.open(db_path)) as store:
-        add_test_route(store)
-    app = create_app(
-        {
-            "TESTING": True,
-            "DB": str(db_path),
-            "SECRET_KEY": "test",
-            "TILES": "",
-            "MEDIA_DIR": str(tmp_path / "media"),
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    return app.test_client()
+    return two_route_app(db_path, tmp_path).test_client()
 
 
 # the shipped route ----------------------------------------------------------------

@@ -87,8 +87,9 @@ def export_app(db_path: Path, media: Path, works):
 
 @pytest.fixture
 def site(export_app, tmp_path: Path) -> Path:
+    """The shipped route alone, at the root (``--route esentai``)."""
     out = tmp_path / "site"
-    export_site(export_app, out)
+    export_site(export_app, out, route="esentai")
     return out
 
 
@@ -201,7 +202,7 @@ def test_the_data_is_written_once_per_language_and_the_pages_are_small(site: Pat
 
 def test_base_url_puts_every_link_under_its_path(export_app, tmp_path: Path):
     out = tmp_path / "sub"
-    report = export_site(export_app, out, base_url="https://example.org/terrenkur")
+    report = export_site(export_app, out, base_url="https://example.org/terrenkur", route="esentai")
     assert report.base_path == "/terrenkur/"
     assert check_site(out, "/terrenkur/") == []
     page = (out / "kk" / "index.html").read_text(encoding="utf-8")
@@ -216,10 +217,10 @@ def test_base_url_puts_every_link_under_its_path(export_app, tmp_path: Path):
 
 def test_refuses_a_non_empty_folder_unless_forced(export_app, site: Path, store, works):
     with pytest.raises(ExportError, match="not empty.*--force"):
-        export_site(export_app, site)
+        export_site(export_app, site, route="esentai")
     (site / "CNAME").write_text("art.example.kz")
     store.update_installation(801, {"status": "draft"}, 1, "test")  # unpublished since
-    export_site(export_app, site, force=True)
+    export_site(export_app, site, force=True, route="esentai")
     assert (site / "CNAME").read_text() == "art.example.kz"  # not ours: kept
     assert not (site / "installations" / "export-probe").exists()  # the earlier export's: gone
     assert not (site / "media" / works["published"].photo).exists()
@@ -307,7 +308,7 @@ def test_every_gallery_photo_is_exported_and_checked_never_a_research_note(
     store.add_work_photo(801, second, {"author": "A. S.", "licence": "CC0-1.0"}, "cora")
     store.db.execute("UPDATE installations SET source_note = 'RESEARCH-NOTE-801' WHERE id = 801")
     out = tmp_path / "gallery-site"
-    export_site(export_app, out)
+    export_site(export_app, out, route="esentai")
     assert (out / "media" / "phone" / second).is_file()
     assert (out / "media" / "phone" / works["published"].photo).is_file()
     (out / "media" / "phone" / second).unlink()

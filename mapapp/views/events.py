@@ -73,7 +73,7 @@ def public_events(lang: str) -> list[dict[str, Any]]:
     def build() -> list[dict[str, Any]]:
         stops = {s["slug"]: s for s in walk.stops}
         out = []
-        for row in get_store().records("event"):
+        for row in walk.events:  # the route's own events only
             event = events.localize_event(row, lang, content_order())
             venue = stops.get(row["venue"]) if row["venue"] else None
             event["venue"] = venue["slug"] if venue else ""
@@ -194,7 +194,9 @@ def _calendar_response(body: bytes, filename: str) -> Response:
 
 
 def route_calendar_name() -> str:
-    return _("Cultural Terrenkur: events on the Esentai river walk")
+    """The route feed's name: the route's, in the page's language."""
+    name = localized(current_walk().record, "name", current_language())[0]
+    return _("Cultural Terrenkur: events on %(route)s", route=name)
 
 
 def _feed_key(name: str, lang: str) -> tuple[str, ...]:

@@ -25,11 +25,12 @@ from flask_babel import gettext as _
 from jinja2.utils import htmlsafe_json_dumps
 
 from .. import contract, payloads, tiles
+from ..records import localized
 from ..web.assets import asset_url
 from ..web.cache import cached
 from ..web.db import get_store
 from ..web.encoded import REVALIDATE, cached_encoded, send
-from ..web.i18n import RIVER_NAMES, current_language
+from ..web.i18n import current_language
 from ..web.routing import PAGE
 from ..web.security import tile_origin
 from ..web.urls import current_urls
@@ -84,15 +85,19 @@ def service_worker() -> Response:
 
 
 def manifest_doc(lang: str, start_url: str, scope: str, icon_url=asset_url) -> dict[str, Any]:
-    """The web app manifest in ``lang`` (call within a request in that language)."""
-    river = RIVER_NAMES[lang][0]
+    """The web app manifest of the request's route in ``lang`` (call within a request
+    in that language): named after the route, its scope the route's pages, so each
+    route installs as an app of its own."""
+    record = current_walk().record
+    name = localized(record, "name", lang)[0]
+    city = localized(record, "city", lang)[0]
+    description = localized(record, "description", lang)[0]
     return {
         "id": scope,
-        "name": f"{_('Cultural Terrenkur')} · {river}",
-        "short_name": _("Terrenkur"),
-        "description": _(
-            "A walkable map of public art along the Esentai (Vesnovka) river in Almaty."
-        ),
+        "name": " · ".join(filter(None, [name, city])) or _("Cultural Terrenkur"),
+        "short_name": name if 0 < len(name) <= 12 else _("Terrenkur"),
+        "description": description
+        or _("A walkable map of public art along the Esentai (Vesnovka) river in Almaty."),
         "lang": lang,
         "dir": "ltr",
         "start_url": start_url,
@@ -115,7 +120,7 @@ def manifest_json(doc: dict[str, Any]) -> str:
 @bp.get(f"{PAGE}/manifest.webmanifest")
 def manifest() -> Response:
     lang = current_language()
-    scope = request.script_root + "/"
+    scope = f"{request.script_root}/{current_walk().slug}/"
     doc = manifest_doc(lang, url_for("public.index"), scope)
     resp = Response(manifest_json(doc), mimetype="application/manifest+json")
     resp.headers["Cache-Control"] = "public, max-age=3600"
@@ -277,7 +282,7 @@ class OfflinePage:
             "changedText": changed_text(corridor["changed_at"], current_language()),
             "tiles": None,
             "strings": offline_strings(),
-            "contract": contract.browser_contract(),
+            "contract": contract.browser_contract(**current_walk().contract_args),
         }
         if template and self.tiles_reason is None:
             settings["tiles"] = {

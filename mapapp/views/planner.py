@@ -34,7 +34,7 @@ from .. import (
     timeline,
     uncertainty,
 )
-from ..catalog import Walk, place_stops, reference_layers, route_credit, with_references
+from ..catalog import Walk, place_stops, route_credit, walk_layers, with_references
 from ..coverage_formats import route_parts_lonlat
 from ..records import ART_KINDS, CONTEXT_KINDS, PRECISIONS, localized
 from ..web.assets import asset_url
@@ -124,7 +124,7 @@ def access_points() -> tuple[coverage.AccessPoint, ...]:
 
     def build() -> tuple[coverage.AccessPoint, ...]:
         out = []
-        for layer in reference_layers(data_dir, "en").values():
+        for layer in walk_layers(current_walk(), data_dir, "en").values():
             for f in layer["features"]:
                 lon, lat = f["geometry"]["coordinates"][:2]
                 out.append(coverage.AccessPoint(f["properties"]["name"], float(lon), float(lat)))
@@ -136,8 +136,9 @@ def access_points() -> tuple[coverage.AccessPoint, ...]:
 def access_names() -> dict[str, str]:
     """Access points' names in the request's language, by their English names."""
     data_dir = Path(current_app.config["DATA_DIR"])
-    base = reference_layers(data_dir, "en")
-    here = reference_layers(data_dir, current_language())
+    walk = current_walk()
+    base = walk_layers(walk, data_dir, "en")
+    here = walk_layers(walk, data_dir, current_language())
     names: dict[str, str] = {}
     for key, layer in base.items():
         for a, b in zip(layer["features"], here.get(key, layer)["features"], strict=False):
@@ -186,7 +187,7 @@ def range_for(walk: Walk, params: CoverageParams) -> uncertainty.ShareRange:
     def build() -> uncertainty.ShareRange:
         _report, counted = coverage_for(walk, params)
         works = counted.works
-        x, y = geo.to_metric([w["lon"] for w in works], [w["lat"] for w in works])
+        x, y = geo.to_metric([w["lon"] for w in works], [w["lat"] for w in works], walk.route.crs)
         return uncertainty.share_range(
             walk.route,
             np.atleast_1d(x),
@@ -230,8 +231,10 @@ def comparison_for(
             segment_m=params.segment,
             today=report,
         )
-        x, y = geo.to_metric(lon, lat)
-        sx, sy = geo.to_metric([s[0] for s in scenario.sites], [s[1] for s in scenario.sites])
+        x, y = geo.to_metric(lon, lat, walk.route.crs)
+        sx, sy = geo.to_metric(
+            [s[0] for s in scenario.sites], [s[1] for s in scenario.sites], walk.route.crs
+        )
         difference = uncertainty.difference_range(
             walk.route,
             np.atleast_1d(x),
@@ -725,7 +728,7 @@ def _scenario_context(scenario: ScenarioParams) -> dict[str, Any]:
     if not drafts_allowed():
         return {"saved_scenarios": [], "saved": None}
     store = get_store()
-    saved = store.scenario(scenario.saved) if scenario.saved is not None else None
+    saved = route_scenario(scenario.saved) if scenario.saved is not None else None
     listed = [
         {
             **s,
@@ -737,9 +740,17 @@ def _scenario_context(scenario: ScenarioParams) -> dict[str, Any]:
                 sites=scenarios.format_sites(s["sites"]),
             ),
         }
-        for s in store.scenarios()
+        for s in store.route_scenarios(current_walk().record["id"])
     ]
     return {"saved_scenarios": listed, "saved": saved}
+
+
+def route_scenario(scenario_id: int) -> dict[str, Any] | None:
+    """The saved scenario ``scenario_id`` if it was made on the request's route."""
+    found = get_store().scenario(scenario_id)
+    if found is None or found.get("route_id") != current_walk().record.get("id"):
+        return None
+    return found
 
 
 def _request_params() -> tuple[CoverageParams, ScenarioParams, dict[str, str]]:
@@ -748,7 +759,7 @@ def _request_params() -> tuple[CoverageParams, ScenarioParams, dict[str, str]]:
         request.args, field_labels(), drafts_allowed=drafts_allowed()
     )
     if not errors and scenario.saved is not None and not scenario.sites and drafts_allowed():
-        found = get_store().scenario(scenario.saved)
+        found = route_scenario(scenario.saved)
         if found is not None:
             scenario = ScenarioParams(
                 name=scenario.name or found["name"],

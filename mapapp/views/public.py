@@ -33,7 +33,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from .. import contract, geo, payloads, tiles
-from ..catalog import Walk, localize_stop, period_text, reference_layers, route_credit
+from ..catalog import Walk, localize_stop, period_text, route_credit, walk_layers
 from ..records import KINDS, LANGUAGES, PHOTO_RE, localized
 from ..web.assets import asset_url, inline_icon_url
 from ..web.cache import cached
@@ -213,12 +213,12 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
         "precision": precision_labels(),
         "headings": {"forward": forward, "backward": backward},
         "strings": js_strings(),
-        "layers": reference_layers(Path(current_app.config["DATA_DIR"]), lang),
+        "layers": walk_layers(walk, Path(current_app.config["DATA_DIR"]), lang),
         "layerLabels": {
             "crossings": _("Streets crossed"),
             "bike_stations": _("Almaty Bike stations"),
         },
-        "contract": contract.browser_contract(links),
+        "contract": contract.browser_contract(links, **walk.contract_args),
         "offlineMaxZoom": max(tiles.WALK_ZOOMS),
         "numbers": number_symbols(),
         "languageMissing": missing_language_notes(),

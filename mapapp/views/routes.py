@@ -14,13 +14,15 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from .. import payloads
 from ..catalog import route_summary
+from ..records import localized
 from ..web.assets import asset_url
 from ..web.cache import app_cache, cached
 from ..web.db import data_version
 from ..web.formats import km
 from ..web.i18n import current_language
 from ..web.params import json_response
-from ..web.routing import API, route_index
+from ..web.routing import API, in_route, route_index
+from ..web.urls import current_urls
 from ..web.walk import current_walk, walk_of
 
 bp = Blueprint("routes", __name__)
@@ -62,13 +64,20 @@ def _with_links(summary: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "links": links}
 
 
-@bp.get("/")
-def home():
-    """The routes, each with its city, length and works, and a map of where they are."""
+def render_home() -> str:
+    """The home page in the current language (also used by the static export, whose
+    URL builder gives each route's map page; a static site has no tours or planner)."""
     from .. import maps  # folium: loaded by the first page that draws a map
 
     lang = current_language()
+    urls = current_urls()
     routes = _summaries(lang)
+    if urls.static:
+        pages = {r["slug"]: urls.route_page(r["slug"]) for r in routes}
+        routes = [
+            {**r, "links": {"page": pages[r["slug"]], "events": pages[r["slug"]] + "events/"}}
+            for r in routes
+        ]
     config = current_app.config
     drawn = [
         {
@@ -94,6 +103,30 @@ def home():
         settings_id=HOME_SETTINGS_ID,
         scripts=[asset_url(p) for _n, p in maps.OVERVIEW_SCRIPTS],
     )
+
+
+@bp.get("/")
+def home():
+    """The routes, each with its city, length and works, and a map of where they are."""
+    return render_home()
+
+
+def page_route() -> dict[str, str] | None:
+    """The request's route as its pages name it (name and city in the page's language,
+    with the languages they are in), or ``None`` on a page of no route (the home page)."""
+    if not in_route():
+        return None
+    lang = current_language()
+    record = current_walk().record
+    out = {"slug": record["slug"]}
+    for name in ("name", "city"):
+        out[name], out[f"{name}_lang"] = localized(record, name, lang)
+    return out
+
+
+@bp.app_context_processor
+def _route_in_templates() -> dict[str, Any]:
+    return {"page_route": page_route}
 
 
 @bp.get("/api/routes")

@@ -27,7 +27,8 @@ from ..web.auth import role_required
 from ..web.db import get_store
 from ..web.labels import error_text
 from ..web.routing import PAGE
-from ..web.walk import workspace
+from ..web.walk import current_walk, workspace
+from .planner import route_scenario
 from .planner_params import parse_params
 
 bp = Blueprint("scenarios", __name__)
@@ -69,15 +70,19 @@ def save() -> ResponseReturnValue:
         flash(_("Add at least one proposed site that can be read to save the scenario."), "error")
         return _back(settings, **back)
     row = get_store().save_scenario(
-        name, [[lon, lat] for lon, lat in sites], settings, current_user.username
+        name,
+        [[lon, lat] for lon, lat in sites],
+        settings,
+        current_user.username,
+        current_walk().record["id"],
     )
     flash(_("Scenario “%(name)s” saved.", name=name), "status")
     return _back(settings, **back, scenario=row["id"])
 
 
 def _scenario(scenario_id: int) -> dict[str, Any]:
-    found = get_store().scenario(scenario_id) if scenario_id <= MAX_ID else None
-    if found is None:
+    found = route_scenario(scenario_id) if scenario_id <= MAX_ID else None
+    if found is None:  # none, or made on another route
         abort(404, description=_("There is no saved scenario %(id)s.", id=scenario_id))
     return found
 

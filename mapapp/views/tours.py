@@ -19,7 +19,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..catalog import localize_stop
-from ..records import localized
+from ..records import localized, split_keys
 from ..sharing import (
     directions_templates,
     qr_svg,
@@ -27,7 +27,8 @@ from ..sharing import (
     tour_length_m,
     tour_stops,
 )
-from ..web.db import get_store
+from ..web.cache import cached
+from ..web.db import data_version, get_store
 from ..web.formats import km
 from ..web.i18n import current_language
 from ..web.params import json_response
@@ -43,9 +44,27 @@ TOUR_TEXTS = ("name", "description", "start_note", "end_note")
 
 def _tour_or_404(slug: str) -> dict[str, Any]:
     tour = get_store().record_by_slug("tour", slug) if len(slug) <= 80 else None
-    if tour is None:
+    if tour is None or not on_this_route(tour):
         abort(404, description=_("There is no tour at this address."))
     return tour
+
+
+def _published_slugs() -> frozenset[str]:
+    return cached(
+        "published-slugs",
+        data_version(),
+        lambda: frozenset(r["slug"] for r in get_store().installations()),
+    )
+
+
+def on_this_route(tour: dict[str, Any]) -> bool:
+    """Whether the tour belongs to the request's route: it has published works and every
+    one of them is a stop of this route (a tour reaching into another route's works is
+    on neither route's pages)."""
+    published = _published_slugs()
+    keys = [k for k in split_keys(tour.get("works")) if k in published]
+    stops = {s["slug"] for s in current_walk().stops}
+    return bool(keys) and all(k in stops for k in keys)
 
 
 def absolute(url: str) -> str:
@@ -73,6 +92,8 @@ def index():
     lang = current_language()
     tours = []
     for row in get_store().records("tour"):
+        if not on_this_route(row):
+            continue
         parts = tour_parts(row, lang)
         if parts["stops"]:
             tours.append(parts)

@@ -34,7 +34,7 @@ from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 
 from .. import audio, contract, editing, geo
-from ..catalog import localize_stop, reference_layers
+from ..catalog import localize_stop, walk_layers
 from ..numbers import NumberError, parse_float
 from ..records import LANGUAGES, row_error
 from ..store import NotFound
@@ -63,12 +63,13 @@ AUDIO_MAX_AGE_S = 365 * 24 * 3600
 
 def access_points(lang: str) -> list[dict[str, Any]]:
     """The streets crossed (names in ``lang``) with their chainage on the route."""
-    layer = reference_layers(Path(current_app.config["DATA_DIR"]), lang).get(ACCESS_LAYER)
+    walk = current_walk()
+    layer = walk_layers(walk, Path(current_app.config["DATA_DIR"]), lang).get(ACCESS_LAYER)
     if not layer or not layer["features"]:
         return []
     lon = [f["geometry"]["coordinates"][0] for f in layer["features"]]
     lat = [f["geometry"]["coordinates"][1] for f in layer["features"]]
-    chainage, offset = current_walk().route.locate(lon, lat)
+    chainage, offset = walk.route.locate(lon, lat)
     return [
         {
             "name": f["properties"]["name"],
@@ -93,7 +94,10 @@ def walk_doc(lang: str) -> dict[str, Any]:
             if row["lang"] == lang:
                 stories[row["installation_id"]] = row
         access = access_points(lang)
-        index = geo.NearestIndex([a["lon"] for a in access], [a["lat"] for a in access])
+        index = geo.NearestIndex(
+            [a["lon"] for a in access], [a["lat"] for a in access], walk.route.crs
+        )
+        default_trigger = float(walk.record.get("trigger_m") or contract.TRIGGER_M)
         works = []
         for stop in walk.stops:
             s = localize_stop(stop, lang, content_order())
@@ -106,7 +110,7 @@ def walk_doc(lang: str) -> dict[str, Any]:
                 "lon": s["lon"],
                 "chainage": round(float(s["chainage_m"]), 1),
                 "offset": round(float(s["offset_m"]), 1),
-                "trigger": triggers.get(s["id"], contract.TRIGGER_M),
+                "trigger": triggers.get(s["id"], default_trigger),
                 "access": None,
                 "audio": None,
             }
@@ -245,7 +249,7 @@ class WalkPage:
             "data": url_for("walk.data"),
             "headings": {"forward": _(forward), "backward": _(backward)},
             "strings": walk_strings(),
-            "contract": contract.browser_contract(),
+            "contract": contract.browser_contract(**current_walk().contract_args),
         }
         return htmlsafe_json_dumps(settings, separators=(",", ":"))
 

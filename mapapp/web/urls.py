@@ -31,7 +31,16 @@ class AppUrls:
     static = False
 
     def home(self) -> str:
+        """The map page of the request's route."""
         return url_for("public.index")
+
+    def all_routes(self) -> str:
+        """The home page listing every route (empty when there is none: a one-route export)."""
+        return url_for("routes.home")
+
+    def route_page(self, slug: str) -> str:
+        """The map page of route ``slug``."""
+        return url_for("public.index", route=slug)
 
     def work(self, slug: str) -> str:
         return url_for("public.installation", slug=slug)
@@ -110,22 +119,35 @@ def language_dir(lang: str, default: str) -> str:
 
 
 class ExportUrls(AppUrls):
-    """URLs of the exported static site, served at ``prefix`` (``/`` or ``/terrenkur/``).
+    """URLs of the exported static site's pages of one route, at ``prefix``.
 
-    The default language's pages are at the root, the others in ``<lang>/``; a work's
-    page is the folder ``installations/<slug>/``, an event's ``events/<slug>/`` and
-    "What's on" ``events/``; the calendar feeds are ``calendar/*.ics`` files.
+    ``root`` is where the site is served (``/`` or ``/terrenkur/``; ``prefix`` by
+    default); ``prefix`` is the route's folder in it (``/terrenkur/esentai/`` in an
+    export of every route, the root in an export of one). Within it the default
+    language's pages are at the top, the others in ``<lang>/``; a work's page is the
+    folder ``installations/<slug>/``, an event's ``events/<slug>/`` and "What's on"
+    ``events/``; the calendar feeds are ``calendar/*.ics`` files. The photos, the
+    assets and (with ``home``) the home page listing the routes are at the root.
     """
 
     static = True
 
     def __init__(
-        self, prefix: str, default_lang: str, slug: str | None = None, folder: str = "installations"
+        self,
+        prefix: str,
+        default_lang: str,
+        slug: str | None = None,
+        folder: str = "installations",
+        *,
+        root: str | None = None,
+        home: bool = False,
     ):
         self.prefix = prefix
         self.default_lang = default_lang
         self.slug = slug  # the work (or artist) whose page is being rendered, if any
         self.folder = folder  # "installations" or "artists": what kind of page that is
+        self.root = root or prefix
+        self.has_home = home  # whether the export has the home page listing the routes
 
     def page(self, lang: str, slug: str | None = None, folder: str = "installations") -> str:
         work = f"{folder}/{slug}/" if slug else ("events/" if folder == "events" else "")
@@ -158,8 +180,16 @@ class ExportUrls(AppUrls):
     def festival_calendar(self, slug: str) -> str:
         return self.page(current_language(), None) + f"calendar/festivals/{slug}.ics"
 
+    def all_routes(self) -> str:
+        if not self.has_home:
+            return ""
+        return self.root + language_dir(current_language(), self.default_lang)
+
+    def route_page(self, slug: str) -> str:
+        return f"{self.root}{slug}/" + language_dir(current_language(), self.default_lang)
+
     def photo_template(self) -> str:
-        return self.prefix + "media/phone/{name}"
+        return self.root + "media/phone/{name}"
 
     def report_template(self) -> str:
         return ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -179,6 +181,27 @@ def serve(
         thread.join(timeout=timeout_s(10))
         server.server_close()
         assert not thread.is_alive(), f"live server {name!r} did not stop"
+
+
+class StaticHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def serve_static(site: Path, config: dict[str, Any]) -> Iterator[LiveServer]:
+    """Generator for fixtures: an exported ``site`` served by the standard library's
+    static file server (``config``: the settings it was exported with)."""
+    handler = functools.partial(StaticHandler, directory=str(site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    port = httpd.server_port
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", port, Path(config["DB"]), config)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=timeout_s(10))
 
 
 def hold_workers_to(guarded: Guarded) -> None:

@@ -28,6 +28,7 @@ from browser_support import (
     QuietHandler,
     build_db,
     published_rows,
+    serve_static,
     standing_rows,
     timeout_ms,
     timeout_s,
@@ -186,11 +187,6 @@ def offline_server(offline_app) -> Iterator[LiveServer]:
     server.server_close()
 
 
-class StaticHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def static_site(
     offline_app, tmp_path_factory: pytest.TempPathFactory
@@ -198,16 +194,9 @@ def static_site(
     """The exported site served by the standard library's static file server."""
     app, config, _probe = offline_app
     site = tmp_path_factory.mktemp("site") / "public"
-    export_site(app, site)
-    handler = functools.partial(StaticHandler, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    port = httpd.server_port
-    yield LiveServer(f"http://127.0.0.1:{port}", port, Path(config["DB"]), config), site
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=timeout_s(10))
+    export_site(app, site, route="esentai")  # the walk at the top, as before routes
+    for server in serve_static(site, config):
+        yield server, site
 
 
 # helpers --------------------------------------------------------------------------------
