@@ -2,14 +2,23 @@
 
 ``add_test_route`` stores the route "test-tbilisi" (city "Tbilisi (test)") with a
 line drawn for the test along Rustaveli Avenue and works near it, through the same
-store calls the curators' pages use.
+store calls the curators' pages use. ``two_routes_app`` is an app on a database
+holding the shipped route and that one; ``route_marks`` the texts that name a
+route's works (to find them where they must not be).
 """
 
 from __future__ import annotations
 
+import json
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
-from mapapp.records import Route
+from flask import Flask
+
+from mapapp.app import create_app
+from mapapp.catalog import build_walk
+from mapapp.records import Route, Tour
 from mapapp.store import Store
 
 from .conftest import make_installation
@@ -55,3 +64,70 @@ def add_test_route(store: Store, **fields: Any) -> dict[str, Any]:
         values.pop("id", None)
         store.create_installation(values, "test")
     return row
+
+
+#: A point by Freedom Square at the start of the test line (lat, lon): a walker there
+#: has the mural ahead going forward.
+TEST_START = (41.6936, 44.7989)
+
+
+def two_routes_app(db_path: Path, tmp_path: Path, **config: Any) -> Flask:
+    """An app on ``db_path`` (the shipped data) once the test route and a tour on each
+    route (:data:`TEST_TOURS`) are added to it."""
+    with closing(Store.open(db_path)) as store:
+        add_test_route(store)
+        add_test_tours(store)
+    return create_app(
+        {
+            "TESTING": True,
+            "DB": str(db_path),
+            "SECRET_KEY": "test",
+            "TILES": "",
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "RATELIMIT_ENABLED": False,
+            **config,
+        }
+    )
+
+
+def route_works(store: Store, slug: str) -> list[dict[str, Any]]:
+    """Every work that belongs to route ``slug`` only: its published stops, and for the
+    test route its draft too (which no public page may show anywhere)."""
+    stops = [
+        {"id": s["id"], "slug": s["slug"], "title": s["title"]}
+        for s in build_walk(store, slug).stops
+    ]
+    if slug == TEST_ROUTE:
+        drafts = [w for w in TEST_WORKS if w[4] != "published"]
+        for work_slug, title, *_rest in drafts:
+            row = store.installation_by_slug(work_slug, published_only=False)
+            stops.append({"id": row["id"] if row else None, "slug": work_slug, "title": title})
+    return stops
+
+
+def route_marks(works: list[dict[str, Any]]) -> set[str]:
+    """The slugs and titles of ``works``, as written and as JSON writes them."""
+    marks: set[str] = set()
+    for w in works:
+        for text in (w["slug"], w["title"]):
+            marks |= {text, json.dumps(text)[1:-1]}
+    return marks
+
+
+#: A tour on each route (test data): the old URL ``/api/tours/three`` names the first.
+TEST_TOURS = {
+    "esentai": ("three", "Three on the river (test)", "auezov-theatre;kazakh-state-circus"),
+    TEST_ROUTE: (
+        "rustaveli-two",
+        "Two on Rustaveli (test)",
+        "test-tbilisi-mural;test-tbilisi-sculpture",
+    ),
+}
+
+
+def add_test_tours(store: Store) -> None:
+    """Store :data:`TEST_TOURS`."""
+    for slug, name, works in TEST_TOURS.values():
+        record = Tour(slug=slug, name=name, works=works, duration_min=30).model_dump()
+        record.pop("id", None)
+        store.create_record("tour", record, "test")
