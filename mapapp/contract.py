@@ -34,9 +34,10 @@ TRIGGER_MIN_M = 5.0
 TRIGGER_MAX_M = 300.0
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=32)
 def metric_projection(crs: str = geo.METRIC_CRS) -> dict[str, float]:
-    """The transverse Mercator parameters of ``crs`` (UTM 43N), for the page's locator.
+    """The transverse Mercator parameters of ``crs`` (a route's UTM zone; UTM 43N by
+    default), for the page's locator.
 
     The browser projects with these the way :meth:`mapapp.geo.Route.locate` does
     with pyproj, so both give the same chainage and offset.
@@ -60,23 +61,30 @@ def metric_projection(crs: str = geo.METRIC_CRS) -> dict[str, float]:
     }
 
 
-def browser_contract(urls: Mapping[str, str] | None = None) -> dict[str, Any]:
+def browser_contract(
+    urls: Mapping[str, str] | None = None,
+    *,
+    speed_kmh: float = geo.WALKING_SPEED_KMH,
+    crs: str = geo.METRIC_CRS,
+) -> dict[str, Any]:
     """The values a page's scripts need, as a JSON-able dict.
 
     ``urls`` are the URLs and templates this page's scripts use (``permalink``,
     ``photoUrl``, ``locate``), made by the request's URL builder
     (:mod:`mapapp.web.urls`: language kept, site prefix added); only those are
-    handed over, so a static page names no URL it cannot serve.
+    handed over, so a static page names no URL it cannot serve. ``speed_kmh`` and
+    ``crs`` are the page's route's walking speed and UTM zone (``Walk.speed_kmh``,
+    ``Walk.route.crs``): minutes and chainage in the page agree with the API's.
     """
     return {
         "languages": list(LANGUAGES),
-        "walkingSpeedKmh": geo.WALKING_SPEED_KMH,
+        "walkingSpeedKmh": speed_kmh,
         "passedWithinM": geo.PASSED_WITHIN_M,
         "popupOffRouteM": POPUP_OFF_ROUTE_M,
         "listOffRouteM": LIST_OFF_ROUTE_M,
         "farFromRouteM": FAR_FROM_ROUTE_M,
         "nearWorkM": NEAR_WORK_M,
         "triggerM": TRIGGER_M,
-        "projection": dict(metric_projection()),
+        "projection": dict(metric_projection(crs)),
         "urls": dict(urls or {}),
     }

@@ -168,6 +168,18 @@ def test_a_routes_map_page_asks_only_for_its_own_data(network):
         assert f"/{theirs}/" not in settings
 
 
+def test_a_routes_page_walks_at_its_speed_in_its_utm_zone(network):
+    """The page's locator and minutes use the route's own speed and projection, so the
+    stop and minutes it announces are the API's (UTM 38N and 4 km/h in Tbilisi)."""
+    client = network["app"].test_client()
+    for slug, speed, lon0 in (("esentai", 4.5, 75.0), (TEST_ROUTE, 4.0, 45.0)):
+        html = client.get(f"/{slug}/").text
+        blob = re.search(r'id="terrenkur-settings"[^>]*>(.*?)</script>', html, re.S)
+        assert blob
+        found = json.loads(blob.group(1))["contract"]
+        assert found["walkingSpeedKmh"] == speed and found["projection"]["lon0"] == lon0, slug
+
+
 def test_the_home_page_leads_to_each_routes_walk(network):
     client = network["app"].test_client()
     html = client.get("/").text

@@ -277,7 +277,9 @@ class OfflinePage:
             "changedText": changed_text(corridor["changed_at"], current_language()),
             "tiles": None,
             "strings": offline_strings(),
-            "contract": contract.browser_contract(),
+            "contract": contract.browser_contract(
+                speed_kmh=current_walk().speed_kmh, crs=current_walk().route.crs
+            ),
         }
         if template and self.tiles_reason is None:
             settings["tiles"] = {

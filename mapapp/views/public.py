@@ -218,7 +218,7 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
             "crossings": _("Streets crossed"),
             "bike_stations": _("Almaty Bike stations"),
         },
-        "contract": contract.browser_contract(links),
+        "contract": contract.browser_contract(links, speed_kmh=walk.speed_kmh, crs=walk.route.crs),
         "offlineMaxZoom": max(tiles.WALK_ZOOMS),
         "numbers": number_symbols(),
         "languageMissing": missing_language_notes(),

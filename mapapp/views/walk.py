@@ -239,13 +239,14 @@ class WalkPage:
 
     @property
     def settings_json(self) -> str:
-        forward, backward = geo.compass_heading(current_walk().route)
+        walk = current_walk()
+        forward, backward = geo.compass_heading(walk.route)
         settings = {
             "lang": current_language(),
             "data": url_for("walk.data"),
             "headings": {"forward": _(forward), "backward": _(backward)},
             "strings": walk_strings(),
-            "contract": contract.browser_contract(),
+            "contract": contract.browser_contract(speed_kmh=walk.speed_kmh, crs=walk.route.crs),
         }
         return htmlsafe_json_dumps(settings, separators=(",", ":"))
 
