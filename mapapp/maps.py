@@ -417,6 +417,24 @@ def inline_asset_url(path: str) -> str:
 # the routes' overview -------------------------------------------------------------
 
 
+class HtmlPopup(MacroElement):
+    """A popup of HTML (escaped by the caller) bound to its parent layer: folium's
+    own ``Popup`` builds its content with jQuery's ``$``, which no page loads."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.html = str(html)
+
+
 def overview_map(
     routes: list[dict[str, Any]],
     *,
@@ -440,9 +458,11 @@ def overview_map(
         folium.PolyLine(latlngs, interactive=False, **ROUTE_CASING).add_to(m)
         folium.PolyLine(latlngs, tooltip=escape(r["name"]), **ROUTE_STYLE).add_to(m)
         popup = Markup('<a href="{}">{}</a><br>{}').format(r["url"], r["name"], r["city"])
-        folium.CircleMarker(
-            latlngs[0], radius=9, color="#0b5cad", fill=True, fill_opacity=1, popup=popup
-        ).add_to(m)
+        start = folium.CircleMarker(
+            latlngs[0], radius=9, color="#0b5cad", fill=True, fill_opacity=1
+        )
+        HtmlPopup(popup).add_to(start)
+        start.add_to(m)
     lats = [c[1] for c in every]
     lons = [c[0] for c in every]
     m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(24, 24))
