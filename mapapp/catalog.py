@@ -41,6 +41,8 @@ from .records import (
     read_text_file,
     route_languages,
     split_keys,
+    translation_key,
+    translation_keys,
 )
 from .store import Store
 
@@ -245,7 +247,8 @@ def with_references(rows: list[dict[str, Any]], refs: References) -> list[dict[s
     ``festival`` becomes the festival's name (the value the public filters and API
     always had) and ``festival_slug`` its key; the festival's and edition's names come
     in every language (``festival_name``, ``festival_name_ru``...), and ``artists``
-    becomes a list of ``{"slug", "name", "name_ru", "name_kk"}``.
+    becomes a list of ``{"slug", "name", "name_ru", "name_kk"}`` (and the artist's
+    name in further languages where written: ``name_ka``).
     """
     out = []
     for row in rows:
@@ -257,7 +260,7 @@ def with_references(rows: list[dict[str, Any]], refs: References) -> list[dict[s
             "festival": festival.get("name", row.get("festival") or ""),
             "edition": row.get("edition") or "",
             "artists": [
-                {k: refs.artists[key].get(k) or "" for k in ("slug", "name", "name_ru", "name_kk")}
+                _artist_names(refs.artists[key])
                 for key in split_keys(row.get("artists"))
                 if key in refs.artists
             ],
@@ -266,8 +269,26 @@ def with_references(rows: list[dict[str, Any]], refs: References) -> list[dict[s
             placed[name] = source.get("name", "")
             for lang in LANGUAGES[1:]:
                 placed[f"{name}_{lang}"] = source.get(f"name_{lang}", "")
+            for key in _further_names(source):
+                placed[f"{name}{key.removeprefix('name')}"] = source[key]
         out.append(placed)
     return out
+
+
+def _further_names(record: dict[str, Any]) -> list[str]:
+    """The keys of a record's name in languages beyond the fixed ones (``name_ka``)."""
+    return [
+        k for k in record if translation_key(k, ("name",)) and k not in _FIXED_NAMES and record[k]
+    ]
+
+
+_FIXED_NAMES = tuple(f"name_{lang}" for lang in LANGUAGES[1:])
+
+
+def _artist_names(artist: dict[str, Any]) -> dict[str, Any]:
+    names = {k: artist.get(k) or "" for k in ("slug", "name", *_FIXED_NAMES)}
+    names.update((k, artist[k]) for k in _further_names(artist))
+    return names
 
 
 def with_photos(rows: list[dict[str, Any]], store: Store) -> list[dict[str, Any]]:
@@ -425,8 +446,11 @@ def period_text(start: str, end: str, lang: str) -> str:
     return " – ".join(shown)
 
 
-def localize_stop(stop: dict[str, Any], lang: str) -> dict[str, Any]:
+def localize_stop(stop: dict[str, Any], lang: str, order: tuple[str, ...] = ()) -> dict[str, Any]:
     """A stop whose texts, festival, edition and artists are in ``lang`` where translated.
+
+    ``order`` is the route's own order of content languages to fall back on
+    (:func:`mapapp.records.fallback_order`); without one, the interface languages.
 
     ``text_lang`` tells, per field, which language the text is really in (a
     fallback), so pages can mark it with ``lang`` for screen readers; ``text_status``
@@ -437,28 +461,32 @@ def localize_stop(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     out = dict(stop)
     for column in (*TRANSLATION_COLUMNS, *_NAME_TRANSLATIONS, *TEXT_STATUS_COLUMNS):
         out.pop(column, None)
-    for column in HOW_WE_KNOW[1:]:
+    for column in (*HOW_WE_KNOW[1:], *translation_keys(stop, "work")):
         out.pop(column, None)
-    out["how_we_know"] = localized(stop, "how_we_know", lang)[0]
+    for name in ("festival_name", "edition_name"):  # their texts in further languages
+        for column in [k for k in out if translation_key(k, (name,))]:
+            out.pop(column)
+    out["how_we_know"] = localized(stop, "how_we_know", lang, order)[0]
     if stop.get("photos"):
         out["photos"] = [
             {
                 **{k: v for k, v in p.items() if k not in ("caption_ru", "caption_kk")},
-                "caption": localized(p, "caption", lang)[0],
+                "caption": localized(p, "caption", lang, order)[0],
             }
             for p in stop["photos"]
         ]
     out["text_lang"] = {}
     for field_name in TRANSLATED_FIELDS:
-        text, text_lang = localized(stop, field_name, lang)
+        text, text_lang = localized(stop, field_name, lang, order)
         out[field_name] = text
         out["text_lang"][field_name] = text_lang
     main = out["text_lang"]["description" if out["description"] else "title"]
     out["text_status"] = stop.get(f"text_status_{main}") or ""
     for name in ("festival_name", "edition_name"):
-        out[name] = localized(stop, name, lang)[0]
+        out[name] = localized(stop, name, lang, order)[0]
     artists = [
-        {"slug": a["slug"], "name": localized(a, "name", lang)[0]} for a in stop.get("artists", [])
+        {"slug": a["slug"], "name": localized(a, "name", lang, order)[0]}
+        for a in stop.get("artists", [])
     ]
     out["artists"] = artists
     if not stop.get("artist") and artists:
@@ -489,6 +517,7 @@ def stop_feature(stop: dict[str, Any]) -> dict[str, Any]:
     """An RFC 7946 Feature for one published stop."""
     props = {k: stop.get(k) for k in PUBLIC_FIELDS}
     props.update((k, stop[k]) for k in _OPTIONAL_PUBLIC_FIELDS if k in stop)
+    props.update((k, stop[k]) for k in translation_keys(stop, "work") if k not in props)
     return {
         "type": "Feature",
         "id": stop["id"],

@@ -66,6 +66,24 @@ def seed_dir() -> Path:
     return Path(configured) if configured else resources.data_dir()
 
 
+ROUTE_OPTION = click.option(
+    "--route",
+    "route",
+    default=None,
+    metavar="KEY",
+    help="The route's key (`esentai`); by default the oldest active route.",
+)
+
+
+def _walk(store: Store, route: str | None):
+    """The walk of route ``route`` (the default one when ``None``), or a clear error."""
+    try:
+        return build_walk(store, route)
+    except LookupError as exc:
+        keys = ", ".join(r["slug"] for r in store.route_records()) or "none"
+        raise click.ClickException(f"{exc} (routes: {keys})") from None
+
+
 DB_OPTION = click.option(
     "--db",
     "db_path",
@@ -308,11 +326,15 @@ def import_command(db_path: Path, file: Path, dry_run: bool, user: str, max_offs
     help="CSV cells exactly as stored; by default a text cell that a spreadsheet would "
     "run as a formula (=, +, -, @, tab, CR first) gets a leading '.",
 )
-def export_command(db_path: Path, fmt: str, status: str | None, output, raw: bool) -> None:
+@ROUTE_OPTION
+def export_command(
+    db_path: Path, fmt: str, status: str | None, output, raw: bool, route: str | None
+) -> None:
     """Export works as CSV, GeoJSON, GeoPackage or GPX.
 
-    GPX holds the route and the published stops in walking order; the others every
-    column of every work (or those with --status).
+    GPX holds a route (--route, by default the oldest active one) and its published
+    stops in walking order; the others every column of every work (or those with
+    --status).
 
     The festivals, editions and artists come out as CSV in the columns of their
     seed files (data/festivals.csv, data/editions.csv, data/artists.csv).
@@ -320,6 +342,7 @@ def export_command(db_path: Path, fmt: str, status: str | None, output, raw: boo
     \b
     Example:
         mapapp export --format gpx -o terrenkur.gpx
+        mapapp export --format gpx --route esentai -o esentai.gpx
         mapapp export --format csv --raw -o exact.csv
         mapapp export --format artists -o artists.csv
         mapapp export --format gpkg -o terrenkur.gpkg
@@ -341,9 +364,11 @@ def export_command(db_path: Path, fmt: str, status: str | None, output, raw: boo
         elif fmt == "gpkg":
             output.write(exchange.export_gpkg(rows))
         else:
-            walk = build_walk(store)
-            stops = place_stops(walk.route, [r for r in rows if r["status"] == "published"])
-            gpx = export_gpx(walk.route, stops, "Cultural Terrenkur: Esentai (Vesnovka)")
+            walk = _walk(store, route)
+            on_route = {s["id"] for s in walk.stops}
+            stops = place_stops(walk.route, [r for r in rows if r["id"] in on_route])
+            name = walk.record.get("name") or walk.slug
+            gpx = export_gpx(walk.route, stops, f"Cultural Terrenkur: {name}")
             output.write(gpx.encode("utf-8"))
     finally:
         store.close()
@@ -540,7 +565,9 @@ def tune_malloc() -> None:
     default="-",
     help="File to write (standard output by default; a GeoPackage needs a file).",
 )
+@ROUTE_OPTION
 def coverage_command(
+    route: str | None,
     db_path: Path,
     radius: float,
     gap: float,
@@ -552,7 +579,8 @@ def coverage_command(
     fmt: str,
     output,
 ) -> None:
-    """How much of the route has a published art work within walking distance.
+    """How much of a route (--route, by default the oldest active one) has a published
+    art work within walking distance.
 
     Art (sculptures, murals, installations, pavilions, art events) is counted
     unless --kind says otherwise; venues, parks and landmarks are context. Prints
@@ -562,6 +590,7 @@ def coverage_command(
     \b
     Example:
         mapapp coverage --radius 150 --gap 300
+        mapapp coverage --route esentai --format csv > esentai.csv
         mapapp coverage --kind art --kind venue --format csv > coverage.csv
         mapapp coverage --format gpkg -o coverage.gpkg
     """
@@ -580,9 +609,7 @@ def coverage_command(
         raise click.ClickException(f"{db_path} does not exist: run `mapapp init-db`")
     store = Store.open(db_path)
     try:
-        walk = build_walk(store)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
+        walk = _walk(store, route)
     finally:
         store.close()
     wanted = selection.split_values(festivals)
@@ -615,7 +642,8 @@ def coverage_command(
         return
     what = "art" if picked.is_art else ", ".join(picked.kinds)
     works_name = " ".join(filter(None, [", ".join(wanted), what]))
-    x, y = geo.to_metric([w["lon"] for w in works], [w["lat"] for w in works])
+    lons, lats = [w["lon"] for w in works], [w["lat"] for w in works]
+    x, y = geo.to_metric(lons, lats, walk.route.crs)
     route_error = uncertainty.route_error_m(walk.route_properties)
     likely = uncertainty.share_range(
         walk.route,

@@ -31,6 +31,7 @@ from .records import (
     Installation,
     References,
     RowError,
+    looks_like_text,
     row_error,
     split_keys,
     validate_life_entry,
@@ -402,6 +403,9 @@ def save_work(
         merged.update(
             (k, v) for k, v in data.items() if k in EDITABLE and k not in ("photo", *IMPORT_ONLY)
         )
+        merged.update(  # texts in further languages (title_ka); the others stay stored
+            (k, v) for k, v in data.items() if k not in EDITABLE and looks_like_text(k, "work")
+        )
         if remove_photo:
             merged["photo"] = ""
         found: list[RowError] = []
@@ -461,6 +465,12 @@ def apply_import(
         ws.store.apply_changes(creates, updates, ws.username)
     except DuplicateSlug as exc:
         raise _slug_taken(str(exc.args[0])) from None
+
+
+def content_languages(store: Store) -> list[str]:
+    """The content languages texts are written in (the translations' languages,
+    sorted), for the forms to offer; a route's own languages are to be added."""
+    return store.translation_languages()
 
 
 # festivals, editions and artists ----------------------------------------------------------
@@ -575,7 +585,7 @@ def save_record(
         raise NotFound(record_id)
     editable = RECORD_EDITABLE[kind]
     merged = {k: previous[k] for k in editable}
-    merged.update((k, v) for k, v in data.items() if k in editable)
+    merged.update((k, v) for k, v in data.items() if k in editable or looks_like_text(k, kind))
     rec = _checked(ws, kind, merged, previous)
     try:
         return ws.store.update_record(

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_interval, format_time
 
-from .records import EVENT_TZ, localized
+from .records import EVENT_TZ, localized, text_fields, translation_keys
 
 __all__ = [
     "ALMATY",
@@ -188,15 +188,17 @@ def route_events(
     return sorted(out, key=bounds)
 
 
-def localize_event(event: Mapping[str, Any], lang: str) -> dict[str, Any]:
+def localize_event(
+    event: Mapping[str, Any], lang: str, order: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """An event's texts in ``lang`` where translated (``text_lang`` says which), its
-    period in words, and whether it is all day."""
-    out: dict[str, Any] = {
-        k: v for k, v in event.items() if not k.endswith(("_ru", "_kk")) or k.startswith("text_")
-    }
+    period in words, and whether it is all day. ``order`` is the route's order of
+    content languages to fall back on (:func:`mapapp.records.fallback_order`)."""
+    translations = set(translation_keys(dict(event), "event"))
+    out: dict[str, Any] = {k: v for k, v in event.items() if k not in translations}
     out["text_lang"] = {}
-    for field in ("name", "description", "place"):
-        text, text_lang = localized(dict(event), field, lang)
+    for field in text_fields("event"):
+        text, text_lang = localized(dict(event), field, lang, order)
         out[field] = text
         out["text_lang"][field] = text_lang
     out["period"] = period_text(event, lang)

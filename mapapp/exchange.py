@@ -38,8 +38,10 @@ from .records import (
     check_unique,
     field_too_long,
     from_spreadsheet,
+    looks_like_text,
     route_geojson_positions,
     row_error,
+    translation_keys,
     validate_row,
     write_csv,
     write_records_csv,
@@ -373,12 +375,13 @@ def plan_rows(
             creates.append(fields)
             continue
         compared = [k for k in COMPARED if k != "id" and (k in COLUMNS or k in raw)]
-        changed = [k for k in compared if target.get(k) != fields.get(k)]
+        compared += [k for k in fields if k not in COMPARED and looks_like_text(k, "work")]
+        changed = [k for k in compared if _differs(target, fields, k)]
         if update is not None and set(changed) - {"osm_ref"}:
             fields["source_note"] = osm.with_attribution(fields["source_note"])
             fields.update(osm.with_public_attribution(fields))
             if any(target.get(k) != fields.get(k) for k in ("source_note", *osm.PUBLIC_NOTES)):
-                changed = [k for k in compared if target.get(k) != fields.get(k)]
+                changed = [k for k in compared if _differs(target, fields, k)]
         report.changed = changed
         report.action = "change" if changed else "unchanged"
         if changed:
@@ -397,6 +400,14 @@ def plan_rows(
     if not empty_ok and not reports and left_out and not errors:
         plan.errors.append(row_error(1, "file", "osm_all_left_out", "no work lies near the route"))
     return plan
+
+
+def _differs(stored: dict[str, Any], fields: dict[str, Any], key: str) -> bool:
+    """Whether an imported field changes the stored work (a text in a further language
+    not stored and one imported empty are the same)."""
+    if key not in COMPARED:
+        return (stored.get(key) or "") != (fields.get(key) or "")
+    return bool(stored.get(key) != fields.get(key))
 
 
 def _osm_target(
@@ -464,6 +475,7 @@ def export_geojson(rows: Iterable[dict[str, Any]]) -> str:
     features = []
     for r in rows:
         props = {k: r.get(k) for k in COMPARED if k not in ("lat", "lon")}
+        props.update((k, r[k]) for k in translation_keys(r, "work") if k not in props)
         features.append(
             {
                 "type": "Feature",

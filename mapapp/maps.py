@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Template
-from markupsafe import Markup, escape
 
 from . import contract, resources, without
 from .coverage_formats import COVERAGE_COLOURS
@@ -103,6 +102,7 @@ def base_map(
     asset_url: Callable[[str], str],
     route_name: str = "Route",
     draw_route: bool = True,
+    zoom_start: int = 14,
     **options: Any,
 ) -> folium.Map:
     """A map of the route: optional tiles, the route drawn prominently, local assets.
@@ -116,7 +116,7 @@ def base_map(
     lons = [c[0] for c in route_coords]
     m = folium.Map(
         location=[sum(lats) / len(lats), sum(lons) / len(lons)],
-        zoom_start=14,
+        zoom_start=zoom_start,
         tiles=None,
         control_scale=True,
         maxZoom=19,
@@ -417,22 +417,12 @@ def inline_asset_url(path: str) -> str:
 # the routes' overview -------------------------------------------------------------
 
 
-class HtmlPopup(MacroElement):
-    """A popup of HTML (escaped by the caller) bound to its parent layer: folium's
-    own ``Popup`` builds its content with jQuery's ``$``, which no page loads."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html: str):
-        super().__init__()
-        self._name = "HtmlPopup"
-        self.html = str(html)
+#: The home page's scripts: Leaflet, the shared helpers, the overview's own.
+OVERVIEW_SCRIPTS = (
+    ("leaflet", "vendor/leaflet/leaflet.js"),
+    ("common", "js/common.js"),
+    ("home", "js/home.js"),
+)
 
 
 def overview_map(
@@ -441,10 +431,11 @@ def overview_map(
     tiles_url: str | None,
     tiles_attribution: str,
     asset_url: Callable[[str], str],
+    settings_id: str = "home-settings",
 ) -> folium.Map:
-    """The home page's map: every route's line and a marker at its start whose popup
-    links to its walk. ``routes`` give ``name``, ``city``, ``url`` and ``coordinates``
-    (``[lon, lat]`` pairs); names are escaped (popups are HTML)."""
+    """The home page's map of where the routes are: tiles and scale; our
+    ``static/js/home.js`` draws each route's line and a marker linking to its walk
+    from the page's settings (:func:`overview_settings`)."""
     every = [c for r in routes for c in r["coordinates"]] or [[76.9286, 43.2389]]
     m = base_map(
         [list(c) for c in every],
@@ -452,18 +443,25 @@ def overview_map(
         tiles_attribution=tiles_attribution,
         asset_url=asset_url,
         draw_route=False,
+        zoom_start=4 if len(routes) > 1 else 12,
     )
-    for r in routes:
-        latlngs = [[c[1], c[0]] for c in r["coordinates"]]
-        folium.PolyLine(latlngs, interactive=False, **ROUTE_CASING).add_to(m)
-        folium.PolyLine(latlngs, tooltip=escape(r["name"]), **ROUTE_STYLE).add_to(m)
-        popup = Markup('<a href="{}">{}</a><br>{}').format(r["url"], r["name"], r["city"])
-        start = folium.CircleMarker(
-            latlngs[0], radius=9, color="#0b5cad", fill=True, fill_opacity=1
-        )
-        HtmlPopup(popup).add_to(start)
-        start.add_to(m)
-    lats = [c[1] for c in every]
-    lons = [c[0] for c in every]
-    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(24, 24))
+    MountScript(
+        "TerrenkurHome.mount", settings_id, [(n, asset_url(p)) for n, p in OVERVIEW_SCRIPTS[1:]]
+    ).add_to(m)
     return m
+
+
+def overview_settings(routes: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``home.js`` draws: each route's ``name``, ``city``, ``url`` and line."""
+    return {
+        "routes": [
+            {
+                "name": r["name"],
+                "city": r["city"],
+                "url": r["url"],
+                "coordinates": [[round(x, 5), round(y, 5)] for x, y in r["coordinates"]],
+            }
+            for r in routes
+        ],
+        "styles": list(ROUTE_STYLES),
+    }

@@ -118,28 +118,30 @@ def _table(doc: dict[str, Any], columns: Sequence[str], rows: Iterable[tuple]) -
     return dumps({**doc, **_columns(columns, rows)})
 
 
-def slim_table(walk: Walk, lang: str) -> bytes:
+def slim_table(walk: Walk, lang: str, order: tuple[str, ...] = ()) -> bytes:
     """Every stop in forward walking order, as the map draws and lists it, in ``lang``.
 
     ``festival`` is the festival's name (the filter's value), ``edition`` the
     edition's key and ``artists`` a list of artists' keys per stop; their names in
     ``lang`` are given once, in ``festivalNames``, ``editionNames`` and
-    ``artistNames``.
+    ``artistNames``. ``order`` is the route's order of content languages to fall
+    back on (:func:`mapapp.records.fallback_order`).
     """
+    order = order or walk.languages  # the route's own order by default
     festival_names: dict[str, str] = {}
     edition_names: dict[str, str] = {}
     artist_names: dict[str, str] = {}
 
     def rows() -> Iterable[tuple]:
         for s in walk.stops:
-            title, title_lang = localized(s, "title", lang)
+            title, title_lang = localized(s, "title", lang, order)
             if s["festival"] and s["festival"] not in festival_names:
-                festival_names[s["festival"]] = localized(s, "festival_name", lang)[0]
+                festival_names[s["festival"]] = localized(s, "festival_name", lang, order)[0]
             if s["edition"] and s["edition"] not in edition_names:
-                edition_names[s["edition"]] = localized(s, "edition_name", lang)[0]
+                edition_names[s["edition"]] = localized(s, "edition_name", lang, order)[0]
             for a in s["artists"]:
                 if a["slug"] not in artist_names:
-                    artist_names[a["slug"]] = localized(a, "name", lang)[0]
+                    artist_names[a["slug"]] = localized(a, "name", lang, order)[0]
             yield (
                 s["id"],
                 round(s["lon"], 6),
@@ -170,7 +172,7 @@ def slim_table(walk: Walk, lang: str) -> bytes:
     return dumps({**head, **columns})
 
 
-def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
+def details_table(walk: Walk, lang: str, chunk: int, order: tuple[str, ...] = ()) -> bytes:
     """The card texts of the ``chunk``-th :data:`DETAILS_CHUNK` stops, in ``lang``.
 
     Never a curator's research note (``source_note``): the public reads the "how
@@ -180,12 +182,13 @@ def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
     ``edition``; the map page names the events), ``life`` its dated life as
     ``[status, date, date in words, note, photo]``.
     """
+    order = order or walk.languages  # the route's own order by default
     part = walk.stops[chunk * DETAILS_CHUNK : (chunk + 1) * DETAILS_CHUNK]
 
     def rows() -> Iterable[tuple]:
         for s in part:
-            description, description_lang = localized(s, "description", lang)
-            address, address_lang = localized(s, "address", lang)
+            description, description_lang = localized(s, "description", lang, order)
+            address, address_lang = localized(s, "address", lang, order)
             yield (
                 s["id"],
                 s.get("artist") or "",
@@ -197,9 +200,9 @@ def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
                 address_lang,
                 s["location_precision"],
                 s.get("source_url") or "",
-                localized(s, "how_we_know", lang)[0],
+                localized(s, "how_we_know", lang, order)[0],
                 s.get("surveyed_on") or "",
-                [_photo(p, lang) for p in s.get("photos") or ()],
+                [_photo(p, lang, order) for p in s.get("photos") or ()],
                 [[how, e["slug"]] for how, e in events.work_events(s, walk.events)],
                 [
                     [
@@ -216,14 +219,14 @@ def details_table(walk: Walk, lang: str, chunk: int) -> bytes:
     return _table({"format": FORMAT, "lang": lang, "chunk": chunk}, DETAIL_COLUMNS, rows())
 
 
-def _photo(photo: dict[str, Any], lang: str) -> dict[str, str]:
+def _photo(photo: dict[str, Any], lang: str, order: tuple[str, ...] = ()) -> dict[str, str]:
     """A gallery photo as a card shows it: file name, credit and caption in ``lang``."""
     return {
         "name": photo["name"],
         "author": photo.get("author") or "",
         "licence": photo.get("licence") or "",
         "taken_on": photo.get("taken_on") or "",
-        "caption": localized(photo, "caption", lang)[0],
+        "caption": localized(photo, "caption", lang, order)[0],
     }
 
 
@@ -249,11 +252,13 @@ class Fragments:
     lat: np.ndarray
 
     @classmethod
-    def of(cls, walk: Walk, lang: str | None) -> Fragments:
-        """Features with every translation (``lang=None``) or localized to ``lang``."""
+    def of(cls, walk: Walk, lang: str | None, order: tuple[str, ...] = ()) -> Fragments:
+        """Features with every translation (``lang=None``) or localized to ``lang``
+        (falling back on the route's ``order`` of content languages)."""
+        order = order or walk.languages  # the route's own order by default
         stops = walk.stops
         features = [
-            dumps(stop_feature(s if lang is None else localize_stop(s, lang))) for s in stops
+            dumps(stop_feature(s if lang is None else localize_stop(s, lang, order))) for s in stops
         ]
         return cls(
             features,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -61,6 +62,13 @@ STATUSES = ("draft", "published", "retired")
 LANGUAGES = ("en", "ru", "kk")
 TRANSLATED_FIELDS = ("title", "description", "address")
 TRANSLATION_COLUMNS = tuple(f"{f}_{lang}" for f in TRANSLATED_FIELDS for lang in LANGUAGES[1:])
+#: Every text of a work written in a language: its base field holds the English (or
+#: the original) text, ``<field>_<lang>`` its translations (``title_ru``, ``title_ka``).
+WORK_TEXTS = (*TRANSLATED_FIELDS, "how_we_know")
+#: The content languages that every text has a key for in rows, forms and CSV files
+#: (empty when not written); texts in further languages appear only where written.
+FIXED_CONTENT_LANGUAGES = LANGUAGES[1:]
+_LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}$")
 #: How far a language's texts of a record can be trusted: written in it (``original``),
 #: translated by the project and not yet checked (``translated``), or checked by a
 #: native speaker (``reviewed``). Empty when the record has no text in that language.
@@ -191,6 +199,16 @@ def _keys_value(v: Any) -> Any:
     return KEY_SEPARATOR.join(keys)
 
 
+def translation_key(key: str, fields: Iterable[str]) -> tuple[str, str] | None:
+    """``(field, lang)`` when ``key`` names a translation of one of ``fields``
+    (``title_ru`` is ``("title", "ru")``), else ``None``. The base language is no
+    translation: its text is the field itself."""
+    field, sep, lang = key.rpartition("_")
+    if not sep or lang == LANGUAGES[0] or not _LANGUAGE_CODE_RE.match(lang):
+        return None
+    return (field, lang) if field in fields else None
+
+
 def split_keys(value: str | None) -> list[str]:
     """The keys in a ``;``-separated field (a work's ``artists``)."""
     return [k for k in (value or "").split(KEY_SEPARATOR) if k]
@@ -228,7 +246,10 @@ class Installation(BaseModel):
     gives it. Whether the keys exist is checked against :class:`References`.
     """
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+    #: Texts in further languages (``title_ka``) are kept as extra fields; only
+    #: :func:`_validate` lets them in, checked (see :func:`_further_texts`).
+    model_config = ConfigDict(str_strip_whitespace=True, extra="allow")
+    TEXTS: ClassVar[tuple[str, ...]] = WORK_TEXTS
 
     id: int | None = Field(default=None, gt=0, le=MAX_ID)
     slug: str = Field(min_length=1, max_length=80)
@@ -366,9 +387,10 @@ class Installation(BaseModel):
 
 class _Record(BaseModel):
     """What festivals, editions and artists share: a key, a name in three languages,
-    links and a source, and how far each language's texts can be trusted."""
+    links and a source, and how far each language's texts can be trusted. Texts in
+    further languages are extra fields, as a work's."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+    model_config = ConfigDict(str_strip_whitespace=True, extra="allow")
 
     #: The fields written in each language (``name`` and ``name_ru``, ``name_kk``...).
     TEXTS: ClassVar[tuple[str, ...]] = ("name",)
@@ -836,6 +858,23 @@ RECORD_TYPES = {
 }
 
 
+def text_fields(entity: str) -> tuple[str, ...]:
+    """The fields written in each language of a work (``"work"``) or of a record kind."""
+    return WORK_TEXTS if entity == "work" else RECORD_TYPES[entity].model.TEXTS
+
+
+def translation_keys(row: dict[str, Any], entity: str) -> list[str]:
+    """The keys of ``row`` that hold translations of the entity's texts, in row order."""
+    fields = text_fields(entity)
+    return [k for k in row if translation_key(k, fields) is not None]
+
+
+def looks_like_text(key: str, entity: str) -> bool:
+    """Whether ``key`` names one of the entity's texts in some language: ``title_ka``
+    (and ``title_xx``, which validation refuses with its reason)."""
+    return key.rpartition("_")[0] in text_fields(entity)
+
+
 @dataclass(frozen=True)
 class References:
     """The festivals, editions and artists a work may refer to, each by its key."""
@@ -863,7 +902,7 @@ class References:
             return value
         wanted = value.casefold()
         for key, row in self.festivals.items():
-            names = (row.get(c) or "" for c in ("name", "name_ru", "name_kk"))
+            names = (row.get(c) or "" for c in ("name", *translation_keys(row, "festival")))
             if any(n.casefold() == wanted for n in names):
                 return key
         return None
@@ -913,6 +952,73 @@ _PYDANTIC_CODES = {
 Model = TypeVar("Model", bound=BaseModel)
 
 
+def _max_length(model: type[BaseModel], field: str) -> int | None:
+    for rule in model.model_fields[field].metadata:
+        if isinstance(getattr(rule, "max_length", None), int):
+            return int(rule.max_length)
+    return None
+
+
+@lru_cache(maxsize=256)
+def is_content_language(code: str) -> bool:
+    """Whether ``code`` is a language Babel knows (``ka``, ``ro``), for a text in it."""
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def language_name(code: str) -> str:
+    """A content language's name in itself (``ka``: ქართული), as a heading."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+    if "\u10a0" <= name[:1] <= "\u10ff":  # Georgian has no capitals in running text
+        return name
+    return name[:1].upper() + name[1:]
+
+
+def _further_texts(
+    model: type[BaseModel], data: dict[str, Any], row: int
+) -> tuple[dict[str, Any], list[RowError]]:
+    """``data`` with only the model's fields and its texts in further languages
+    (``title_ka``: a language code Babel knows, as long as the base field allows),
+    and the errors of the keys that look like texts in a language that is none."""
+    texts: tuple[str, ...] = getattr(model, "TEXTS", ())
+    out: dict[str, Any] = {}
+    errors: list[RowError] = []
+    for key, value in data.items():
+        field, _, code = key.rpartition("_")
+        if key in model.model_fields:
+            out[key] = value
+            continue
+        if field not in texts or not _LANGUAGE_CODE_RE.match(code):
+            continue  # not a text of ours: ignored, as any unknown column
+        if code == LANGUAGES[0] or not is_content_language(code):
+            reason = (
+                f"{code!r} is not a language code for a text; give e.g. {field}_ka"
+                f" (the text in {LANGUAGES[0]!r} goes in {field})"
+            )
+            errors.append(
+                row_error(row, key, "unknown_language", reason, language=code, base=field)
+            )
+            continue
+        text = "" if value is None else value
+        if not isinstance(text, str):
+            errors.append(row_error(row, key, "not_text", "Input should be a valid string"))
+            continue
+        text = text.strip()
+        limit = _max_length(model, field)
+        if limit is not None and len(text) > limit:
+            reason = f"String should have at most {limit} characters"
+            errors.append(row_error(row, key, "too_long", reason, max_length=limit))
+            continue
+        out[key] = text
+    return out, errors
+
+
 def _validate(
     model: type[Model], raw: dict[str, Any], row: int
 ) -> tuple[Model | None, list[RowError]]:
@@ -920,8 +1026,11 @@ def _validate(
     for optional in ("id", "status"):
         if data.get(optional) in ("", None):
             data.pop(optional, None)
+    further: list[RowError] = []
+    if model.model_config.get("extra") == "allow":
+        data, further = _further_texts(model, data, row)
     try:
-        return model.model_validate(data), []
+        rec = model.model_validate(data)
     except ValidationError as exc:
         errors = []
         for err in exc.errors():
@@ -941,7 +1050,8 @@ def _validate(
                     params = {"low": bounds[0], "high": bounds[1]}
                     msg = f"must be from {bounds[0]} to {bounds[1]}"
             errors.append(row_error(row, name, code, msg, **params))
-        return None, errors
+        return None, [*errors, *further]
+    return (None, further) if further else (rec, [])
 
 
 def validate_model(
@@ -1267,8 +1377,18 @@ def read_csv(
     return ([], errors) if errors else read_csv_text(text, refs)
 
 
-def _write(columns: tuple[str, ...], records: Iterable[dict[str, Any]], *, raw: bool) -> str:
+def _write(
+    columns: tuple[str, ...], records: Iterable[dict[str, Any]], *, raw: bool, entity: str
+) -> str:
+    """CSV text of ``records`` in ``columns``, and then a column for each text in a
+    further language that the records use (``title_ka``...), sorted."""
     cell = (lambda v: v) if raw else spreadsheet_safe
+    records = list(records)
+    texts = text_fields(entity)
+    further = {
+        k for r in records for k in r if r[k] and k not in columns and translation_key(k, texts)
+    }
+    columns = (*columns, *sorted(further))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -1303,14 +1423,16 @@ def write_csv(records: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
     """Installation records as CSV text in the columns of ``data/installations.csv``.
 
     Text cells are spreadsheet-safe (:func:`spreadsheet_safe`) unless ``raw``;
-    reading the file back (:func:`read_csv_text`, imports) undoes it.
+    reading the file back (:func:`read_csv_text`, imports) undoes it. Texts in
+    further languages come last, a column each (``title_ka``), sorted.
     """
-    return _write(COLUMNS, records, raw=raw)
+    return _write(COLUMNS, records, raw=raw, entity="work")
 
 
 def write_records_csv(kind: str, records: Iterable[dict[str, Any]], *, raw: bool = False) -> str:
-    """Festivals, editions or artists as CSV text in the columns of their seed file."""
-    return _write(RECORD_TYPES[kind].columns, records, raw=raw)
+    """Festivals, editions or artists as CSV text in the columns of their seed file
+    (and, as :func:`write_csv`, texts in further languages last)."""
+    return _write(RECORD_TYPES[kind].columns, records, raw=raw, entity=kind)
 
 
 def route_geojson_positions(text: str) -> tuple[list[list[Any]], dict[str, Any]]:
@@ -1366,15 +1488,49 @@ def _check_positions(coords: Any) -> None:
             raise ValueError(f"position {i + 1} is not a valid [lon, lat] pair: {c!r}")
 
 
-@lru_cache(maxsize=8)
-def fallback_order(lang: str) -> tuple[str, ...]:
-    """Languages to try for an installation's text: the asked one, then the others."""
-    return (lang, *(x for x in LANGUAGES if x != lang)) if lang in LANGUAGES else LANGUAGES
+@lru_cache(maxsize=64)
+def fallback_order(lang: str, order: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Languages to try for a text: the asked one, then the others.
+
+    With a route's ``order`` (its own content languages, e.g. ``("ka", "en")``): the
+    asked language, then the route's in their order, then the remaining content
+    languages, and the base field (:data:`LANGUAGES`' first) last unless the order
+    names it earlier.
+    """
+    if not order:
+        return (lang, *(x for x in LANGUAGES if x != lang)) if lang in LANGUAGES else LANGUAGES
+    return tuple(dict.fromkeys((lang, *order, *LANGUAGES[1:], LANGUAGES[0])))
 
 
-def localized(row: dict[str, Any], field: str, lang: str) -> tuple[str, str]:
-    """``(text, language)`` of ``field`` in ``lang``, or in the first fallback that has it."""
-    for candidate in fallback_order(lang):
+def _languages_to_try(
+    row: dict[str, Any], field: str, lang: str, order: tuple[str, ...]
+) -> tuple[str, ...]:
+    """:func:`fallback_order`, and with an ``order`` the further languages ``row`` has
+    ``field`` in (sorted) before the base field when that comes last."""
+    langs = fallback_order(lang, order)
+    if not order:
+        return langs
+    others = sorted(
+        found[1]
+        for key in row
+        if (found := translation_key(key, (field,))) is not None and found[1] not in langs
+    )
+    if not others:
+        return langs
+    if langs[-1] == LANGUAGES[0]:
+        return (*langs[:-1], *others, LANGUAGES[0])
+    return (*langs, *others)
+
+
+def localized(
+    row: dict[str, Any], field: str, lang: str, order: tuple[str, ...] = ()
+) -> tuple[str, str]:
+    """``(text, language)`` of ``field`` in ``lang``, or in the first fallback that has it.
+
+    ``order`` is a route's own order of content languages (see :func:`fallback_order`);
+    without one the fallbacks are the interface languages, as they always were.
+    """
+    for candidate in _languages_to_try(row, field, lang, order):
         key = field if candidate == LANGUAGES[0] else f"{field}_{candidate}"
         if row.get(key):
             return str(row[key]), candidate

@@ -29,12 +29,16 @@ from .folding import fold, fold_word, words
 from .provenance import HOW_WE_KNOW, OSM_PUBLIC_NOTES
 from .records import (
     COLUMNS,
+    FIXED_CONTENT_LANGUAGES,
     RECORD_TYPES,
     ROUTE_DEFAULTS,
     TRANSLATION_COLUMNS,
     Installation,
     References,
     split_keys,
+    text_fields,
+    translation_key,
+    translation_keys,
 )
 
 with without("pandas"):
@@ -709,6 +713,39 @@ def _record_migrated(db: Database, kind: str, table: str, record_id: int, at: st
     )
 
 
+@migrations()
+def m020_content_translations(db: Database) -> None:
+    """Content translations move from ``<field>_<lang>`` columns to one table.
+
+    ``translations`` holds one text per entity (``work``, or a record kind), row,
+    field and language, so a text may be written in any language (a route in
+    Tbilisi carries Georgian) and not only in the columns there were. Every
+    non-empty translation of the works and of every record table moves over and
+    its column is dropped (``ALTER TABLE ... DROP COLUMN``: the tables' triggers,
+    indexes and the works' foreign keys stay as they are). The store gives rows
+    back with the same keys as before (:meth:`Store._with_texts`), so the history's
+    snapshots restore as they did; the search index holds the same texts.
+    """
+    db.execute(
+        "CREATE TABLE translations (entity TEXT NOT NULL, entity_id INTEGER NOT NULL,"
+        " field TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL,"
+        " PRIMARY KEY (entity, entity_id, field, lang))"
+    )
+    for entity, table in (("work", "installations"), *RECORD_TABLES.items()):
+        fields = text_fields(entity)
+        for column in list(db.table(table).columns_dict):
+            found = translation_key(column, fields)
+            if found is None:
+                continue
+            db.execute(
+                "INSERT INTO translations (entity, entity_id, field, lang, text)"  # noqa: S608
+                f" SELECT ?, id, ?, ?, [{column}] FROM [{table}]"
+                f" WHERE [{column}] IS NOT NULL AND [{column}] != ''",
+                [entity, *found],
+            )
+            db.execute(f"ALTER TABLE [{table}] DROP COLUMN [{column}]")
+
+
 #: Fields a curator edits (everything but the id and bookkeeping), and the OSM id.
 EDITABLE = (*(c for c in COLUMNS if c != "id"), "osm_ref")
 #: Each record type's table, and the fields a curator edits.
@@ -721,8 +758,17 @@ RECORD_TABLES = {
     "route": "route_records",
 }
 RECORD_EDITABLE = {k: tuple(c for c in t.columns if c != "id") for k, t in RECORD_TYPES.items()}
+#: The columns of each entity's table that a write sets (its translations are kept
+#: in the ``translations`` table: see m020).
+_ROW_COLUMNS = {
+    entity: tuple(c for c in editable if translation_key(c, text_fields(entity)) is None)
+    for entity, editable in (("work", EDITABLE), *RECORD_EDITABLE.items())
+}
 #: The texts of a work that the search index holds besides its names.
-_BODY_COLUMNS = tuple(f"{f}{s}" for f in ("description", "address") for s in ("", "_ru", "_kk"))
+_BODY_FIELDS = ("description", "address")
+#: Up to how many rows the translations of a list are read by their ids; beyond,
+#: all of the entity's translations are read in one go.
+_TEXTS_BY_ID = 500
 #: The credit columns of a work's photo (see :mod:`mapapp.credits`).
 _PHOTO_CREDIT_COLUMNS = ("author", "licence", "taken_on", "caption", "caption_ru", "caption_kk")
 #: What a walker's report holds (see m015).
@@ -890,6 +936,23 @@ def is_busy(exc: BaseException) -> bool:
     )
 
 
+def _journal_in_wal(db: Database, timeout: float) -> None:
+    """Put the database in WAL mode, waiting up to ``timeout`` while another process
+    holds it: changing the journal mode does not wait on the busy timeout, and a
+    first start finds the other first start migrating the new file."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -899,6 +962,7 @@ class Store:
 
     def __init__(self, db: Database):
         self.db = db
+        self._texts_table = False  # whether the translations table exists (m020)
 
     @classmethod
     def open(cls, path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> Store:
@@ -914,7 +978,7 @@ class Store:
             db.execute("PRAGMA foreign_keys = ON")
             db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             if str(path) != ":memory:":
-                db.execute("PRAGMA journal_mode = WAL")
+                _journal_in_wal(db, timeout)
         except BaseException:
             conn.close()  # e.g. a full disk: never leave the connection open
             raise
@@ -1030,14 +1094,14 @@ class Store:
             )
             params.extend([west, east, south, north, f"%;{slug};%"])
         sql = f"SELECT * FROM installations WHERE {' AND '.join(where)} ORDER BY id"  # noqa: S608
-        return list(self.db.query(sql, params))
+        return self._with_texts("work", self.db.query(sql, params))
 
     def installation(self, id: int, *, published_only: bool = True) -> dict[str, Any] | None:
         """One installation by id, or ``None``."""
         sql = "SELECT * FROM installations WHERE id = ?"
         if published_only:
             sql += " AND status = 'published'"
-        rows = list(self.db.query(sql, [id]))
+        rows = self._with_texts("work", self.db.query(sql, [id]))
         return rows[0] if rows else None
 
     def installation_by_slug(
@@ -1047,13 +1111,19 @@ class Store:
         sql = "SELECT * FROM installations WHERE slug = ?"
         if published_only:
             sql += " AND status = 'published'"
-        rows = list(self.db.query(sql, [slug]))
+        rows = self._with_texts("work", self.db.query(sql, [slug]))
         return rows[0] if rows else None
 
     def all_installations(self) -> list[dict[str, Any]]:
         """Every installation in every status, in the CSV's columns plus version."""
-        cols = ", ".join([*COLUMNS, "osm_ref", "version"])
-        return [dict(r) for r in self.db.query(f"SELECT {cols} FROM installations ORDER BY id")]  # noqa: S608
+        wanted = (*COLUMNS, "osm_ref", "version")
+        cols = ", ".join(c for c in wanted if c not in _fixed_keys("work"))
+        sql = f"SELECT {cols} FROM installations ORDER BY id"  # noqa: S608
+        rows = self._with_texts("work", self.db.query(sql))
+        return [
+            {**{k: r.get(k, "") for k in wanted}, **{k: r[k] for k in r if k not in wanted}}
+            for r in rows
+        ]
 
     # editing ---------------------------------------------------------------
     def _record(
@@ -1065,7 +1135,8 @@ class Store:
         before: dict[str, Any] | None,
         after: dict[str, Any],
     ) -> None:
-        changed = [k for k in EDITABLE if before is None or before.get(k) != after.get(k)]
+        keys = _with_extras(EDITABLE, "work", before or {}, after)
+        changed = [k for k in keys if before is None or before.get(k) != after.get(k)]
         self.db.table("history").insert(
             {
                 "installation_id": row_id,
@@ -1080,7 +1151,9 @@ class Store:
         )
 
     def _snapshot(self, row_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM installations WHERE id = ?", [row_id]))
+        rows = self._with_texts(
+            "work", self.db.query("SELECT * FROM installations WHERE id = ?", [row_id])
+        )
         return rows[0] if rows else None
 
     def _slug_taken(self, slug: str, other_than: int | None) -> bool:
@@ -1100,13 +1173,14 @@ class Store:
         if self._slug_taken(fields["slug"], None):
             raise DuplicateSlug(fields["slug"])
         now = _now()
-        row = {k: fields.get(k) for k in EDITABLE}
+        row = {k: fields.get(k) for k in _ROW_COLUMNS["work"]}
         row.update(version=1, created_at=now, updated_at=now)
         if fields.get("id") is not None:
             row["id"] = fields["id"]
         table = self.db.table("installations")
         table.insert(row)
         row_id = int(row.get("id") or table.last_pk or 0)
+        self._write_texts("work", row_id, {k: v for k, v in fields.items() if v})
         if row.get("photo"):
             self._set_cover(row_id, "", str(row["photo"]))
         after = self._snapshot(row_id)
@@ -1145,22 +1219,24 @@ class Store:
             raise NotFound(row_id)
         if expected_version is not None and before["version"] != expected_version:
             raise StaleEdit(before)
-        changes = {k: v for k, v in fields.items() if k in EDITABLE and before.get(k) != v}
+        changes = _changes("work", EDITABLE, before, fields)
         if not changes:
             return before
         if "slug" in changes and self._slug_taken(changes["slug"], row_id):
             raise DuplicateSlug(changes["slug"])
         version = before["version"] + 1
-        sets = ", ".join(f"[{k}] = ?" for k in changes)
+        row_changes = {k: v for k, v in changes.items() if k in _ROW_COLUMNS["work"]}
+        sets = "".join(f"[{k}] = ?, " for k in row_changes)
         cur = self.db.execute(
-            f"UPDATE installations SET {sets}, version = ?, updated_at = ?"  # noqa: S608
+            f"UPDATE installations SET {sets}version = ?, updated_at = ?"  # noqa: S608
             " WHERE id = ? AND version = ?",
-            [*changes.values(), version, _now(), row_id, before["version"]],
+            [*row_changes.values(), version, _now(), row_id, before["version"]],
         )
         if cur.rowcount != 1:  # changed between our read and write
             current = self._snapshot(row_id)
             assert current is not None
             raise StaleEdit(current)
+        self._write_texts("work", row_id, changes)
         if "photo" in changes:
             self._set_cover(row_id, before.get("photo") or "", changes["photo"] or "")
         after = self._snapshot(row_id)
@@ -1197,11 +1273,13 @@ class Store:
             if entry is None:
                 raise NotFound(history_id)
             snapshot = json.loads(entry[0])
+            # fields added since that version keep their current values; the
+            # photos are kept apart (their own rows), so a restore keeps them
+            fields = {k: snapshot[k] for k in EDITABLE if k in snapshot and k != "photo"}
+            fields.update(self._restored_extras("work", self._snapshot(row_id), snapshot))
             return self._update(
                 row_id,
-                # fields added since that version keep their current values; the
-                # photos are kept apart (their own rows), so a restore keeps them
-                {k: snapshot[k] for k in EDITABLE if k in snapshot and k != "photo"},
+                fields,
                 expected_version,
                 username,
                 "restore",
@@ -1232,16 +1310,16 @@ class Store:
             "route": "status, id",
         }[kind]
         sql = f"SELECT * FROM {RECORD_TABLES[kind]} ORDER BY {order}, id"  # noqa: S608
-        return [dict(r) for r in self.db.query(sql)]
+        return self._with_texts(kind, self.db.query(sql))
 
     def record(self, kind: str, id: int) -> dict[str, Any] | None:
         sql = f"SELECT * FROM {RECORD_TABLES[kind]} WHERE id = ?"  # noqa: S608
-        rows = list(self.db.query(sql, [id]))
+        rows = self._with_texts(kind, self.db.query(sql, [id]))
         return rows[0] if rows else None
 
     def record_by_slug(self, kind: str, slug: str) -> dict[str, Any] | None:
         sql = f"SELECT * FROM {RECORD_TABLES[kind]} WHERE slug = ?"  # noqa: S608
-        rows = list(self.db.query(sql, [slug]))
+        rows = self._with_texts(kind, self.db.query(sql, [slug]))
         return rows[0] if rows else None
 
     def references(self) -> References:
@@ -1267,9 +1345,9 @@ class Store:
             return []
         if kind == "artist":
             sql = "SELECT * FROM installations WHERE (';' || artists || ';') LIKE ?"
-            return [dict(r) for r in self.db.query(sql, [f"%;{slug};%"])]
+            return self._with_texts("work", self.db.query(sql, [f"%;{slug};%"]))
         sql = f"SELECT * FROM installations WHERE [{kind}] = ?"  # noqa: S608
-        return [dict(r) for r in self.db.query(sql, [slug])]
+        return self._with_texts("work", self.db.query(sql, [slug]))
 
     def insert_missing_records(self, kind: str, records: Iterable[Any]) -> int:
         """Insert festivals, editions or artists whose key is not stored yet; how many.
@@ -1301,10 +1379,11 @@ class Store:
             raise DuplicateSlug(fields["slug"])
         now = _now()
         # fields not given take the table's defaults
-        row = {k: fields[k] for k in RECORD_EDITABLE[kind] if k in fields}
+        row = {k: fields[k] for k in _ROW_COLUMNS[kind] if k in fields}
         row.update(version=1, created_at=now, updated_at=now)
         table = self.db.table(RECORD_TABLES[kind])
         table.insert(row)
+        self._write_texts(kind, int(table.last_pk or 0), {k: v for k, v in fields.items() if v})
         after = self.record(kind, int(table.last_pk or 0))
         assert after is not None
         self._record_change(kind, after["id"], 1, action, username, None, after)
@@ -1343,8 +1422,7 @@ class Store:
             raise NotFound(record_id)
         if expected_version is not None and before["version"] != expected_version:
             raise StaleEdit(before)
-        editable = RECORD_EDITABLE[kind]
-        changes = {k: v for k, v in fields.items() if k in editable and before.get(k) != v}
+        changes = _changes(kind, RECORD_EDITABLE[kind], before, fields)
         if not changes:
             return before
         if "slug" in changes:
@@ -1354,16 +1432,18 @@ class Store:
             if self.uses_of(kind, before["slug"]):
                 raise KeyInUse(before["slug"])
         version = before["version"] + 1
-        sets = ", ".join(f"[{k}] = ?" for k in changes)
+        row_changes = {k: v for k, v in changes.items() if k in _ROW_COLUMNS[kind]}
+        sets = "".join(f"[{k}] = ?, " for k in row_changes)
         cur = self.db.execute(
-            f"UPDATE {table} SET {sets}, version = ?, updated_at = ?"  # noqa: S608
+            f"UPDATE {table} SET {sets}version = ?, updated_at = ?"  # noqa: S608
             " WHERE id = ? AND version = ?",
-            [*changes.values(), version, _now(), record_id, before["version"]],
+            [*row_changes.values(), version, _now(), record_id, before["version"]],
         )
         if cur.rowcount != 1:
             current = self.record(kind, record_id)
             assert current is not None
             raise StaleEdit(current)
+        self._write_texts(kind, record_id, changes)
         after = self.record(kind, record_id)
         assert after is not None
         self._record_change(kind, record_id, version, action, username, before, after)
@@ -1381,9 +1461,14 @@ class Store:
         before: dict[str, Any] | None,
         after: dict[str, Any],
     ) -> None:
-        editable = RECORD_EDITABLE[kind]
-        snap_before = None if before is None else {k: before.get(k) for k in ("id", *editable)}
-        snap_after = {k: after.get(k) for k in ("id", *editable)}
+        fixed = RECORD_EDITABLE[kind]
+        editable = _with_extras(fixed, kind, before or {}, after)
+        snap_before = (
+            None
+            if before is None
+            else {k: before.get(k) for k in ("id", *_with_extras(fixed, kind, before))}
+        )
+        snap_after = {k: after.get(k) for k in ("id", *_with_extras(fixed, kind, after))}
         changed = [k for k in editable if before is None or before.get(k) != after.get(k)]
         self.db.table("record_history").insert(
             {
@@ -1435,31 +1520,45 @@ class Store:
                 raise NotFound(history_id)
             snapshot = json.loads(entry[0])
             fields = {k: snapshot[k] for k in RECORD_EDITABLE[kind] if k in snapshot}
+            fields.update(self._restored_extras(kind, self.record(kind, record_id), snapshot))
             return self._update_record(
                 kind, record_id, fields, expected_version, username, "restore"
             )
 
     # search ------------------------------------------------------------------------
-    def _search_document(self, row: dict[str, Any]) -> dict[str, str]:
-        """What the search index holds for one work: its names, and its other texts."""
-        names = [row.get(c) or "" for c in ("title", "title_ru", "title_kk", "artist")]
-        keys = {
-            "festivals": [row.get("festival") or ""],
-            "editions": [row.get("edition") or ""],
-            "artists": split_keys(row.get("artists")),
-        }
-        for table, wanted in keys.items():
-            wanted = [k for k in wanted if k]
-            if not wanted:
+    def _record_names(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[str]]:
+        """The names in every language of the festivals, editions and artists that
+        works refer to, by kind and key (one query per kind)."""
+        wanted: dict[str, set[str]] = {"festival": set(), "edition": set(), "artist": set()}
+        for row in rows:
+            wanted["festival"].add(row.get("festival") or "")
+            wanted["edition"].add(row.get("edition") or "")
+            wanted["artist"].update(split_keys(row.get("artists")))
+        names: dict[tuple[str, str], list[str]] = {}
+        for kind, keys in wanted.items():
+            keys.discard("")
+            if not keys:
                 continue
-            marks = ", ".join("?" for _ in wanted)
-            for found in self.db.execute(
-                f"SELECT name, name_ru, name_kk FROM {table} WHERE slug IN ({marks})",  # noqa: S608
-                wanted,
-            ).fetchall():
-                names.extend(found)
-        title_text = " ".join(n for n in names if n)
-        body_text = " ".join(row.get(c) or "" for c in _BODY_COLUMNS)
+            marks = ", ".join("?" for _ in keys)
+            sql = f"SELECT * FROM {RECORD_TABLES[kind]} WHERE slug IN ({marks})"  # noqa: S608
+            for found in self._with_texts(kind, self.db.query(sql, sorted(keys))):
+                names[(kind, found["slug"])] = _texts_of(found, "name", kind)
+        return names
+
+    def _search_document(
+        self, row: dict[str, Any], names: dict[tuple[str, str], list[str]]
+    ) -> dict[str, str]:
+        """What the search index holds for one work: its names, and its other texts."""
+        texts = [*_texts_of(row, "title", "work"), row.get("artist") or ""]
+        keys = [
+            ("festival", row.get("festival") or ""),
+            ("edition", row.get("edition") or ""),
+            *(("artist", k) for k in split_keys(row.get("artists"))),
+        ]
+        for key in keys:
+            texts.extend(names.get(key, []))
+        title_text = " ".join(n for n in texts if n)
+        body_text = " ".join(t for f in _BODY_FIELDS for t in _texts_of(row, f, "work"))
         return {
             "title": title_text,
             "title_latin": fold(title_text),
@@ -1468,9 +1567,11 @@ class Store:
         }
 
     def _index_works(self, rows: Iterable[dict[str, Any]]) -> None:
+        rows = list(rows)
+        names = self._record_names(rows)
         for row in rows:
             self.db.execute("DELETE FROM installation_search WHERE rowid = ?", [row["id"]])
-            doc = self._search_document(row)
+            doc = self._search_document(row, names)
             self.db.execute(
                 "INSERT INTO installation_search (rowid, title, title_latin, body, body_latin)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -1481,7 +1582,7 @@ class Store:
         """Index every work again (after a migration, or to repair); returns how many."""
         with self.write():
             self.db.execute("DELETE FROM installation_search")
-            rows = [dict(r) for r in self.db.query("SELECT * FROM installations")]
+            rows = self._with_texts("work", self.db.query("SELECT * FROM installations"))
             self._index_works(rows)
         return len(rows)
 
@@ -2312,6 +2413,125 @@ class Store:
                     {"installation_id": installation_id, "trigger_m": float(trigger_m)}
                 )
 
+    # --- content translations (issue 16) ---------------------------------------------
+    # (m020) The texts of works and records in languages other than the base one are
+    # rows of ``translations``; reads merge them into the rows as ``<field>_<lang>``
+    # keys (every text in ru and kk, empty when not written, and further languages
+    # where written), and writes store them in the same transaction as the row.
+    # A change of a translation is a change of its row (a new version, counted as a
+    # public change when the row's is), so the table needs no triggers of its own.
+
+    def _has_translations(self) -> bool:
+        if not self._texts_table:
+            self._texts_table = self.db.table("translations").exists()
+        return self._texts_table
+
+    def _with_texts(self, entity: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` of a work (``entity="work"``) or a record kind with their
+        translations merged in, read in one query for the whole list."""
+        out = [dict(r) for r in rows]
+        if not out:
+            return out
+        found: dict[int, dict[str, str]] = {}
+        if self._has_translations():
+            sql = "SELECT entity_id, field, lang, text FROM translations WHERE entity = ?"
+            params: list[Any] = [entity]
+            if len(out) <= _TEXTS_BY_ID:
+                sql += f" AND entity_id IN ({', '.join('?' for _ in out)})"
+                params.extend(r["id"] for r in out)
+            for entity_id, field, lang, text in self.db.execute(sql, params).fetchall():
+                found.setdefault(entity_id, {})[f"{field}_{lang}"] = text
+        fixed = _fixed_keys(entity)
+        for row in out:
+            mine = found.get(row["id"], {})
+            for key in fixed:  # before m020 the row has the column: it stays
+                row.setdefault(key, "")
+            for key in sorted(mine):  # a column made again after m020 stays empty
+                row[key] = mine[key]
+        return out
+
+    def _write_texts(self, entity: str, entity_id: int, fields: dict[str, Any]) -> None:
+        """Store the translations among ``fields`` (an empty text removes one)."""
+        texts = text_fields(entity)
+        keep, drop = [], []
+        for key, value in fields.items():
+            found = translation_key(key, texts)
+            if found is None:
+                continue
+            if value not in (None, ""):
+                keep.append([entity, entity_id, *found, str(value)])
+            else:
+                drop.append([entity, entity_id, *found])
+        if drop:
+            self.db.conn.executemany(
+                "DELETE FROM translations WHERE entity = ? AND entity_id = ? AND field = ?"
+                " AND lang = ?",
+                drop,
+            )
+        if keep:
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO translations (entity, entity_id, field, lang, text)"
+                " VALUES (?, ?, ?, ?, ?)",
+                keep,
+            )
+
+    def translation_languages(self) -> list[str]:
+        """Every language some text of a work or a record is written in, sorted."""
+        if not self._has_translations():
+            return []
+        rows = self.db.execute("SELECT DISTINCT lang FROM translations ORDER BY lang")
+        return [r[0] for r in rows.fetchall()]
+
+    @staticmethod
+    def _restored_extras(
+        entity: str, current: dict[str, Any] | None, snapshot: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The texts in further languages a restore writes: the snapshot's, and an
+        empty text (removed) for each one stored now that the snapshot did not have."""
+        then = set(_extra_keys(entity, snapshot))
+        out = {k: snapshot[k] for k in sorted(then)}
+        out.update((k, "") for k in _extra_keys(entity, current or {}) if k not in then)
+        return out
+
+
+def _fixed_keys(entity: str) -> tuple[str, ...]:
+    """The translation keys every row of the entity has (``title_ru``, ``title_kk``...)."""
+    return tuple(f"{f}_{lang}" for f in text_fields(entity) for lang in FIXED_CONTENT_LANGUAGES)
+
+
+def _extra_keys(entity: str, row: dict[str, Any]) -> list[str]:
+    """The keys of ``row`` holding texts in further languages (``title_ka``), in order."""
+    fixed = _fixed_keys(entity)
+    return [k for k in translation_keys(row, entity) if k not in fixed]
+
+
+def _with_extras(keys: tuple[str, ...], entity: str, *rows: dict[str, Any]) -> tuple[str, ...]:
+    """``keys`` and then the keys of texts in further languages that ``rows`` hold."""
+    extras = sorted({k for row in rows for k in _extra_keys(entity, row)} - set(keys))
+    return (*keys, *extras)
+
+
+def _texts_of(row: dict[str, Any], field: str, entity: str) -> list[str]:
+    """A field's text and its translations in ``row``, the base one first."""
+    keys = [k for k in translation_keys(row, entity) if k.rpartition("_")[0] == field]
+    return [str(row.get(k) or "") for k in (field, *keys)]
+
+
+def _changes(
+    entity: str, editable: tuple[str, ...], before: dict[str, Any], fields: dict[str, Any]
+) -> dict[str, Any]:
+    """The fields of a write that differ from the stored row (a translation not
+    stored and one written empty are the same)."""
+    texts = text_fields(entity)
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if translation_key(key, texts) is not None:
+            if (before.get(key) or "") != (value or ""):
+                out[key] = value or ""
+        elif key in editable and before.get(key) != value:
+            out[key] = value
+    return out
+
 
 def _line(row: dict[str, Any]) -> dict[str, Any]:
     return {
@@ -2332,4 +2552,4 @@ def _scenario_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _public_fields(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row.get(k) for k in ("id", *EDITABLE)}
+    return {k: row.get(k) for k in ("id", *_with_extras(EDITABLE, "work", row))}

@@ -84,24 +84,31 @@ var SAVED_AT = "X-Terrenkur-Saved-At";
 var BYTES = "X-Terrenkur-Bytes";
 var VERSION = "X-Terrenkur-Version";
 
-/* Paths relative to the scope: "", "ru/", "installations/<slug>", "kk/installations/<slug>/" */
+/* Paths relative to the scope, under a route's key in the app ("esentai/",
+ * "esentai/installations/<slug>") and in an export ("", "ru/", "kk/installations/<slug>/",
+ * or the same under "<route>/"): ROUTE_AND_LANG is that prefix. */
 var LANG_DIR = LANGUAGES.length
   ? "(?:(?:" + LANGUAGES.map(escapeRegExp).join("|") + ")\\/)?"
   : "";
-var PAGE = new RegExp("^" + LANG_DIR + "(?:installations\\/[^/]+\\/?)?(?:index\\.html)?$");
-var PERMALINK = new RegExp("^(" + LANG_DIR + ")installations\\/([^/]+?)\\/?(?:index\\.html)?$");
-/* The map's versioned data: the app's /api/... with ?v=, an export's data/<version>/... */
-var APP_DATA = /^api\/(?:route\.geojson|stops\.json|details\/\d+\.json)$/;
-var EXPORT_DATA = /^data\/([0-9a-f]+)\/(?:route\.geojson|[a-z]+\/(?:stops|details-\d+)\.json)$/;
+var ROUTE_AND_LANG = "((?:[a-z0-9]+(?:-[a-z0-9]+)*\\/)?" + LANG_DIR + ")";
+var PAGE = new RegExp("^" + ROUTE_AND_LANG + "(?:installations\\/[^/]+\\/?)?(?:index\\.html)?$");
+var PERMALINK = new RegExp("^" + ROUTE_AND_LANG + "installations\\/([^/]+?)\\/?(?:index\\.html)?$");
+/* A route's data in the app: /api/routes/<route>/... */
+var ROUTE_API = "api\\/routes\\/[a-z0-9-]+\\/";
+/* The map's versioned data: the app's /api/routes/<route>/... with ?v=, an export's data/<version>/... */
+var APP_DATA = new RegExp("^" + ROUTE_API + "(?:route\\.geojson|stops\\.json|details\\/\\d+\\.json)$");
+var EXPORT_DATA = /^(?:[a-z0-9-]+\/)?data\/([0-9a-f]+)\/(?:route\.geojson|[a-z]+\/(?:stops|details-\d+)\.json)$/;
 // events (events.js asks to keep them): "What's on", event pages, their JSON; network first
-var EVENTS = new RegExp("^" + LANG_DIR + "events(?:\\/[^/]+)?\\/?(?:index\\.html)?$|^api\\/events\\.json$");
-var MANIFEST = new RegExp("^" + LANG_DIR + "manifest\\.webmanifest$");
+var EVENTS = new RegExp(
+  "^" + ROUTE_AND_LANG + "events(?:\\/[^/]+)?\\/?(?:index\\.html)?$|^" + ROUTE_API + "events\\.json$"
+);
+var MANIFEST = new RegExp("^" + ROUTE_AND_LANG + "manifest\\.webmanifest$");
 var ASSET = /^(?:static|vendor)\//;
 var PHOTO = /^media\/phone\/[^/]+$/;
 var SURVEY_PAGE = new RegExp("^" + LANG_DIR + "curator\\/survey$");
 var SURVEY_DATA = /^api\/curator\/installations$/;
 var AUDIO = /^audio\/[0-9a-f]{16}\.(?:mp3|m4a|ogg|opus)$/;
-var WALK_DATA = /^api\/walk\.json$/;
+var WALK_DATA = new RegExp("^" + ROUTE_API + "walk\\.json$");
 
 var tilePattern = compileTemplate(TILE_TEMPLATE);
 var corsFails = false;

@@ -188,12 +188,15 @@ def test_the_home_page_leads_to_each_routes_walk(network):
         assert f'href="/{slug}/"' in html
         page = client.get(f"/{slug}/")
         assert page.status_code == 200 and f"/api/routes/{slug}/" in page.text
-    lines = re.findall(r"L\.polyline\(", html)
-    assert len(lines) >= 2, "the overview map does not draw both routes' lines"
+    # the overview map's settings (home.js draws them) hold each route's line and link
+    blob = re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', html, re.S)
+    assert blob, "the home page has no settings for its map"
+    drawn = {r["url"]: r["coordinates"] for r in json.loads(blob.group(1))["routes"]}
+    assert set(drawn) == {f"/{slug}/" for slug in ROUTES}
+    assert drawn[f"/{TEST_ROUTE}/"] == [[round(x, 5), round(y, 5)] for x, y in TEST_LINE]
     routes = {r["slug"]: r for r in client.get("/api/routes").json["routes"]}
     assert routes[TEST_ROUTE]["links"]["page"] == f"/{TEST_ROUTE}/"
     assert routes[TEST_ROUTE]["city"] == "Tbilisi (test)"
-    assert len(TEST_LINE) >= 2
 
 
 @pytest.mark.parametrize(("old", "new"), OLD_URLS)

@@ -16,6 +16,7 @@ from mapapp.catalog import build_walk
 from mapapp.records import RESERVED_ROUTE_SLUGS, Route
 from mapapp.store import Store
 
+from .conftest import make_installation
 from .routes_support import TEST_LINE, TEST_ROUTE, TEST_WORKS, add_test_route, two_routes_app
 
 
@@ -47,8 +48,8 @@ def test_the_home_page_lists_the_routes_with_an_overview_map(client):
     assert page.status_code == 200
     html = page.text
     assert 'data-route="esentai"' in html and 'href="/esentai/?lang=ru"' in html
-    assert "Алматы" in html and "Маршруты" in html
-    assert "folium-map" in html and "L.polyline" in html
+    assert "Алматы" in html and "Терренкуры" in html
+    assert "folium-map" in html and "TerrenkurHome.mount" in html and "Алматы" in html
 
 
 def test_the_routes_api_names_each_route_its_line_and_links(client):
@@ -260,3 +261,59 @@ def test_a_database_from_before_routes_migrates_without_loss(tmp_path):
     (entry,) = store.record_history("route", route["id"])
     assert entry["after"]["slug"] == "esentai" and entry["after"]["corridor_m"] == 1000
     store.close()
+
+
+def test_a_routes_texts_fall_back_on_its_own_languages(db_path, tmp_path):
+    """On a Tbilisi route (ka, en) a reader in Kazakh gets the Georgian title, not the
+    English one that the other routes would fall back on."""
+    with closing(Store.open(db_path)) as store:
+        add_test_route(store)
+        store.create_installation(
+            {
+                **make_installation(
+                    slug="test-tbilisi-georgian",
+                    title="Test fountain",
+                    title_ka="სატესტო შადრევანი",
+                    lat=41.6985,
+                    lon=44.7935,
+                    status="published",
+                ).model_dump(exclude={"id"}),
+            },
+            "test",
+        )
+    app = create_app({"TESTING": True, "DB": str(db_path), "SECRET_KEY": "t", "TILES": ""})
+    client = app.test_client()
+    table = client.get(f"/api/routes/{TEST_ROUTE}/stops.json?lang=kk").json
+    i = table["slug"].index("test-tbilisi-georgian")
+    assert table["title"][i] == "სატესტო შადრევანი" and table["titleLang"][i] == "ka"
+    feature = client.get(f"/api/routes/{TEST_ROUTE}/installations.geojson?lang=kk&kind=mural").json[
+        "features"
+    ]
+    titles = {f["properties"]["slug"]: f["properties"]["title"] for f in feature}
+    assert titles["test-tbilisi-georgian"] == "სატესტო შადრევანი"
+    page = client.get(f"/{TEST_ROUTE}/installations/test-tbilisi-georgian?lang=kk").text
+    assert 'lang="ka"' in page and "სატესტო შადრევანი" in page
+
+
+# the command line ----------------------------------------------------------------------
+
+
+def test_the_command_line_exports_and_measures_one_route(db_path, tmp_path):
+    from click.testing import CliRunner
+
+    from mapapp.cli import cli
+
+    with closing(Store.open(db_path)) as store:
+        add_test_route(store)
+    runner = CliRunner()
+    out = tmp_path / "tbilisi.gpx"
+    args = ["export", "--db", str(db_path), "--format", "gpx", "--route", TEST_ROUTE]
+    result = runner.invoke(cli, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    gpx = out.read_text()
+    assert "Rustaveli test walk" in gpx and "Test mural on Rustaveli" in gpx
+    assert "Vodoskop" not in gpx and "Test draft" not in gpx
+    table = runner.invoke(cli, ["coverage", "--db", str(db_path), "--route", TEST_ROUTE])
+    assert table.exit_code == 0, table.output
+    wrong = runner.invoke(cli, ["coverage", "--db", str(db_path), "--route", "nowhere"])
+    assert wrong.exit_code != 0 and "esentai" in wrong.output and TEST_ROUTE in wrong.output

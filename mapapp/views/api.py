@@ -32,7 +32,7 @@ from ..web.params import (
     json_response,
 )
 from ..web.routing import API
-from ..web.walk import current_walk
+from ..web.walk import content_order, current_walk
 
 bp = Blueprint("api", __name__, url_prefix=API)
 
@@ -45,7 +45,7 @@ MAX_QUERY = 200
 def _localized(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Stops with texts in ``?lang=`` (with fallbacks) when asked; else every translation."""
     lang = choice_arg("lang", LANGUAGES)
-    return stops if lang is None else [localize_stop(s, lang) for s in stops]
+    return stops if lang is None else [localize_stop(s, lang, content_order()) for s in stops]
 
 
 def _table_language() -> tuple[str, str]:

@@ -36,9 +36,13 @@ from ..records import (
     KINDS,
     STATUSES,
     TEXT_STATUSES,
+    WORK_TEXTS,
     References,
     RowError,
+    language_name,
+    looks_like_text,
     row_error,
+    translation_key,
 )
 from ..store import NotFound, StaleEdit
 from ..web.assets import asset_url
@@ -130,6 +134,9 @@ def _form_fields() -> dict[str, Any]:
     """
     skip = ("id", "photo", "artists")
     fields = {k: request.form.get(k, "") for k in COLUMNS if k not in skip and k in request.form}
+    fields.update(  # texts in further languages (title_ka...), checked when saved
+        (k, v) for k, v in request.form.items() if k not in COLUMNS and looks_like_text(k, "work")
+    )
     if "artists" in request.form:
         fields["artists"] = KEY_SEPARATOR.join(a for a in request.form.getlist("artists") if a)
     return fields
@@ -202,6 +209,15 @@ def _messages(errors: list[RowError]) -> dict[str, str]:
     return messages
 
 
+def _further_languages(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The content languages beyond ru and kk the form offers texts in: those texts
+    are written in (:func:`mapapp.editing.content_languages`) and the work's own,
+    as ``(code, name in that language)``, sorted."""
+    codes = set(editing.content_languages(get_store()))
+    codes.update(found[1] for k in values if (found := translation_key(k, WORK_TEXTS)))
+    return [(c, language_name(c)) for c in sorted(codes - set(LANGUAGE_NAMES))]
+
+
 def _edit_page(
     values: dict[str, Any],
     errors: dict[str, str],
@@ -256,6 +272,7 @@ def _edit_page(
             max_offset_m=config["MAX_OFFSET_M"],
             pending_photo=pending_photo,
             photo_rows=get_store().work_photos(row["id"]) if row else [],
+            further_languages=_further_languages(values),
             **_choices(),
         ),
         status,

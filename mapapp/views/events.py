@@ -49,7 +49,7 @@ from ..web.limits import upload_limit
 from ..web.params import ParamError, choice_arg, json_body, json_error, json_response
 from ..web.routing import API, PAGE
 from ..web.urls import current_urls
-from ..web.walk import current_walk, workspace
+from ..web.walk import content_order, current_walk, workspace
 from .curator import _uploaded_photo  # the work form's photo rules, shared
 
 bp = Blueprint("events", __name__)
@@ -74,14 +74,18 @@ def public_events(lang: str) -> list[dict[str, Any]]:
         stops = {s["slug"]: s for s in walk.stops}
         out = []
         for row in get_store().records("event"):
-            event = events.localize_event(row, lang)
+            event = events.localize_event(row, lang, content_order())
             venue = stops.get(row["venue"]) if row["venue"] else None
             event["venue"] = venue["slug"] if venue else ""
-            event["venue_title"] = localize_stop(venue, lang)["title"] if venue else ""
+            event["venue_title"] = (
+                localize_stop(venue, lang, content_order())["title"] if venue else ""
+            )
             if event.get("lat") is None and venue is not None:
                 event["lat"], event["lon"] = venue["lat"], venue["lon"]
             edition = walk.references.editions.get(row["edition"] or "") or {}
-            event["edition_name"] = localized(edition, "name", lang)[0] if edition else ""
+            event["edition_name"] = (
+                localized(edition, "name", lang, content_order())[0] if edition else ""
+            )
             event["festival"] = edition.get("festival", "")
             out.append(event)
         return out
@@ -113,7 +117,8 @@ def render_whats_on(at: dt.datetime | None = None):
     groups = events.buckets(public_events(lang), at)
     walk = current_walk()
     festivals = [
-        (slug, localized(f, "name", lang)[0]) for slug, f in walk.references.festivals.items()
+        (slug, localized(f, "name", lang, content_order())[0])
+        for slug, f in walk.references.festivals.items()
     ]
     return render_template(
         "events/whats_on.html",
@@ -209,7 +214,10 @@ def route_calendar():
 
 def festival_calendar_name(slug: str, lang: str) -> str:
     festival = current_walk().references.festivals[slug]
-    return _("Cultural Terrenkur: %(festival)s", festival=localized(festival, "name", lang)[0])
+    return _(
+        "Cultural Terrenkur: %(festival)s",
+        festival=localized(festival, "name", lang, content_order())[0],
+    )
 
 
 @bp.get(f"{PAGE}/calendar/festivals/<slug>.ics")

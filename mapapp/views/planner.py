@@ -45,7 +45,7 @@ from ..web.labels import kind_labels, precision_labels
 from ..web.params import GEOJSON, ParamError, cacheable
 from ..web.params import json_response as _json
 from ..web.routing import API, PAGE
-from ..web.walk import current_walk
+from ..web.walk import content_order, current_walk
 from .planner_params import (
     PLANNER_STATUSES,
     CoverageParams,
@@ -474,9 +474,10 @@ def festival_choices(walk: Walk) -> list[dict[str, Any]]:
     return [
         {
             "value": festival["slug"],
-            "label": localized(festival, "name", lang)[0],
+            "label": localized(festival, "name", lang, content_order())[0],
             "editions": [
-                {"value": e["slug"], "label": localized(e, "name", lang)[0]} for e in editions
+                {"value": e["slug"], "label": localized(e, "name", lang, content_order())[0]}
+                for e in editions
             ],
         }
         for festival, editions in walk.festival_choices()
@@ -491,9 +492,9 @@ def festival_label(walk: Walk, value: str) -> str:
     refs = walk.references
     key = refs.festival_key(value)
     if key is not None:
-        return localized(refs.festivals[key], "name", lang)[0]
+        return localized(refs.festivals[key], "name", lang, content_order())[0]
     if value in refs.editions:
-        return localized(refs.editions[value], "name", lang)[0]
+        return localized(refs.editions[value], "name", lang, content_order())[0]
     return value
 
 

@@ -47,7 +47,7 @@ from ..web.labels import kind_labels, precision_labels
 from ..web.routing import PAGE
 from ..web.security import allow_inline_script, script_hash
 from ..web.urls import current_urls
-from ..web.walk import current_walk
+from ..web.walk import content_order, current_walk
 from .tours import share_settings
 
 bp = Blueprint("public", __name__)
@@ -270,14 +270,17 @@ def festival_options(walk: Walk, lang: str) -> list[dict[str, Any]]:
     """
     out = []
     for festival, editions in walk.festival_choices():
-        name = localized(festival, "name", lang)[0]
+        name = localized(festival, "name", lang, content_order())[0]
         out.append(
             {
                 "value": festival["name"],
                 "label": name,
                 "all": _("%(festival)s: all editions", festival=name),
                 "editions": [
-                    {"value": f"edition:{e['slug']}", "label": localized(e, "name", lang)[0]}
+                    {
+                        "value": f"edition:{e['slug']}",
+                        "label": localized(e, "name", lang, content_order())[0],
+                    }
                     for e in editions
                 ],
             }
@@ -300,8 +303,8 @@ def shell_parts() -> dict[str, Any]:
 def festival_text(stop: dict[str, Any], lang: str) -> str:
     """The edition a stop belongs to, else its festival, by name in ``lang``."""
     return (
-        localized(stop, "edition_name", lang)[0]
-        or localized(stop, "festival_name", lang)[0]
+        localized(stop, "edition_name", lang, content_order())[0]
+        or localized(stop, "festival_name", lang, content_order())[0]
         or stop["festival"]
     )
 
@@ -311,19 +314,19 @@ def artists_html(stop: dict[str, Any], lang: str) -> Markup:
     every text is escaped."""
     if not stop["artists"]:
         return Markup("")
-    urls = current_urls()
-    names = ", ".join(
-        f'<a href="{escape(urls.artist(a["slug"]))}">{escape(localized(a, "name", lang)[0])}</a>'
-        for a in stop["artists"]
-    )
+    urls, order = current_urls(), content_order()
+    links = [
+        (urls.artist(a["slug"]), localized(a, "name", lang, order)[0]) for a in stop["artists"]
+    ]
+    names = ", ".join(f'<a href="{escape(href)}">{escape(name)}</a>' for href, name in links)
     template = str(escape(_("by %(artist)s", artist="{artist}")))
     return Markup(template.replace("{artist}", names))  # noqa: S704 (names escaped above)
 
 
 def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     """What a permalink's HTML says of its work (for link previews and for no script)."""
-    title, title_lang = localized(stop, "title", lang)
-    description, description_lang = localized(stop, "description", lang)
+    title, title_lang = localized(stop, "title", lang, content_order())
+    description, description_lang = localized(stop, "description", lang, content_order())
     preview = " ".join(description.split())
     if len(preview) > PREVIEW_CHARS:
         preview = preview[: PREVIEW_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -345,7 +348,7 @@ def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
         "dates": period_text(stop.get("start_date") or "", stop.get("end_date") or "", lang),
         "km": km_text(stop["chainage_m"]),
         "source_url": stop.get("source_url") or "",
-        "how_we_know": localized(stop, "how_we_know", lang)[0],
+        "how_we_know": localized(stop, "how_we_know", lang, content_order())[0],
         "photos": focus_photos(stop, lang),
         "report_url": current_urls().report_template().replace("{slug}", stop["slug"]),
     }
@@ -358,7 +361,7 @@ def focus_photos(stop: dict[str, Any], lang: str) -> list[dict[str, str]]:
     return [
         {
             "src": template.replace("{name}", p["name"]),
-            "caption": localized(p, "caption", lang)[0],
+            "caption": localized(p, "caption", lang, content_order())[0],
             "credit": photo_credit(p),
         }
         for p in photos
@@ -436,7 +439,7 @@ def render_stops_page(page: int) -> str:
     start = (page - 1) * STOPS_PAGE_SIZE
     items = []
     for stop in walk.stops[start : start + STOPS_PAGE_SIZE]:
-        title, title_lang = localized(stop, "title", lang)
+        title, title_lang = localized(stop, "title", lang, content_order())
         meta = [_("km %(km)s", km=km_text(stop["chainage_m"])), labels[stop["kind"]]]
         if festival_text(stop, lang):
             meta.append(festival_text(stop, lang))
@@ -488,11 +491,11 @@ def artist_page_parts(slug: str, lang: str) -> dict[str, Any] | None:
     """
     walk = current_walk()
     artist = walk.references.artists.get(slug)
-    works = [localize_stop(s, lang) for s in walk.filtered(artist=slug)]
+    works = [localize_stop(s, lang, content_order()) for s in walk.filtered(artist=slug)]
     if artist is None or not works:
         return None
-    name, name_lang = localized(artist, "name", lang)
-    bio, bio_lang = localized(artist, "bio", lang)
+    name, name_lang = localized(artist, "name", lang, content_order())
+    bio, bio_lang = localized(artist, "bio", lang, content_order())
     other: dict[str, str] = {}
     for code in LANGUAGES:
         text = artist.get("name" if code == LANGUAGES[0] else f"name_{code}") or ""

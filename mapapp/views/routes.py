@@ -25,6 +25,8 @@ from ..web.walk import current_walk, walk_of
 
 bp = Blueprint("routes", __name__)
 
+HOME_SETTINGS_ID = "home-settings"
+
 
 def _summaries(lang: str, active_only: bool = True) -> list[dict[str, Any]]:
     """Every route's summary in ``lang``, with its links (built once per version)."""
@@ -68,22 +70,30 @@ def home():
     lang = current_language()
     routes = _summaries(lang)
     config = current_app.config
+    drawn = [
+        {
+            "name": r["name"],
+            "city": r["city"],
+            "url": r["links"]["page"],
+            "coordinates": walk_of(r["slug"]).route.line_lonlat.coords,
+        }
+        for r in routes
+    ]
     m = maps.overview_map(
-        [
-            {
-                "name": r["name"],
-                "city": r["city"],
-                "url": r["links"]["page"],
-                "coordinates": walk_of(r["slug"]).route.line_lonlat.coords,
-            }
-            for r in routes
-        ],
+        drawn,
         tiles_url=config["TILES"] or None,
         tiles_attribution=config["TILES_ATTRIBUTION"],
         asset_url=asset_url,
+        settings_id=HOME_SETTINGS_ID,
     )
-    listed = [{**r, "km": km(r["length_m"])} for r in routes]
-    return render_template("home.html", routes=listed, map_parts=maps.render_parts(m))
+    return render_template(
+        "home.html",
+        routes=[{**r, "km": km(r["length_m"])} for r in routes],
+        map_parts=maps.render_parts(m),
+        settings=maps.overview_settings(drawn),
+        settings_id=HOME_SETTINGS_ID,
+        scripts=[asset_url(p) for _n, p in maps.OVERVIEW_SCRIPTS],
+    )
 
 
 @bp.get("/api/routes")

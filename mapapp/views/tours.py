@@ -33,7 +33,7 @@ from ..web.i18n import current_language
 from ..web.params import json_response
 from ..web.routing import API, PAGE
 from ..web.urls import current_urls
-from ..web.walk import current_walk
+from ..web.walk import content_order, current_walk
 
 bp = Blueprint("tours", __name__)
 
@@ -55,8 +55,10 @@ def absolute(url: str) -> str:
 
 def tour_parts(tour: dict[str, Any], lang: str) -> dict[str, Any]:
     """A tour in ``lang``: its texts (with their languages) and its published works."""
-    stops = [localize_stop(s, lang) for s in tour_stops(tour, current_walk().stops)]
-    texts = {f: localized(tour, f, lang) for f in TOUR_TEXTS}
+    stops = [
+        localize_stop(s, lang, content_order()) for s in tour_stops(tour, current_walk().stops)
+    ]
+    texts = {f: localized(tour, f, lang, content_order()) for f in TOUR_TEXTS}
     return {
         "tour": tour,
         "texts": texts,
@@ -132,7 +134,7 @@ def qr_target(slug: str) -> str:
 
 def plaques_page(stops: list[dict[str, Any]], heading: str):
     lang = current_language()
-    localized_stops = [localize_stop(s, lang) for s in stops]
+    localized_stops = [localize_stop(s, lang, content_order()) for s in stops]
     plaques = [
         {
             "stop": s,
@@ -157,7 +159,7 @@ def tour_plaques(slug: str):
     stops = tour_stops(row, current_walk().stops)
     if not stops:  # another route's tour
         abort(404, description=_("There is no tour at this address."))
-    name = localized(row, "name", current_language())[0]
+    name = localized(row, "name", current_language(), content_order())[0]
     return plaques_page(stops, _("Plaques for the tour “%(name)s”", name=name))
 
 

@@ -46,7 +46,7 @@ from ..web.labels import error_text
 from ..web.limits import upload_limit
 from ..web.params import json_response
 from ..web.routing import API
-from ..web.walk import current_walk, workspace
+from ..web.walk import content_order, current_walk, workspace
 from .curator import _row_or_404
 
 bp = Blueprint("walk", __name__)
@@ -96,7 +96,7 @@ def walk_doc(lang: str) -> dict[str, Any]:
         index = geo.NearestIndex([a["lon"] for a in access], [a["lat"] for a in access])
         works = []
         for stop in walk.stops:
-            s = localize_stop(stop, lang)
+            s = localize_stop(stop, lang, content_order())
             item: dict[str, Any] = {
                 "id": s["id"],
                 "slug": s["slug"],

@@ -350,6 +350,12 @@ def _error_templates() -> dict[str, str]:
         ),
         "key_format": _("Idempotency-Key must be 1 to 200 printable characters, no spaces."),
         "key_reused": _("This Idempotency-Key was sent before with a different change."),
+        "unknown_language": _(
+            "“%(code)s” is not a language code: give e.g. %(field)s_ka for a text in"
+            " Georgian (the English text goes in %(field)s).",
+            code="{language}",
+            field="{base}",
+        ),
     }
 
 

@@ -18,6 +18,11 @@ def current_walk() -> Walk:
     return walk_of(current_route_slug())
 
 
+def content_order() -> tuple[str, ...]:
+    """The request's route's content languages, in the order its texts fall back on."""
+    return current_walk().languages
+
+
 def walk_of(slug: str) -> Walk:
     """The published walk of route ``slug``, rebuilt only when the data changes."""
     walks = current_app.extensions["mapapp.walks"]

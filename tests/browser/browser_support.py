@@ -227,13 +227,13 @@ class Guarded:
         """Do not count console errors matching ``pattern`` (a regex) in this test."""
         self.ignored_console.append(re.compile(pattern))
 
-    def goto(self, path: str = "/", *, expect_status: int = 200):
+    def goto(self, path: str = "/esentai/", *, expect_status: int = 200):
         resp = self.page.goto(self.server.url(path), wait_until="load")
         assert resp is not None, f"no response for {path}"
         assert resp.status == expect_status, f"{path}: HTTP {resp.status}"
         return resp
 
-    def open_map(self, path: str = "/") -> Any:
+    def open_map(self, path: str = "/esentai/") -> Any:
         """Go to a map page and wait until our script has mounted the map."""
         self.goto(path)
         self.page.wait_for_selector(".folium-map[data-ready]", state="attached")

@@ -14,9 +14,10 @@ pytestmark = pytest.mark.browser
 
 AXE = Axe()
 PAGES = [
-    "/?lang=en",
-    "/?lang=ru",
-    "/?lang=kk",
+    "/?lang=kk",  # the routes
+    "/esentai/?lang=en",
+    "/esentai/?lang=ru",
+    "/esentai/?lang=kk",
     "/esentai/installations/{slug}",
     "/esentai/artists/pavel-shorokhov?lang=kk",
     "/esentai/planner",

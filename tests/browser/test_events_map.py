@@ -89,7 +89,7 @@ def test_events_layer_and_permalink(guarded: Guarded):
     assert page.locator("path.event-marker").count() == 0
     page.locator("#events-layer").check()
     assert page.locator("path.event-marker").count() >= 3
-    page.goto(page.url.split("#")[0].rstrip("/") + "/esentai/events/city-picnic-2018")
+    page.goto(page.url.split("#")[0].rstrip("/") + "/events/city-picnic-2018")
     expect(page.locator("h1")).to_have_text("City Picnic with a sculpture plein-air")
     expect(page.locator(".event-when")).to_contain_text("12:00–21:00")
 

@@ -280,7 +280,7 @@ def test_map_works_offline_after_one_visit(
     _app, _config, probe = offline_app
     n_stops = len(published_rows()) + 1
     guarded = open_guarded(open_page, offline_server, viewport, tile_server.origin + "/")
-    page = guarded.open_map("/?lang=kk")
+    page = guarded.open_map("/esentai/?lang=kk")
     wait_offline_ready(page)
     expect(page.locator("#offline-note")).to_be_empty()
     kept_photos = [u for u in page.evaluate(KEPT_PHOTOS) if "/media/phone/" in u]
@@ -332,7 +332,7 @@ def test_offline_copies_hold_each_thing_once_and_cards_add_nothing(
     open_page, offline_server, tile_server
 ):
     guarded = open_guarded(open_page, offline_server, "desktop", tile_server.origin + "/")
-    page = guarded.open_map("/?lang=ru")
+    page = guarded.open_map("/esentai/?lang=ru")
     wait_offline_ready(page)
     before = kept(page)
     shell = next(v for k, v in before.items() if "shell" in k)
@@ -368,7 +368,7 @@ def test_save_route_shows_count_and_size_then_saves_the_corridor(
 ):
     expected = corridor(offline_server)
     guarded = open_guarded(open_page, offline_server, "phone", tile_server.origin + "/")
-    page = guarded.open_map("/?lang=en")
+    page = guarded.open_map("/esentai/?lang=en")
     wait_offline_ready(page)
     listed = page.evaluate(
         "() => JSON.parse(document.getElementById('offline-settings').textContent).tiles.list"
@@ -472,7 +472,7 @@ def test_whats_on_and_event_pages_open_offline_after_one_visit(
     open_page, offline_server, tile_server
 ):
     guarded = open_guarded(open_page, offline_server, "phone", tile_server.origin + "/")
-    page = guarded.open_map("/?lang=ru")
+    page = guarded.open_map("/esentai/?lang=ru")
     wait_offline_ready(page)
     page.wait_for_function(
         "async () => !!(await caches.match(new URL('/esentai/events/city-picnic-2018?lang=ru',"

@@ -224,7 +224,7 @@ def test_the_planner_switches_language_and_keeps_its_settings(open_page, live_se
 
 def test_the_public_map_links_to_the_planner(open_page, live_server: LiveServer):
     guarded = open_page(live_server, "desktop")
-    page = guarded.open_map("/")
+    page = guarded.open_map("/esentai/")
     link = page.locator(".top-bar .planner-link")
     assert link.is_visible()
     link.click()

@@ -120,7 +120,7 @@ def test_nothing_private_is_kept_and_sign_out_clears_the_rest(open_page, private
     page = g.page
 
     # a walker's visit: the public map and its photos are kept
-    g.open_map("/")
+    g.open_map("/esentai/")
     _ready(page)
     assert any(public_photo in k for k in page.evaluate(LIST_CACHES))
 
@@ -136,7 +136,7 @@ def test_nothing_private_is_kept_and_sign_out_clears_the_rest(open_page, private
     )
     assert page.evaluate(FETCH_STATUS, draft_photo) == 200
     assert private_urls(page.evaluate(LIST_CACHES), works) == []
-    g.open_map("/")  # the map, signed in: nothing of this visit is kept either
+    g.open_map("/esentai/")  # the map, signed in: nothing of this visit is kept either
     page.wait_for_function("() => document.documentElement.hasAttribute('data-offline-ready')")
     page.evaluate("() => TerrenkurOffline.keepNow()")
     assert private_urls(page.evaluate(LIST_CACHES), works) == []

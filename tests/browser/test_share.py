@@ -67,7 +67,7 @@ def test_a_card_has_directions_to_every_map_app_and_along_the_river(open_page, t
 def test_share_copies_a_permalink_that_keeps_the_language(open_page, tour_server):
     guarded = open_page(tour_server, "phone", permissions=["clipboard-read", "clipboard-write"])
     guarded.page.add_init_script("delete Navigator.prototype.share")  # the copy fallback
-    page = guarded.open_map("/?lang=kk")
+    page = guarded.open_map("/esentai/?lang=kk")
     show_card(page, tour_server, "auezov-theatre", CARD_READY)
     page.locator(".tk-share").click()
     expect(page.locator(".tk-share-note")).to_have_text("Сілтеме көшірілді.")
@@ -85,7 +85,7 @@ def test_share_uses_the_web_share_api_where_there_is_one(open_page, tour_server)
     guarded.page.add_init_script(
         "navigator.share = (d) => { window.__shared = d; return Promise.resolve(); }"
     )
-    page = guarded.open_map("/?lang=ru")
+    page = guarded.open_map("/esentai/?lang=ru")
     show_card(page, tour_server, "auezov-theatre", CARD_READY)
     page.locator(".tk-share").click()
     shared = page.evaluate("() => window.__shared")
@@ -98,7 +98,7 @@ def test_share_uses_the_web_share_api_where_there_is_one(open_page, tour_server)
 def test_search_finds_works_in_any_script_with_no_signal(open_page, tour_server):
     guarded = open_page(tour_server, "phone")
     guarded.ignore_console(r"favicon\.svg")
-    page = guarded.open_map("/?lang=ru")
+    page = guarded.open_map("/esentai/?lang=ru")
     page.wait_for_function(f"() => localStorage.getItem({SEARCH_INDEX_KEY!r})")
     page.context.set_offline(True)
     guarded.open_panel()
@@ -152,7 +152,7 @@ def test_the_map_follows_a_tour_and_gives_walk_mode_its_order(open_page, tour_se
     guarded.page.add_init_script(
         "document.addEventListener('terrenkur:tour', (e) => { window.__tour = e.detail; })"
     )
-    page = guarded.open_map("/?tour=three-landmarks&lang=ru")
+    page = guarded.open_map("/esentai/?tour=three-landmarks&lang=ru")
     page.wait_for_function("() => window.Terrenkur.tour && window.__tour")
     ids = page.evaluate("() => Terrenkur.tour.ids")
     assert ids == [work_id(tour_server, s) for s in TOUR_WORKS]
@@ -197,7 +197,7 @@ def test_tour_pages_and_a_card_with_its_actions_pass_the_audit(open_page, tour_s
         page.goto(tour_server.url(path))
         problems = serious(Axe().run(page))
         assert not problems, "\n".join(problems)
-    guarded.open_map("/?tour=three-landmarks")
+    guarded.open_map("/esentai/?tour=three-landmarks")
     page.locator("#locate").click()
     page.wait_for_function("() => document.querySelector('#status').dataset.walkerChainage")
     page.wait_for_timeout(timeout_ms(800))

@@ -141,7 +141,7 @@ def walk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live
         yield found
 
 
-def open_walk(open_page, server: LiveServer, path: str = "/?lang=en", *allow: str):
+def open_walk(open_page, server: LiveServer, path: str = "/esentai/?lang=en", *allow: str):
     g = open_page(server, "phone", allow=list(allow), permissions=["geolocation"])
     g.page.add_init_script(FAKE_GEOLOCATION)
     g.open_map(path)
@@ -328,7 +328,7 @@ def test_direction_far_from_route_pause_and_resume(open_page, walk_server):
 
 def test_a_refused_position_is_said_in_the_page_language(open_page, walk_server):
     server, _works = walk_server
-    g = open_walk(open_page, server, "/?lang=ru")
+    g = open_walk(open_page, server, "/esentai/?lang=ru")
     page = g.page
     page.locator("#walk-open").click()
     page.locator("#walk-start").click()
@@ -439,7 +439,7 @@ def offline_walk_server(tmp_path_factory) -> Iterator[tuple[LiveServer, dict, Ti
 def test_saved_route_includes_the_stories_and_they_play_offline(open_page, offline_walk_server):
     server, works, tile_server = offline_walk_server
     data = server.get_json("/api/routes/esentai/walk.json", lang="en")
-    g = open_walk(open_page, server, "/?lang=en", tile_server.origin + "/")
+    g = open_walk(open_page, server, "/esentai/?lang=en", tile_server.origin + "/")
     guard_workers(g, tile_server.origin + "/")
     page = g.page
     wait_offline_ready(page)
@@ -526,7 +526,7 @@ def filtered_walk_server(
 def test_walk_mode_follows_a_tour_in_its_order(open_page, filtered_walk_server):
     server, works = filtered_walk_server
     route = route_of(server.db_path)
-    g = open_walk(open_page, server, "/?tour=backwards&lang=en")
+    g = open_walk(open_page, server, "/esentai/?tour=backwards&lang=en")
     page = g.page
     page.wait_for_function("() => window.Terrenkur.tour")
     assert page.evaluate("() => Terrenkur.tour.ids") == works["tour"]

@@ -65,7 +65,8 @@ def point_at(route: geo.Route, chainage: float, offset: float = 0.0) -> tuple[fl
 
 
 def far_off_work(route: geo.Route) -> Installation:
-    """A work 2.5 km off the river, before the first work on it (walking backward)."""
+    """A work 2.5 km off the river, before the first work on it (walking backward):
+    beyond the route's corridor, so placed on it by hand."""
     lon, lat = point_at(route, 500, 2500)
     return Installation(
         id=9201,
@@ -77,6 +78,7 @@ def far_off_work(route: geo.Route) -> Installation:
         location_precision="approximate",
         source_url="https://example.org/far",
         status="published",
+        routes="esentai",
     )
 
 
@@ -103,7 +105,9 @@ def walker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
     server.server_close()
 
 
-def open_map(open_page, server: LiveServer, screen: str = "portrait", path: str = "/", **options):
+def open_map(
+    open_page, server: LiveServer, screen: str = "portrait", path: str = "/esentai/", **options
+):
     guarded = open_page(server, "phone", **options)
     guarded.page.set_viewport_size(SCREENS[screen])
     return guarded, guarded.open_map(path)
@@ -210,7 +214,7 @@ def test_a_walker_far_away_is_told_the_real_distance(open_page, walker_server):
 
 
 def test_opening_a_card_keeps_one_language_in_the_address(open_page, walker_server):
-    _g, page = open_map(open_page, walker_server, path="/?lang=ru")
+    _g, page = open_map(open_page, walker_server, path="/esentai/?lang=ru")
     show_card(page, walker_server, "auezov-theatre")
     assert page.url == walker_server.url("/esentai/installations/auezov-theatre?lang=ru")
 
@@ -224,7 +228,7 @@ def test_offline_a_language_not_kept_is_said_not_passed_off(open_page, walker_se
         re.compile(r".*/\?lang=kk$"),
         lambda r: r.fulfill(status=200, body=english, content_type="text/html; charset=utf-8"),
     )
-    guarded.open_map("/?lang=kk")
+    guarded.open_map("/esentai/?lang=kk")
     status = page.locator("#status")
     expect(status).to_have_attribute("data-language-missing", "kk")
     assert status.get_attribute("lang") == "kk"
@@ -257,7 +261,7 @@ def test_a_refused_position_is_said_in_the_language_and_a_place_can_be_picked(
     open_page, walker_server, screen
 ):
     # no permission: Chromium refuses the position
-    _g, page = open_map(open_page, walker_server, screen, path="/?lang=ru")
+    _g, page = open_map(open_page, walker_server, screen, path="/esentai/?lang=ru")
     page.locator("#locate").click()
     status = page.locator("#status")
     expect(status).to_contain_text("Браузеру запрещено")
@@ -403,7 +407,7 @@ def test_card_links_and_close_button_are_44_px(open_page, walker_server, screen)
 
 def test_russian_and_kazakh_numbers_have_a_decimal_comma(open_page, walker_server):
     for lang in ("ru", "kk"):
-        _g, page = open_map(open_page, walker_server, path=f"/?lang={lang}")
+        _g, page = open_map(open_page, walker_server, path=f"/esentai/?lang={lang}")
         page.locator("#panel-toggle").click()
         meta = page.locator("#stops .stop-meta").nth(5).inner_text()
         assert re.search(r"\d,\d", meta) and not re.search(r"\d\.\d", meta), meta
