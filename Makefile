@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint typecheck unit browser bench clean chromium
+.PHONY: run test lint typecheck unit browser bench bench-routes clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/writes.py
 	$(BIN)/python benchmarks/walk.py
 	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/routes.py
+
+# 10 routes in 10 cities with 10,000 works each: home page, one route, its API.
+bench-routes: $(STAMP)
+	$(BIN)/python benchmarks/routes.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

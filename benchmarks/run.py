@@ -337,8 +337,15 @@ def bench_time_to_markers(browser: Browser, base: str, published: int, loads: in
 # 3. many installations -----------------------------------------------------------
 
 
-def synthetic_installations(route: geo.Route, n: int, seed_: int = 20250601) -> list[Installation]:
-    """``n`` valid published records, each within 300 m of a random point on the route."""
+def synthetic_installations(
+    route: geo.Route,
+    n: int,
+    seed_: int = 20250601,
+    prefix: str = "synthetic-work",
+    first_id: int = 100_000,
+) -> list[Installation]:
+    """``n`` valid published records, each within 300 m of a random point on the route
+    (in the route's own UTM zone); slugs ``<prefix>-<i>``, ids from ``first_id``."""
     rng = np.random.default_rng(seed_)
     words = random.Random(seed_)
     along = rng.uniform(0, route.length_m, n)
@@ -347,7 +354,7 @@ def synthetic_installations(route: geo.Route, n: int, seed_: int = 20250601) -> 
     base = [route.line_m.interpolate(a) for a in along]
     x = np.array([p.x for p in base]) + radius * np.cos(angle)
     y = np.array([p.y for p in base]) + radius * np.sin(angle)
-    lon, lat = geo.to_lonlat(x, y)
+    lon, lat = geo.to_lonlat(x, y, route.crs)
 
     def text(lo: int, hi: int) -> str:
         out = []
@@ -362,8 +369,8 @@ def synthetic_installations(route: geo.Route, n: int, seed_: int = 20250601) -> 
     for i in range(n):
         records.append(
             Installation(
-                id=100_000 + i,
-                slug=f"synthetic-work-{i}",
+                id=first_id + i,
+                slug=f"{prefix}-{i}",
                 title=f"{text(10, 50)[:-1]} {i}",
                 kind=KINDS[i % len(KINDS)],
                 festival=festivals[i % len(festivals)],

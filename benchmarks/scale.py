@@ -428,12 +428,20 @@ def print_visit(v: dict[str, Any]) -> None:
 # requests per second --------------------------------------------------------------------
 
 
-def hammer(port: int, path: str, seconds: float, threads: int = 4) -> tuple[float, int]:
-    """Requests per second from ``threads`` keep-alive clients, and the body size."""
+def hammer(
+    port: int,
+    path: str,
+    seconds: float,
+    threads: int = 4,
+    extra: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[float, int]:
+    """Requests per second from ``threads`` keep-alive clients, and the body size;
+    ``extra`` headers (``If-None-Match``...), each answer must have ``status``."""
     stop = time.perf_counter() + seconds
     counts = [0] * threads
     sizes = set()
-    headers = {"Accept-Encoding": ENCODINGS}
+    headers = {"Accept-Encoding": ENCODINGS, **(extra or {})}
 
     def client(i: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -441,7 +449,7 @@ def hammer(port: int, path: str, seconds: float, threads: int = 4) -> tuple[floa
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
             body = resp.read()
-            if resp.status != 200:
+            if resp.status != status:
                 raise RuntimeError(f"{path}: HTTP {resp.status}")
             sizes.add(len(body))
             counts[i] += 1

@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from .conftest import AuthActions
+from .routes_support import TEST_ROUTE, two_routes_app
+
 ODD_VALUES = ["", "0", "-1", "abc", "nan", "1e309", "<script>", "99999999999999999999", "%00"]
 
 
@@ -25,8 +28,14 @@ def concrete_paths(app) -> list[tuple[str, str]]:
 def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
     if signed_in:
         auth.login("ada")
+    failures = sweep(cclient, concrete_paths(curator_app))
+    assert not failures, "\n".join(failures[:20])
+
+
+def sweep(cclient, paths: list[tuple[str, str]]) -> list[str]:
+    """Each (method, path) with odd parameters and bodies: the answers that were 500s."""
     failures = []
-    for method, path in concrete_paths(curator_app):
+    for method, path in paths:
         for odd in ODD_VALUES:
             query = "&".join(
                 f"{k}={odd}"
@@ -137,7 +146,52 @@ def test_no_route_answers_500(cclient, auth, curator_app, signed_in):
                 if resp.status_code >= 500:
                     failures.append(f"{method} {path} (bad JSON) -> {resp.status_code}")
                 resp.close()
+    return failures
+
+
+def test_no_url_of_a_second_route_answers_500(db_path, tmp_path, users):
+    """The same sweep over every route-scoped URL of the test route (test data), its
+    variables filled with its own works and odd values."""
+    app = two_routes_app(db_path, tmp_path, WTF_CSRF_ENABLED=False)
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "route" not in rule.arguments:
+            continue
+        for value in ("1", "zzz", "test-tbilisi-mural"):
+            path = re.sub(
+                r"<(?:[a-z]+:)?[a-z_]+>", value, rule.rule.replace("<route:route>", TEST_ROUTE)
+            )
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                paths.append((method, path))
+    client = app.test_client()
+    failures = sweep(client, sorted(set(paths)))
+    AuthActions(client).login("ada")
+    failures += sweep(client, sorted(p for p in set(paths) if p[0] == "GET"))
     assert not failures, "\n".join(failures[:20])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/nope/",
+        "/nope/stops",
+        "/nope/installations/vodoskop",
+        "/api/routes/nope",
+        "/api/routes/nope/stops.json",
+        "/api/routes/nope/next?lat=43.2&lon=76.9",
+        "/api/routes/planner/stops.json",  # a reserved word
+        "/curator/stops",
+        "/Esentai/",
+        "/esentai--x/",
+        "/" + "a" * 300 + "/",
+        "/api/routes/%00/stops.json",
+    ],
+)
+def test_bad_route_keys_are_404s(client, path):
+    resp = client.get(path)
+    assert resp.status_code == 404, (path, resp.status_code)
+    if path.startswith("/api/"):
+        assert resp.is_json, path
 
 
 #: Files nobody should be able to crash an upload with.

@@ -100,20 +100,25 @@ def index():
     return render_template("tours.html", tours=tours)
 
 
-@bp.get(f"{PAGE}/tours/<slug>")
-def tour(slug: str):
+def _route_tour_or_404(slug: str) -> dict[str, Any]:
+    """:func:`tour_parts` of a tour with works on the request's route (another
+    route's tour is not found here)."""
     parts = tour_parts(_tour_or_404(slug), current_language())
     if not parts["stops"]:
         abort(404, description=_("There is no tour at this address."))
-    return render_template("tour.html", **parts)
+    return parts
+
+
+@bp.get(f"{PAGE}/tours/<slug>")
+def tour(slug: str):
+    return render_template("tour.html", **_route_tour_or_404(slug))
 
 
 @bp.get(f"{API}/tours/<slug>")
 def tour_json(slug: str):
     """A tour with its works in walking order: ``ids`` and ``slugs`` (published only)."""
-    row = _tour_or_404(slug)
-    parts = tour_parts(row, current_language())
-    texts = parts["texts"]
+    parts = _route_tour_or_404(slug)
+    row, texts = parts["tour"], parts["texts"]
     return json_response(
         {
             "slug": row["slug"],
@@ -173,6 +178,8 @@ def plaques():
 def tour_plaques(slug: str):
     row = _tour_or_404(slug)
     stops = tour_stops(row, current_walk().stops)
+    if not stops:  # another route's tour
+        abort(404, description=_("There is no tour at this address."))
     name = localized(row, "name", current_language(), content_order())[0]
     return plaques_page(stops, _("Plaques for the tour “%(name)s”", name=name))
 

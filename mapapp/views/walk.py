@@ -243,7 +243,8 @@ class WalkPage:
 
     @property
     def settings_json(self) -> str:
-        forward, backward = geo.compass_heading(current_walk().route)
+        walk = current_walk()
+        forward, backward = geo.compass_heading(walk.route)
         settings = {
             "lang": current_language(),
             "data": url_for("walk.data"),

@@ -11,7 +11,7 @@ import re
 import threading
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -136,8 +136,13 @@ class QuietHandler(WSGIRequestHandler):
             super().log_request(code, size)
 
 
-def build_db(path: Path, extra: Iterable[Installation] = ()) -> Path:
-    """A database seeded from the shipped ``data/``, plus ``extra`` installations."""
+def build_db(
+    path: Path,
+    extra: Iterable[Installation] = (),
+    prepare: Callable[[Store], Any] | None = None,
+) -> Path:
+    """A database seeded from the shipped ``data/``, plus ``extra`` installations;
+    then ``prepare(store)`` (e.g. a second route)."""
     store = Store.open(path)
     try:
         seed(store, load_seed(DATA_DIR))
@@ -145,6 +150,8 @@ def build_db(path: Path, extra: Iterable[Installation] = ()) -> Path:
         if extra:
             added = store.insert_missing(extra)
             assert added == len(extra), "an extra installation clashed with the seed data"
+        if prepare is not None:
+            prepare(store)
     finally:
         store.close()
     return path
@@ -157,12 +164,14 @@ def serve(
     tiles: str = "",
     extra: Iterable[Installation] = (),
     config: dict[str, Any] | None = None,
+    prepare: Callable[[Store], Any] | None = None,
 ) -> Iterator[LiveServer]:
     """Generator for fixtures: start a live server on its own seeded DB, stop it after.
 
-    ``config`` adds settings (e.g. ``RATELIMIT_ENABLED: False`` for many sign-ins).
+    ``config`` adds settings (e.g. ``RATELIMIT_ENABLED: False`` for many sign-ins);
+    ``prepare`` changes the seeded database first (see :func:`build_db`).
     """
-    db_path = build_db(tmp_path_factory.mktemp(name) / "mapapp.sqlite", extra)
+    db_path = build_db(tmp_path_factory.mktemp(name) / "mapapp.sqlite", extra, prepare)
     config = {
         "TESTING": True,
         "DB": str(db_path),
