@@ -33,10 +33,6 @@ ROUTES = ("esentai", TEST_ROUTE)
 VARIABLE = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 #: Record kinds whose slugs public URLs take (a few of each are tried).
 RECORD_KINDS = ("tour", "event", "artist", "festival")
-#: Leaks known on main, left to the work on each route's public surfaces (issue 16):
-#: a route's "What's on" (page, JSON, feeds) lists every stored event, not the
-#: route's (``walk.events``), so the test route shows Almaty's events and the works
-#: they name. Anything else that leaks fails the sweep.
 
 
 @pytest.fixture
