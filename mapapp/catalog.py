@@ -838,31 +838,63 @@ LINE_PUBLIC_FIELDS = (
 )
 
 
-def route_summary(walk: Walk, lang: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RouteOutline:
+    """What the list of routes says of a route: its record, its line (with the line's
+    properties) and how many published works it has, by kind. Cheaper than its
+    :class:`Walk`: no texts, photos or dates of the works are read."""
+
+    record: dict[str, Any]
+    route: geo.Route
+    properties: dict[str, Any]
+    kinds: dict[str, int]
+
+    @classmethod
+    def of_walk(cls, walk: Walk) -> RouteOutline:
+        kinds: dict[str, int] = {}
+        for s in walk.stops:
+            kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+        return cls(walk.record, walk.route, walk.route_properties, kinds)
+
+
+def build_outline(store: Store, record: dict[str, Any]) -> RouteOutline:
+    """Route ``record``'s outline: its current line and its published works by kind
+    (those within its corridor or placed on it by hand, as :func:`build_walk` finds
+    them, from their kind and position only). Raises ``LookupError`` with no line."""
+    line = store.current_route(record["id"])
+    if line is None:
+        raise LookupError(f"route {record['slug']!r} has no line yet")
+    route = geo.Route.from_coords(line["coordinates"])
+    points = store.work_points((record["slug"], route.bbox_within(corridor_m(record))))
+    kinds: dict[str, int] = {}
+    if points:
+        _, offsets = route.locate([p["lon"] for p in points], [p["lat"] for p in points])
+        placed = [{**p, "offset_m": float(o)} for p, o in zip(points, offsets, strict=True)]
+        for p in on_route(placed, record):
+            kinds[p["kind"]] = kinds.get(p["kind"], 0) + 1
+    return RouteOutline(record, route, line["properties"], kinds)
+
+
+def route_summary(outline: RouteOutline, lang: str) -> dict[str, Any]:
     """A route as the list of routes gives it: its record's public fields, its texts in
     ``lang`` (with fallbacks) and in every language, its line's size and provenance,
     and how many works it has by kind."""
-    record = walk.record
+    record, route, props = outline.record, outline.route, outline.properties
     out: dict[str, Any] = {k: record.get(k) for k in ROUTE_PUBLIC_FIELDS}
-    out["languages"] = list(walk.languages)
+    out["languages"] = list(route_languages(record))
     for name in ("name", "description", "city"):
         out[name], out[f"{name}_lang"] = localized(record, name, lang)
         out[f"{name}s"] = {
             code: record.get(name if code == LANGUAGES[0] else f"{name}_{code}") or ""
             for code in LANGUAGES
         }
-    west, south, east, north = walk.route.line_lonlat.bounds
-    kinds: dict[str, int] = {}
-    for s in walk.stops:
-        kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+    west, south, east, north = route.line_lonlat.bounds
     out.update(
-        length_m=round(walk.route.length_m, 1),
+        length_m=round(route.length_m, 1),
         bbox=[round(v, 6) for v in (west, south, east, north)],
-        start=[round(v, 6) for v in walk.route.line_lonlat.coords[0]],
-        works=len(walk.stops),
-        kinds=kinds,
-        line={
-            k: walk.route_properties[k] for k in LINE_PUBLIC_FIELDS if k in walk.route_properties
-        },
+        start=[round(v, 6) for v in route.line_lonlat.coords[0]],
+        works=sum(outline.kinds.values()),
+        kinds=dict(outline.kinds),
+        line={k: props[k] for k in LINE_PUBLIC_FIELDS if k in props},
     )
     return out

@@ -2591,6 +2591,20 @@ class Store:
         return out
 
     # --- route public (issue 16) ---------------------------------------------------
+    def work_points(
+        self, route: tuple[str, tuple[float, float, float, float]]
+    ) -> list[dict[str, Any]]:
+        """The id, kind, position and hand-placed routes of the published works in a
+        route's box or placed on it (``route`` as for :meth:`installations`)."""
+        slug, (west, south, east, north) = route
+        rows = self.db.query(
+            "SELECT id, kind, lon, lat, routes FROM installations WHERE status = 'published'"
+            " AND ((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)"
+            " OR (routes != '' AND (';' || routes || ';') LIKE ?))",
+            [west, east, south, north, f"%;{slug};%"],
+        )
+        return [dict(r) for r in rows]
+
     def route_scenarios(self, route_id: int) -> list[dict[str, Any]]:
         """The scenarios saved on route ``route_id``, newest first."""
         rows = self.db.query(

@@ -317,3 +317,15 @@ def test_the_command_line_exports_and_measures_one_route(db_path, tmp_path):
     assert table.exit_code == 0, table.output
     wrong = runner.invoke(cli, ["coverage", "--db", str(db_path), "--route", "nowhere"])
     assert wrong.exit_code != 0 and "esentai" in wrong.output and TEST_ROUTE in wrong.output
+
+
+def test_a_route_walked_backward_by_default_opens_so(db_path, tmp_path):
+    with closing(Store.open(db_path)) as store:
+        add_test_route(store, direction="backward")
+    app = create_app({"TESTING": True, "DB": str(db_path), "SECRET_KEY": "t", "TILES": ""})
+    html = app.test_client().get(f"/{TEST_ROUTE}/").text
+    assert '"direction":"backward"' in html
+    assert 'data-direction="backward" aria-pressed="true"' in html
+    assert 'data-direction="forward" aria-pressed="false"' in html
+    shipped = app.test_client().get("/esentai/").text
+    assert 'data-direction="forward" aria-pressed="true"' in shipped

@@ -212,6 +212,7 @@ def map_settings(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
         ],
         "precision": precision_labels(),
         "headings": {"forward": forward, "backward": backward},
+        "direction": walk.direction,  # the route's default walking direction
         "strings": js_strings(),
         "layers": walk_layers(walk, Path(current_app.config["DATA_DIR"]), lang),
         "layerLabels": {
@@ -255,6 +256,7 @@ def _shell_parts(walk: Walk, lang: str, links: dict[str, str]) -> dict[str, Any]
         "kinds": [(k, labels[k]) for k in KINDS if k in present],
         "festivals": festival_options(walk, lang),
         "headings": geo.compass_heading(walk.route),
+        "direction": walk.direction,
         "route_credit": route_credit(walk.route_properties),
         "preload": [] if settings["inline"] else [links["stops"], links["route"]],
         "scripts": [asset_url(p) for _n, p in maps.SCRIPTS],

@@ -13,17 +13,17 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, url_for
 
 from .. import payloads
-from ..catalog import route_summary
+from ..catalog import RouteOutline, build_outline, route_summary
 from ..records import localized
 from ..web.assets import asset_url
 from ..web.cache import app_cache, cached
-from ..web.db import data_version
+from ..web.db import data_version, get_store
 from ..web.formats import km
 from ..web.i18n import current_language
 from ..web.params import json_response
 from ..web.routing import API, in_route, route_index
 from ..web.urls import current_urls
-from ..web.walk import current_walk, walk_of
+from ..web.walk import current_walk
 
 bp = Blueprint("routes", __name__)
 
@@ -34,12 +34,29 @@ def _summaries(lang: str, active_only: bool = True) -> list[dict[str, Any]]:
     """Every route's summary in ``lang``, with its links (built once per version)."""
 
     def build() -> list[dict[str, Any]]:
-        index = route_index()
+        index, outlines = route_index(), _outlines()
         rows = index.active if active_only else list(index.by_slug.values())
-        return [route_summary(walk_of(r["slug"]), lang) for r in rows]
+        return [route_summary(outlines[r["slug"]], lang) for r in rows if r["slug"] in outlines]
 
     found = cached("route-summaries", (data_version(), lang, active_only), build)
     return [_with_links(s) for s in found]
+
+
+def _outlines() -> dict[str, RouteOutline]:
+    """Every route's outline by key (those with a line), read once per data version:
+    its line and its works by kind, without building its walk."""
+
+    def build() -> dict[str, RouteOutline]:
+        store = get_store()
+        out = {}
+        for record in route_index().by_slug.values():
+            try:
+                out[record["slug"]] = build_outline(store, record)
+            except LookupError:  # no line yet: not listed
+                continue
+        return out
+
+    return cached("route-outlines", data_version(), build)
 
 
 def _with_links(summary: dict[str, Any]) -> dict[str, Any]:
@@ -78,13 +95,13 @@ def render_home() -> str:
             {**r, "links": {"page": pages[r["slug"]], "events": pages[r["slug"]] + "events/"}}
             for r in routes
         ]
-    config = current_app.config
+    config, outlines = current_app.config, _outlines()
     drawn = [
         {
             "name": r["name"],
             "city": r["city"],
             "url": r["links"]["page"],
-            "coordinates": walk_of(r["slug"]).route.line_lonlat.coords,
+            "coordinates": outlines[r["slug"]].route.line_lonlat.coords,
         }
         for r in routes
     ]
@@ -139,8 +156,8 @@ def routes_json():
 @bp.get(API)
 def route_json():
     """One route (retired ones too), as in ``/api/routes``."""
-    walk = current_walk()
-    return json_response(_with_links(route_summary(walk, current_language())))
+    outline = RouteOutline.of_walk(current_walk())
+    return json_response(_with_links(route_summary(outline, current_language())))
 
 
 @bp.get("/api/status")

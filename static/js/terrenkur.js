@@ -972,7 +972,7 @@
       shown: [],
       onClustered: [],
       locate: null,
-      state: { direction: "forward", festival: "", walker: null, page: 0 },
+      state: { direction: S.direction === "backward" ? "backward" : "forward", festival: "", walker: null, page: 0 },
       statusEl: document.getElementById("status"),
       statusBox: document.getElementById("status-box"),
       pluralRules: window.Intl && Intl.PluralRules ? new Intl.PluralRules(S.lang) : null,
