@@ -748,6 +748,16 @@ def m020_content_translations(db: Database) -> None:
 
 
 @migrations()
+def m021_works_on_routes_index(db: Database) -> None:
+    """An index of the works placed on routes by hand (few), so a route's walk finds
+    them without reading every work; its corridor's works come by the lat/lon index."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS installations_hand_placed ON installations (routes)"
+        " WHERE routes != ''"
+    )
+
+
+@migrations()
 def m022_scenario_routes(db: Database) -> None:
     """A saved planner scenario belongs to the route it was made on (``route_id``); the
     scenarios saved before there were several routes belong to the first route."""
@@ -1097,13 +1107,17 @@ class Store:
         if bbox is not None:
             where.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
             params.extend([bbox[0], bbox[2], bbox[1], bbox[3]])
-        if route is not None:
+        if route is not None:  # in the box (lat/lon index) or placed by hand (its index)
             slug, (west, south, east, north) = route
-            where.append(
-                "((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)"
-                " OR (routes != '' AND (';' || routes || ';') LIKE ?))"
+            conds = " AND ".join(where)
+            sql = (
+                f"SELECT * FROM installations WHERE {conds}"  # noqa: S608
+                " AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?"
+                f" UNION SELECT * FROM installations WHERE {conds}"
+                " AND routes != '' AND (';' || routes || ';') LIKE ? ORDER BY id"
             )
-            params.extend([west, east, south, north, f"%;{slug};%"])
+            args = [*params, west, east, south, north, *params, f"%;{slug};%"]
+            return self._with_texts("work", self.db.query(sql, args))
         sql = f"SELECT * FROM installations WHERE {' AND '.join(where)} ORDER BY id"  # noqa: S608
         return self._with_texts("work", self.db.query(sql, params))
 
@@ -2597,13 +2611,15 @@ class Store:
         """The id, kind, position and hand-placed routes of the published works in a
         route's box or placed on it (``route`` as for :meth:`installations`)."""
         slug, (west, south, east, north) = route
-        rows = self.db.query(
+        rows = self.db.execute(
             "SELECT id, kind, lon, lat, routes FROM installations WHERE status = 'published'"
-            " AND ((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)"
-            " OR (routes != '' AND (';' || routes || ';') LIKE ?))",
+            " AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?"
+            " UNION SELECT id, kind, lon, lat, routes FROM installations"
+            " WHERE status = 'published' AND routes != '' AND (';' || routes || ';') LIKE ?",
             [west, east, south, north, f"%;{slug};%"],
-        )
-        return [dict(r) for r in rows]
+        ).fetchall()
+        names = ("id", "kind", "lon", "lat", "routes")
+        return [dict(zip(names, r, strict=True)) for r in rows]
 
     def route_scenarios(self, route_id: int) -> list[dict[str, Any]]:
         """The scenarios saved on route ``route_id``, newest first."""
