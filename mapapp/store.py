@@ -748,16 +748,6 @@ def m020_content_translations(db: Database) -> None:
 
 
 @migrations()
-def m021_works_on_routes_index(db: Database) -> None:
-    """An index of the works placed on routes by hand (few), so a route's walk finds
-    them without reading every work; its corridor's works come by the lat/lon index."""
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS installations_hand_placed ON installations (routes)"
-        " WHERE routes != ''"
-    )
-
-
-@migrations()
 def m022_scenario_routes(db: Database) -> None:
     """A saved planner scenario belongs to the route it was made on (``route_id``); the
     scenarios saved before there were several routes belong to the first route."""
@@ -1107,17 +1097,13 @@ class Store:
         if bbox is not None:
             where.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
             params.extend([bbox[0], bbox[2], bbox[1], bbox[3]])
-        if route is not None:  # in the box (lat/lon index) or placed by hand (its index)
+        if route is not None:
             slug, (west, south, east, north) = route
-            conds = " AND ".join(where)
-            sql = (
-                f"SELECT * FROM installations WHERE {conds}"  # noqa: S608
-                " AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?"
-                f" UNION SELECT * FROM installations WHERE {conds}"
-                " AND routes != '' AND (';' || routes || ';') LIKE ? ORDER BY id"
+            where.append(
+                "((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)"
+                " OR (routes != '' AND (';' || routes || ';') LIKE ?))"
             )
-            args = [*params, west, east, south, north, *params, f"%;{slug};%"]
-            return self._with_texts("work", self.db.query(sql, args))
+            params.extend([west, east, south, north, f"%;{slug};%"])
         sql = f"SELECT * FROM installations WHERE {' AND '.join(where)} ORDER BY id"  # noqa: S608
         return self._with_texts("work", self.db.query(sql, params))
 
@@ -2611,15 +2597,13 @@ class Store:
         """The id, kind, position and hand-placed routes of the published works in a
         route's box or placed on it (``route`` as for :meth:`installations`)."""
         slug, (west, south, east, north) = route
-        rows = self.db.execute(
+        rows = self.db.query(
             "SELECT id, kind, lon, lat, routes FROM installations WHERE status = 'published'"
-            " AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?"
-            " UNION SELECT id, kind, lon, lat, routes FROM installations"
-            " WHERE status = 'published' AND routes != '' AND (';' || routes || ';') LIKE ?",
+            " AND ((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?)"
+            " OR (routes != '' AND (';' || routes || ';') LIKE ?))",
             [west, east, south, north, f"%;{slug};%"],
-        ).fetchall()
-        names = ("id", "kind", "lon", "lat", "routes")
-        return [dict(zip(names, r, strict=True)) for r in rows]
+        )
+        return [dict(r) for r in rows]
 
     def route_scenarios(self, route_id: int) -> list[dict[str, Any]]:
         """The scenarios saved on route ``route_id``, newest first."""
