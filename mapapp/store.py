@@ -1790,11 +1790,6 @@ class Store:
         rows = sorted(rows, key=lambda r: r["id"] not in lined)  # stable
         return rows[0] if rows else None
 
-    def renamed_route(self, slug: str) -> dict[str, Any] | None:
-        """The route that was once called ``slug`` (renamed since), or ``None``."""
-        row = self.db.execute("SELECT route_id FROM route_slugs WHERE slug = ?", [slug]).fetchone()
-        return None if row is None else self.record("route", row[0])
-
     def route_renames(self) -> dict[str, str]:
         """Every old key of a renamed route, with the route's key today."""
         rows = self.db.execute(

@@ -89,12 +89,6 @@ def current_route_slug() -> str:
     return g.get("route_slug") or route_index().default
 
 
-def current_route() -> dict[str, Any]:
-    """The record of the request's route."""
-    index = route_index()
-    return index.by_slug[current_route_slug()]
-
-
 def in_route() -> bool:
     """Whether the request's URL names a route."""
     return bool(g.get("route_slug"))
