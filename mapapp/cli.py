@@ -771,10 +771,18 @@ def _echo_route_change(replacement: exchange.RouteReplacement) -> None:
     is_flag=True,
     help="For OpenStreetMap files: keep the whole river, not just the current route's stretch.",
 )
+@ROUTE_OPTION
 def import_route_command(
-    db_path: Path, file: Path, dry_run: bool, user: str, river: str, whole_river: bool
+    db_path: Path,
+    file: Path,
+    dry_run: bool,
+    user: str,
+    river: str,
+    whole_river: bool,
+    route: str | None,
 ) -> None:
-    """Replace the route with the line in FILE, after showing what changes.
+    """Replace a route's line (--route, by default the oldest active route's) with
+    the line in FILE, after showing what changes.
 
     FILE is GeoJSON or GPX; an OpenStreetMap file (Overpass JSON, .osm, .osm.pbf),
     whose river ways are joined in walking order; or a zipped Shapefile, GeoPackage,
@@ -786,12 +794,13 @@ def import_route_command(
     Example:
         mapapp import-route survey.gpx --dry-run
         mapapp import-route embankment.zip
+        mapapp import-route rustaveli.gpx --route tbilisi
     """
     _check_pattern(river)
     content = _read_limited(file, _import_limit())
     store = _open_seeded(db_path)
     try:
-        walk = build_walk(store)
+        walk = _walk(store, route)
         try:
             coords, props = exchange.read_route_file(
                 content, file.name, walk.route, river_name=river, clip=not whole_river
@@ -807,8 +816,10 @@ def import_route_command(
             click.echo("dry run: nothing written")
             return
         ws = editing.Workspace(store, walk.route, user)
-        route_id = editing.replace_route(ws, coords, props)
-        click.echo(f"route {route_id} is now current; the previous one stays in history")
+        line_id = editing.replace_route(ws, coords, props, walk.record["id"])
+        click.echo(
+            f"line {line_id} of route {walk.slug} is now current; the previous one stays in history"
+        )
     finally:
         store.close()
 

@@ -317,6 +317,19 @@ def test_the_command_line_exports_and_measures_one_route(db_path, tmp_path):
     assert table.exit_code == 0, table.output
     wrong = runner.invoke(cli, ["coverage", "--db", str(db_path), "--route", "nowhere"])
     assert wrong.exit_code != 0 and "esentai" in wrong.output and TEST_ROUTE in wrong.output
+    # a new line for the test route only
+    line = tmp_path / "line.geojson"
+    moved = [[lon + 0.0005, lat] for lon, lat in TEST_LINE]
+    geometry = {"type": "LineString", "coordinates": moved}
+    line.write_text(json.dumps({"type": "Feature", "geometry": geometry, "properties": {}}))
+    done = runner.invoke(
+        cli, ["import-route", str(line), "--db", str(db_path), "--route", TEST_ROUTE]
+    )
+    assert done.exit_code == 0, done.output
+    with closing(Store.open(db_path)) as store:
+        test_route = store.record_by_slug("route", TEST_ROUTE)
+        assert store.current_route(test_route["id"])["coordinates"] == moved
+        assert store.current_route()["coordinates"][0][0] > 76  # esentai's line unchanged
 
 
 def test_a_route_walked_backward_by_default_opens_so(db_path, tmp_path):
