@@ -23,10 +23,10 @@ from babel.dates import format_date
 from . import contract, geo
 from .credits import public_photo
 from .inputs import csv_records
+from .network import corridor_m, is_on
 from .provenance import HOW_WE_KNOW
 from .records import (
     LANGUAGES,
-    ROUTE_DEFAULTS,
     TEXT_STATUS_COLUMNS,
     TRANSLATED_FIELDS,
     TRANSLATION_COLUMNS,
@@ -332,16 +332,11 @@ def build_walk(store: Store, slug: str | None = None) -> Walk:
     return Walk(route, route_row["properties"], stops, version, digest, refs, event_rows, record)
 
 
-def corridor_m(record: dict[str, Any]) -> float:
-    """How far from a route's line its works count as its stops (metres)."""
-    return float(record.get("corridor_m") or ROUTE_DEFAULTS["corridor_m"])
-
-
 def on_route(placed: list[dict[str, Any]], record: dict[str, Any]) -> list[dict[str, Any]]:
     """The placed works that are stops of route ``record``: within its corridor, or
     placed on it by hand (their ``routes`` name its key)."""
-    width, slug = corridor_m(record), record.get("slug")
-    return [s for s in placed if s["offset_m"] <= width or slug in split_keys(s.get("routes"))]
+    width, slug = corridor_m(record), str(record.get("slug"))
+    return [s for s in placed if is_on(s, slug, s["offset_m"], width)]
 
 
 def route_events(

@@ -18,6 +18,17 @@ from . import geo
 from .records import ROUTE_DEFAULTS, split_keys
 
 
+def corridor_m(record: dict[str, Any]) -> float:
+    """How far from a route's line its works count as its stops (metres)."""
+    return float(record.get("corridor_m") or ROUTE_DEFAULTS["corridor_m"])
+
+
+def is_on(work: dict[str, Any], slug: str, offset_m: float, width_m: float) -> bool:
+    """Whether a work ``offset_m`` metres from route ``slug``'s line is on that route:
+    within its corridor (``width_m``), or placed on it by hand (its ``routes``)."""
+    return offset_m <= width_m or slug in split_keys(work.get("routes"))
+
+
 @dataclass(frozen=True)
 class RouteLine:
     """A route's record and its current line (``None``: no line yet)."""
@@ -35,7 +46,7 @@ class RouteLine:
 
     @property
     def corridor_m(self) -> float:
-        return float(self.record.get("corridor_m") or ROUTE_DEFAULTS["corridor_m"])
+        return corridor_m(self.record)
 
     def offset_m(self, lon: float, lat: float) -> float | None:
         """How far the point is from the line, in metres (``None``: no line)."""
@@ -116,15 +127,11 @@ class Network:
         rows = list(works)
         if route is None or not rows:
             return []
-        hand = [slug in split_keys(w.get("routes")) for w in rows]
-        if route.line is None:
-            return [w for w, h in zip(rows, hand, strict=True) if h]
+        if route.line is None:  # placed by hand only
+            return [w for w in rows if is_on(w, slug, float("inf"), 0.0)]
         _, offsets = route.line.locate([w["lon"] for w in rows], [w["lat"] for w in rows])
-        return [
-            w
-            for w, h, off in zip(rows, hand, offsets, strict=True)
-            if h or float(off) <= route.corridor_m
-        ]
+        width = route.corridor_m
+        return [w for w, off in zip(rows, offsets, strict=True) if is_on(w, slug, off, width)]
 
     def overlaps(self, slug: str, line: geo.Route, corridor_m: float) -> list[Overlap]:
         """The other active routes whose corridor meets route ``slug``'s (with ``line``

@@ -44,8 +44,9 @@ MAX_QUERY = 200
 
 def _localized(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Stops with texts in ``?lang=`` (with fallbacks) when asked; else every translation."""
+    order = content_order()
     lang = choice_arg("lang", LANGUAGES)
-    return stops if lang is None else [localize_stop(s, lang, content_order()) for s in stops]
+    return stops if lang is None else [localize_stop(s, lang, order) for s in stops]
 
 
 def _table_language() -> tuple[str, str]:

@@ -68,24 +68,21 @@ def public_events(lang: str) -> list[dict[str, Any]]:
     ``lat``/``lon`` are the event's own point, else its venue's; ``venue`` is empty
     when the venue is not a published work (the event keeps its place in words).
     """
+    order = content_order()
     walk = current_walk()
 
     def build() -> list[dict[str, Any]]:
         stops = {s["slug"]: s for s in walk.stops}
         out = []
         for row in walk.events:  # the route's own events only
-            event = events.localize_event(row, lang, content_order())
+            event = events.localize_event(row, lang, order)
             venue = stops.get(row["venue"]) if row["venue"] else None
             event["venue"] = venue["slug"] if venue else ""
-            event["venue_title"] = (
-                localize_stop(venue, lang, content_order())["title"] if venue else ""
-            )
+            event["venue_title"] = localize_stop(venue, lang, order)["title"] if venue else ""
             if event.get("lat") is None and venue is not None:
                 event["lat"], event["lon"] = venue["lat"], venue["lon"]
             edition = walk.references.editions.get(row["edition"] or "") or {}
-            event["edition_name"] = (
-                localized(edition, "name", lang, content_order())[0] if edition else ""
-            )
+            event["edition_name"] = localized(edition, "name", lang, order)[0] if edition else ""
             event["festival"] = edition.get("festival", "")
             out.append(event)
         return out
@@ -117,7 +114,7 @@ def render_whats_on(at: dt.datetime | None = None):
     groups = events.buckets(public_events(lang), at)
     walk = current_walk()
     festivals = [
-        (slug, localized(f, "name", lang, content_order())[0])
+        (slug, localized(f, "name", lang, walk.languages)[0])
         for slug, f in walk.references.festivals.items()
     ]
     return render_template(

@@ -473,13 +473,14 @@ def map_labels() -> dict[str, str]:
 
 def festival_choices(walk: Walk) -> list[dict[str, Any]]:
     """The festivals of the published works, each with its editions, named in this language."""
+    order = content_order()
     lang = current_language()
     return [
         {
             "value": festival["slug"],
-            "label": localized(festival, "name", lang, content_order())[0],
+            "label": localized(festival, "name", lang, order)[0],
             "editions": [
-                {"value": e["slug"], "label": localized(e, "name", lang, content_order())[0]}
+                {"value": e["slug"], "label": localized(e, "name", lang, order)[0]}
                 for e in editions
             ],
         }
@@ -489,15 +490,16 @@ def festival_choices(walk: Walk) -> list[dict[str, Any]]:
 
 def festival_label(walk: Walk, value: str) -> str:
     """A festival filter's value (a festival's name or key, an edition's key) as shown."""
+    order = content_order()
     if value == selection.NO_FESTIVAL:
         return _("not part of a festival")
     lang = current_language()
     refs = walk.references
     key = refs.festival_key(value)
     if key is not None:
-        return localized(refs.festivals[key], "name", lang, content_order())[0]
+        return localized(refs.festivals[key], "name", lang, order)[0]
     if value in refs.editions:
-        return localized(refs.editions[value], "name", lang, content_order())[0]
+        return localized(refs.editions[value], "name", lang, order)[0]
     return value
 
 

@@ -270,9 +270,10 @@ def festival_options(walk: Walk, lang: str) -> list[dict[str, Any]]:
     A festival's value is its name (as the API's ``festival=``), an edition's
     ``edition:<key>``.
     """
+    order = content_order()
     out = []
     for festival, editions in walk.festival_choices():
-        name = localized(festival, "name", lang, content_order())[0]
+        name = localized(festival, "name", lang, order)[0]
         out.append(
             {
                 "value": festival["name"],
@@ -281,7 +282,7 @@ def festival_options(walk: Walk, lang: str) -> list[dict[str, Any]]:
                 "editions": [
                     {
                         "value": f"edition:{e['slug']}",
-                        "label": localized(e, "name", lang, content_order())[0],
+                        "label": localized(e, "name", lang, order)[0],
                     }
                     for e in editions
                 ],
@@ -304,9 +305,10 @@ def shell_parts() -> dict[str, Any]:
 
 def festival_text(stop: dict[str, Any], lang: str) -> str:
     """The edition a stop belongs to, else its festival, by name in ``lang``."""
+    order = content_order()
     return (
-        localized(stop, "edition_name", lang, content_order())[0]
-        or localized(stop, "festival_name", lang, content_order())[0]
+        localized(stop, "edition_name", lang, order)[0]
+        or localized(stop, "festival_name", lang, order)[0]
         or stop["festival"]
     )
 
@@ -327,8 +329,9 @@ def artists_html(stop: dict[str, Any], lang: str) -> Markup:
 
 def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
     """What a permalink's HTML says of its work (for link previews and for no script)."""
-    title, title_lang = localized(stop, "title", lang, content_order())
-    description, description_lang = localized(stop, "description", lang, content_order())
+    order = content_order()
+    title, title_lang = localized(stop, "title", lang, order)
+    description, description_lang = localized(stop, "description", lang, order)
     preview = " ".join(description.split())
     if len(preview) > PREVIEW_CHARS:
         preview = preview[: PREVIEW_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -350,7 +353,7 @@ def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
         "dates": period_text(stop.get("start_date") or "", stop.get("end_date") or "", lang),
         "km": km_text(stop["chainage_m"]),
         "source_url": stop.get("source_url") or "",
-        "how_we_know": localized(stop, "how_we_know", lang, content_order())[0],
+        "how_we_know": localized(stop, "how_we_know", lang, order)[0],
         "photos": focus_photos(stop, lang),
         "report_url": current_urls().report_template().replace("{slug}", stop["slug"]),
     }
@@ -358,12 +361,12 @@ def focus_card(stop: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def focus_photos(stop: dict[str, Any], lang: str) -> list[dict[str, str]]:
     """A work's gallery for its page without script: cover first, each with its credit."""
-    template = current_urls().photo_template()
+    template, order = current_urls().photo_template(), content_order()
     photos = stop.get("photos") or ([{"name": stop["photo"]}] if stop.get("photo") else [])
     return [
         {
             "src": template.replace("{name}", p["name"]),
-            "caption": localized(p, "caption", lang, content_order())[0],
+            "caption": localized(p, "caption", lang, order)[0],
             "credit": photo_credit(p),
         }
         for p in photos
@@ -441,7 +444,7 @@ def render_stops_page(page: int) -> str:
     start = (page - 1) * STOPS_PAGE_SIZE
     items = []
     for stop in walk.stops[start : start + STOPS_PAGE_SIZE]:
-        title, title_lang = localized(stop, "title", lang, content_order())
+        title, title_lang = localized(stop, "title", lang, walk.languages)
         meta = [_("km %(km)s", km=km_text(stop["chainage_m"])), labels[stop["kind"]]]
         if festival_text(stop, lang):
             meta.append(festival_text(stop, lang))
@@ -491,13 +494,14 @@ def artist_page_parts(slug: str, lang: str) -> dict[str, Any] | None:
     ``None`` when no published work is theirs: the public sees artists only through
     their works.
     """
+    order = content_order()
     walk = current_walk()
     artist = walk.references.artists.get(slug)
-    works = [localize_stop(s, lang, content_order()) for s in walk.filtered(artist=slug)]
+    works = [localize_stop(s, lang, order) for s in walk.filtered(artist=slug)]
     if artist is None or not works:
         return None
-    name, name_lang = localized(artist, "name", lang, content_order())
-    bio, bio_lang = localized(artist, "bio", lang, content_order())
+    name, name_lang = localized(artist, "name", lang, order)
+    bio, bio_lang = localized(artist, "bio", lang, order)
     other: dict[str, str] = {}
     for code in LANGUAGES:
         text = artist.get("name" if code == LANGUAGES[0] else f"name_{code}") or ""

@@ -74,10 +74,9 @@ def absolute(url: str) -> str:
 
 def tour_parts(tour: dict[str, Any], lang: str) -> dict[str, Any]:
     """A tour in ``lang``: its texts (with their languages) and its published works."""
-    stops = [
-        localize_stop(s, lang, content_order()) for s in tour_stops(tour, current_walk().stops)
-    ]
-    texts = {f: localized(tour, f, lang, content_order()) for f in TOUR_TEXTS}
+    order = content_order()
+    stops = [localize_stop(s, lang, order) for s in tour_stops(tour, current_walk().stops)]
+    texts = {f: localized(tour, f, lang, order) for f in TOUR_TEXTS}
     return {
         "tour": tour,
         "texts": texts,
@@ -154,8 +153,9 @@ def qr_target(slug: str) -> str:
 
 
 def plaques_page(stops: list[dict[str, Any]], heading: str):
+    order = content_order()
     lang = current_language()
-    localized_stops = [localize_stop(s, lang, content_order()) for s in stops]
+    localized_stops = [localize_stop(s, lang, order) for s in stops]
     plaques = [
         {
             "stop": s,

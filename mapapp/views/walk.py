@@ -84,6 +84,7 @@ def access_points(lang: str) -> list[dict[str, Any]]:
 
 def walk_doc(lang: str) -> dict[str, Any]:
     """Walk mode's data in ``lang`` (cached per data version)."""
+    order = content_order()
     walk = current_walk()
 
     def build() -> dict[str, Any]:
@@ -100,7 +101,7 @@ def walk_doc(lang: str) -> dict[str, Any]:
         default_trigger = float(walk.record.get("trigger_m") or contract.TRIGGER_M)
         works = []
         for stop in walk.stops:
-            s = localize_stop(stop, lang, content_order())
+            s = localize_stop(stop, lang, order)
             item: dict[str, Any] = {
                 "id": s["id"],
                 "slug": s["slug"],
